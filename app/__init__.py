@@ -1,0 +1,52 @@
+"""GridMap: grid boundaries, report assignment and maps for grid-based community governance."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import Config, from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. Nothing is created at import time.
+
+    ``config`` overrides environment settings (tests pass their own database).
+    With no database URL at all, the embedded PostGIS cluster under
+    ``instance/`` is started and used.
+    """
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    app.config.from_object(Config)
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        from app import pgcluster
+
+        app.config["SQLALCHEMY_DATABASE_URI"] = pgcluster.start()
+
+    from app.extensions import babel, db, migrate
+    from app.i18n import select_locale, install_i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    install_i18n(app)
+
+    from app import errors
+    errors.register(app)
+
+    from app.api import bp as api_bp
+    from app.grids import api_bp as grids_api
+    from app.home import bp as home_bp
+    from app.lookup import api_bp as lookup_api
+    from app.maps import bp as maps_bp
+    from app.reports import api_bp as reports_api
+
+    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp):
+        app.register_blueprint(blueprint)
+
+    from app.maps.assets import use_local_assets
+    use_local_assets()
+
+    from app.cli import register as register_cli
+    register_cli(app)
+    return app

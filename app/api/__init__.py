@@ -1,0 +1,26 @@
+"""API-wide routes: the OpenAPI document and the health check."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response
+from sqlalchemy import text
+
+from app.extensions import db
+
+bp = Blueprint("api", __name__)
+
+_SPEC = Path(__file__).with_name("openapi.json")
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    return Response(_SPEC.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+@bp.get("/healthz")
+def health():
+    # Used by docker compose and load balancers: the app is up and reaches PostGIS.
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

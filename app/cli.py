@@ -1,0 +1,14 @@
+"""Registers every feature's command group on ``flask``."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from app.grids.cli import grids_cli
+    from app.reports.cli import reports_cli
+    from app.demo.cli import demo_cli
+
+    app.cli.add_command(grids_cli)
+    app.cli.add_command(reports_cli)
+    app.cli.add_command(demo_cli)

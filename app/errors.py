@@ -1,0 +1,76 @@
+"""Domain errors and the one place that turns them into HTTP responses.
+
+API errors are JSON ``{"error": {"code", "message", "details"}}`` with the
+right 4xx status; pages get the same message rendered in the page.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """An error the user can fix; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details=None, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+
+
+class ValidationError(DomainError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not _wants_json():
+            return exc
+        messages = {
+            400: _("The request could not be read."),
+            404: _("No such resource: check the URL."),
+            405: _("This method is not allowed here."),
+            413: _("The request is too large."),
+        }
+        message = messages.get(exc.code, exc.description)
+        return jsonify(error_body(exc.name.lower().replace(" ", "_"), message)), exc.code
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):
+        # The database being unreachable is not the client's fault, but it is not a bug either.
+        app.logger.warning("database unavailable: %s", exc.orig)
+        return jsonify(error_body("database_unavailable",
+                                  _("The database is not reachable right now; please retry shortly."))), 503

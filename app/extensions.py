@@ -1,0 +1,34 @@
+"""Extensions are created unbound here and initialised in ``create_app``."""
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FSASession
+from sqlalchemy import MetaData
+
+
+class GridMapSession(_FSASession):
+    """A session that honours an explicit ``bind``.
+
+    Flask-SQLAlchemy always routes to the app's engine; the test suite pins
+    every session to one connection inside a transaction (rolled back after
+    each test), which needs the plain SQLAlchemy behaviour.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+# Named constraints so Alembic can drop/alter them reliably.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": GridMapSession})
+migrate = Migrate()
+babel = Babel()

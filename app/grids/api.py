@@ -1,0 +1,78 @@
+"""JSON API for grids (thin: parse, call the query or service, respond)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.api import params
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.grids import queries, service
+from app.grids.versions import resolve
+from app.models import BoundaryVersion, LEVELS, KINDS
+
+api_bp = Blueprint("grids_api", __name__, url_prefix="/api/v1")
+
+#: Upper bound on features per export request; clients page with bbox.
+MAX_EXPORT = 20_000
+
+
+@api_bp.get("/grids")
+def list_grids():
+    args = request.args
+    scope = resolve(args.get("version"))
+    zoom = params.integer(args, "zoom", lo=0, hi=24)
+    tolerance = params.number(args, "tolerance", lo=0, hi=1)
+    if tolerance is None and zoom is not None and zoom < queries.MAX_SIMPLIFY_ZOOM:
+        tolerance = queries.tolerance_for_zoom(zoom)
+    body = queries.export_features(
+        scope,
+        level=params.choice(args, "level", LEVELS),
+        kind=params.choice(args, "kind", KINDS),
+        parent=args.get("parent") or None,
+        bbox=params.bbox(args),
+        tolerance=tolerance,
+        limit=params.integer(args, "limit", default=MAX_EXPORT, lo=1, hi=MAX_EXPORT),
+        out_crs=params.crs(args) if args.get("crs") else None,
+    )
+    return Response(body, mimetype="application/geo+json")
+
+
+@api_bp.get("/grids/<code>")
+def get_grid(code: str):
+    scope = resolve(request.args.get("version"))
+    features = json.loads(queries.export_features(scope, code=code, limit=1))["features"]
+    if not features:
+        raise NotFound(_("No grid with code %(code)s in this version.", code=code[:20]), {"field": "code"})
+    return Response(json.dumps(features[0], ensure_ascii=False), mimetype="application/geo+json")
+
+
+@api_bp.post("/grids/import")
+def import_grids():
+    collection = _read_collection()
+    crs = request.args.get("crs") or request.form.get("crs")
+    version = params.integer(request.args, "version", lo=1) if request.args.get("version") else None
+    result = service.import_grids(collection, crs, version_id=version)
+    return {"imported": result.to_dict(), "message": _("%(n)s grids imported.", n=result.created)}, 201
+
+
+def _read_collection():
+    upload = request.files.get("file")
+    raw = upload.read() if upload else request.get_data()
+    if not raw:
+        raise ValidationError(_("Send a GeoJSON FeatureCollection as the request body or as the file field."),
+                              {"field": "body"})
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(_("The body is not valid JSON: %(error)s", error=str(exc)[:200]),
+                              {"field": "body"}) from exc
+
+
+@api_bp.get("/versions")
+def list_versions():
+    versions = db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)).all()
+    return {"versions": [v.to_dict() for v in versions]}

@@ -1,0 +1,149 @@
+"""Grid import: validate a GeoJSON FeatureCollection, then store it set-based in one transaction.
+
+Validation is pure (``geo.features``); this module adds what only the
+database knows (codes and parents already stored) and writes the rows with
+one COPY into a staging table and one ``INSERT ... SELECT``.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import shapely
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+
+from app.errors import ValidationError
+from app.extensions import db
+from app.grids.messages import feature_error_details
+from app.grids.versions import ensure_published_version, scope_of
+from app.models import BoundaryVersion, Grid
+from app.sqlfiles import statements
+from geo.crs import UnknownCRSError, parse_crs
+from geo.features import ExistingGrid, parse_grid_collection
+
+
+@dataclass
+class ImportResult:
+    version_id: int
+    generation: int | None
+    created: int
+    by_level: dict
+
+    def to_dict(self) -> dict:
+        return {"version_id": self.version_id, "generation": self.generation, "created": self.created,
+                "by_level": self.by_level}
+
+
+def _target_version(version_id: int | None) -> BoundaryVersion:
+    if version_id is None:
+        return ensure_published_version()
+    version = db.session.get(BoundaryVersion, version_id)
+    if version is None:
+        raise ValidationError(_("No boundary version %(id)s.", id=version_id), {"field": "version"})
+    if version.status == "retired":
+        raise ValidationError(_("Version %(id)s is retired and kept as history; import into a draft or the "
+                                "published version.", id=version_id), {"field": "version"})
+    return version
+
+
+def _existing_grids(version: BoundaryVersion, wanted_geometry: set[str]) -> dict[str, ExistingGrid]:
+    """Codes already in the version; geometry only for the parents the file refers to."""
+    in_scope = scope_of(version).grid_filter()
+    geometries = {}
+    if wanted_geometry:
+        for code, wkb in db.session.execute(
+                select(Grid.code, Grid.geom.ST_AsBinary()).where(in_scope, Grid.code.in_(wanted_geometry))):
+            geometries[code] = shapely.from_wkb(bytes(wkb))
+    return {code: ExistingGrid(code, level, kind, geometries.get(code))
+            for code, level, kind in db.session.execute(select(Grid.code, Grid.level, Grid.kind).where(in_scope))}
+
+
+def _referenced_parents(collection) -> set[str]:
+    codes, parents = set(), set()
+    for feat in collection.get("features", []) if isinstance(collection, dict) else []:
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if isinstance(props, dict):
+            if props.get("code") is not None:
+                codes.add(str(props["code"]).strip())
+            if props.get("parent_code") is not None:
+                parents.add(str(props["parent_code"]).strip())
+    return parents - codes
+
+
+def import_grids(collection, crs: str | None = None, *, version_id: int | None = None) -> ImportResult:
+    """Validate and store a FeatureCollection of grids: all or nothing.
+
+    Raises
+    ------
+    ValidationError
+        422 with ``details.errors`` listing every bad feature (index, code, field, reason, message).
+    """
+    try:
+        parse_crs(crs)
+    except UnknownCRSError as exc:
+        raise ValidationError(_("Unknown coordinate system %(crs)s: use an EPSG code such as 4326, 4490 "
+                                "or 4547, or gcj02 / bd09.", crs=str(crs)[:40]),
+                              {"field": "crs", "value": str(crs)[:40]}) from exc
+    version = _target_version(version_id)
+    existing = _existing_grids(version, _referenced_parents(collection))
+    parsed = parse_grid_collection(collection, crs, existing,
+                                   max_features=current_app.config["MAX_IMPORT_FEATURES"])
+    if not parsed.ok:
+        raise ValidationError(
+            _("%(n)s grid feature(s) are invalid; nothing was imported. Fix them and import the file again.",
+              n=len({(e.index) for e in parsed.errors})),
+            {"errors": feature_error_details(parsed.errors)},
+        )
+    if not parsed.features:
+        raise ValidationError(_("The collection holds no features; nothing was imported."),
+                              {"field": "features"})
+
+    _copy_features(parsed.features, version)
+    scope = scope_of(version)
+    for stmt in statements("grids/link_hierarchy"):
+        db.session.execute(stmt, {"draft_id": scope.draft_id})
+    db.session.commit()
+    by_level: dict[str, int] = {}
+    for f in parsed.features:
+        by_level[f.level] = by_level.get(f.level, 0) + 1
+    return ImportResult(version.id, version.generation, len(parsed.features), by_level)
+
+
+def _copy_features(features, version: BoundaryVersion) -> None:
+    """COPY the validated rows into a staging table and insert them in one statement."""
+    conn = db.session.connection()
+    conn.execute(text(
+        "CREATE TEMP TABLE IF NOT EXISTS grid_import_staging ("
+        " code text, name text, level text, kind text, parent_code text,"
+        " households integer, population integer, area_m2 double precision, wkb text"
+        ") ON COMMIT DROP"
+    ))
+    buf = io.StringIO()
+    wkbs = shapely.to_wkb([f.geometry for f in features], hex=True, output_dimension=2)
+    for f, wkb in zip(features, wkbs):
+        buf.write("\t".join(_copy_field(v) for v in (
+            f.code, f.name, f.level, f.kind, f.parent_code, f.households, f.population, f.area_m2, wkb)))
+        buf.write("\n")
+    buf.seek(0)
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.copy_expert("COPY grid_import_staging FROM STDIN", buf)
+    is_draft = version.status == "draft"
+    conn.execute(text(
+        "INSERT INTO grid (code, name, level, kind, parent_code, households, population, area_m2, geom,"
+        "                  generation_low, draft_id)"
+        " SELECT code, name, level, kind, parent_code, households, population, area_m2,"
+        "        ST_Multi(ST_GeomFromWKB(decode(wkb, 'hex'), 4326)), :generation, :draft_id"
+        " FROM grid_import_staging ORDER BY length(code), code"
+    ), {"generation": None if is_draft else version.generation, "draft_id": version.id if is_draft else None})
+    conn.execute(text("DROP TABLE grid_import_staging"))
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return r"\N"
+    s = str(value)
+    # COPY text format: escape the characters it treats specially.
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

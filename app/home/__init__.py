@@ -1,0 +1,13 @@
+"""The home page: the district's figures and links to every page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from app.home.figures import district_figures
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("home.html", figures=district_figures())

@@ -1,0 +1,49 @@
+"""Translated labels for channels, statuses and staff roles (codes stay English in the data)."""
+from flask_babel import lazy_gettext as _l
+
+CHANNEL_LABELS = {
+    "worker_app": _l("Grid worker app"),
+    "resident_app": _l("Resident mini-program"),
+    "photo": _l("Photo report"),
+    "hotline_12345": _l("12345 hotline"),
+    "city_management": _l("Digital city management"),
+    "walk_in": _l("Walk-in"),
+    "phone": _l("Phone call to the grid worker"),
+}
+
+STATUS_LABELS = {
+    "reported": _l("Reported"),
+    "accepted": _l("Accepted"),
+    "dispatched": _l("Dispatched"),
+    "in_progress": _l("In progress"),
+    "handled": _l("Handled"),
+    "verified": _l("Verified"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+
+ROLE_LABELS = {
+    "grid_chief": _l("Grid chief"),
+    "grid_worker": _l("Grid worker"),
+    "micro_grid_chief": _l("Micro-grid chief"),
+    "micro_grid_worker": _l("Micro-grid worker"),
+    "building_head": _l("Building head"),
+    "sunk_worker": _l("Department staff in the grid"),
+}
+
+LEVEL_LABELS = {
+    "district": _l("District"),
+    "subdistrict": _l("Subdistrict"),
+    "community": _l("Community"),
+    "grid": _l("Grid"),
+    "micro": _l("Micro-grid"),
+}
+
+KIND_LABELS = {"regular": _l("Regular grid"), "dedicated": _l("Dedicated grid")}
+
+
+def text(mapping: dict, code: str | None) -> str | None:
+    if code is None:
+        return None
+    value = mapping.get(code)
+    return str(value) if value is not None else code

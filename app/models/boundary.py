@@ -1,0 +1,106 @@
+"""Boundary versions and the grids they contain.
+
+Versions work like MapIt generations. Publishing a version gives it the next
+*generation* number; a grid row is valid for the generations
+``[generation_low, generation_high]`` (``generation_high`` NULL = still
+current). A grid whose boundary does not change keeps its row, and so its id,
+across generations; a reshaped grid gets a new row with the same code. Rows
+that exist only in an unpublished draft carry ``draft_id`` instead of a
+generation range.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (ARRAY, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, Boolean, func, text)
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+from geo.hierarchy import KINDS, LEVELS
+
+VERSION_STATUSES = ("draft", "published", "retired")
+
+
+class BoundaryVersion(db.Model):
+    __tablename__ = "boundary_version"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, server_default="draft")
+    generation = Column(Integer, unique=True)
+    note = Column(Text)
+    author = Column(Text)
+    effective_date = Column(Date)
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    published_at = Column(DateTime(timezone=True))
+    retired_at = Column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
+        CheckConstraint("(status = 'draft') = (generation IS NULL)", name="generation_when_published"),
+        # At most one published version: lookups and assignment need exactly one answer.
+        Index("uq_boundary_version_one_published", text("(true)"), unique=True,
+              postgresql_where=text("status = 'published'")),
+    )
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "status": self.status, "generation": self.generation,
+            "note": self.note, "author": self.author,
+            "effective_date": self.effective_date.isoformat() if self.effective_date else None,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+        }
+
+
+class Grid(db.Model):
+    __tablename__ = "grid"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(17), nullable=False)
+    name = Column(Text, nullable=False)
+    level = Column(String(12), nullable=False)
+    kind = Column(String(10), nullable=False, server_default="regular")
+    parent_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"))
+    parent_code = Column(String(17))
+    # Ids of the regular ancestors from the district down to this grid (for a
+    # dedicated grid: its parent's lineage). lineage[3] is the community, etc.
+    lineage = Column(ARRAY(Integer), nullable=False, server_default="{}")
+    # A regular grid with no regular children: what a point is assigned to.
+    is_leaf = Column(Boolean, nullable=False, server_default="true")
+    geom = Column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    area_m2 = Column(Float, nullable=False)
+    households = Column(Integer)
+    population = Column(Integer)
+    generation_low = Column(Integer)
+    generation_high = Column(Integer)
+    draft_id = Column(Integer, ForeignKey("boundary_version.id", ondelete="CASCADE"))
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    parent = relationship("Grid", remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint(f"level IN {LEVELS}", name="level"),
+        CheckConstraint(f"kind IN {KINDS}", name="kind"),
+        CheckConstraint("code ~ '^[0-9]{6}([0-9]{3}){0,3}([0-9]{2})?$'", name="code_digits"),
+        CheckConstraint("households IS NULL OR households >= 0", name="households"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population"),
+        CheckConstraint("(draft_id IS NULL) = (generation_low IS NOT NULL)", name="draft_or_generation"),
+        CheckConstraint("generation_high IS NULL OR generation_high >= generation_low", name="generation_range"),
+        # The hot path: which current leaf covers this point.
+        Index("ix_grid_current_leaf_geom", "geom", postgresql_using="gist",
+              postgresql_where=text("generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf")),
+        Index("ix_grid_current_dedicated_geom", "geom", postgresql_using="gist",
+              postgresql_where=text("generation_high IS NULL AND draft_id IS NULL AND kind = 'dedicated'")),
+        Index("ix_grid_geom", "geom", postgresql_using="gist"),
+        Index("uq_grid_current_code", "code", unique=True,
+              postgresql_where=text("generation_high IS NULL AND draft_id IS NULL")),
+        Index("ix_grid_parent_id", "parent_id"),
+        Index("ix_grid_level_code", "level", "code"),
+        Index("ix_grid_draft_id", "draft_id"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.draft_id is None and self.generation_high is None

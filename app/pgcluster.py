@@ -1,0 +1,237 @@
+"""The embedded PostGIS cluster used when no DATABASE_URL is set.
+
+GridMap runs a private PostgreSQL cluster under ``instance/pgdata`` that
+listens only on a unix socket in ``instance/run`` (no TCP port to collide
+with other servers on the machine). It is created and started on demand with
+the system's PostgreSQL binaries. ``initdb`` and ``postgres`` refuse to run as
+root, so when we are root the cluster runs as the unprivileged ``postgres``
+system user (created by Debian's postgresql package).
+
+This module imports neither flask nor sqlalchemy so the Makefile can call it
+before anything else is installed: ``python -m app.pgcluster start``.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DB_NAME = "gridmap"
+DB_USER = "gridmap"
+#: Debian 12's PostgreSQL; the newest installed major version is used.
+PG_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+class ClusterError(RuntimeError):
+    """The embedded cluster could not be created or started."""
+
+
+def instance_dir() -> Path:
+    root = os.environ.get("GRIDMAP_INSTANCE_DIR")
+    if root:
+        return Path(root).resolve()
+    return Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bindir() -> Path:
+    found = sorted(glob.glob(PG_GLOB), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0)
+    for cand in reversed(found):
+        if Path(cand, "initdb").exists():
+            return Path(cand)
+    exe = shutil.which("initdb")
+    if exe:
+        return Path(exe).resolve().parent
+    raise ClusterError(
+        "PostgreSQL server binaries not found. Install them with: "
+        "sudo apt-get update && sudo apt-get install -y postgresql postgresql-15-postgis-3"
+    )
+
+
+def _run_user() -> str | None:
+    """The user that owns and runs the cluster: ourselves, or postgres when root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError as exc:  # pragma: no cover - Debian's package creates it
+        raise ClusterError("running as root but there is no 'postgres' system user to run the cluster") from exc
+    return "postgres"
+
+
+def _cmd(args: list[str]) -> list[str]:
+    user = _run_user()
+    if user is None:
+        return args
+    return ["runuser", "-u", user, "--", *args]
+
+
+def _chown(path: Path) -> None:
+    user = _run_user()
+    if user is not None:
+        pw = pwd.getpwnam(user)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def _check_traversable(path: Path) -> None:
+    """The postgres user must reach instance/: a checkout under /root is not reachable."""
+    if _run_user() is None:
+        return
+    for parent in [*reversed(path.parents), path]:
+        mode = parent.stat().st_mode
+        if parent.exists() and not (mode & 0o001):
+            raise ClusterError(
+                f"{parent} is not searchable by the 'postgres' user that runs the embedded cluster "
+                f"when GridMap is started as root. Run: chmod o+x {parent}  (or set DATABASE_URL)"
+            )
+
+
+def paths() -> dict[str, Path]:
+    inst = instance_dir()
+    return {"instance": inst, "data": inst / "pgdata", "run": inst / "run", "log": inst / "postgres.log"}
+
+
+def socket_dir() -> Path:
+    return paths()["run"]
+
+
+def database_url(dbname: str = DB_NAME) -> str:
+    return f"postgresql+psycopg2://{DB_USER}@/{dbname}?host={socket_dir()}"
+
+
+def is_running() -> bool:
+    p = paths()
+    if not (p["data"] / "PG_VERSION").exists():
+        return False
+    res = subprocess.run(_cmd([str(_bindir() / "pg_ctl"), "status", "-D", str(p["data"])]),
+                         capture_output=True, text=True)
+    return res.returncode == 0
+
+
+def _init() -> None:
+    p = paths()
+    p["instance"].mkdir(parents=True, exist_ok=True)
+    _check_traversable(p["instance"])
+    for d in (p["data"], p["run"]):
+        d.mkdir(exist_ok=True)
+        _chown(d)
+        os.chmod(d, 0o700 if d == p["data"] else 0o755)
+    if not p["log"].exists():
+        p["log"].touch()
+    _chown(p["log"])
+    res = subprocess.run(
+        _cmd([str(_bindir() / "initdb"), "-D", str(p["data"]), "-U", DB_USER, "--auth=trust",
+              "--encoding=UTF8", "--locale=C.UTF-8"]),
+        capture_output=True, text=True,
+    )
+    if res.returncode != 0:
+        raise ClusterError(f"initdb failed:\n{res.stdout}\n{res.stderr}")
+    # Unix socket only: no TCP port to collide with; trust auth is safe because
+    # the socket directory is private to this checkout.
+    with open(p["data"] / "postgresql.auto.conf", "a") as conf:
+        conf.write(
+            "listen_addresses = ''\n"
+            f"unix_socket_directories = '{p['run']}'\n"
+            "unix_socket_permissions = 0777\n"
+            "fsync = on\n"
+            "shared_buffers = '256MB'\n"
+            "work_mem = '32MB'\n"
+            "maintenance_work_mem = '256MB'\n"
+            "max_connections = 100\n"
+            "timezone = 'UTC'\n"
+        )
+
+
+def _psql(sql: str, dbname: str = "postgres") -> str:
+    psql = str(_bindir() / "psql")
+    res = subprocess.run([psql, "-h", str(socket_dir()), "-U", DB_USER, "-d", dbname, "-v", "ON_ERROR_STOP=1",
+                          "-tAc", sql], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise ClusterError(f"psql failed: {res.stderr.strip()}")
+    return res.stdout.strip()
+
+
+def _check_name(dbname: str) -> str:
+    # Database names are spliced into DDL (identifiers cannot be bound parameters).
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", dbname):
+        raise ClusterError(f"invalid database name {dbname!r}: use lower-case letters, digits and _")
+    return dbname
+
+
+def create_database(dbname: str) -> None:
+    """Create ``dbname`` with PostGIS if it does not exist yet."""
+    _check_name(dbname)
+    if _psql(f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'") != "1":
+        _psql(f'CREATE DATABASE "{dbname}"')
+    _psql("CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist;", dbname)
+
+
+def drop_database(dbname: str) -> None:
+    _check_name(dbname)
+    _psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def start(wait: float = 30.0) -> str:
+    """Create (first time) and start the cluster; return the SQLAlchemy URL of the app database."""
+    p = paths()
+    if not (p["data"] / "PG_VERSION").exists():
+        _init()
+    if not is_running():
+        # A stale pid file from a killed server would make pg_ctl refuse to start.
+        pid = p["data"] / "postmaster.pid"
+        if pid.exists():
+            pid.unlink()
+        res = subprocess.run(
+            _cmd([str(_bindir() / "pg_ctl"), "start", "-w", "-t", str(int(wait)), "-D", str(p["data"]),
+                  "-l", str(p["log"])]),
+            capture_output=True, text=True,
+        )
+        if res.returncode != 0:
+            tail = p["log"].read_text(errors="replace")[-2000:] if p["log"].exists() else ""
+            raise ClusterError(f"could not start the embedded PostgreSQL:\n{res.stderr}\n{tail}")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            create_database(DB_NAME)
+            break
+        except ClusterError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    return database_url()
+
+
+def stop() -> None:
+    p = paths()
+    if is_running():
+        subprocess.run(_cmd([str(_bindir() / "pg_ctl"), "stop", "-m", "fast", "-D", str(p["data"])]),
+                       check=False, capture_output=True)
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[1] if len(argv) > 1 else "start"
+    try:
+        if cmd == "start":
+            print(start())
+        elif cmd == "stop":
+            stop()
+        elif cmd == "status":
+            print("running" if is_running() else "stopped")
+        elif cmd == "url":
+            print(database_url())
+        else:
+            print(f"usage: python -m app.pgcluster [start|stop|status|url]", file=sys.stderr)
+            return 2
+    except ClusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

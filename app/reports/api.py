@@ -1,0 +1,109 @@
+"""JSON API for reports (thin: parse, call the service, respond)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+
+from app.api import params
+from app.errors import ValidationError
+from app.labels import STATUS_LABELS, CHANNEL_LABELS
+from app.models import CHANNELS, OPEN_STATUSES, STATUSES
+from app.reports import files, service
+from app.reports.categories import CATEGORIES, BY_CODE
+
+api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
+
+MAX_LIST = 10_000
+
+
+@api_bp.post("/reports")
+def create_report():
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ValidationError(_("Send the report as a JSON object (Content-Type: application/json)."),
+                              {"field": "body"})
+    report = service.create_report(payload)
+    body = service.report_to_dict(report)
+    return body, 201, {"Location": f"/api/v1/reports/{report.ticket}"}
+
+
+@api_bp.get("/reports/<ticket>")
+def get_report(ticket: str):
+    return service.report_to_dict(service.report_by_ticket(ticket))
+
+
+@api_bp.get("/reports")
+def list_reports():
+    args = request.args
+    status_arg = args.get("status") or ""
+    statuses = None
+    if status_arg == "open":
+        statuses = OPEN_STATUSES
+    elif status_arg:
+        statuses = [s.strip() for s in status_arg.split(",") if s.strip()]
+        bad = [s for s in statuses if s not in STATUSES]
+        if bad:
+            raise ValidationError(_("status must be 'open' or a comma-separated list of: %(allowed)s.",
+                                    allowed=", ".join(STATUSES)), {"field": "status", "value": bad[0][:40]})
+    category = args.get("category") or None
+    if category is not None and category not in BY_CODE:
+        raise ValidationError(_("Unknown category %(code)s: use a code from /api/v1/categories.",
+                                code=category[:20]), {"field": "category"})
+    ooc = args.get("out_of_coverage")
+    if ooc not in (None, "", "true", "false", "1", "0"):
+        raise ValidationError(_("out_of_coverage must be true or false."), {"field": "out_of_coverage"})
+    features = service.list_features(
+        statuses=statuses, category=category,
+        channel=params.choice(args, "channel", CHANNELS),
+        out_of_coverage=None if ooc in (None, "") else ooc in ("true", "1"),
+        grid_id=params.integer(args, "grid_id", lo=1, hi=2**31 - 1),
+        bbox=params.bbox(args),
+        limit=params.integer(args, "limit", default=1000, lo=1, hi=MAX_LIST),
+        offset=params.integer(args, "offset", default=0, lo=0, hi=10**9),
+    )
+    fmt = params.choice(args, "format", ("json", "geojson"), default="json")
+    if fmt == "geojson":
+        return Response('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
+                        mimetype="application/geo+json")
+    reports = []
+    for text_feature in features:
+        f = json.loads(text_feature)
+        props = f["properties"]
+        if f["geometry"]:
+            props["lon"], props["lat"] = f["geometry"]["coordinates"]
+        reports.append(props)
+    return {"reports": reports, "count": len(reports)}
+
+
+@api_bp.post("/reports/import")
+def import_reports():
+    upload = request.files.get("file")
+    data = upload.read() if upload else request.get_data()
+    if not data:
+        raise ValidationError(_("Send a CSV or JSON file as the body or as the file field."), {"field": "file"})
+    rows = files.rows_from_bytes(data, upload.filename if upload else "")
+    result = service.import_reports(rows)
+    status = 201 if result.stored else 422
+    return {"import": result.to_dict(),
+            "message": _("%(stored)s of %(received)s reports stored; %(rejected)s rejected.",
+                         stored=result.stored, received=result.received,
+                         rejected=len({e.row for e in result.errors}))}, status
+
+
+@api_bp.get("/categories")
+def categories():
+    return {"categories": [{"code": c.code, "label": str(c.label), "big_class": str(c.big_class),
+                            "color": c.color} for c in CATEGORIES]}
+
+
+@api_bp.get("/statuses")
+def statuses():
+    return {"statuses": [{"code": s, "label": str(STATUS_LABELS[s]), "open": s in OPEN_STATUSES}
+                         for s in STATUSES]}
+
+
+@api_bp.get("/channels")
+def channels():
+    return {"channels": [{"code": c, "label": str(CHANNEL_LABELS[c])} for c in CHANNELS]}

@@ -1,0 +1,203 @@
+"""Report intake: store, convert coordinates, and assign to grids at once.
+
+Single reports and bulk imports share one path: rows are checked in Python,
+coordinates converted per coordinate system in one vectorised call, rows
+COPYed into a staging table, inserted with one ``INSERT ... SELECT`` and
+assigned with the set-based statements in ``sql/assign.sql``.
+"""
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.grids.versions import published_version
+from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
+from app.models import Grid, Report
+from app.reports.categories import BY_CODE, label as category_label
+from app.reports.validation import CleanReport, RowError, check_report
+from app.sqlfiles import sql, statements
+from geo.crs import to_wgs84
+
+STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
+                   "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at")
+
+
+@dataclass
+class BulkResult:
+    received: int = 0
+    stored: int = 0
+    assigned: int = 0
+    out_of_coverage: int = 0
+    errors: list = field(default_factory=list)
+
+    def to_dict(self, max_errors: int = 1000) -> dict:
+        return {"received": self.received, "stored": self.stored, "assigned": self.assigned,
+                "out_of_coverage": self.out_of_coverage, "rejected": len({e.row for e in self.errors}),
+                "errors": [e.to_dict() for e in self.errors[:max_errors]],
+                "errors_truncated": len(self.errors) > max_errors}
+
+
+def _convert(clean: list[CleanReport]) -> list[RowError]:
+    """Convert every row to WGS-84, one vectorised call per coordinate system."""
+    errors = []
+    groups = defaultdict(list)
+    for c in clean:
+        groups[c.crs].append(c)
+    for crs, rows in groups.items():
+        lon, lat = to_wgs84(np.array([r.lon for r in rows], dtype=float),
+                            np.array([r.lat for r in rows], dtype=float), crs)
+        for r, x, y in zip(rows, np.atleast_1d(lon), np.atleast_1d(lat)):
+            r.raw_lon, r.raw_lat = r.lon, r.lat
+            r.lon, r.lat = float(x), float(y)
+            if not (np.isfinite(x) and np.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+                errors.append(RowError(r.row, "lon", _("The coordinates do not convert to a point on Earth; "
+                                                       "check the coordinate system (crs).")))
+    return errors
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return r"\N"
+    s = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _store(rows: list[CleanReport]) -> None:
+    """COPY the rows to staging, insert them, list the new ids in assign_target."""
+    conn = db.session.connection()
+    conn.execute(text(
+        "CREATE TEMP TABLE IF NOT EXISTS report_import_staging ("
+        " row_no integer, category text, channel text, description text, address text,"
+        " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
+        " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
+        " created_at timestamptz) ON COMMIT DELETE ROWS"))
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
+                      "ON COMMIT DELETE ROWS"))
+    conn.execute(text("TRUNCATE report_import_staging, assign_target"))
+    buf = io.StringIO()
+    for r in rows:
+        buf.write("\t".join(_copy_field(v) for v in (
+            r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
+            r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at)))
+        buf.write("\n")
+    buf.seek(0)
+    with conn.connection.dbapi_connection.cursor() as cur:
+        cur.copy_expert(f"COPY report_import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN", buf)
+    conn.execute(sql("reports/insert_from_staging"),
+                 {"district_code": current_app.config["DISTRICT_CODE"]})
+
+
+def assign_targets() -> None:
+    """Assign the reports listed in ``assign_target`` (set-based, current published boundaries)."""
+    version = published_version()
+    params = {"generation": version.generation if version else None}
+    for stmt in statements("reports/assign"):
+        db.session.execute(stmt, params)
+
+
+def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None) -> BulkResult:
+    """Store and assign many reports; rows with errors are reported, the rest stored."""
+    result = BulkResult()
+    clean = []
+    limit = max_rows or current_app.config["MAX_IMPORT_ROWS"]
+    for i, raw in enumerate(raw_rows, start=1):
+        result.received += 1
+        if result.received > limit:
+            raise ValidationError(_("Too many rows in one import: at most %(n)s; split the file.", n=limit),
+                                  {"field": "rows", "limit": limit})
+        c = check_report(raw, i, allow_status=allow_status)
+        if c.errors:
+            result.errors.extend(c.errors)
+        else:
+            clean.append(c)
+    conversion_errors = _convert(clean)
+    if conversion_errors:
+        bad = {e.row for e in conversion_errors}
+        result.errors.extend(conversion_errors)
+        clean = [c for c in clean if c.row not in bad]
+    result.errors.sort(key=lambda e: e.row)
+    if clean:
+        _store(clean)
+        assign_targets()
+        counts = db.session.execute(text(
+            "SELECT count(*), count(*) FILTER (WHERE NOT r.out_of_coverage), count(*) FILTER (WHERE r.out_of_coverage)"
+            " FROM assign_target t JOIN report r ON r.id = t.id")).one()
+        result.stored, result.assigned, result.out_of_coverage = counts
+    db.session.commit()
+    return result
+
+
+def create_report(payload) -> Report:
+    """Store one report from the API and assign it at once."""
+    c = check_report(payload, 0, allow_status=False)
+    errors = c.errors or _convert([c])
+    if errors:
+        raise ValidationError(_("The report could not be stored: %(problems)s",
+                                problems="; ".join(e.message for e in errors)),
+                              {"errors": [e.to_dict() for e in errors]})
+    _store([c])
+    assign_targets()
+    report_id = db.session.execute(text("SELECT id FROM assign_target")).scalar_one()
+    db.session.commit()
+    return db.session.get(Report, report_id)
+
+
+def report_by_ticket(ticket: str) -> Report:
+    report = db.session.scalars(select(Report).where(Report.ticket == ticket)).first()
+    if report is None:
+        raise NotFound(_("No report with ticket %(ticket)s.", ticket=ticket[:40]), {"field": "ticket"})
+    return report
+
+
+def report_to_dict(report: Report) -> dict:
+    """The report with its grid chain (district → finest grid) and dedicated grids."""
+    ids = list(report.grid_lineage or []) + list(report.dedicated_grid_ids or [])
+    grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))} if ids else {}
+    point = db.session.execute(select(Report.location.ST_X(), Report.location.ST_Y())
+                               .where(Report.id == report.id)).one()
+
+    def brief(gid):
+        g = grids.get(gid)
+        return {"id": g.id, "code": g.code, "name": g.name, "level": g.level} if g else None
+
+    return {
+        "id": report.id, "ticket": report.ticket,
+        "category": report.category, "category_label": category_label(report.category),
+        "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
+        "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
+        "description": report.description, "address": report.address,
+        "location": {"lon": point[0], "lat": point[1]} if point[0] is not None else None,
+        "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
+        "out_of_coverage": report.out_of_coverage,
+        "grid": brief(report.grid_id) if report.grid_id else None,
+        "grid_chain": [brief(i) for i in report.grid_lineage or []],
+        "dedicated_grids": [brief(i) for i in report.dedicated_grid_ids or []],
+        "generation": report.generation,
+        "created_at": report.created_at.isoformat() if report.created_at else None,
+    }
+
+
+def _labels(mapping) -> str:
+    return json.dumps({k: str(v) for k, v in mapping.items()}, ensure_ascii=False)
+
+
+def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
+                  bbox=None, limit=1000, offset=0) -> list[str]:
+    minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
+    return db.session.execute(sql("reports/list_reports"), {
+        "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,
+        "out_of_coverage": out_of_coverage, "grid_id": grid_id,
+        "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit, "offset": offset,
+        "category_labels": _labels({c: cat.label for c, cat in BY_CODE.items()}),
+        "category_colors": json.dumps({c: cat.color for c, cat in BY_CODE.items()}),
+        "channel_labels": _labels(CHANNEL_LABELS), "status_labels": _labels(STATUS_LABELS),
+    }).scalars().all()

@@ -1,0 +1,59 @@
+-- Assign every report listed in the temp table assign_target to its grids in
+-- the current published boundaries. The rule (see geo/assign.py): the finest
+-- regular grid that COVERS the point (edges and vertices included); on a
+-- shared edge or vertex the lowest code wins; dedicated grids are added; a
+-- point covered by nothing is flagged out_of_coverage (stored, never dropped).
+--
+-- 1. Leaves first: one GiST probe per point on the partial index of current leaves.
+UPDATE report r
+SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = :generation,
+    out_of_coverage = false, updated_at = now()
+FROM (
+  SELECT t.id, leaf.id AS grid_id, leaf.lineage
+  FROM assign_target t
+  JOIN report p ON p.id = t.id
+  CROSS JOIN LATERAL (
+    SELECT g.id, g.lineage FROM grid g
+    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.is_leaf
+      AND ST_Covers(g.geom, p.location)
+    ORDER BY g.code LIMIT 1
+  ) leaf
+) hit
+WHERE r.id = hit.id
+-- ;;
+-- 2. A point in a gap between children but inside their parent: the deepest
+--    regular grid that covers it (rare, so a wider search is fine).
+UPDATE report r
+SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = :generation,
+    out_of_coverage = false, updated_at = now()
+FROM (
+  SELECT t.id, g2.id AS grid_id, g2.lineage
+  FROM assign_target t
+  JOIN report p ON p.id = t.id AND p.grid_id IS NULL AND p.location IS NOT NULL
+  CROSS JOIN LATERAL (
+    SELECT g.id, g.lineage FROM grid g
+    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular'
+      AND ST_Covers(g.geom, p.location)
+    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
+  ) g2
+) hit
+WHERE r.id = hit.id
+-- ;;
+-- 3. Whatever is still unassigned lies outside coverage.
+UPDATE report r
+SET out_of_coverage = true, grid_lineage = '{}', generation = :generation, updated_at = now()
+FROM assign_target t
+WHERE r.id = t.id AND r.grid_id IS NULL
+-- ;;
+-- 4. Dedicated grids overlay the tiling: a point may be in several.
+UPDATE report r
+SET dedicated_grid_ids = d.ids
+FROM (
+  SELECT t.id, array_agg(g.id ORDER BY g.code) AS ids
+  FROM assign_target t
+  JOIN report p ON p.id = t.id
+  JOIN grid g ON g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'dedicated'
+             AND ST_Covers(g.geom, p.location)
+  GROUP BY t.id
+) d
+WHERE r.id = d.id

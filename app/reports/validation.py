@@ -1,0 +1,184 @@
+"""Checking one incoming report (from the API or one row of a bulk file).
+
+Pure checks: every problem is returned as a ``RowError`` naming the field and
+the fix; nothing here touches the database.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+
+from app.models import CHANNELS, STATUSES
+from app.reports.categories import BY_CODE
+from geo.crs import UnknownCRSError, parse_crs
+
+MAX_DESCRIPTION = 4000
+MAX_ADDRESS = 500
+MAX_NAME = 100
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+#: Column aliases seen in hotline and spreadsheet exports (header → field).
+ALIASES = {
+    "类别": "category", "事件类别": "category", "类别代码": "category", "问题类别": "category",
+    "渠道": "channel", "来源": "channel", "来源渠道": "channel",
+    "描述": "description", "内容": "description", "问题描述": "description", "诉求内容": "description",
+    "地址": "address", "事发地址": "address",
+    "经度": "lon", "纬度": "lat", "longitude": "lon", "latitude": "lat", "lng": "lon",
+    "坐标系": "crs",
+    "联系人": "reporter_name", "姓名": "reporter_name", "反映人": "reporter_name",
+    "电话": "reporter_phone", "联系电话": "reporter_phone", "手机": "reporter_phone",
+    "状态": "status", "时间": "created_at", "上报时间": "created_at", "受理时间": "created_at",
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+    value: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": self.message, "value": self.value}
+
+
+@dataclass
+class CleanReport:
+    row: int
+    category: str
+    channel: str
+    description: str
+    lon: float
+    lat: float
+    crs: object  # geo.crs.SourceCRS
+    address: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    status: str = "reported"
+    created_at: datetime | None = None
+    errors: list = field(default_factory=list)
+    raw_lon: float | None = None
+    raw_lat: float | None = None
+
+
+def normalise_keys(raw: dict) -> dict:
+    out = {}
+    for key, value in raw.items():
+        k = str(key).strip().lstrip("\ufeff")
+        out[ALIASES.get(k, ALIASES.get(k.lower(), k.lower()))] = value
+    return out
+
+
+def _text(raw: dict, name: str, limit: int, errors: list, row: int, *, required=False) -> str | None:
+    value = raw.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.append(RowError(row, name, _("%(field)s is required.", field=name)))
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        errors.append(RowError(row, name, _("%(field)s must be text.", field=name)))
+        return None
+    value = str(value).strip()
+    if "\x00" in value:
+        errors.append(RowError(row, name, _("%(field)s contains a NUL character.", field=name)))
+        return None
+    if len(value) > limit:
+        errors.append(RowError(row, name, _("%(field)s is too long: at most %(n)s characters.",
+                                            field=name, n=limit)))
+        return None
+    return value
+
+
+def _coordinate(raw: dict, name: str, errors: list, row: int) -> float | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        errors.append(RowError(row, name, _("%(field)s is required (a number).", field=name)))
+        return None
+    if isinstance(value, bool):
+        value = "bool"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors.append(RowError(row, name, _("%(field)s must be a number.", field=name), str(value)[:40]))
+        return None
+    if not math.isfinite(number):
+        errors.append(RowError(row, name, _("%(field)s must be a finite number.", field=name), str(value)[:40]))
+        return None
+    return number
+
+
+def check_report(raw, row: int = 0, *, allow_status: bool = False, default_channel: str = "resident_app"):
+    """Return a ``CleanReport`` (with ``errors`` empty when it can be stored)."""
+    errors: list[RowError] = []
+    if not isinstance(raw, dict):
+        errors.append(RowError(row, "body", _("Each report must be a JSON object.")))
+        return CleanReport(row, "", "", "", 0.0, 0.0, None, errors=errors)
+    raw = normalise_keys(raw)
+    reporter = raw.get("reporter")
+    if isinstance(reporter, dict):
+        raw.setdefault("reporter_name", reporter.get("name"))
+        raw.setdefault("reporter_phone", reporter.get("phone"))
+
+    category = _text(raw, "category", 8, errors, row, required=True)
+    if category is not None and category not in BY_CODE:
+        errors.append(RowError(row, "category", _("Unknown category %(code)s: use a code from "
+                                                  "/api/v1/categories.", code=category), category))
+    channel = _text(raw, "channel", 20, errors, row) or default_channel
+    if channel not in CHANNELS:
+        errors.append(RowError(row, "channel", _("channel must be one of: %(allowed)s.",
+                                                 allowed=", ".join(CHANNELS)), channel))
+    description = _text(raw, "description", MAX_DESCRIPTION, errors, row, required=True)
+    address = _text(raw, "address", MAX_ADDRESS, errors, row)
+    name = _text(raw, "reporter_name", MAX_NAME, errors, row)
+    phone = _text(raw, "reporter_phone", 32, errors, row)
+    if phone is not None and not PHONE_RE.match(phone):
+        errors.append(RowError(row, "reporter_phone", _("reporter_phone must be a phone number (digits, "
+                                                        "spaces, - and a leading +)."), phone))
+    lon = _coordinate(raw, "lon", errors, row)
+    lat = _coordinate(raw, "lat", errors, row)
+    crs = None
+    try:
+        crs = parse_crs(raw.get("crs") or None)
+    except (UnknownCRSError, TypeError, ValueError):
+        errors.append(RowError(row, "crs", _("Unknown coordinate system: use an EPSG code such as 4326, "
+                                             "4490 or 4547, or gcj02 / bd09."), str(raw.get("crs"))[:40]))
+    if crs is not None and lon is not None and lat is not None and _geographic(crs):
+        if not (-180 <= lon <= 180):
+            errors.append(RowError(row, "lon", _("lon must be between -180 and 180."), str(lon)))
+        if not (-90 <= lat <= 90):
+            errors.append(RowError(row, "lat", _("lat must be between -90 and 90."), str(lat)))
+
+    status = "reported"
+    created_at = None
+    if allow_status:
+        status = _text(raw, "status", 16, errors, row) or "reported"
+        if status not in STATUSES:
+            errors.append(RowError(row, "status", _("status must be one of: %(allowed)s.",
+                                                    allowed=", ".join(STATUSES)), status))
+        when = _text(raw, "created_at", 40, errors, row)
+        if when:
+            try:
+                created_at = datetime.fromisoformat(when.replace("Z", "+00:00").replace("/", "-"))
+            except ValueError:
+                errors.append(RowError(row, "created_at", _("created_at must be a date and time like "
+                                                            "2026-11-21 09:30 or 2026-11-21T09:30:00+08:00."),
+                                       when))
+            else:
+                if created_at.tzinfo is None:
+                    from zoneinfo import ZoneInfo
+                    created_at = created_at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+                if created_at > datetime.now(timezone.utc):
+                    errors.append(RowError(row, "created_at", _("created_at is in the future."), when))
+    return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
+                       address, name, phone, status, created_at, errors)
+
+
+def _geographic(crs) -> bool:
+    if crs.kind in ("gcj02", "bd09"):
+        return True
+    import pyproj
+    return pyproj.CRS.from_epsg(crs.epsg).is_geographic

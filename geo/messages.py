@@ -1,0 +1,62 @@
+"""English messages for :mod:`geo.features` reason codes.
+
+The app translates ``reason`` + ``params`` itself; these plain English
+texts are the fallback and what the CLI prints. Each names what is wrong and
+how to fix it.
+"""
+from __future__ import annotations
+
+TEMPLATES = {
+    "invalid_json": "The upload is not valid JSON ({detail}); export it again as GeoJSON.",
+    "not_feature_collection": "The file must be a GeoJSON FeatureCollection with a \"features\" array "
+                              "(got {got}); export the layer as a FeatureCollection.",
+    "unknown_crs": "The collection's \"crs\" member names an unknown coordinate system ({got}); "
+                   "declare one of: EPSG code, wgs84, cgcs2000, gcj02, bd09.",
+    "too_many_features": "The collection has {got} features, more than the limit of {limit}; "
+                         "split the file and import it in parts.",
+    "feature_not_object": "{field} is not a GeoJSON Feature object (got {got}); "
+                          "each entry of \"features\" must be {{\"type\": \"Feature\", ...}}.",
+    "missing_property": "{field} is missing or empty; add it to the feature's properties.",
+    "bad_code": "{field} must be {expected} digits for level '{level}' (got {value!r}); correct the code.",
+    "bad_code:nolevel": "{field} must be a string of digits whose length fits the grid's level "
+                        "(got {value!r}); correct the code and the level.",
+    "bad_level": "{field} must be one of {allowed} (got {got!r}); correct the level.",
+    "bad_kind": "{field} must be one of {allowed} at level '{level}' (got {got!r}); "
+                "dedicated grids exist only at levels grid and micro.",
+    "bad_count": "{field} must be a whole number of 0 or more (got {got!r}); correct or remove it.",
+    "unexpected_parent": "{field} must be empty for a district (got {got!r}); remove it.",
+    "code_parent_mismatch": "{field}: code {code} does not start with its parent's code {parent_code}; "
+                            "fix the code or the parent_code.",
+    "duplicate_code": "{field}: code {code} is already used {where}; give each grid its own code.",
+    "unknown_parent": "{field}: parent {parent_code} is neither in this file nor in the database; "
+                      "import the parent first or correct parent_code.",
+    "parent_level": "{field}: parent {parent_code} is a {parent_level}, but a {level} must belong to a "
+                    "{expected}; correct parent_code.",
+    "parent_kind": "{field}: parent {parent_code} is a dedicated grid; a regular {level} must belong to a "
+                   "regular grid. Correct parent_code or mark this grid dedicated.",
+    "missing_geometry": "{field} is missing or empty; draw the grid's boundary.",
+    "geometry_type": "{field} must be a Polygon or MultiPolygon (got {got}); export areas, not lines or points.",
+    "bad_coordinates": "{field} has a bad position at {path} ({detail}); fix or remove that vertex, "
+                       "and check the declared coordinate system.",
+    "too_few_points": "{field}: ring {path} has {got} distinct positions, at least {minimum} are needed "
+                      "(first = last); redraw the ring.",
+    "invalid_ring": "{field} is not a valid polygon: {explanation} near {location}; "
+                    "remove the self-intersection or overlapping parts.",
+    "outside_parent": "{field} extends {outside_m2:.1f} m² beyond parent {parent_code} "
+                      "(tolerance {tolerance_m2:.1f} m²); redraw it inside its parent.",
+}
+
+
+def render(reason: str, field: str, params: dict, index: int | None = None) -> str:
+    """Fill the template for ``reason``; never fails (a bad template is a bug, not user error).
+
+    >>> render("bad_count", "properties.households", {"got": -3})
+    'properties.households must be a whole number of 0 or more (got -3); correct or remove it.'
+    """
+    values = {"field": field, "index": index, **params}
+    if reason == "bad_code" and params.get("expected") is None:
+        reason = "bad_code:nolevel"
+    try:
+        return TEMPLATES[reason].format(**values)
+    except (KeyError, IndexError, ValueError):
+        return f"{field}: {reason} {params}"
