@@ -5,13 +5,19 @@ has a switch that sets it.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+import os
+
+from flask import Flask, current_app, has_request_context, request
 
 COOKIE = "gridmap_lang"
 
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # CLI and background work: GRIDMAP_LANG, else the default (Chinese).
+        asked = os.environ.get("GRIDMAP_LANG")
+        return asked if asked in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
     if asked in supported:
         return asked

@@ -1,0 +1,107 @@
+"""Fixtures over a real, throwaway PostGIS database.
+
+The session creates its own database (``gridmap_test_<pid>``) in the embedded
+cluster under ``instance/`` (or on the server of ``DATABASE_URL`` when set),
+runs the migrations, and drops it at the end. Each test using ``db`` runs in
+one transaction that is rolled back afterwards: every session of the app,
+including the ones test-client requests open, is pinned to that connection,
+and their commits become savepoints.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.extensions import GridMapSession, db as _db
+
+
+def _server_url():
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return make_url(url.replace("postgres://", "postgresql://", 1))
+    from app import pgcluster
+
+    return make_url(pgcluster.start())
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    server = _server_url()
+    name = f"gridmap_test_{os.getpid()}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """The app's database inside a transaction rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(class_=GridMapSession, db=_db, bind=connection,
+                         join_transaction_mode="create_savepoint"),
+            scopefunc=original.registry.scopefunc,
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def sample(db):
+    """The small sample hierarchy of tests/samples.py, loaded through the import service."""
+    from tests.samples import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture
+def committed_db(app):
+    """For tests whose data must be visible to other connections (live server, browser).
+
+    Data is really committed; every table is emptied afterwards.
+    """
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _db.session.execute(text(
+            "TRUNCATE report, staff_assignment, staff, grid, boundary_version RESTART IDENTITY CASCADE"))
+        _db.session.commit()
