@@ -1,0 +1,68 @@
+# GridMap: the two commands of the README.
+#   make run    install what is missing, start the embedded PostGIS, load demo data once, serve the app
+#   make test   the same set-up, then the whole test suite
+# With DATABASE_URL set, the embedded cluster is skipped and that server is used.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := FLASK_APP=app:create_app $(VENV)/bin/flask
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test system-deps system-deps-test venv venv-dev db translations demo bench backup clean-db help
+
+help:
+	@echo "make run    - set up everything and serve GridMap on http://$(HOST):$(PORT)"
+	@echo "make test   - set up everything and run the test suite"
+	@echo "make bench  - run the benchmarks in bench/"
+
+system-deps:
+	@scripts/system-deps.sh run
+
+system-deps-test:
+	@scripts/system-deps.sh test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+translations: venv
+	@$(VENV)/bin/pybabel compile -q -d app/translations
+
+db: system-deps venv
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
+	@$(FLASK) db upgrade
+
+demo: db translations
+	@$(FLASK) demo load --if-empty
+
+run: demo
+	@echo ""
+	@echo "GridMap is starting on http://$(HOST):$(PORT)"
+	@echo "  Home:            http://$(HOST):$(PORT)/"
+	@echo "  Coverage map:    http://$(HOST):$(PORT)/maps/coverage"
+	@echo "  Open issues map: http://$(HOST):$(PORT)/maps/issues"
+	@echo "  Grid lookup API: http://$(HOST):$(PORT)/api/v1/lookup?lon=113.62&lat=34.75"
+	@echo "  API description: http://$(HOST):$(PORT)/api/v1/openapi.json"
+	@echo "(Ctrl-C stops the app; the database keeps running in instance/ - 'python -m app.pgcluster stop')"
+	@$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+
+test: system-deps system-deps-test venv-dev translations
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
+	$(VENV)/bin/pytest
+
+bench: db venv-dev
+	$(PY) bench/assign.py

@@ -1,0 +1,67 @@
+"""Map pages. Thin: settings and labels in, builder, template out."""
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from app.maps import bp
+from app.maps.builders import coverage_map, issues_map, page_parts
+from app.maps.texts import coverage_labels, issues_labels, js_texts, status_choices
+from app.reports.categories import CATEGORIES
+
+
+def _api(path: str) -> str:
+    # Relative to the app's mount point, so a reverse proxy prefix still works.
+    return f"{request.script_root}/api/v1/{path}"
+
+
+def _center(value) -> tuple[float, float]:
+    # From the environment it arrives as "lat,lon".
+    if isinstance(value, str):
+        lat, lon = (float(x) for x in value.split(","))
+        return lat, lon
+    return tuple(value)
+
+
+def _map_settings() -> dict:
+    cfg = current_app.config
+    return {
+        "center": _center(cfg.get("MAP_CENTER", (34.748, 113.61))),
+        "tiles": cfg.get("TILES", "none"),
+        "tianditu_key": cfg.get("TIANDITU_KEY", ""),
+    }
+
+
+@bp.get("/coverage")
+def coverage():
+    s = _map_settings()
+    m = coverage_map(
+        s["center"], 13, s["tiles"], _api("grids"), coverage_labels(), js_texts(),
+        tianditu_key=s["tianditu_key"],
+    )
+    return render_template("maps/coverage.html", **page_parts(m))
+
+
+@bp.get("/issues")
+def issues():
+    s = _map_settings()
+    categories = [{"code": c.code, "label": str(c.label), "color": c.color} for c in CATEGORIES]
+    statuses = status_choices()
+    status = request.args.get("status", "open")
+    if status not in {c["code"] for c in statuses}:
+        status = "open"
+    category = request.args.get("category") or None
+    if category not in {c["code"] for c in categories}:
+        category = None
+    m = issues_map(
+        s["center"], 13, s["tiles"], _api("reports"), _api("grids"), categories,
+        issues_labels(), js_texts(), status=status, category=category,
+        tianditu_key=s["tianditu_key"],
+    )
+    return render_template(
+        "maps/issues.html",
+        categories=categories,
+        statuses=statuses,
+        selected_status=status,
+        selected_category=category or "",
+        **page_parts(m),
+    )

@@ -1,0 +1,95 @@
+"""Live-server and headless-chromium fixtures for the map pages.
+
+Uses Debian's /usr/bin/chromium through the playwright package (never
+``playwright install``: that downloads a browser and fails offline). The app
+is served on a real local port by werkzeug in a thread, with the sample data
+of ``tests/maps/sample.py`` committed through the API.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from tests.maps import sample
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Base URL of ``app`` served on 127.0.0.1 (random free port) for this test."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def map_data(live_server, committed_db):
+    """The sample of ``tests/maps/sample.py``, committed (``committed_db``
+    empties the tables after the test), with one grid given a worker so both
+    the staffed and the "no worker" styles are on the page."""
+    sample.ensure_loaded(live_server)
+    from app.models.staff import Staff, StaffAssignment
+
+    worker = Staff(name="王网格", phone="13800000001", district_code=sample.DISTRICT)
+    worker.assignments.append(StaffAssignment(grid_code=sample.STAFFED_GRID, role="grid_worker"))
+    committed_db.session.add(worker)
+    committed_db.session.commit()
+    return sample
+
+
+class PageWatch:
+    """What a page did that a test must check: console errors, outside requests."""
+
+    def __init__(self):
+        self.console_errors: list[str] = []
+        self.outside_requests: list[str] = []
+        self.failed_requests: list[str] = []
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page that may only talk to the live server; anything else is
+    aborted and recorded in ``page.watch.outside_requests``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    pg = context.new_page()
+    watch = PageWatch()
+    pg.watch = watch
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            watch.outside_requests.append(url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: watch.console_errors.append(f"pageerror: {e}"))
+    pg.on("requestfailed", lambda r: watch.failed_requests.append(r.url))
+    yield pg
+    context.close()
