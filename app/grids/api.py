@@ -13,6 +13,7 @@ from app.extensions import db
 from app.grids import queries, service
 from app.grids.versions import resolve
 from app.models import BoundaryVersion, LEVELS, KINDS
+from geo.crs import to_wgs84
 
 api_bp = Blueprint("grids_api", __name__, url_prefix="/api/v1")
 
@@ -28,15 +29,21 @@ def list_grids():
     tolerance = params.number(args, "tolerance", lo=0, hi=1)
     if tolerance is None and zoom is not None and zoom < queries.MAX_SIMPLIFY_ZOOM:
         tolerance = queries.tolerance_for_zoom(zoom)
+    out_crs = params.crs(args) if args.get("crs") else None
+    bbox = params.bbox(args)
+    if bbox and out_crs is not None and not out_crs.is_wgs84:
+        # A map drawn on AMap tiles asks with its own (GCJ-02) view box.
+        xs, ys = to_wgs84([bbox[0], bbox[2]], [bbox[1], bbox[3]], out_crs)
+        bbox = (float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1]))
     body = queries.export_features(
         scope,
         level=params.choice(args, "level", LEVELS),
         kind=params.choice(args, "kind", KINDS),
         parent=args.get("parent") or None,
-        bbox=params.bbox(args),
+        bbox=bbox,
         tolerance=tolerance,
         limit=params.integer(args, "limit", default=MAX_EXPORT, lo=1, hi=MAX_EXPORT),
-        out_crs=params.crs(args) if args.get("crs") else None,
+        out_crs=out_crs,
     )
     return Response(body, mimetype="application/geo+json")
 

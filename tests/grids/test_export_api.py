@@ -53,3 +53,12 @@ def test_unknown_version_and_grid(client, sample):
     assert one["properties"]["level"] == "subdistrict"
     versions = client.get("/api/v1/versions").get_json()["versions"]
     assert versions[0]["status"] == "published" and versions[0]["generation"] == 1
+
+
+def test_gcj02_bbox_is_read_in_gcj02(client, sample):
+    from geo.crs import from_wgs84
+
+    xs, ys = from_wgs84([113.600, 113.605], [34.740, 34.745], "gcj02")
+    q = f"bbox={xs[0]},{ys[0]},{xs[1]},{ys[1]}&crs=gcj02&level=micro"
+    ids = {f["id"] for f in client.get(f"/api/v1/grids?{q}").get_json()["features"]}
+    assert "41010200100200102" in ids and all(i.startswith("410102001") for i in ids)
