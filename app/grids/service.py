@@ -72,8 +72,12 @@ def _referenced_parents(collection) -> set[str]:
     return parents - codes
 
 
-def import_grids(collection, crs: str | None = None, *, version_id: int | None = None) -> ImportResult:
+def import_grids(collection, crs: str | None = None, *, version_id: int | None = None,
+                 commit: bool = True) -> ImportResult:
     """Validate and store a FeatureCollection of grids: all or nothing.
+
+    ``commit=False`` leaves the transaction open so a caller (the demo loader)
+    can make several imports one unit of work.
 
     Raises
     ------
@@ -104,7 +108,11 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     scope = scope_of(version)
     for stmt in statements("grids/link_hierarchy"):
         db.session.execute(stmt, {"draft_id": scope.draft_id})
-    db.session.commit()
+    # Fresh statistics: right after a bulk load the planner would otherwise
+    # skip the GiST indexes and assignment gets 20x slower.
+    db.session.execute(text("ANALYZE grid"))
+    if commit:
+        db.session.commit()
     by_level: dict[str, int] = {}
     for f in parsed.features:
         by_level[f.level] = by_level.get(f.level, 0) + 1

@@ -104,7 +104,8 @@ def assign_targets() -> None:
         db.session.execute(stmt, params)
 
 
-def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None) -> BulkResult:
+def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None,
+                   commit: bool = True) -> BulkResult:
     """Store and assign many reports; rows with errors are reported, the rest stored."""
     result = BulkResult()
     clean = []
@@ -132,7 +133,8 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
             "SELECT count(*), count(*) FILTER (WHERE NOT r.out_of_coverage), count(*) FILTER (WHERE r.out_of_coverage)"
             " FROM assign_target t JOIN report r ON r.id = t.id")).one()
         result.stored, result.assigned, result.out_of_coverage = counts
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return result
 
 

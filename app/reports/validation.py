@@ -9,6 +9,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
@@ -16,6 +17,7 @@ from app.models import CHANNELS, STATUSES
 from app.reports.categories import BY_CODE
 from geo.crs import UnknownCRSError, parse_crs
 
+BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
 MAX_NAME = 100
@@ -159,7 +161,11 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
         if status not in STATUSES:
             errors.append(RowError(row, "status", _("status must be one of: %(allowed)s.",
                                                     allowed=", ".join(STATUSES)), status))
-        when = _text(raw, "created_at", 40, errors, row)
+        when = raw.get("created_at")
+        if isinstance(when, datetime):
+            created_at, when = when, None
+        else:
+            when = _text(raw, "created_at", 40, errors, row)
         if when:
             try:
                 created_at = datetime.fromisoformat(when.replace("Z", "+00:00").replace("/", "-"))
@@ -167,12 +173,12 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
                 errors.append(RowError(row, "created_at", _("created_at must be a date and time like "
                                                             "2026-11-21 09:30 or 2026-11-21T09:30:00+08:00."),
                                        when))
-            else:
-                if created_at.tzinfo is None:
-                    from zoneinfo import ZoneInfo
-                    created_at = created_at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-                if created_at > datetime.now(timezone.utc):
-                    errors.append(RowError(row, "created_at", _("created_at is in the future."), when))
+        if created_at is not None:
+            if created_at.tzinfo is None:
+                # Times without a zone come from Chinese systems: Beijing time.
+                created_at = created_at.replace(tzinfo=BEIJING)
+            if created_at > datetime.now(timezone.utc):
+                errors.append(RowError(row, "created_at", _("created_at is in the future."), str(when)))
     return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
                        address, name, phone, status, created_at, errors)
 
