@@ -13,12 +13,14 @@ before anything else is installed: ``python -m app.pgcluster start``.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import pwd
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +70,9 @@ def _cmd(args: list[str]) -> list[str]:
     user = _run_user()
     if user is None:
         return args
-    return ["runuser", "-u", user, "--", *args]
+    # runuser lives in /usr/sbin, which a non-login root shell may not have on PATH.
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin") or "runuser"
+    return [runuser, "-u", user, "--", *args]
 
 
 def _chown(path: Path) -> None:
@@ -91,9 +95,23 @@ def _check_traversable(path: Path) -> None:
             )
 
 
+#: Unix socket paths are limited to ~107 bytes (sun_path); keep a margin.
+MAX_SOCKET_PATH = 100
+
+
+def _run_dir(inst: Path) -> Path:
+    run = inst / "run"
+    if len(str(run / ".s.PGSQL.5432")) <= MAX_SOCKET_PATH:
+        return run
+    # A checkout deep in the file system: the socket goes to a short private
+    # directory named after this checkout, so two checkouts never share it.
+    digest = hashlib.sha1(str(inst).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"gridmap-{digest}"
+
+
 def paths() -> dict[str, Path]:
     inst = instance_dir()
-    return {"instance": inst, "data": inst / "pgdata", "run": inst / "run", "log": inst / "postgres.log"}
+    return {"instance": inst, "data": inst / "pgdata", "run": _run_dir(inst), "log": inst / "postgres.log"}
 
 
 def socket_dir() -> Path:
@@ -118,7 +136,7 @@ def _init() -> None:
     p["instance"].mkdir(parents=True, exist_ok=True)
     _check_traversable(p["instance"])
     for d in (p["data"], p["run"]):
-        d.mkdir(exist_ok=True)
+        d.mkdir(parents=True, exist_ok=True)
         _chown(d)
         os.chmod(d, 0o700 if d == p["data"] else 0o755)
     if not p["log"].exists():
@@ -184,6 +202,10 @@ def start(wait: float = 30.0) -> str:
     if not (p["data"] / "PG_VERSION").exists():
         _init()
     if not is_running():
+        # The socket directory may live in /tmp, which a reboot empties.
+        if not p["run"].exists():
+            p["run"].mkdir(parents=True)
+            _chown(p["run"])
         # A stale pid file from a killed server would make pg_ctl refuse to start.
         pid = p["data"] / "postmaster.pid"
         if pid.exists():
