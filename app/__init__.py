@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import Config, from_environment
+from app.config import Config, check as check_config, from_environment
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -18,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment())
     if config:
         app.config.update(config)
+    check_config(app.config)
+    # Chinese text stays readable in JSON responses.
+    app.json.ensure_ascii = False
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         from app import pgcluster
 

@@ -14,7 +14,6 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
-    JSON_AS_ASCII = False
     # The district this instance serves (GB/T 2260 code); every large table carries it.
     DISTRICT_CODE = "410102"
     TILES = "none"
@@ -27,12 +26,34 @@ class Config:
     MAP_CENTER = (34.748, 113.61)
 
 
+class ConfigError(ValueError):
+    """A setting has a value GridMap cannot use; the message names it and the fix."""
+
+
+def _typed(name: str, raw: str):
+    # Environment values are text; give them the type of the default they replace.
+    default = getattr(Config, name, None)
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(float(p) for p in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"GRIDMAP_{name}={raw!r} is not a valid {type(default).__name__}") from exc
+    return raw
+
+
 def from_environment() -> dict:
     """Settings read from ``GRIDMAP_*`` variables; ``DATABASE_URL`` picks the database."""
     cfg: dict = {}
     for key, value in os.environ.items():
-        if key.startswith("GRIDMAP_") and key != "GRIDMAP_INSTANCE_DIR":
-            cfg[key.removeprefix("GRIDMAP_")] = value
+        if key.startswith("GRIDMAP_") and key not in ("GRIDMAP_INSTANCE_DIR", "GRIDMAP_LANG", "GRIDMAP_LOAD_DEMO"):
+            name = key.removeprefix("GRIDMAP_")
+            cfg[name] = _typed(name, value)
     url = os.environ.get("DATABASE_URL")
     if url:
         # Heroku-style URLs say postgres://, SQLAlchemy wants postgresql://
@@ -40,3 +61,12 @@ def from_environment() -> dict:
             url = "postgresql://" + url.removeprefix("postgres://")
         cfg["SQLALCHEMY_DATABASE_URI"] = url
     return cfg
+
+
+def check(config) -> None:
+    """Refuse to start with settings that would only fail later, inside a page."""
+    tiles = config.get("TILES")
+    if tiles not in TILE_CHOICES:
+        raise ConfigError(f"GRIDMAP_TILES={tiles!r}: use one of {', '.join(TILE_CHOICES)}")
+    if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
+        raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")

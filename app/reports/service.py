@@ -23,7 +23,7 @@ from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
 from app.models import Grid, Report
 from app.reports.categories import BY_CODE, label as category_label
-from app.reports.validation import CleanReport, RowError, check_report
+from app.reports.validation import BEIJING, CleanReport, RowError, check_report
 from app.sqlfiles import sql, statements
 from geo.crs import to_wgs84
 
@@ -184,7 +184,8 @@ def report_to_dict(report: Report) -> dict:
         "grid_chain": [brief(i) for i in report.grid_lineage or []],
         "dedicated_grids": [brief(i) for i in report.dedicated_grid_ids or []],
         "generation": report.generation,
-        "created_at": report.created_at.isoformat() if report.created_at else None,
+        "created_at": report.created_at.astimezone(BEIJING).isoformat(timespec="seconds")
+        if report.created_at else None,
     }
 
 

@@ -122,3 +122,15 @@ def test_get_and_list(client, sample):
     assert client.get(f"/api/v1/reports?grid_id={grid_id}").get_json()["count"] == 1
     assert client.get("/api/v1/reports?status=bogus").status_code == 422
     assert client.get("/api/v1/reports?format=xml").status_code == 422
+
+
+def test_report_and_lookup_agree_where_leaves_of_different_depth_meet(client, db, sample):
+    """A grid without micro-grids is a leaf too: on its edge with a micro-grid the deeper one wins."""
+    from sqlalchemy import text
+
+    # Drop the micro-grids of 410102001001001 so it becomes a leaf at grid depth.
+    db.session.execute(text("DELETE FROM grid WHERE parent_code = '410102001001001'"))
+    db.session.execute(text("UPDATE grid SET is_leaf = true WHERE code = '410102001001001'"))
+    body = post(client, lon=113.61, lat=34.755).get_json()
+    look = client.get("/api/v1/lookup?lon=113.61&lat=34.755").get_json()
+    assert body["grid"]["code"] == look["grid"]["code"] == "41010200100100201"

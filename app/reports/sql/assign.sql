@@ -16,7 +16,9 @@ FROM (
     SELECT g.id, g.lineage FROM grid g
     WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.is_leaf
       AND ST_Covers(g.geom, p.location)
-    ORDER BY g.code LIMIT 1
+    -- Leaves sit at different depths (a grid without micro-grids is a leaf
+    -- too): on their shared edge the deeper one wins, as in the lookup.
+    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
   ) leaf
 ) hit
 WHERE r.id = hit.id
