@@ -81,7 +81,9 @@ def client(app, db):
 
 
 @pytest.fixture
-def cli(app, db):
+def cli(app, db, monkeypatch):
+    """The flask CLI, speaking English so tests can read its output (Chinese is the default)."""
+    monkeypatch.setenv("GRIDMAP_LANG", "en")
     return app.test_cli_runner()
 
 

@@ -8,6 +8,7 @@ import time
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from tqdm import tqdm
 
 demo_cli = AppGroup("demo", help="Demo data: Zhengzhou Zhongyuan district (中原区) grids, staff and reports.")
@@ -35,26 +36,27 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
     existing = loader.grid_count()
     if existing:
         if if_empty and not force:
-            click.echo(f"Demo data not loaded: the database already holds {existing:,} grids.")
+            click.echo(_("Demo data not loaded: the database already holds %(n)s grids.", n=f"{existing:,}"))
             return
         if not force:
-            raise click.ClickException(
-                f"The database already holds {existing:,} grids. Use --force to delete all grids, versions, "
-                "staff and reports and load the demo again, or --if-empty to skip quietly.")
+            raise click.ClickException(_(
+                "The database already holds %(n)s grids. Use --force to delete all grids, versions, "
+                "staff and reports and load the demo again, or --if-empty to skip quietly.", n=f"{existing:,}"))
 
     started = time.perf_counter()
-    click.echo(f"Generating demo data (seed {seed}, scale {scale:g}) ...")
+    click.echo(_("Generating demo data (seed %(seed)s, scale %(scale)s) ...", seed=seed, scale=f"{scale:g}"))
     data = generate(seed, scale, progress=_progress)
     if existing and force:
-        click.echo(f"Deleting {existing:,} existing grids and everything attached to them ...")
+        click.echo(_("Deleting %(n)s existing grids and everything attached to them ...", n=f"{existing:,}"))
         loader.clear()
-    click.echo(f"  generated in {time.perf_counter() - started:.1f} s")
+    click.echo("  " + _("generated in %(s)s s", s=f"{time.perf_counter() - started:.1f}"))
     result = loader.load(data, step=lambda label: click.echo(f"  {label} ({time.perf_counter() - started:.1f} s) ..."))
     c = data.counts
-    click.echo(
-        f"Loaded 中原区 demo in {time.perf_counter() - started:.1f} s: "
-        f"{c.get('subdistrict', 0)} subdistricts, {c.get('community', 0)} communities, "
-        f"{c.get('grid', 0):,} grids, {c.get('micro', 0):,} micro-grids, {c.get('dedicated', 0)} dedicated grids; "
-        f"{result.staff:,} staff ({len(data.unstaffed_grids)} grids left without a worker); "
-        f"{result.reports:,} reports ({result.assigned:,} assigned, {result.out_of_coverage:,} outside coverage)."
-    )
+    click.echo(_(
+        "Loaded the 中原区 demo in %(s)s s: %(sub)s subdistricts, %(com)s communities, %(grids)s grids, "
+        "%(micro)s micro-grids, %(ded)s dedicated grids; %(staff)s staff (%(unstaffed)s grids left without a "
+        "worker); %(reports)s reports (%(assigned)s assigned, %(outside)s outside coverage).",
+        s=f"{time.perf_counter() - started:.1f}", sub=c.get("subdistrict", 0), com=c.get("community", 0),
+        grids=f"{c.get('grid', 0):,}", micro=f"{c.get('micro', 0):,}", ded=c.get("dedicated", 0),
+        staff=f"{result.staff:,}", unstaffed=len(data.unstaffed_grids), reports=f"{result.reports:,}",
+        assigned=f"{result.assigned:,}", outside=f"{result.out_of_coverage:,}"))

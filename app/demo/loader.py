@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, text
 
 from app.demo.generate import DemoData
@@ -81,11 +82,11 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     Everything is one transaction: a failure at any stage leaves the database
     as it was.
     """
-    step("importing grids")
+    step(_("importing grids"))
     grid_result = load_grids(data)
-    step("adding staff")
+    step(_("adding staff"))
     n_staff, n_assign = load_staff(data)
-    step("importing and assigning reports")
+    step(_("importing and assigning reports"))
     reports = load_reports(data)
     # Statistics for the freshly filled tables, so the first map request
     # after `make run` already gets index plans.

@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.grids import queries, service
@@ -26,18 +27,20 @@ def import_command(path, crs, version_id):
     try:
         collection = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.ClickException(f"{path} is not valid JSON: {exc}")
-    click.echo(f"Checking {len(collection.get('features', [])) if isinstance(collection, dict) else 0} features ...")
+        raise click.ClickException(_("%(path)s is not valid JSON: %(error)s", path=path, error=str(exc)))
+    n = len(collection.get("features") or []) if isinstance(collection, dict) else 0
+    click.echo(_("Checking %(n)s features ...", n=n))
     try:
         result = service.import_grids(collection, crs, version_id=version_id)
     except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(_("error: %(message)s", message=exc.message), err=True)
         for err in (exc.details or {}).get("errors", [])[:200] if isinstance(exc.details, dict) else []:
-            click.echo(f"  feature {err['index']} ({err.get('code') or '-'}): {err['field']}: {err['message']}",
-                       err=True)
+            click.echo("  " + _("feature %(index)s (%(code)s): %(field)s: %(message)s", index=err["index"],
+                                code=err.get("code") or "-", field=err["field"], message=err["message"]), err=True)
         sys.exit(1)
     levels = ", ".join(f"{k}: {v}" for k, v in result.by_level.items())
-    click.echo(f"Imported {result.created} grids into version {result.version_id} ({levels}).")
+    click.echo(_("Imported %(n)s grids into version %(version)s (%(levels)s).", n=result.created,
+                 version=result.version_id, levels=levels))
 
 
 @grids_cli.command("export")

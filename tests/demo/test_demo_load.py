@@ -26,7 +26,7 @@ def test_load_creates_every_level(loaded, db):
     for key in ("subdistrict:regular", "community:regular", "grid:regular", "micro:regular", "grid:dedicated"):
         assert counts.get(key, 0) > 0, key
     assert counts["micro:regular"] > counts["grid:regular"] > counts["community:regular"]
-    assert "Loaded 中原区 demo" in loaded.output
+    assert "Loaded the 中原区 demo" in loaded.output
     assert scalar(db, "SELECT count(*) FROM boundary_version WHERE status = 'published'") == 1
 
 

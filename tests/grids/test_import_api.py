@@ -142,3 +142,12 @@ def test_cli_import_reports_errors(cli, db, tmp_path):
     res = cli.invoke(args=["grids", "import", str(path)])
     assert res.exit_code == 1
     assert "feature 1" in res.output
+
+
+def test_cli_speaks_chinese_by_default(app, db, tmp_path, monkeypatch):
+    monkeypatch.delenv("GRIDMAP_LANG", raising=False)
+    path = tmp_path / "grids.geojson"
+    path.write_text(json.dumps(sample_collection()), encoding="utf-8")
+    res = app.test_cli_runner().invoke(args=["grids", "import", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "网格" in res.output
