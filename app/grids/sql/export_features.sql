@@ -1,7 +1,7 @@
 -- One GeoJSON Feature (as text) per grid of a version, with its staff.
--- Version scope: :draft_id picks a draft's own rows; :generation a retired
--- generation's range; both NULL the current published rows (what the partial
--- indexes cover). psycopg2 inlines values, so the planner folds the CASE.
+-- Version scope (grid_in_version, migration 0002): :draft_id picks a draft's own rows;
+-- :generation a retired generation; both NULL the current published rows (what the partial
+-- indexes cover). psycopg2 inlines values, so the planner folds the function.
 SELECT json_build_object(
   'type', 'Feature',
   'id', g.code,
@@ -28,12 +28,7 @@ LEFT JOIN LATERAL (
   FROM staff_assignment a JOIN staff st ON st.id = a.staff_id AND st.active
   WHERE a.grid_code = g.code
 ) s ON true
-WHERE (CASE
-         WHEN CAST(:draft_id AS integer) IS NOT NULL THEN g.draft_id = :draft_id
-         WHEN CAST(:generation AS integer) IS NULL THEN g.generation_high IS NULL AND g.draft_id IS NULL
-         ELSE g.draft_id IS NULL AND g.generation_low <= :generation
-              AND (g.generation_high IS NULL OR g.generation_high >= :generation)
-       END)
+WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, CAST(:generation AS integer), CAST(:draft_id AS integer))
   AND (CAST(:level AS text) IS NULL OR g.level = :level)
   AND (CAST(:kind AS text) IS NULL OR g.kind = :kind)
   AND (CAST(:parent AS text) IS NULL OR g.parent_code = :parent)

@@ -6,14 +6,12 @@ UPDATE grid c SET parent_id = p.id
 FROM grid p
 WHERE c.parent_code = p.code
   AND c.parent_id IS DISTINCT FROM p.id
-  AND (CASE WHEN CAST(:draft_id AS integer) IS NOT NULL THEN c.draft_id = :draft_id AND p.draft_id = :draft_id
-            ELSE c.generation_high IS NULL AND c.draft_id IS NULL
-                 AND p.generation_high IS NULL AND p.draft_id IS NULL END)
+  AND grid_in_version(c.draft_id, c.generation_low, c.generation_high, NULL, CAST(:draft_id AS integer))
+  AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, NULL, CAST(:draft_id AS integer))
 -- ;;
 WITH RECURSIVE scope AS (
   SELECT id, parent_id, kind FROM grid g
-  WHERE (CASE WHEN CAST(:draft_id AS integer) IS NOT NULL THEN g.draft_id = :draft_id
-              ELSE g.generation_high IS NULL AND g.draft_id IS NULL END)
+  WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, NULL, CAST(:draft_id AS integer))
 ), chain AS (
   SELECT id, ARRAY[id] AS lineage FROM scope WHERE parent_id IS NULL AND kind = 'regular'
   UNION ALL
@@ -32,5 +30,4 @@ WHERE d.parent_id = p.id AND d.kind = 'dedicated'
 UPDATE grid g SET is_leaf = NOT EXISTS (
     SELECT 1 FROM grid c WHERE c.parent_id = g.id AND c.kind = 'regular')
 WHERE g.kind = 'regular'
-  AND (CASE WHEN CAST(:draft_id AS integer) IS NOT NULL THEN g.draft_id = :draft_id
-            ELSE g.generation_high IS NULL AND g.draft_id IS NULL END)
+  AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, NULL, CAST(:draft_id AS integer))

@@ -5,12 +5,7 @@ WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom),
 inscope AS (
   SELECT g.* FROM grid g, pt
   WHERE g.geom && pt.geom AND ST_Covers(g.geom, pt.geom)
-    AND (CASE
-           WHEN CAST(:draft_id AS integer) IS NOT NULL THEN g.draft_id = :draft_id
-           WHEN CAST(:generation AS integer) IS NULL THEN g.generation_high IS NULL AND g.draft_id IS NULL
-           ELSE g.draft_id IS NULL AND g.generation_low <= :generation
-                AND (g.generation_high IS NULL OR g.generation_high >= :generation)
-         END)
+    AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, CAST(:generation AS integer), CAST(:draft_id AS integer))
 )
 SELECT
   (SELECT lineage FROM inscope WHERE kind = 'regular'
