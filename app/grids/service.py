@@ -6,7 +6,6 @@ one COPY into a staging table and one ``INSERT ... SELECT``.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import shapely
@@ -14,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
+from app.bulk import copy_rows
 from app.errors import ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details
@@ -104,10 +104,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
         raise ValidationError(_("The collection holds no features; nothing was imported."),
                               {"field": "features"})
 
-    _copy_features(parsed.features, version)
-    scope = scope_of(version)
-    for stmt in statements("grids/link_hierarchy"):
-        db.session.execute(stmt, {"draft_id": scope.draft_id})
+    _store_features(parsed.features, version)
     # Fresh statistics: right after a bulk load the planner would otherwise
     # skip the GiST indexes and assignment gets 20x slower.
     db.session.execute(text("ANALYZE grid"))
@@ -119,39 +116,24 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     return ImportResult(version.id, version.generation, len(parsed.features), by_level)
 
 
-def _copy_features(features, version: BoundaryVersion) -> None:
-    """COPY the validated rows into a staging table and insert them in one statement."""
-    conn = db.session.connection()
-    conn.execute(text(
+STAGING_COLUMNS = ("code", "name", "level", "kind", "parent_code", "households", "population", "area_m2", "wkb")
+
+
+def _store_features(features, version: BoundaryVersion) -> None:
+    """COPY the validated rows into staging, link them there, insert each row once."""
+    db.session.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS grid_import_staging ("
-        " code text, name text, level text, kind text, parent_code text,"
+        " id integer, code text, name text, level text, kind text, parent_code text, parent_id integer,"
+        " lineage integer[], is_leaf boolean NOT NULL DEFAULT true,"
         " households integer, population integer, area_m2 double precision, wkb text"
-        ") ON COMMIT DROP"
-    ))
-    buf = io.StringIO()
+        ") ON COMMIT DROP"))
+    db.session.execute(text("TRUNCATE grid_import_staging"))
     wkbs = shapely.to_wkb([f.geometry for f in features], hex=True, output_dimension=2)
-    for f, wkb in zip(features, wkbs):
-        buf.write("\t".join(_copy_field(v) for v in (
-            f.code, f.name, f.level, f.kind, f.parent_code, f.households, f.population, f.area_m2, wkb)))
-        buf.write("\n")
-    buf.seek(0)
-    raw = conn.connection.dbapi_connection
-    with raw.cursor() as cur:
-        cur.copy_expert("COPY grid_import_staging FROM STDIN", buf)
+    copy_rows("grid_import_staging", STAGING_COLUMNS, (
+        (f.code, f.name, f.level, f.kind, f.parent_code, f.households, f.population, f.area_m2, wkb)
+        for f, wkb in zip(features, wkbs)))
     is_draft = version.status == "draft"
-    conn.execute(text(
-        "INSERT INTO grid (code, name, level, kind, parent_code, households, population, area_m2, geom,"
-        "                  generation_low, draft_id)"
-        " SELECT code, name, level, kind, parent_code, households, population, area_m2,"
-        "        ST_Multi(ST_GeomFromWKB(decode(wkb, 'hex'), 4326)), :generation, :draft_id"
-        " FROM grid_import_staging ORDER BY length(code), code"
-    ), {"generation": None if is_draft else version.generation, "draft_id": version.id if is_draft else None})
-    conn.execute(text("DROP TABLE grid_import_staging"))
-
-
-def _copy_field(value) -> str:
-    if value is None:
-        return r"\N"
-    s = str(value)
-    # COPY text format: escape the characters it treats specially.
-    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    params = {"generation": None if is_draft else version.generation, "draft_id": version.id if is_draft else None}
+    for stmt in statements("grids/insert_from_staging"):
+        db.session.execute(stmt, params)
+    db.session.execute(text("DROP TABLE grid_import_staging"))

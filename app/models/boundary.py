@@ -93,6 +93,9 @@ class Grid(db.Model):
               postgresql_where=text("generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf")),
         Index("ix_grid_current_dedicated_geom", "geom", postgresql_using="gist",
               postgresql_where=text("generation_high IS NULL AND draft_id IS NULL AND kind = 'dedicated'")),
+        Index("ix_grid_current_root_geom", "geom", postgresql_using="gist",
+              postgresql_where=text("generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' "
+                                    "AND parent_id IS NULL")),
         Index("ix_grid_geom", "geom", postgresql_using="gist"),
         Index("uq_grid_current_code", "code", unique=True,
               postgresql_where=text("generation_high IS NULL AND draft_id IS NULL")),

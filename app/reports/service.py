@@ -7,7 +7,6 @@ assigned with the set-based statements in ``sql/assign.sql``.
 """
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
+from app.bulk import copy_rows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import published_version
@@ -64,13 +64,6 @@ def _convert(clean: list[CleanReport]) -> list[RowError]:
     return errors
 
 
-def _copy_field(value) -> str:
-    if value is None:
-        return r"\N"
-    s = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _store(rows: list[CleanReport]) -> None:
     """COPY the rows to staging, insert them, list the new ids in assign_target."""
     conn = db.session.connection()
@@ -83,15 +76,9 @@ def _store(rows: list[CleanReport]) -> None:
     conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
                       "ON COMMIT DELETE ROWS"))
     conn.execute(text("TRUNCATE report_import_staging, assign_target"))
-    buf = io.StringIO()
-    for r in rows:
-        buf.write("\t".join(_copy_field(v) for v in (
-            r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
-            r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at)))
-        buf.write("\n")
-    buf.seek(0)
-    with conn.connection.dbapi_connection.cursor() as cur:
-        cur.copy_expert(f"COPY report_import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN", buf)
+    copy_rows("report_import_staging", STAGING_COLUMNS, (
+        (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
+         r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at) for r in rows))
     conn.execute(sql("reports/insert_from_staging"),
                  {"district_code": current_app.config["DISTRICT_CODE"]})
 

@@ -23,29 +23,30 @@ FROM (
 ) hit
 WHERE r.id = hit.id
 -- ;;
--- 2. A point in a gap between children but inside their parent: the deepest
---    regular grid that covers it (rare, so a wider search is fine).
+-- 2. The rest, written once each: a point in a gap between leaves but inside
+--    their parent gets the deepest regular grid covering it; anything else is
+--    outside coverage. Most of these points are outside the district, so the
+--    root polygons are tested first (one polygon, which PostGIS keeps prepared
+--    between rows) before the wider search.
 UPDATE report r
-SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = :generation,
-    out_of_coverage = false, updated_at = now()
+SET grid_id = hit.grid_id, grid_lineage = coalesce(hit.lineage, '{}'), generation = :generation,
+    out_of_coverage = hit.grid_id IS NULL, updated_at = now()
 FROM (
   SELECT t.id, g2.id AS grid_id, g2.lineage
   FROM assign_target t
-  JOIN report p ON p.id = t.id AND p.grid_id IS NULL AND p.location IS NOT NULL
-  CROSS JOIN LATERAL (
+  JOIN report p ON p.id = t.id AND p.grid_id IS NULL
+  LEFT JOIN LATERAL (
     SELECT g.id, g.lineage FROM grid g
-    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular'
+    WHERE p.location IS NOT NULL
+      AND EXISTS (SELECT 1 FROM grid root
+                  WHERE root.generation_high IS NULL AND root.draft_id IS NULL AND root.kind = 'regular'
+                    AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
+      AND g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND NOT g.is_leaf
       AND ST_Covers(g.geom, p.location)
     ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
-  ) g2
+  ) g2 ON true
 ) hit
 WHERE r.id = hit.id
--- ;;
--- 3. Whatever is still unassigned lies outside coverage.
-UPDATE report r
-SET out_of_coverage = true, grid_lineage = '{}', generation = :generation, updated_at = now()
-FROM assign_target t
-WHERE r.id = t.id AND r.grid_id IS NULL
 -- ;;
 -- 4. Dedicated grids overlay the tiling: a point may be in several.
 UPDATE report r
