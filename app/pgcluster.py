@@ -82,17 +82,27 @@ def _chown(path: Path) -> None:
         os.chown(path, pw.pw_uid, pw.pw_gid)
 
 
-def _check_traversable(path: Path) -> None:
-    """The postgres user must reach instance/: a checkout under /root is not reachable."""
-    if _run_user() is None:
-        return
-    for parent in [*reversed(path.parents), path]:
-        mode = parent.stat().st_mode
-        if parent.exists() and not (mode & 0o001):
-            raise ClusterError(
-                f"{parent} is not searchable by the 'postgres' user that runs the embedded cluster "
-                f"when GridMap is started as root. Run: chmod o+x {parent}  (or set DATABASE_URL)"
-            )
+def _reachable_by_other(path: Path) -> bool:
+    """True when every directory down to ``path`` is searchable by other users."""
+    existing = path if path.exists() else next(p for p in path.parents if p.exists())
+    return all(d.stat().st_mode & 0o001 for d in [*existing.parents, existing])
+
+
+def _digest(inst: Path) -> str:
+    return hashlib.sha1(str(inst).encode()).hexdigest()[:12]
+
+
+def _cluster_home(inst: Path) -> Path:
+    """Where pgdata and the log live: instance/, unless the postgres user cannot reach it.
+
+    A checkout under /root (mode 700) started as root would leave the
+    cluster's user locked out; then the cluster lives in a directory of its
+    own under /var/tmp (kept across reboots), named after this checkout, and
+    ``instance/pgdata-location`` says where.
+    """
+    if _run_user() is None or _reachable_by_other(inst):
+        return inst
+    return Path("/var/tmp") / f"gridmap-{_digest(inst)}"
 
 
 #: Unix socket paths are limited to ~107 bytes (sun_path); keep a margin.
@@ -100,18 +110,19 @@ MAX_SOCKET_PATH = 100
 
 
 def _run_dir(inst: Path) -> Path:
-    run = inst / "run"
+    run = _cluster_home(inst) / "run"
     if len(str(run / ".s.PGSQL.5432")) <= MAX_SOCKET_PATH:
         return run
     # A checkout deep in the file system: the socket goes to a short private
     # directory named after this checkout, so two checkouts never share it.
-    digest = hashlib.sha1(str(inst).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"gridmap-{digest}"
+    return Path(tempfile.gettempdir()) / f"gridmap-{_digest(inst)}"
 
 
 def paths() -> dict[str, Path]:
     inst = instance_dir()
-    return {"instance": inst, "data": inst / "pgdata", "run": _run_dir(inst), "log": inst / "postgres.log"}
+    home = _cluster_home(inst)
+    return {"instance": inst, "home": home, "data": home / "pgdata", "run": _run_dir(inst),
+            "log": home / "postgres.log"}
 
 
 def socket_dir() -> Path:
@@ -134,7 +145,11 @@ def is_running() -> bool:
 def _init() -> None:
     p = paths()
     p["instance"].mkdir(parents=True, exist_ok=True)
-    _check_traversable(p["instance"])
+    if p["home"] != p["instance"]:
+        p["home"].mkdir(parents=True, exist_ok=True)
+        os.chmod(p["home"], 0o755)
+        (p["instance"] / "pgdata-location").write_text(
+            f"{p['data']}\n(the postgres user cannot enter {p['instance']}, so the cluster lives there)\n")
     for d in (p["data"], p["run"]):
         d.mkdir(parents=True, exist_ok=True)
         _chown(d)

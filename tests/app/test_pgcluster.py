@@ -1,6 +1,7 @@
 """The embedded cluster: created on demand, unix socket only, restartable, long paths handled."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -49,3 +50,22 @@ def test_cluster_lifecycle(depth):
     finally:
         _cluster(instance, "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to the postgres user")
+def test_checkout_the_postgres_user_cannot_enter(tmp_path):
+    """A checkout under a mode-700 directory (like /root): the cluster lives under /var/tmp instead."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o700)
+    instance = locked / "instance"
+    try:
+        started = _cluster(instance, "start")
+        assert started.returncode == 0, started.stderr
+        location = (instance / "pgdata-location").read_text().splitlines()[0]
+        assert location.startswith("/var/tmp/gridmap-") and Path(location, "PG_VERSION").exists()
+        assert _cluster(instance, "status").stdout.strip() == "running"
+    finally:
+        _cluster(instance, "stop")
+        if (instance / "pgdata-location").exists():
+            shutil.rmtree(Path((instance / "pgdata-location").read_text().splitlines()[0]).parent,
+                          ignore_errors=True)
