@@ -40,7 +40,7 @@ venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
 translations: venv
-	@$(VENV)/bin/pybabel compile -q -d app/translations
+	@$(VENV)/bin/pybabel compile -d app/translations >/dev/null
 
 db: system-deps venv
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
