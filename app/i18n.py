@@ -25,6 +25,14 @@ def select_locale() -> str:
 
 
 def install_i18n(app: Flask) -> None:
+    @app.before_request
+    def choose_language_per_request():
+        # Flask-Babel caches the locale on ``g``; when one app context serves
+        # several requests (tests, CLI-driven clients) each must choose anew.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.after_request
     def remember_language(response):
         asked = request.args.get("lang")

@@ -75,7 +75,10 @@ def _store(rows: list[CleanReport]) -> None:
         " created_at timestamptz) ON COMMIT DELETE ROWS"))
     conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
                       "ON COMMIT DELETE ROWS"))
-    conn.execute(text("TRUNCATE report_import_staging, assign_target"))
+    # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
+    # "commit" inside an outer transaction; DELETE on an empty table is free,
+    # where TRUNCATE would swap files on every single-report request.
+    conn.execute(text("DELETE FROM report_import_staging; DELETE FROM assign_target"))
     copy_rows("report_import_staging", STAGING_COLUMNS, (
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
          r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at) for r in rows))
