@@ -17,13 +17,13 @@ from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
 LEVELS = ("district", "subdistrict", "community", "grid", "micro")
 
 #: One colour per level, heavier lines for bigger units. District and
-#: subdistrict are outlines only and drawn on top (their lines stay visible,
+#: subdistrict and community are outlines only and drawn on top (their lines stay visible,
 #: and hovering inside reaches the grid below); lower levels get a light fill
 #: so a hover anywhere inside shows their tooltip.
 LEVEL_STYLES: dict[str, dict] = {
     "district": {"color": "#252525", "weight": 3.5, "fill": False},
     "subdistrict": {"color": "#1f78b4", "weight": 2.5, "fill": False},
-    "community": {"color": "#33a02c", "weight": 2, "fillOpacity": 0.03},
+    "community": {"color": "#33a02c", "weight": 2.5, "fill": False},
     "grid": {"color": "#ff7f00", "weight": 1.5, "fillOpacity": 0.08},
     "micro": {"color": "#6a3d9a", "weight": 1, "fillOpacity": 0.06},
     "dedicated": {"color": "#e7298a", "weight": 2, "dashArray": "2 5", "fillOpacity": 0.12},

@@ -15,7 +15,8 @@
   var pending = 0;
   var order = []; // draw order: later entries stay on top
   // Bottom to top: filled levels, smallest last, then the outline-only levels.
-  var LEVEL_ORDER = ["communities", "community", "grid", "micro", "dedicated", "subdistrict", "district"];
+  // Coarser levels stay on top: their boundaries coincide with finer ones and must stay visible.
+  var LEVEL_ORDER = ["communities", "micro", "grid", "community", "dedicated", "subdistrict", "district"];
 
   function t(key) {
     return settings.texts[key] || key;
