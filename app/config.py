@@ -10,7 +10,10 @@ TILE_CHOICES = ("none", "osm", "tianditu", "amap")
 class Config:
     SECRET_KEY = "dev-only-change-me"
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # pre_ping swaps out connections the server dropped (a restart heals by
+    # itself); connect_timeout bounds how long a request waits for a server
+    # that is gone before it gets a 503.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")

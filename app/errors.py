@@ -5,7 +5,7 @@ right 4xx status; pages get the same message rendered in the page.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -72,5 +72,8 @@ def register(app: Flask) -> None:
     def database_down(exc: OperationalError):
         # The database being unreachable is not the client's fault, but it is not a bug either.
         app.logger.warning("database unavailable: %s", exc.orig)
-        return jsonify(error_body("database_unavailable",
-                                  _("The database is not reachable right now; please retry shortly."))), 503
+        message = _("The database is not reachable right now; please retry shortly.")
+        headers = {"Retry-After": "5"}
+        if not _wants_json():
+            return render_template("error.html", status=503, message=message), 503, headers
+        return jsonify(error_body("database_unavailable", message)), 503, headers

@@ -47,6 +47,10 @@ class Report(db.Model):
     grid_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"))
     grid_lineage = Column(ARRAY(Integer), nullable=False, server_default="{}")
     dedicated_grid_ids = Column(ARRAY(Integer), nullable=False, server_default="{}")
+    # A client's Idempotency-Key and a hash of what it sent: a retried POST
+    # returns the stored report instead of filing a second one.
+    idempotency_key = Column(String(128))
+    request_hash = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     closed_at = Column(DateTime(timezone=True))
@@ -63,4 +67,6 @@ class Report(db.Model):
         Index("ix_report_status_created", "status", "created_at"),
         Index("ix_report_out_of_coverage", "created_at", postgresql_where=text("out_of_coverage")),
         Index("ix_report_district_created", "district_code", "created_at"),
+        Index("uq_report_idempotency_key", "district_code", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )

@@ -24,9 +24,14 @@ def create_report():
     if payload is None:
         raise ValidationError(_("Send the report as a JSON object (Content-Type: application/json)."),
                               {"field": "body"})
-    report = service.create_report(payload)
+    report, replayed = service.create_report(payload, request.headers.get("Idempotency-Key"))
     body = service.report_to_dict(report)
-    return body, 201, {"Location": f"/api/v1/reports/{report.ticket}"}
+    headers = {"Location": f"/api/v1/reports/{report.ticket}"}
+    if replayed:
+        # The retry of a request that already stored this report.
+        headers["Idempotent-Replayed"] = "true"
+        return body, 200, headers
+    return body, 201, headers
 
 
 @api_bp.get("/reports/<ticket>")

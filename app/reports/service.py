@@ -7,6 +7,7 @@ assigned with the set-based statements in ``sql/assign.sql``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,9 +16,10 @@ import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from app.bulk import copy_rows
-from app.errors import NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
@@ -28,7 +30,8 @@ from app.sqlfiles import sql, statements
 from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
-                   "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at")
+                   "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at", "idempotency_key",
+                   "request_hash")
 
 
 @dataclass
@@ -72,7 +75,7 @@ def _store(rows: list[CleanReport]) -> None:
         " row_no integer, category text, channel text, description text, address text,"
         " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
         " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
-        " created_at timestamptz) ON COMMIT DELETE ROWS"))
+        " created_at timestamptz, idempotency_key text, request_hash text) ON COMMIT DELETE ROWS"))
     conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
                       "ON COMMIT DELETE ROWS"))
     # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
@@ -81,7 +84,8 @@ def _store(rows: list[CleanReport]) -> None:
     conn.execute(text("DELETE FROM report_import_staging; DELETE FROM assign_target"))
     copy_rows("report_import_staging", STAGING_COLUMNS, (
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
-         r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at) for r in rows))
+         r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
+         r.request_hash) for r in rows))
     conn.execute(sql("reports/insert_from_staging"),
                  {"district_code": current_app.config["DISTRICT_CODE"]})
 
@@ -128,19 +132,62 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
     return result
 
 
-def create_report(payload) -> Report:
-    """Store one report from the API and assign it at once."""
+MAX_IDEMPOTENCY_KEY = 128
+
+
+def _request_hash(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+                          .encode("utf-8")).hexdigest()
+
+
+def _by_idempotency_key(key: str) -> Report | None:
+    return db.session.scalars(select(Report).where(
+        Report.district_code == current_app.config["DISTRICT_CODE"], Report.idempotency_key == key)).first()
+
+
+def _replay(existing: Report, fingerprint: str) -> tuple[Report, bool]:
+    if existing.request_hash != fingerprint:
+        raise Conflict(_("This Idempotency-Key was already used for a different report; use a new key for a "
+                         "new report."), {"field": "Idempotency-Key", "ticket": existing.ticket},
+                       code="idempotency_key_reused", status=422)
+    return existing, True
+
+
+def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, bool]:
+    """Store one report from the API and assign it at once.
+
+    With an ``idempotency_key`` a retried request (same key, same body)
+    returns the report stored the first time: ``(report, True)``.
+    """
+    fingerprint = None
+    if idempotency_key is not None:
+        if not idempotency_key.strip() or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            raise ValidationError(_("Idempotency-Key must be 1 to %(n)s characters.", n=MAX_IDEMPOTENCY_KEY),
+                                  {"field": "Idempotency-Key"})
+        fingerprint = _request_hash(payload)
+        existing = _by_idempotency_key(idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
     c = check_report(payload, 0, allow_status=False)
     errors = c.errors or _convert([c])
     if errors:
         raise ValidationError(_("The report could not be stored: %(problems)s",
                                 problems="; ".join(e.message for e in errors)),
                               {"errors": [e.to_dict() for e in errors]})
-    _store([c])
-    assign_targets()
-    report_id = db.session.execute(text("SELECT id FROM assign_target")).scalar_one()
-    db.session.commit()
-    return db.session.get(Report, report_id)
+    c.idempotency_key, c.request_hash = idempotency_key, fingerprint
+    try:
+        _store([c])
+        assign_targets()
+        report_id = db.session.execute(text("SELECT id FROM assign_target")).scalar_one()
+        db.session.commit()
+    except IntegrityError:
+        # The same key raced in from a concurrent retry and committed first.
+        db.session.rollback()
+        existing = _by_idempotency_key(idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+    return db.session.get(Report, report_id), False
 
 
 def report_by_ticket(ticket: str) -> Report:

@@ -65,6 +65,8 @@ class CleanReport:
     errors: list = field(default_factory=list)
     raw_lon: float | None = None
     raw_lat: float | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
 
 
 def normalise_keys(raw: dict) -> dict:
