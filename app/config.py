@@ -24,6 +24,7 @@ class Config:
     # Request limits; hostile-input hardening builds on these.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     MAX_IMPORT_FEATURES = 50_000
+    MAX_GRID_VERTICES = 20_000
     MAX_IMPORT_ROWS = 200_000
     # Default map centre (Zhongyuan district, WGS-84) before any grid is loaded.
     MAP_CENTER = (34.748, 113.61)

@@ -91,7 +91,7 @@ REASONS = (
     "feature_not_object", "missing_property", "bad_code", "bad_level", "bad_kind", "bad_count",
     "unexpected_parent", "code_parent_mismatch", "duplicate_code", "unknown_parent",
     "parent_level", "parent_kind", "missing_geometry", "geometry_type", "bad_coordinates",
-    "too_few_points", "invalid_ring", "outside_parent",
+    "too_few_points", "invalid_ring", "outside_parent", "too_many_vertices",
 )
 
 # Largest disagreement after converting to WGS-84 and back that still counts
@@ -318,7 +318,7 @@ def _declared_crs(data, out: _Collector):
         return None, False
 
 
-def _parse_geometries(feats, records, src, out: _Collector):
+def _parse_geometries(feats, records, src, out: _Collector, max_vertices: int | None = None):
     geographic = src.is_geographic
     pending, source_geoms = [], []
     for rec in records:
@@ -327,6 +327,11 @@ def _parse_geometries(feats, records, src, out: _Collector):
         geom, issues = parse_polygonal(feats[rec.index].get("geometry"), geographic=geographic)
         for issue in issues:
             out.add(rec, issue.field, issue.reason, **issue.params)
+        if geom is not None and max_vertices is not None:
+            n = int(shapely.get_num_coordinates(geom))
+            if n > max_vertices:
+                out.add(rec, "geometry", "too_many_vertices", got=n, limit=max_vertices)
+                continue
         if geom is not None:
             pending.append(rec)
             source_geoms.append(geom)
@@ -424,7 +429,8 @@ def _check_containment(records, by_code, existing, out: _Collector):
 
 
 def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] = {},  # noqa: B006 (read only)
-                          *, max_features: int | None = None) -> ParsedCollection:
+                          *, max_features: int | None = None,
+                          max_vertices: int | None = None) -> ParsedCollection:
     """Parse, normalise and validate a grid FeatureCollection.
 
     Parameters
@@ -440,6 +446,10 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
         be reused.
     max_features : int, optional
         Refuse larger collections outright (``too_many_features``).
+    max_vertices : int, optional
+        Refuse a grid whose boundary has more positions (``too_many_vertices``):
+        a grid is drawn with tens to hundreds of vertices; millions are a
+        mistake or an attack, and would slow every lookup that tests it.
 
     Returns
     -------
@@ -479,7 +489,7 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
         _parse_properties(rec, props if isinstance(props, dict) else {}, out)
         records.append(rec)
 
-    _parse_geometries(feats, records, src, out)
+    _parse_geometries(feats, records, src, out, max_vertices)
     for rec in records:
         if rec is not None and rec.geometry is not None:
             rec.area_m2 = geodesic_area_m2(rec.geometry)

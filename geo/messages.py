@@ -12,6 +12,8 @@ TEMPLATES = {
                               "(got {got}); export the layer as a FeatureCollection.",
     "unknown_crs": "The collection's \"crs\" member names an unknown coordinate system ({got}); "
                    "declare one of: EPSG code, wgs84, cgcs2000, gcj02, bd09.",
+    "too_many_vertices": "{field} has {got} positions, more than the limit of {limit} per grid; "
+                         "simplify the boundary before importing it.",
     "too_many_features": "The collection has {got} features, more than the limit of {limit}; "
                          "split the file and import it in parts.",
     "feature_not_object": "{field} is not a GeoJSON Feature object (got {got}); "

@@ -23,6 +23,8 @@ MESSAGES = {
     "invalid_ring": _l("The polygon is invalid (for example a self-intersecting ring); redraw it."),
     "outside_parent": _l("The grid extends beyond its parent; redraw it inside the parent boundary."),
     "too_many_features": _l("Too many features in one import; split the file."),
+    "too_many_vertices": _l("The boundary has %(got)s positions, more than the limit of %(limit)s per grid; "
+                            "simplify it before importing."),
 }
 
 

@@ -93,7 +93,8 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     version = _target_version(version_id)
     existing = _existing_grids(version, _referenced_parents(collection))
     parsed = parse_grid_collection(collection, crs, existing,
-                                   max_features=current_app.config["MAX_IMPORT_FEATURES"])
+                                   max_features=current_app.config["MAX_IMPORT_FEATURES"],
+                                   max_vertices=current_app.config["MAX_GRID_VERTICES"])
     if not parsed.ok:
         raise ValidationError(
             _("%(n)s grid feature(s) are invalid; nothing was imported. Fix them and import the file again.",

@@ -97,6 +97,7 @@ CASES = {
     "unknown_crs": (lambda fc: {**fc, "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}}, {},
                     [(None, "unknown_crs", "crs")]),
     "too_many_features": (None, {"max_features": 3}, [(None, "too_many_features", "features")]),
+    "too_many_vertices": (None, {"max_vertices": 4}, [(i, "too_many_vertices", "geometry") for i in range(6)]),
     "feature_not_object": (_replace_feature("micro", "oops"), {}, [(4, "feature_not_object", "features[4]")]),
     "feature_not_object-type": (_replace_feature("micro", {"type": "Point"}), {},
                                 [(4, "feature_not_object", "features[4]")]),

@@ -151,3 +151,17 @@ def test_cli_speaks_chinese_by_default(app, db, tmp_path, monkeypatch):
     res = app.test_cli_runner().invoke(args=["grids", "import", str(path)])
     assert res.exit_code == 0, res.output
     assert "网格" in res.output
+
+
+def test_limits_on_vertices_and_request_size(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_GRID_VERTICES", 4)
+    res = client.post("/api/v1/grids/import", json=sample_collection())
+    assert res.status_code == 422
+    errors = res.get_json()["error"]["details"]["errors"]
+    assert {e["reason"] for e in errors} == {"too_many_vertices"}
+    assert "4" in errors[0]["message"]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    res = client.post("/api/v1/grids/import", json=sample_collection())
+    assert res.status_code == 413
+    assert res.get_json()["error"]["message"]
+    assert db.session.scalar(select(func.count()).select_from(Grid)) == 0
