@@ -11,12 +11,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test system-deps system-deps-test venv venv-dev db translations demo bench backup clean-db help
+.PHONY: run test system-deps system-deps-test venv venv-dev db translations demo bench backup restore help
 
 help:
 	@echo "make run    - set up everything and serve GridMap on http://$(HOST):$(PORT)"
 	@echo "make test   - set up everything and run the test suite"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make backup - dump the database to instance/backups/ (make restore FILE=... to restore)"
 
 system-deps:
 	@scripts/system-deps.sh run
@@ -66,3 +67,14 @@ test: system-deps system-deps-test venv-dev translations
 
 bench: db venv-dev
 	$(PY) bench/assign.py
+
+# Backups (docs/backup.md): make backup [FILE=path]; make restore FILE=path [YES=1]
+backup: system-deps venv translations
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
+	@$(FLASK) backup create $(if $(FILE),--output "$(FILE)")
+
+restore: system-deps venv translations
+	@if [ -z "$(FILE)" ]; then echo "usage: make restore FILE=instance/backups/gridmap-YYYYmmdd-HHMMSS.dump [YES=1]"; exit 2; fi
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
+	@$(FLASK) backup restore "$(FILE)" $(if $(YES),--yes)
+	@$(FLASK) db upgrade
