@@ -41,7 +41,7 @@ venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
 translations: venv
-	@$(VENV)/bin/pybabel compile -d app/translations >/dev/null
+	@$(VENV)/bin/pybabel -q compile -d app/translations
 
 db: system-deps venv
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
