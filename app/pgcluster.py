@@ -264,7 +264,7 @@ def main(argv: list[str]) -> int:
         elif cmd == "url":
             print(database_url())
         else:
-            print(f"usage: python -m app.pgcluster [start|stop|status|url]", file=sys.stderr)
+            print("usage: python -m app.pgcluster [start|stop|status|url]", file=sys.stderr)
             return 2
     except ClusterError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,7 +1,6 @@
 """API-wide routes: the OpenAPI document and the health check."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from flask import Blueprint, Response

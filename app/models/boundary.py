@@ -10,7 +10,6 @@ generation range.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (ARRAY, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String,

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.bulk import copy_rows
-from app.errors import Conflict, NotFound, ValidationError
+from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
@@ -147,9 +147,9 @@ def _by_idempotency_key(key: str) -> Report | None:
 
 def _replay(existing: Report, fingerprint: str) -> tuple[Report, bool]:
     if existing.request_hash != fingerprint:
-        raise Conflict(_("This Idempotency-Key was already used for a different report; use a new key for a "
-                         "new report."), {"field": "Idempotency-Key", "ticket": existing.ticket},
-                       code="idempotency_key_reused", status=422)
+        raise ValidationError(_("This Idempotency-Key was already used for a different report; use a new key "
+                                "for a new report."), {"field": "Idempotency-Key", "ticket": existing.ticket},
+                              code="idempotency_key_reused")
     return existing, True
 
 

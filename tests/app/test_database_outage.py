@@ -5,7 +5,6 @@ would break every other test).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time

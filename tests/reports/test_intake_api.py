@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.models import Grid, Report
+from app.models import Report
 from geo.assign import choose_grid
 from geo.crs import from_wgs84
 from tests.samples import SCHOOL
