@@ -37,6 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app import errors
     errors.register(app)
 
+    from app.auth import init_auth
+    from app.security import init_security
+    init_security(app)
+    init_auth(app)
+
+    from app.admin import api_bp as admin_api, bp as admin_bp
     from app.api import bp as api_bp
     from app.grids import api_bp as grids_api
     from app.home import bp as home_bp
@@ -44,7 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.maps import bp as maps_bp
     from app.reports import api_bp as reports_api
 
-    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp):
+    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp, admin_bp, admin_api):
         app.register_blueprint(blueprint)
 
     from app.maps.assets import use_local_assets

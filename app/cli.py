@@ -9,8 +9,10 @@ def register(app: Flask) -> None:
     from app.reports.cli import reports_cli
     from app.demo.cli import demo_cli
     from app.backup_cli import backup_cli
+    from app.auth.cli import users_cli
 
     app.cli.add_command(grids_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(users_cli)

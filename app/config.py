@@ -26,6 +26,27 @@ class Config:
     MAX_IMPORT_FEATURES = 50_000
     MAX_GRID_VERTICES = 20_000
     MAX_IMPORT_ROWS = 200_000
+    # Sessions and security headers (app.security). Behind HTTPS set
+    # GRIDMAP_SESSION_COOKIE_SECURE=true; `make run` serves plain HTTP on loopback.
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # CSRF is checked explicitly for cookie-authenticated writes (app.auth), not on every POST.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # How many reverse proxies put their X-Forwarded-For in front of the app (0: none).
+    PROXY_HOPS = 0
+    # Rate limits (Flask-Limiter syntax) for anonymous callers of the public
+    # endpoints, per client address. Signed-in users and API tokens are not limited.
+    RATELIMIT_PUBLIC = "120 per minute"
+    RATELIMIT_LOGIN = "10 per minute"
+    # memory:// counts per gunicorn worker; use redis://host:6379 to share counts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
     # Default map centre (Zhongyuan district, WGS-84) before any grid is loaded.
     MAP_CENTER = (34.748, 113.61)
 

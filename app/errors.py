@@ -5,9 +5,11 @@ right 4xx status; pages get the same message rendered in the page.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import AnonymousUserMixin
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -63,10 +65,20 @@ def register(app: Flask) -> None:
             400: _("The request could not be read."),
             404: _("No such resource: check the URL."),
             405: _("This method is not allowed here."),
+            401: _("Sign in, or send an API token as 'Authorization: Bearer <token>'."),
+            403: _("You may not do this."),
             413: _("The request is too large."),
+            429: _("Too many requests from your address; wait a minute and try again."),
         }
         message = messages.get(exc.code, exc.description)
         return jsonify(error_body(exc.name.lower().replace(" ", "_"), message)), exc.code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = _("The form or request has no valid CSRF token; reload the page and try again.")
+        if not _wants_json():
+            return render_template("error.html", status=400, message=message), 400
+        return jsonify(error_body("csrf_failed", message)), 400
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError):
@@ -75,5 +87,8 @@ def register(app: Flask) -> None:
         message = _("The database is not reachable right now; please retry shortly.")
         headers = {"Retry-After": "5"}
         if not _wants_json():
+            # The page header shows the signed-in user, which needs the database:
+            # render it as for a visitor (Flask-Login keeps the user on g._login_user).
+            g._login_user = AnonymousUserMixin()
             return render_template("error.html", status=503, message=message), 503, headers
         return jsonify(error_body("database_unavailable", message)), 503, headers

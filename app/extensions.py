@@ -1,8 +1,11 @@
 """Extensions are created unbound here and initialised in ``create_app``."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FSASession
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
 
@@ -32,3 +35,7 @@ NAMING = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": GridMapSession})
 migrate = Migrate()
 babel = Babel()
+csrf = CSRFProtect()
+# Keyed by client address; behind a reverse proxy set GRIDMAP_PROXY_HOPS so
+# the address is the client's, not the proxy's (app.security).
+limiter = Limiter(key_func=get_remote_address)

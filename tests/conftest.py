@@ -19,6 +19,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from app import create_app
 from app.extensions import GridMapSession, db as _db
 
+#: The password every test user gets.
+PASSWORD = "correct-horse-battery"
+
 
 def _server_url():
     url = os.environ.get("DATABASE_URL")
@@ -54,6 +57,16 @@ def app(database_url):
     return app
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counters start at zero in every test (the app lives for the session)."""
+    yield
+    if "app" in request.fixturenames:
+        from app.extensions import limiter
+
+        limiter.reset()
+
+
 @pytest.fixture
 def db(app):
     """The app's database inside a transaction rolled back after the test."""
@@ -76,8 +89,37 @@ def db(app):
 
 
 @pytest.fixture
-def client(app, db):
+def anon(app, db):
+    """A client that is not signed in (a resident, a public caller)."""
     return app.test_client()
+
+
+@pytest.fixture
+def client_as(app, db):
+    """``client_as(role, areas=())``: a client holding an API token of a new user with that role."""
+    from app.auth import users
+
+    made = {}
+
+    def make(role: str, areas=(), username: str | None = None):
+        username = username or f"{role}-{len(made) + 1}"
+        user = users.create(username, PASSWORD, role, display_name=username, areas=list(areas))
+        _, token = users.issue_token(user, "tests")
+        db.session.commit()
+        c = app.test_client()
+        c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        c.user = user
+        made[username] = c
+        return c
+
+    return make
+
+
+@pytest.fixture
+def client(client_as):
+    """A client with an administrator's API token: most tests are about
+    behaviour, not access (tests/auth checks every role against every endpoint)."""
+    return client_as("admin", username="test-admin")
 
 
 @pytest.fixture
@@ -105,5 +147,6 @@ def committed_db(app):
         yield _db
         _db.session.remove()
         _db.session.execute(text(
-            "TRUNCATE report, staff_assignment, staff, grid, boundary_version RESTART IDENTITY CASCADE"))
+            "TRUNCATE report, staff_assignment, staff, grid, boundary_version, api_token, user_area, app_user, "
+            "audit_entry RESTART IDENTITY CASCADE"))
         _db.session.commit()

@@ -14,6 +14,8 @@ from app.grids import queries, service
 from app.grids.versions import resolve
 from app.models import BoundaryVersion, LEVELS, KINDS
 from geo.crs import to_wgs84
+from app.auth.guard import require
+from app.auth.roles import GRIDS_EDIT, GRIDS_READ
 
 api_bp = Blueprint("grids_api", __name__, url_prefix="/api/v1")
 
@@ -22,6 +24,7 @@ MAX_EXPORT = 20_000
 
 
 @api_bp.get("/grids")
+@require(GRIDS_READ)
 def list_grids():
     args = request.args
     scope = resolve(args.get("version"))
@@ -49,6 +52,7 @@ def list_grids():
 
 
 @api_bp.get("/grids/<code>")
+@require(GRIDS_READ)
 def get_grid(code: str):
     scope = resolve(request.args.get("version"))
     features = json.loads(queries.export_features(scope, code=code, limit=1))["features"]
@@ -58,6 +62,7 @@ def get_grid(code: str):
 
 
 @api_bp.post("/grids/import")
+@require(GRIDS_EDIT)
 def import_grids():
     collection = _read_collection()
     crs = request.args.get("crs") or request.form.get("crs")
@@ -80,6 +85,7 @@ def _read_collection():
 
 
 @api_bp.get("/versions")
+@require(GRIDS_READ)
 def list_versions():
     versions = db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)).all()
     return {"versions": [v.to_dict() for v in versions]}

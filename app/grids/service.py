@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
+from app import audit
 from app.bulk import copy_rows
 from app.errors import ValidationError
 from app.extensions import db
@@ -106,16 +107,23 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
                               {"field": "features"})
 
     _store_features(parsed.features, version)
+    by_level: dict[str, int] = {}
+    for f in parsed.features:
+        by_level[f.level] = by_level.get(f.level, 0) + 1
+    codes = sorted(f.code for f in parsed.features)
+    audit.record("grid.import", "boundary_version", version.id, after={
+        "version_status": version.status, "created": len(codes), "by_level": by_level,
+        # Every code for a normal import; first and last for a whole-city load.
+        "codes": codes if len(codes) <= AUDIT_MAX_CODES else codes[:10] + ["…"] + codes[-10:]})
     # Fresh statistics: right after a bulk load the planner would otherwise
     # skip the GiST indexes and assignment gets 20x slower.
     db.session.execute(text("ANALYZE grid"))
     if commit:
         db.session.commit()
-    by_level: dict[str, int] = {}
-    for f in parsed.features:
-        by_level[f.level] = by_level.get(f.level, 0) + 1
     return ImportResult(version.id, version.generation, len(parsed.features), by_level)
 
+
+AUDIT_MAX_CODES = 2000
 
 STAGING_COLUMNS = ("code", "name", "level", "kind", "parent_code", "households", "population", "area_m2", "wkb")
 

@@ -11,11 +11,15 @@ from app.errors import ValidationError
 from app.grids.versions import resolve
 from app.lookup.service import lookup_point
 from geo.crs import to_wgs84
+from app.auth.guard import public
+from app.security import rate_limited
 
 api_bp = Blueprint("lookup_api", __name__, url_prefix="/api/v1")
 
 
 @api_bp.get("/lookup")
+@public
+@rate_limited
 def lookup():
     args = request.args
     crs = params.crs(args)

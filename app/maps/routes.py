@@ -7,6 +7,8 @@ from app.maps import bp
 from app.maps.builders import coverage_map, issues_map, page_parts
 from app.maps.texts import coverage_labels, issues_labels, js_texts, status_choices
 from app.reports.categories import CATEGORIES
+from app.auth.guard import require
+from app.auth.roles import GRIDS_READ, REPORTS_READ
 
 
 def _api(path: str) -> str:
@@ -32,6 +34,7 @@ def _map_settings() -> dict:
 
 
 @bp.get("/coverage")
+@require(GRIDS_READ)
 def coverage():
     s = _map_settings()
     m = coverage_map(
@@ -42,6 +45,7 @@ def coverage():
 
 
 @bp.get("/issues")
+@require(REPORTS_READ)
 def issues():
     s = _map_settings()
     categories = [{"code": c.code, "label": str(c.label), "color": c.color} for c in CATEGORIES]

@@ -12,6 +12,11 @@ from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, OPEN_STATUSES, STATUSES
 from app.reports import files, service
 from app.reports.categories import CATEGORIES, BY_CODE
+from app.auth.guard import public, require
+from app.auth.masking import may_see_personal
+from app.auth.scope import event_area
+from app.auth.roles import REPORTS_IMPORT, REPORTS_READ
+from app.security import rate_limited
 
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 
@@ -19,6 +24,8 @@ MAX_LIST = 10_000
 
 
 @api_bp.post("/reports")
+@public
+@rate_limited
 def create_report():
     payload = request.get_json(silent=True)
     if payload is None:
@@ -35,11 +42,13 @@ def create_report():
 
 
 @api_bp.get("/reports/<ticket>")
+@require(REPORTS_READ)
 def get_report(ticket: str):
-    return service.report_to_dict(service.report_by_ticket(ticket))
+    return service.report_to_dict(service.report_by_ticket(ticket, event_area()))
 
 
 @api_bp.get("/reports")
+@require(REPORTS_READ)
 def list_reports():
     args = request.args
     status_arg = args.get("status") or ""
@@ -67,6 +76,7 @@ def list_reports():
         bbox=params.bbox(args),
         limit=params.integer(args, "limit", default=1000, lo=1, hi=MAX_LIST),
         offset=params.integer(args, "offset", default=0, lo=0, hi=10**9),
+        area=event_area(), personal=may_see_personal(),
     )
     fmt = params.choice(args, "format", ("json", "geojson"), default="json")
     if fmt == "geojson":
@@ -83,6 +93,7 @@ def list_reports():
 
 
 @api_bp.post("/reports/import")
+@require(REPORTS_IMPORT)
 def import_reports():
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
@@ -98,17 +109,20 @@ def import_reports():
 
 
 @api_bp.get("/categories")
+@public
 def categories():
     return {"categories": [{"code": c.code, "label": str(c.label), "big_class": str(c.big_class),
                             "color": c.color} for c in CATEGORIES]}
 
 
 @api_bp.get("/statuses")
+@public
 def statuses():
     return {"statuses": [{"code": s, "label": str(STATUS_LABELS[s]), "open": s in OPEN_STATUSES}
                          for s in STATUSES]}
 
 
 @api_bp.get("/channels")
+@public
 def channels():
     return {"channels": [{"code": c, "label": str(CHANNEL_LABELS[c])} for c in CHANNELS]}

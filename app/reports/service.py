@@ -18,6 +18,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
+from app.auth.masking import reporter_of
+from app.auth.scope import area_param, in_area
 from app.bulk import copy_rows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
@@ -127,6 +130,10 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
             "SELECT count(*), count(*) FILTER (WHERE NOT r.out_of_coverage), count(*) FILTER (WHERE r.out_of_coverage)"
             " FROM assign_target t JOIN report r ON r.id = t.id")).one()
         result.stored, result.assigned, result.out_of_coverage = counts
+        first_id, last_id = db.session.execute(text("SELECT min(id), max(id) FROM assign_target")).one()
+        audit.record("report.import", "report", None, after={
+            "received": result.received, "stored": result.stored, "rejected": len({e.row for e in result.errors}),
+            "first_id": first_id, "last_id": last_id})
     if commit:
         db.session.commit()
     return result
@@ -179,6 +186,7 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
         _store([c])
         assign_targets()
         report_id = db.session.execute(text("SELECT id FROM assign_target")).scalar_one()
+        _audit_created(report_id)
         db.session.commit()
     except IntegrityError:
         # The same key raced in from a concurrent retry and committed first.
@@ -190,8 +198,23 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
     return db.session.get(Report, report_id), False
 
 
-def report_by_ticket(ticket: str) -> Report:
+def _audit_created(report_id: int) -> None:
+    # The reporter's name and phone stay out of the log (data minimisation).
+    r = db.session.get(Report, report_id)
+    audit.record("report.create", "report", r.ticket, after={
+        "category": r.category, "channel": r.channel, "description": r.description, "address": r.address,
+        "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage})
+
+
+def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report:
+    """The report with this ticket, if it lies in ``area`` (app.auth.scope; None: anywhere).
+
+    Outside the area it is "not found", so a worker cannot probe other grids' tickets.
+    """
     report = db.session.scalars(select(Report).where(Report.ticket == ticket)).first()
+    if report is not None and not in_area(list(report.grid_lineage or []) + list(report.dedicated_grid_ids or []),
+                                          area):
+        report = None
     if report is None:
         raise NotFound(_("No report with ticket %(ticket)s.", ticket=ticket[:40]), {"field": "ticket"})
     return report
@@ -214,6 +237,7 @@ def report_to_dict(report: Report) -> dict:
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
         "description": report.description, "address": report.address,
+        "reporter": reporter_of(report.reporter_name, report.reporter_phone),
         "location": {"lon": point[0], "lat": point[1]} if point[0] is not None else None,
         "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
         "out_of_coverage": report.out_of_coverage,
@@ -231,11 +255,13 @@ def _labels(mapping) -> str:
 
 
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
-                  bbox=None, limit=1000, offset=0) -> list[str]:
+                  bbox=None, limit=1000, offset=0, area=None, personal=False) -> list[str]:
+    """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
+    with reporters masked unless ``personal``."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
     return db.session.execute(sql("reports/list_reports"), {
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,
-        "out_of_coverage": out_of_coverage, "grid_id": grid_id,
+        "out_of_coverage": out_of_coverage, "grid_id": grid_id, "area": area_param(area), "personal": personal,
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit, "offset": offset,
         "category_labels": _labels({c: cat.label for c, cat in BY_CODE.items()}),
         "category_colors": json.dumps({c: cat.color for c, cat in BY_CODE.items()}),

@@ -12,11 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import backup, create_app
+from tests.auth_helpers import make_admin_token
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOKUP = "/api/v1/lookup?lon=113.6150&lat=34.7525"
@@ -167,6 +169,8 @@ def test_round_trip(source, databases, target):
     app = make_app(url)
     client = app.test_client()
     assert client.get(LOOKUP).get_json() == source["lookup"]
+    with app.app_context():
+        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + make_admin_token()
     for ticket in source["tickets"]:
         res = client.get(f"/api/v1/reports/{ticket}")
         assert res.status_code == 200, res.get_json()

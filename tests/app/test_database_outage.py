@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth_helpers import sign_in
+
 
 @pytest.fixture
 def own_cluster(monkeypatch):
@@ -28,6 +30,7 @@ def own_cluster(monkeypatch):
         shutil.rmtree(base, ignore_errors=True)
 
 
+
 def test_outage_gives_503_then_recovers(own_cluster):
     from flask_migrate import upgrade
 
@@ -39,7 +42,15 @@ def test_outage_gives_503_then_recovers(own_cluster):
     with app.app_context():
         upgrade()
         load_sample()
+        from app.auth import users
+        from app.extensions import db
+
+        users.create("duty-officer", "correct-horse-battery", "dispatcher")
+        db.session.commit()
     client = app.test_client()
+    # A signed-in dispatcher's pages need the database for the session's user too.
+    desk = app.test_client()
+    assert sign_in(desk, "duty-officer", "correct-horse-battery").status_code == 302
     body = {"category": "0102", "description": "垃圾", "lon": 113.615, "lat": 34.7525}
     assert client.get("/healthz").status_code == 200
 
@@ -50,7 +61,7 @@ def test_outage_gives_503_then_recovers(own_cluster):
     assert down.get_json()["error"]["code"] == "database_unavailable"
     assert down.headers["Retry-After"]
     assert client.get("/api/v1/lookup?lon=113.615&lat=34.7525").status_code == 503
-    page = client.get("/", headers={"Accept": "text/html"})
+    page = desk.get("/", headers={"Accept": "text/html"})
     assert page.status_code == 503 and "text/html" in page.content_type
     assert time.monotonic() - started < 15
 

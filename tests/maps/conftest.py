@@ -15,6 +15,8 @@ import pytest
 from tests.maps import sample
 
 CHROMIUM = "/usr/bin/chromium"
+#: The account the browser signs in with (created, committed and removed by ``map_data``).
+BROWSER_USER, BROWSER_PASSWORD = "browser-admin", "browser-test-password"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -51,8 +53,13 @@ def map_data(live_server, committed_db):
     """The sample of ``tests/maps/sample.py``, committed (``committed_db``
     empties the tables after the test), with one grid given a worker so both
     the staffed and the "no worker" styles are on the page."""
-    sample.ensure_loaded(live_server)
+    from app.auth import users
     from app.models.staff import Staff, StaffAssignment
+
+    admin = users.create(BROWSER_USER, BROWSER_PASSWORD, "admin", display_name="测试管理员")
+    _, token = users.issue_token(admin, "browser tests")
+    committed_db.session.commit()
+    sample.ensure_loaded(live_server, token)
 
     worker = Staff(name="王网格", phone="13800000001", district_code=sample.DISTRICT)
     worker.assignments.append(StaffAssignment(grid_code=sample.STAFFED_GRID, role="grid_worker"))
@@ -71,7 +78,7 @@ class PageWatch:
 
 
 @pytest.fixture
-def page(browser, live_server):
+def blank_page(browser, live_server):
     """A fresh page that may only talk to the live server; anything else is
     aborted and recorded in ``page.watch.outside_requests``."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
@@ -93,3 +100,18 @@ def page(browser, live_server):
     pg.on("requestfailed", lambda r: watch.failed_requests.append(r.url))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def page(blank_page, live_server, map_data):
+    """A page signed in as an administrator through the real sign-in form."""
+    sign_in(blank_page, live_server, BROWSER_USER, BROWSER_PASSWORD)
+    return blank_page
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")

@@ -63,10 +63,12 @@ def grid_collection() -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def _call(method: str, url: str, body=None) -> tuple[int, dict]:
+def _call(method: str, url: str, body=None, token: str | None = None) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read() or b"{}")
@@ -74,13 +76,16 @@ def _call(method: str, url: str, body=None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def ensure_loaded(base_url: str) -> None:
-    """Load the sample once per database (idempotent: checks for the district first)."""
-    status, body = _call("GET", f"{base_url}/api/v1/grids?level=district")
+def ensure_loaded(base_url: str, token: str) -> None:
+    """Load the sample once per database (idempotent: checks for the district first).
+
+    ``token`` is an administrator's API token: importing grids needs a planner or administrator.
+    """
+    status, body = _call("GET", f"{base_url}/api/v1/grids?level=district", token=token)
     codes = {f["properties"]["code"] for f in body.get("features", [])} if status == 200 else set()
     if DISTRICT in codes:
         return
-    status, body = _call("POST", f"{base_url}/api/v1/grids/import", grid_collection())
+    status, body = _call("POST", f"{base_url}/api/v1/grids/import", grid_collection(), token=token)
     assert status == 201, f"grid import failed: {status} {body}"
     for i, (category, lon, lat) in enumerate(REPORTS):
         status, body = _call("POST", f"{base_url}/api/v1/reports", {

@@ -11,6 +11,7 @@ from tests.maps import sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
 
+
 SHOWN_AT_START = ["district", "subdistrict", "community", "grid", "dedicated"]
 WAIT_MS = 15_000
 

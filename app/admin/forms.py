@@ -1,0 +1,57 @@
+"""Forms of the administration pages (Flask-WTF; CSRF included)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.auth.roles import ROLE_LABELS
+from app.models import ROLES
+
+
+def _role_choices():
+    return [(r, str(ROLE_LABELS[r])) for r in ROLES]
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username.")), Length(max=64)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    role = SelectField(_l("Role"), choices=[])
+    areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
+                                                                                          Length(max=20000)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter a password.")),
+                                                                  Length(max=1024)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
+
+
+class UserEditForm(FlaskForm):
+    row_version = HiddenField()
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    role = SelectField(_l("Role"), choices=[])
+    areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
+                                                                                          Length(max=20000)])
+    active = BooleanField(_l("Account active"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password.")),
+                                                              Length(max=1024)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What will use the token"), validators=[DataRequired(_l("Name the token.")),
+                                                                  Length(max=100)])
+
+
+class RevokeForm(FlaskForm):
+    token_id = IntegerField(validators=[DataRequired()])

@@ -1,0 +1,142 @@
+"""Administration pages: users and the audit log (thin: forms in, service calls, template out)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.admin import audit_log as log_queries, bp
+from app.admin.forms import PasswordForm, RevokeForm, TokenForm, UserCreateForm, UserEditForm
+from app.api import params
+from app.auth import users as accounts
+from app.auth.guard import require
+from app.auth.roles import AUDIT_READ, USERS_MANAGE
+from app.errors import DomainError
+from app.extensions import db
+from app.models.audit import ENTITY_TYPES
+
+
+def _field_error(form, exc: DomainError) -> None:
+    """Show a service error beside the field it names (or above the form)."""
+    field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+    target = getattr(form, field, None) if field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = list(target.errors) + [exc.message]
+    else:
+        flash(exc.message)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@require(USERS_MANAGE)
+def users():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create(form.username.data, form.password.data, form.role.data,
+                                display_name=form.display_name.data or "", areas=form.areas.data or "",
+                                phone=form.phone.data or None)
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.username))
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/users.html", users=accounts.list_users(), form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require(USERS_MANAGE)
+def user_edit(user_id: int):
+    user = accounts.get(user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.areas.data = " ".join(user.area_codes)
+        form.row_version.data = user.row_version
+    elif form.validate_on_submit():
+        try:
+            expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+            accounts.update(user, expected_version=expected, role=form.role.data,
+                         display_name=form.display_name.data or "", phone=form.phone.data or "",
+                         areas=form.areas.data or "", active=form.active.data)
+            db.session.commit()
+            flash(_("Changes to %(name)s saved.", name=user.username))
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+    status = 200 if request.method == "GET" else 422
+    return render_template("admin/user_edit.html", user=accounts.get(user_id), form=form,
+                           password_form=PasswordForm(), token_form=TokenForm(), revoke_form=RevokeForm(),
+                           new_token=None), status
+
+
+@bp.post("/users/<int:user_id>/password")
+@require(USERS_MANAGE)
+def user_password(user_id: int):
+    user = accounts.get(user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data)
+            db.session.commit()
+            flash(_("Password of %(name)s changed.", name=user.username))
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+    return _edit_again(user, password_form=form)
+
+
+@bp.post("/users/<int:user_id>/tokens")
+@require(USERS_MANAGE)
+def user_token(user_id: int):
+    user = accounts.get(user_id)
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _, secret = accounts.issue_token(user, form.name.data)
+            db.session.commit()
+            # Shown once, in this response only; never stored in clear.
+            return _edit_again(user, new_token=secret, status=201)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+    return _edit_again(user, token_form=form)
+
+
+@bp.post("/users/<int:user_id>/tokens/revoke")
+@require(USERS_MANAGE)
+def user_token_revoke(user_id: int):
+    user = accounts.get(user_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        accounts.revoke_token(user, form.token_id.data)
+        db.session.commit()
+        flash(_("Token revoked."))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _edit_again(user, *, password_form=None, token_form=None, new_token=None, status=422):
+    form = UserEditForm(obj=user, formdata=None)
+    form.areas.data = " ".join(user.area_codes)
+    form.row_version.data = user.row_version
+    return render_template("admin/user_edit.html", user=user, form=form,
+                           password_form=password_form or PasswordForm(formdata=None),
+                           token_form=token_form or TokenForm(formdata=None), revoke_form=RevokeForm(formdata=None),
+                           new_token=new_token), status
+
+
+@bp.get("/audit")
+@require(AUDIT_READ)
+def audit_log():
+    args = request.args
+    try:
+        rows = log_queries.entries(entity_type=args.get("entity_type") or None, entity_id=args.get("entity_id"),
+                                 actor=args.get("actor"), action=args.get("action"),
+                                 day_from=args.get("from"), day_to=args.get("to"),
+                                 before_id=params.integer(args, "before_id", lo=1))
+        error = None
+    except DomainError as exc:
+        rows, error = [], exc.message
+    return render_template("admin/audit.html", rows=rows, entity_types=ENTITY_TYPES, args=args, error=error,
+                           page_size=log_queries.PAGE, beijing=log_queries.BEIJING), 200 if error is None else 422

@@ -1,0 +1,79 @@
+"""Users, roles, sign-in sessions and API tokens.
+
+Sessions come from Flask-Login; machine clients send
+``Authorization: Bearer <token>``. ``init_auth`` wires the guard
+(app.auth.guard) and CSRF checks for cookie-authenticated writes.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import LoginManager, current_user
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import csrf, db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from app.models import User
+
+    g.auth_via = "session"
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def _load_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    from app.auth import tokens
+
+    found = tokens.user_for(header[7:].strip())
+    if found is None:
+        return None
+    user, token = found
+    g.auth_via = "token"
+    tokens.touch(token)
+    return user
+
+
+def init_auth(app: Flask) -> None:
+    from app.auth.guard import enforce
+
+    login_manager.init_app(app)
+
+    @app.before_request
+    def guard():
+        return enforce()
+
+    @app.before_request
+    def csrf_for_cookie_sessions():
+        # A browser carries the session cookie on cross-site requests; a bearer
+        # token it never sends by itself. So writes signed in by cookie need the
+        # CSRF token (form field or X-CSRFToken header); token clients and
+        # anonymous submissions do not.
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in (None, "static", "auth.login"):
+            return None
+        if current_user.is_authenticated and g.get("auth_via") == "session":
+            csrf.protect()
+        return None
+
+    @app.context_processor
+    def auth_context():
+        from app.auth.roles import ROLE_LABELS, allows
+
+        return {"current_user": current_user, "role_label": lambda r: str(ROLE_LABELS.get(r, r)),
+                "can": lambda permission: current_user.is_authenticated and allows(current_user.role, permission)}
+
+    from app.auth.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,93 @@
+"""``flask users create|list|set-password|disable|token``: accounts from the command line.
+
+The first administrator is made here (``make run`` prints how); after that
+the admin page (/admin/users) does the same.
+"""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from app.auth import users as accounts
+from app.auth.roles import ROLE_LABELS
+from app.errors import DomainError
+from app.extensions import db
+from app.models import ROLES
+
+users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
+
+
+def _fail(exc: DomainError):
+    db.session.rollback()
+    raise click.ClickException(exc.message)
+
+
+def _user(username: str):
+    user = accounts.by_username(username)
+    if user is None:
+        raise click.ClickException(_("No user named %(name)s.", name=username))
+    return user
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="admin, planner, dispatcher, worker or viewer.")
+@click.option("--name", "display_name", default="", help="Full name shown in the pages.")
+@click.option("--grids", default="", help="Grid codes (comma-separated) of a worker's or dispatcher's area.")
+@click.option("--phone", default=None)
+@click.password_option(help="Asked for when not given (at least 10 characters).")
+def create_command(username, role, display_name, grids, phone, password):
+    """Create a user."""
+    try:
+        user = accounts.create(username, password, role, display_name=display_name, areas=grids, phone=phone)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(_("User %(name)s created with role %(role)s.", name=user.username, role=ROLE_LABELS[user.role]))
+
+
+@users_cli.command("list")
+def list_command():
+    """List users with their role, grids and state."""
+    for u in accounts.list_users():
+        state = _("active") if u.active else _("disabled")
+        click.echo(f"{u.username}\t{u.role}\t{state}\t{','.join(u.area_codes) or '-'}\t{u.display_name}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def password_command(username, password):
+    """Set a user's password."""
+    user = _user(username)
+    try:
+        accounts.set_password(user, password)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(_("Password of %(name)s changed.", name=user.username))
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username):
+    """Disable an account (it can no longer sign in or use its tokens)."""
+    user = _user(username)
+    accounts.update(user, active=False)
+    db.session.commit()
+    click.echo(_("User %(name)s disabled.", name=user.username))
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", "token_name", required=True, help="What will use the token, e.g. '12345 bridge'.")
+def token_command(username, token_name):
+    """Create an API token for a user; it is printed once."""
+    user = _user(username)
+    try:
+        _, secret = accounts.issue_token(user, token_name)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(secret)

@@ -1,0 +1,52 @@
+"""What each role may do. One table, read by every endpoint's guard.
+
+administrator: everything, including users and the audit log.
+planner:       reads everything, edits boundaries (imports, drafts, publish).
+dispatcher:    reads and acts on the events of their area (the whole district
+               when they have none), sees reporters' contact details.
+worker:        a grid worker: reads and acts on the events of their own grids
+               only, sees the contact details of those reporters.
+viewer:        reads maps and events, with reporters' details masked.
+Anonymous callers may only submit reports and look up grids (rate-limited).
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.user import ROLES
+
+#: Permission codes. Keep them coarse: an endpoint asks for one.
+GRIDS_READ = "grids:read"
+GRIDS_EDIT = "grids:edit"
+REPORTS_READ = "reports:read"
+REPORTS_ACT = "reports:act"
+REPORTS_IMPORT = "reports:import"
+#: Unmasked reporter name and phone (PIPL: only for those who must call back).
+REPORTS_PERSONAL = "reports:personal"
+USERS_MANAGE = "users:manage"
+AUDIT_READ = "audit:read"
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL,
+                        USERS_MANAGE, AUDIT_READ}),
+    "planner": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ}),
+    "dispatcher": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL}),
+    "worker": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_PERSONAL}),
+    "viewer": frozenset({GRIDS_READ, REPORTS_READ}),
+}
+assert set(PERMISSIONS) == set(ROLES)
+
+#: Roles whose view of events is limited to their area. A worker with no area sees nothing.
+AREA_BOUND = {"worker": "required", "dispatcher": "optional"}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "planner": _l("Planner"),
+    "dispatcher": _l("Dispatcher"),
+    "worker": _l("Grid worker"),
+    "viewer": _l("Viewer"),
+}
+
+
+def allows(role: str | None, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role or "", frozenset())

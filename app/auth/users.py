@@ -1,0 +1,163 @@
+"""Managing users: create, change role/areas, reset passwords, issue tokens.
+
+Every change is written to the audit log with the state before and after
+(never the password or token itself).
+"""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app import audit
+from app.auth import tokens
+from app.auth.passwords import MIN_LENGTH, hash_password
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.models import ApiToken, Grid, ROLES, User, UserArea
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
+
+
+def _check_username(username: str) -> str:
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise ValidationError(_("username must be 2-64 letters, digits, Chinese characters, '.', '_' or '-'."),
+                              {"field": "username"})
+    return username
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(_("role must be one of: %(allowed)s.", allowed=", ".join(ROLES)), {"field": "role"})
+    return role
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
+        raise ValidationError(_("The password must have at least %(n)s characters.", n=MIN_LENGTH),
+                              {"field": "password"})
+    if len(password) > 1024:
+        raise ValidationError(_("The password is too long (at most 1024 characters)."), {"field": "password"})
+    return password
+
+
+def _check_areas(codes) -> list[str]:
+    """Grid codes that exist (in any version); unknown codes are refused by name."""
+    if codes is None:
+        return []
+    if isinstance(codes, str):
+        codes = [c for c in re.split(r"[\s,，;；]+", codes) if c]
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError(_("areas must be a list of grid codes."), {"field": "areas"})
+    codes = sorted({c.strip() for c in codes})
+    if not codes:
+        return []
+    known = set(db.session.scalars(select(Grid.code).where(Grid.code.in_(codes)).distinct()))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError(_("Unknown grid code %(code)s in areas: use codes of existing grids.",
+                                code=unknown[0][:20]), {"field": "areas", "value": unknown[0][:20]})
+    return codes
+
+
+def _check_area_for_role(role: str, areas: list[str]) -> None:
+    if role == "worker" and not areas:
+        raise ValidationError(_("A grid worker needs at least one grid in areas; they see only their grids' events."),
+                              {"field": "areas"})
+
+
+def by_username(username: str) -> User | None:
+    return db.session.scalars(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+
+
+def get(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No user with id %(id)s.", id=user_id), {"field": "id"})
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def snapshot(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "active": user.active, "areas": user.area_codes, "phone": user.phone}
+
+
+def create(username: str, password: str, role: str, *, display_name: str = "", areas=None,
+           phone: str | None = None) -> User:
+    username = _check_username(username)
+    role = _check_role(role)
+    check_password(password)
+    codes = _check_areas(areas)
+    _check_area_for_role(role, codes)
+    if by_username(username):
+        raise Conflict(_("The username %(name)s is taken.", name=username), {"field": "username"})
+    user = User(username=username, display_name=(display_name or "").strip()[:100], role=role,
+                password_hash=hash_password(password), phone=(phone or None))
+    user.areas = [UserArea(grid_code=c) for c in codes]
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, after=snapshot(user))
+    return user
+
+
+def update(user: User, *, expected_version: int | None = None, role=None, display_name=None, areas=None,
+           active=None, phone=None) -> User:
+    """Change a user. ``expected_version`` (the row_version the editor saw) turns a lost update into a 409.
+
+    The row is locked first, so of two editors holding the same version one
+    wins and the other sees the bumped version.
+    """
+    db.session.refresh(user, with_for_update=True)
+    if expected_version is not None and expected_version != user.row_version:
+        raise Conflict(_("Someone else changed this user meanwhile; reload and apply your change again."),
+                       {"field": "row_version", "current": user.row_version})
+    before = snapshot(user)
+    if role is not None:
+        user.role = _check_role(role)
+    if display_name is not None:
+        user.display_name = display_name.strip()[:100]
+    if phone is not None:
+        user.phone = phone.strip() or None
+    if active is not None:
+        user.active = bool(active)
+    if areas is not None:
+        codes = _check_areas(areas)
+        if codes != user.area_codes:
+            user.areas = [UserArea(grid_code=c) for c in codes]
+    _check_area_for_role(user.role, user.area_codes)
+    after = snapshot(user)
+    if after != before:
+        user.row_version = user.row_version + 1
+        audit.record("user.update", "user", user.id, before=before, after=after)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(check_password(password))
+    audit.record("user.password", "user", user.id, after={"username": user.username})
+
+
+def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the token a name of 1-100 characters (what uses it)."), {"field": "name"})
+    row, secret = tokens.issue(user, name)
+    audit.record("token.create", "api_token", row.id, after={"user": user.username, "name": name,
+                                                               "prefix": row.prefix})
+    return row, secret
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(_("No token %(id)s for this user.", id=token_id), {"field": "token_id"})
+    if row.revoked_at is None:
+        row.revoked_at = func.now()
+        audit.record("token.revoke", "api_token", row.id, before={"user": user.username, "name": row.name,
+                                                                    "prefix": row.prefix})

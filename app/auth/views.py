@@ -1,0 +1,67 @@
+"""Sign in and out (pages), and who am I (API)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func
+
+from app import audit
+from app.auth import users
+from app.auth.guard import public, signed_in
+from app.auth.forms import LoginForm
+from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from app.auth.roles import PERMISSIONS, ROLE_LABELS
+from app.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an attacker's link must not bounce a user off-site after signing in.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = users.by_username(form.username.data)
+        ok = verify_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+        if user and ok and user.active:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(form.password.data)
+            user.last_login_at = func.now()
+            login_user(user, remember=form.remember.data)
+            audit.record("auth.login", "auth", user.id, after={"username": user.username})
+            db.session.commit()
+            return redirect(_safe_next(form.next.data))
+        audit.record("auth.login_failed", "auth", None, after={"username": form.username.data[:64]})
+        db.session.commit()
+        form.password.errors.append(_("Wrong username or password, or the account is disabled."))
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" or not form.errors else 422
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    logout_user()
+    flash(_("You are signed out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/api/v1/me")
+@signed_in
+def me():
+    body = current_user.to_dict()
+    body["role_label"] = str(ROLE_LABELS[current_user.role])
+    body["permissions"] = sorted(PERMISSIONS[current_user.role])
+    return body

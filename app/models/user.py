@@ -1,0 +1,96 @@
+"""People who sign in to GridMap, their areas, their API tokens.
+
+A user's *area* is a set of grid codes (any level). A grid worker sees and
+acts on the events of those grids and everything below them; a dispatcher
+with an area works that area, a dispatcher without one the whole district.
+Codes, not row ids: a grid keeps its code when its boundary is redrawn.
+"""
+from __future__ import annotations
+
+from flask_login import UserMixin
+from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func)
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+
+#: Roles, from most to least power. The permission table lives in app.auth.roles.
+ROLES = ("admin", "planner", "dispatcher", "worker", "viewer")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "app_user"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)
+    display_name = Column(Text, nullable=False, server_default="")
+    phone = Column(String(32))
+    password_hash = Column(Text, nullable=False)
+    role = Column(String(16), nullable=False)
+    active = Column(Boolean, nullable=False, server_default="true")
+    # The grid staff record this account belongs to, when it is a grid worker's.
+    staff_id = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    last_login_at = Column(DateTime(timezone=True))
+    # Bumped on every change through the admin page: a stale form gets a 409.
+    row_version = Column(Integer, nullable=False, server_default="1")
+
+    areas = relationship("UserArea", back_populates="user", cascade="all, delete-orphan",
+                         order_by="UserArea.grid_code")
+    tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan",
+                          order_by="ApiToken.id")
+
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        # Usernames are compared case-insensitively (Zhang3 and zhang3 are one person).
+        Index("uq_app_user_username_lower", func.lower(username), unique=True),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    @property
+    def area_codes(self) -> list[str]:
+        return [a.grid_code for a in self.areas]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "username": self.username, "display_name": self.display_name,
+                "role": self.role, "active": self.active, "areas": self.area_codes,
+                "staff_id": self.staff_id,
+                "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None}
+
+
+class UserArea(db.Model):
+    __tablename__ = "user_area"
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    grid_code = Column(String(17), nullable=False)
+
+    user = relationship("User", back_populates="areas")
+
+    __table_args__ = (UniqueConstraint("user_id", "grid_code", name="uq_user_area"),)
+
+
+class ApiToken(db.Model):
+    """A bearer token for a machine client; only its SHA-256 is stored."""
+    __tablename__ = "api_token"
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    name = Column(Text, nullable=False)
+    # The first characters, shown in lists so an administrator can tell tokens apart.
+    prefix = Column(String(12), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    last_used_at = Column(DateTime(timezone=True))
+    revoked_at = Column(DateTime(timezone=True))
+
+    user = relationship("User", back_populates="tokens")
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "prefix": self.prefix,
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+                "revoked": self.revoked_at is not None}
