@@ -67,6 +67,7 @@ test: system-deps system-deps-test venv-dev translations
 
 bench: db venv-dev
 	$(PY) bench/assign.py
+	$(PY) bench/load.py
 
 # Backups (docs/backup.md): make backup [FILE=path]; make restore FILE=path [YES=1]
 backup: system-deps venv translations

@@ -1,0 +1,602 @@
+"""Load test: the lookup and report endpoints held at a steady rate, over loopback.
+
+Run ``.venv/bin/python bench/load.py [--duration 60]`` from the project root.
+It creates its own throwaway database (``gridmap_load_<pid>``) in the embedded
+cluster, or on the server of ``DATABASE_URL`` when set, loads the demo
+district, serves it with gunicorn on 127.0.0.1 (a free port), sends an
+open-loop constant arrival rate of ``GET /api/v1/lookup`` and
+``POST /api/v1/reports``, prints p50/p90/p99/max per endpoint with ratios
+against ``GET /healthz`` measured in the same run, checks that every 201
+became exactly one stored report, then stops gunicorn and drops the database
+(also on Ctrl-C or an error). See bench/README.md.
+
+This is a benchmark, not a test: absolute latencies depend on the machine;
+the ratios against the anchor travel between machines. It exits 1 when any
+request failed, an endpoint fell below 95 % of its target rate, or the stored
+reports do not match the 201 responses.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import URL, Engine, make_url  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+#: An endpoint passes when it delivered at least this share of its target rate.
+MIN_RATE_SHARE = 0.95
+#: The per-IP limit given to gunicorn: the whole load comes from 127.0.0.1, so
+#: the production default (120 per minute) would turn it into 429s. The
+#: limiter still runs on every request, so its cost is part of the numbers.
+RATELIMIT_PUBLIC = "1000000 per minute"
+#: The current leaf grids, the ones a lookup ends in (same filter as the
+#: partial index in app/models/boundary.py).
+LEAF_FILTER = "generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf"
+EXPECTED_STATUS = {"lookup": 200, "report": 201, "healthz": 200}
+LABELS = {"lookup": "GET /api/v1/lookup", "report": "POST /api/v1/reports", "healthz": "GET /healthz (anchor)"}
+REPORT_CHANNELS = ("worker_app", "resident_app", "hotline_12345", "photo")
+
+
+def log(msg: str) -> None:
+    tqdm.write(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr)
+
+
+def _sigterm(signum, frame):  # SIGTERM takes the same clean-up path as Ctrl-C
+    raise KeyboardInterrupt
+
+
+# --------------------------------------------------------------------------- database lifecycle
+
+def server_url() -> URL:
+    """The PostgreSQL server to create the throwaway database on."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return make_url(url.replace("postgres://", "postgresql://", 1))
+    from app import pgcluster
+
+    return make_url(pgcluster.start())
+
+
+class ThrowawayDatabase:
+    """CREATE DATABASE on enter, DROP ... WITH (FORCE) on exit, whatever happened.
+
+    FORCE because gunicorn workers may still hold connections if they were
+    killed rather than stopped.
+    """
+
+    def __init__(self) -> None:
+        self.server = server_url()
+        self.name = f"gridmap_load_{os.getpid()}"
+        self.admin = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def __enter__(self) -> str:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}"'))
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return self.server.set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc) -> bool:
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            log(f"dropped database {self.name}")
+        finally:
+            self.admin.dispose()
+        return False
+
+
+def prepare_database(url: str, seed: int, scale: float) -> dict:
+    """Migrations plus the whole demo (grids, staff, reports) through the project's own loader.
+
+    Staff and reports are loaded too: a lookup joins the staff of every grid
+    in the chain, and a report is inserted into a table that already has rows.
+    """
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import loader
+    from app.demo.generate import generate
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load-setup"})
+    with app.app_context():
+        upgrade()
+        log("migrations applied")
+        t = time.perf_counter()
+        data = generate(seed, scale, progress=lambda it, label=None, total=None: tqdm(
+            it, desc=f"generate {label or ''}".strip(), total=total, leave=False))
+        loader.load(data)
+        log(f"demo loaded in {time.perf_counter() - t:.1f} s (scale {scale:g}): {data.counts}")
+        db.session.remove()
+        db.engine.dispose()
+    return data.counts
+
+
+def sample_points(engine: Engine, n: int, seed: int) -> list[tuple[float, float]]:
+    """``n`` random points covered by a current leaf grid, so every lookup is a 200.
+
+    Uniform over the leaves' bounding box, then kept only where PostGIS says a
+    leaf covers the point (the outline is irregular, and a 404 for a point
+    outside coverage counts as an error).
+    """
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        x0, y0, x1, y1 = conn.execute(text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(geom) AS e FROM grid WHERE {LEAF_FILTER}) s")).one()
+        if x0 is None:
+            raise RuntimeError("no leaf grids in the database: the demo did not load")
+        points: list[tuple[float, float]] = []
+        while len(points) < n:
+            lon = [rng.uniform(x0, x1) for _ in range(2 * n)]
+            lat = [rng.uniform(y0, y1) for _ in range(2 * n)]
+            points += conn.execute(text(
+                "SELECT c.lon, c.lat FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
+                "WITH ORDINALITY AS c(lon, lat, i) "
+                "WHERE EXISTS (SELECT 1 FROM grid g WHERE " + LEAF_FILTER.replace("generation", "g.generation")
+                + " AND ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326))) ORDER BY c.i"),
+                {"lon": lon, "lat": lat}).all()
+    return [(float(a), float(b)) for a, b in points[:n]]
+
+
+@dataclass
+class ReportCount:
+    total: int
+    with_run_key: int
+    distinct_run_keys: int
+
+
+def count_reports(engine: Engine, key_prefix: str) -> ReportCount:
+    """All reports, and those carrying this run's Idempotency-Keys (duplicates show as rows > keys)."""
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM report")).scalar_one()
+        rows, keys = conn.execute(text(
+            "SELECT count(*), count(DISTINCT idempotency_key) FROM report WHERE idempotency_key LIKE :p"),
+            {"p": key_prefix + "%"}).one()
+    return ReportCount(total, rows, keys)
+
+
+def loopback_session() -> requests.Session:
+    """A session that ignores HTTP(S)_PROXY and .netrc: every request goes straight to 127.0.0.1."""
+    s = requests.Session()
+    s.trust_env = False
+    return s
+
+
+# --------------------------------------------------------------------------- gunicorn
+
+class Gunicorn:
+    """gunicorn serving the throwaway database on 127.0.0.1, started and stopped by us.
+
+    The listening socket is bound here (port 0 = a free one) and handed over
+    as ``fd://``: no window in which another process could take the port.
+    gunicorn runs in its own session so a Ctrl-C in the terminal reaches only
+    this script, which then stops gunicorn in order.
+    """
+
+    def __init__(self, url: str, workers: int) -> None:
+        self.url = url
+        self.workers = workers
+        self.proc: subprocess.Popen | None = None
+        self.logfile = tempfile.NamedTemporaryFile(prefix="gridmap-load-gunicorn-", suffix=".log", delete=False)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1024)
+        self.port: int = self.sock.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": self.url,
+            "GRIDMAP_SECRET_KEY": secrets.token_hex(32),
+            "GRIDMAP_RATELIMIT_PUBLIC": RATELIMIT_PUBLIC,
+        })
+        env.pop("GUNICORN_CMD_ARGS", None)  # the command line below is the whole configuration
+        return env
+
+    def start(self, wait: float = 60.0) -> None:
+        fd = self.sock.fileno()
+        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"fd://{fd}",
+               "--log-level", "warning", "--graceful-timeout", "10", "app:create_app()"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.environment(), pass_fds=(fd,),
+                                     stdin=subprocess.DEVNULL, stdout=self.logfile, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self._wait_healthy(wait)
+
+    def _wait_healthy(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with loopback_session() as s:
+                    if s.get(self.base + "/healthz", timeout=2).status_code == 200:
+                        return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz within {wait:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return Path(self.logfile.name).read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        """SIGTERM (graceful: in-flight requests finish), SIGKILL after 20 s."""
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait(timeout=10)
+                log("gunicorn stopped")
+        finally:
+            self.sock.close()
+            self.logfile.close()
+            os.unlink(self.logfile.name)
+
+    def __enter__(self) -> Gunicorn:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.stop()
+        return False
+
+
+# --------------------------------------------------------------------------- open-loop load
+
+@dataclass
+class Sample:
+    kind: str
+    latency_ms: float   # from the SCHEDULED send time to the end of the response
+    status: int         # HTTP status; 0 = no response (timeout, connection error, not sent)
+    lag_ms: float       # how late the request actually left (client or queue delay)
+    detail: str = ""
+
+
+#: (method, path, keyword arguments for requests) for the i-th request of a kind.
+RequestFactory = Callable[[int], tuple[str, str, dict]]
+
+
+def schedule(rates: dict[str, float], duration: float) -> list[tuple[float, str, int]]:
+    """Send offsets (s) of every request: each kind evenly spaced at its own rate, merged in time order.
+
+    Constant spacing, not Poisson: the target is a steady rate, and the
+    offsets are fixed in advance so a slow server cannot slow the arrivals
+    down (open loop).
+    """
+    plan = []
+    for kind, rate in rates.items():
+        if rate > 0:
+            plan += [(i / rate, kind, i) for i in range(int(round(rate * duration)))]
+    plan.sort()
+    return plan
+
+
+@dataclass
+class Phase:
+    """One open-loop run: requests dispatched at their scheduled times from a thread pool."""
+
+    base: str
+    factories: dict[str, RequestFactory]
+    timeout: float
+    threads: int
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    local: threading.local = field(default_factory=threading.local)
+    sessions: list[requests.Session] = field(default_factory=list)
+
+    def session(self) -> requests.Session:
+        # requests.Session is not thread-safe: one per pool thread.
+        s = getattr(self.local, "session", None)
+        if s is None:
+            s = self.local.session = loopback_session()
+            with self.lock:
+                self.sessions.append(s)
+        return s
+
+    def send(self, kind: str, i: int, due: float, cutoff: float) -> Sample:
+        start = time.perf_counter()
+        lag_ms = (start - due) * 1000
+        if start > cutoff:
+            # Far behind schedule: recorded as a failure instead of sent, so a
+            # stalled server cannot stretch the run without bound.
+            return self._record(Sample(kind, lag_ms, 0, lag_ms, "not sent: client too far behind"))
+        try:
+            method, path, kwargs = self.factories[kind](i)
+            r = self.session().request(method, self.base + path, timeout=self.timeout, **kwargs)
+            status, detail = r.status_code, "" if r.status_code == EXPECTED_STATUS[kind] else r.text[:200]
+        except Exception as exc:  # timeouts, refused connections, and bugs here: all failures, never lost
+            status, detail = 0, f"{type(exc).__name__}: {exc}"[:200]
+        return self._record(Sample(kind, (time.perf_counter() - due) * 1000, status, lag_ms, detail))
+
+    def _record(self, sample: Sample) -> Sample:
+        with self.lock:
+            self.samples.append(sample)
+        return sample
+
+    def run(self, plan: list[tuple[float, str, int]], duration: float, desc: str) -> float:
+        """Dispatch ``plan``; return the wall time from the first scheduled send to the last response."""
+        cutoff_after = duration + 2 * self.timeout
+        pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="load")
+        bar = tqdm(total=len(plan), desc=desc, unit="req", leave=False, mininterval=1.0)
+        errors = 0
+
+        def done(fut: Future) -> None:
+            nonlocal errors
+            bar.update(1)
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            sample = fut.result()
+            if sample.status != EXPECTED_STATUS[sample.kind]:
+                errors += 1
+                bar.set_postfix_str(f"errors={errors}", refresh=False)
+
+        t0 = time.perf_counter()
+        try:
+            for offset, kind, i in plan:
+                due = t0 + offset
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                fut = pool.submit(self.send, kind, i, due, t0 + cutoff_after)
+                fut.add_done_callback(done)
+            pool.shutdown(wait=True)  # every queued request still goes out (or is marked not sent)
+        finally:
+            # Only reached with work pending on Ctrl-C or an error: drop what is still
+            # queued; in-flight requests end within the timeout.
+            pool.shutdown(wait=True, cancel_futures=True)
+            bar.close()
+            for session in self.sessions:
+                session.close()
+        if len(self.samples) != len(plan):  # a lost request would hide a failure
+            raise RuntimeError(f"{desc}: {len(plan) - len(self.samples)} requests unaccounted for")
+        return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- request bodies
+
+def lookup_factory(points: list[tuple[float, float]], seed: int) -> RequestFactory:
+    rng = random.Random(seed)
+    chosen = [rng.choice(points) for _ in range(len(points))]
+
+    def make(i: int) -> tuple[str, str, dict]:
+        lon, lat = chosen[i % len(chosen)]
+        return "GET", "/api/v1/lookup", {"params": {"lon": f"{lon:.7f}", "lat": f"{lat:.7f}"}}
+
+    return make
+
+
+def report_factory(points: list[tuple[float, float]], seed: int, key_prefix: str) -> RequestFactory:
+    """Valid reports (see tests/reports/test_intake_api.py), each with its own Idempotency-Key."""
+    from app.reports.categories import CATEGORIES
+
+    rng = random.Random(seed + 1)
+    codes = [c.code for c in CATEGORIES]
+    bodies = [{"category": rng.choice(codes), "channel": rng.choice(REPORT_CHANNELS),
+               "lon": lon, "lat": lat} for lon, lat in (rng.choice(points) for _ in range(len(points)))]
+
+    def make(i: int) -> tuple[str, str, dict]:
+        body = {**bodies[i % len(bodies)], "description": f"负载测试 load test report {key_prefix}{i}"}
+        return "POST", "/api/v1/reports", {"json": body, "headers": {"Idempotency-Key": f"{key_prefix}{i}"}}
+
+    return make
+
+
+def healthz_factory() -> RequestFactory:
+    return lambda i: ("GET", "/healthz", {})
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class Row:
+    kind: str
+    requests: int
+    errors: int
+    target: float
+    rate: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    lag_max: float
+
+    @property
+    def rate_ok(self) -> bool:
+        return self.rate >= MIN_RATE_SHARE * self.target
+
+
+def summarise(samples: list[Sample], kind: str, target: float, duration: float, elapsed: float) -> Row:
+    """One table row; the achieved rate counts good responses only, over at least the planned duration."""
+    mine = [s for s in samples if s.kind == kind]
+    good = [s for s in mine if s.status == EXPECTED_STATUS[kind]]
+    lat = np.asarray([s.latency_ms for s in mine]) if mine else np.zeros(1)
+    p50, p90, p99 = np.percentile(lat, [50, 90, 99])
+    return Row(kind, len(mine), len(mine) - len(good), target, len(good) / max(duration, elapsed),
+               float(p50), float(p90), float(p99), float(lat.max()),
+               max((s.lag_ms for s in mine), default=0.0))
+
+
+def error_summary(samples: list[Sample]) -> list[str]:
+    """The distinct failures (kind, status, first bytes of the body), most frequent first."""
+    c = Counter((s.kind, s.status, s.detail[:120]) for s in samples if s.status != EXPECTED_STATUS[s.kind])
+    return [f"  {n} x {LABELS[k]} -> {status or 'no response'} {detail}" for (k, status, detail), n in c.most_common(8)]
+
+
+def table(rows: list[Row], anchor: Row) -> list[str]:
+    head = (f"{'endpoint':<24}{'requests':>9}{'errors':>7}{'target/s':>9}{'rate/s':>8}"
+            f"{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    lines = [head, "-" * len(head)]
+    for r in [*rows, anchor]:
+        lines.append(f"{LABELS[r.kind]:<24}{r.requests:>9,}{r.errors:>7}{r.target:>9.1f}{r.rate:>8.1f}"
+                     f"{r.p50:>9.2f}{r.p90:>9.2f}{r.p99:>9.2f}{r.max:>9.1f}")
+    lines.append("-" * len(head))
+    for r in rows:
+        lines.append(f"{'ratio ' + r.kind + ' / healthz':<24}{'p50':>9} {r.p50 / anchor.p50:>7.1f}"
+                     f"{'p99':>9} {r.p99 / anchor.p99:>7.1f}")
+    return lines
+
+
+# --------------------------------------------------------------------------- main
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds of the main run (default 60)")
+    ap.add_argument("--lookup-rate", type=float, default=50.0, help="GET /api/v1/lookup per second (default 50)")
+    ap.add_argument("--report-rate", type=float, default=10.0, help="POST /api/v1/reports per second (default 10)")
+    ap.add_argument("--anchor-duration", type=float, default=10.0,
+                    help="seconds of GET /healthz before the main run, at the combined rate (default 10)")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    ap.add_argument("--threads", type=int, default=64,
+                    help="client threads: requests in flight at most (default 64)")
+    ap.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds (default 10)")
+    ap.add_argument("--scale", type=float, default=0.25,
+                    help="demo size (1.0: ~1,000 grids, ~5,000 micro-grids; default 0.25)")
+    ap.add_argument("--seed", type=int, default=2024)
+    args = ap.parse_args(argv)
+    if args.duration <= 0 or args.anchor_duration <= 0 or args.lookup_rate < 0 or args.report_rate < 0:
+        ap.error("durations must be > 0 and rates >= 0")
+    if args.lookup_rate + args.report_rate <= 0:
+        ap.error("at least one of --lookup-rate and --report-rate must be > 0")
+    return args
+
+
+def prime(server: Gunicorn, factories: dict[str, RequestFactory], n: int, threads: int) -> int:
+    """A few unmeasured requests of each kind, concurrently so every worker opens its connections.
+
+    Returns how many reports were stored (201), for the final count check.
+    """
+    phase = Phase(server.base, factories, timeout=30, threads=threads)
+    plan = [(0.0, kind, -1 - i) for kind in factories for i in range(n)]
+    phase.run(plan, duration=0.0, desc="priming")
+    bad = [s for s in phase.samples if s.status != EXPECTED_STATUS[s.kind]]
+    if bad:
+        raise RuntimeError("priming requests failed:\n" + "\n".join(error_summary(phase.samples)))
+    return sum(1 for s in phase.samples if s.kind == "report")
+
+
+def limiter_in_effect(base: str, point: tuple[float, float]) -> str:
+    """What the app says about its rate limit on a lookup (Flask-Limiter's X-RateLimit-* headers).
+
+    Shows that GRIDMAP_RATELIMIT_PUBLIC reached gunicorn: a run throttled by
+    the default limit would only show up as a wall of 429s.
+    """
+    with loopback_session() as s:
+        r = s.get(base + "/api/v1/lookup", params={"lon": point[0], "lat": point[1]}, timeout=10)
+    limit = r.headers.get("X-RateLimit-Limit")
+    if limit is None:
+        return "no X-RateLimit-Limit header (limiter absent or its headers off)"
+    return f"X-RateLimit-Limit: {limit} per window, X-RateLimit-Remaining: {r.headers.get('X-RateLimit-Remaining')}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _sigterm)
+    started = time.perf_counter()
+    key_prefix = f"load-{uuid.uuid4().hex[:12]}-"
+    rates = {"lookup": args.lookup_rate, "report": args.report_rate}
+    anchor_rate = args.lookup_rate + args.report_rate
+
+    with ThrowawayDatabase() as url:
+        log(f"database {url.rsplit('/', 1)[-1].split('?')[0]} created")
+        counts = prepare_database(url, args.seed, args.scale)
+        engine = create_engine(url)
+        try:
+            points = sample_points(engine, 2000, args.seed)
+            before = count_reports(engine, key_prefix)
+            factories = {"lookup": lookup_factory(points, args.seed),
+                         "report": report_factory(points, args.seed, key_prefix),
+                         "healthz": healthz_factory()}
+            with Gunicorn(url, args.workers) as server:
+                log(f"gunicorn: {args.workers} workers on {server.base}, "
+                    f"GRIDMAP_RATELIMIT_PUBLIC={RATELIMIT_PUBLIC!r}")
+                limiter = limiter_in_effect(server.base, points[0])
+                log(f"rate limiter: {limiter}")
+                primed = prime(server, factories, 4 * args.workers, 2 * args.workers)
+
+                log(f"anchor: GET /healthz at {anchor_rate:g}/s for {args.anchor_duration:g} s")
+                anchor_phase = Phase(server.base, factories, args.timeout, args.threads)
+                anchor_elapsed = anchor_phase.run(schedule({"healthz": anchor_rate}, args.anchor_duration),
+                                                  args.anchor_duration, "anchor /healthz")
+
+                log(f"main run: lookup {args.lookup_rate:g}/s + report {args.report_rate:g}/s "
+                    f"for {args.duration:g} s")
+                main_phase = Phase(server.base, factories, args.timeout, args.threads)
+                main_elapsed = main_phase.run(schedule(rates, args.duration), args.duration, "lookup+report")
+            after = count_reports(engine, key_prefix)
+        finally:
+            engine.dispose()
+
+    anchor = summarise(anchor_phase.samples, "healthz", anchor_rate, args.anchor_duration, anchor_elapsed)
+    rows = [summarise(main_phase.samples, kind, rate, args.duration, main_elapsed)
+            for kind, rate in rates.items() if rate > 0]
+    created = primed + sum(1 for s in main_phase.samples if s.kind == "report" and s.status == 201)
+    stored_ok = (after.with_run_key == after.distinct_run_keys == created
+                 and after.total - before.total == created)
+
+    all_samples = anchor_phase.samples + main_phase.samples
+    failures = error_summary(all_samples)
+    lines = [
+        "",
+        f"GridMap load test: {args.duration:g} s open loop over loopback, gunicorn {args.workers} workers on "
+        f"127.0.0.1; demo scale {args.scale:g} ({counts.get('grid', 0):,} grids, {counts.get('micro', 0):,} "
+        f"micro-grids); {len(points):,} lookup points inside coverage",
+        f"gunicorn env: GRIDMAP_RATELIMIT_PUBLIC={RATELIMIT_PUBLIC!r} (all load comes from one address; the "
+        f"limiter still runs on every request); the app answered: {limiter}",
+        "latency = from the scheduled send time to the end of the response (no coordinated omission)",
+        "",
+        *table(rows, anchor),
+        "max dispatch lag (request left late, client or pool busy): "
+        + ", ".join(f"{r.kind} {r.lag_max:.1f} ms" for r in [*rows, anchor]),
+        f"reports: {created:,} answered 201 (incl. {primed} priming); stored with this run's keys "
+        f"{after.with_run_key:,} ({after.distinct_run_keys:,} distinct); report table "
+        f"{before.total:,} -> {after.total:,}  {'OK' if stored_ok else 'MISMATCH'}",
+    ]
+    if failures:
+        lines += ["failures:", *failures]
+    slow = [r for r in [*rows, anchor] if not r.rate_ok]
+    for r in slow:
+        lines.append(f"{LABELS[r.kind]}: {r.rate:.1f}/s is below {MIN_RATE_SHARE:.0%} of the target {r.target:g}/s")
+    passed = not failures and not slow and stored_ok
+    lines.append(f"{'PASS' if passed else 'FAIL'}  (total wall time {time.perf_counter() - started:.0f} s)")
+    print("\n".join(lines))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        log("interrupted; gunicorn was stopped and the throwaway database dropped")
+        sys.exit(130)
