@@ -53,7 +53,8 @@ def app(database_url):
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        # "heads": features developed side by side may add sibling migrations until merged.
+        upgrade(revision="heads")
     return app
 
 

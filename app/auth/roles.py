@@ -25,14 +25,22 @@ REPORTS_IMPORT = "reports:import"
 REPORTS_PERSONAL = "reports:personal"
 USERS_MANAGE = "users:manage"
 AUDIT_READ = "audit:read"
+#: The category table (deadlines, handling levels, duplicate radius).
+CATEGORIES_EDIT = "categories:edit"
+#: The standard address library (标准地址).
+ADDRESSES_EDIT = "addresses:edit"
+#: Sending GPS fixes and patrol sessions (a worker's own; imports by administrators).
+PATROLS_WRITE = "patrols:write"
+#: Patrol figures, tracks and density maps (workers: their own grids only).
+PATROLS_READ = "patrols:read"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL,
-                        USERS_MANAGE, AUDIT_READ}),
-    "planner": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ}),
-    "dispatcher": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL}),
-    "worker": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_PERSONAL}),
-    "viewer": frozenset({GRIDS_READ, REPORTS_READ}),
+                        USERS_MANAGE, AUDIT_READ, CATEGORIES_EDIT, ADDRESSES_EDIT, PATROLS_WRITE, PATROLS_READ}),
+    "planner": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ, ADDRESSES_EDIT, PATROLS_READ}),
+    "dispatcher": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL, PATROLS_READ}),
+    "worker": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_PERSONAL, PATROLS_WRITE, PATROLS_READ}),
+    "viewer": frozenset({GRIDS_READ, REPORTS_READ, PATROLS_READ}),
 }
 assert set(PERMISSIONS) == set(ROLES)
 

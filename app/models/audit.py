@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from app.extensions import db
 
 #: What an entry is about.
-ENTITY_TYPES = ("grid", "boundary_version", "report", "user", "api_token", "auth")
+ENTITY_TYPES = ("grid", "boundary_version", "draft", "report", "category", "standard_address", "patrol", "user",
+                "api_token", "auth")
 
 
 class AuditEntry(db.Model):
