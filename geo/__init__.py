@@ -16,4 +16,7 @@ features     parse + validate a grid FeatureCollection (reason codes)
 messages     English fallback texts for the features reason codes
 assign       the deterministic point-to-grid rule
 tiling       cut a polygon into balanced parts that tile it
+address      Chinese address normalisation and parsing into parts (标准地址)
+address_match  ranking standard addresses for a query (exact key, then fuzzy)
+patrol       GPS fix checks, patrol sessions, time inside a grid, visited cells
 """
