@@ -15,7 +15,10 @@ from app.extensions import csrf, db
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
-login_manager.session_protection = "strong"
+# "basic": a session seen from another browser/address is marked not fresh.
+# ("strong" would drop the whole session, and with it the bearer-token check
+# of a client that also holds a cookie.)
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
@@ -53,6 +56,10 @@ def init_auth(app: Flask) -> None:
 
     @app.before_request
     def guard():
+        # Forget any user of an earlier request sharing this app context (tests,
+        # CLI-driven clients): each request authenticates itself afresh.
+        g.pop("_login_user", None)
+        g.pop("auth_via", None)
         return enforce()
 
     @app.before_request
