@@ -56,10 +56,11 @@ def init_auth(app: Flask) -> None:
 
     @app.before_request
     def guard():
-        # Forget any user of an earlier request sharing this app context (tests,
-        # CLI-driven clients): each request authenticates itself afresh.
-        g.pop("_login_user", None)
-        g.pop("auth_via", None)
+        # Forget the user and CSRF token of an earlier request sharing this app
+        # context (tests, CLI-driven clients): each request authenticates itself
+        # afresh and gets the CSRF token of its own session.
+        for name in ("_login_user", "auth_via", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+            g.pop(name, None)
         return enforce()
 
     @app.before_request

@@ -20,8 +20,10 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: an attacker's link must not bounce a user off-site after signing in.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only local paths: an attacker's link must not bounce a user off-site after
+    # signing in. Browsers read "/\\host" as "//host", so no backslashes either.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
         return target
     return url_for("home.index")
 
@@ -61,7 +63,8 @@ def logout():
 @bp.get("/api/v1/me")
 @signed_in
 def me():
-    body = current_user.to_dict()
+    # Every user representation of the API carries row_version (the User schema requires it).
+    body = current_user.to_dict() | {"row_version": current_user.row_version}
     body["role_label"] = str(ROLE_LABELS[current_user.role])
     body["permissions"] = sorted(PERMISSIONS[current_user.role])
     return body

@@ -22,6 +22,8 @@ def js_texts() -> dict[str, str]:
         "households": _("Households"),
         "population": _("Population"),
         "category": _("Category"),
+        "description": _("Description"),
+        "address": _("Address"),
         "status": _("Status"),
         "channel": _("Channel"),
         "grid": _("Grid"),

@@ -114,11 +114,19 @@
     return fmt(t("age_days"), { n: Math.round(hours / 24) });
   }
 
+  // Long free text would swamp the popup; the full text is in the report itself.
+  function clip(text, n) {
+    text = text || "";
+    return text.length > n ? text.slice(0, n) + "…" : text;
+  }
+
   function reportPopup(p) {
     var grid = p.out_of_coverage ? t("out_of_coverage") : (p.grid_name ? p.grid_name + " (" + p.grid_code + ")" : p.grid_code);
     return (
       "<div class=\"gm-popup\"><strong>" + esc(p.ticket || p.id) + "</strong><table>" +
       row(t("category"), p.category_label || p.category) +
+      row(t("description"), clip(p.description, 80)) +
+      (p.address ? row(t("address"), clip(p.address, 60)) : "") +
       row(t("status"), p.status_label || p.status) +
       row(t("channel"), p.channel_label || p.channel) +
       row(t("grid"), grid) +

@@ -133,3 +133,34 @@ def test_chinese_is_the_default_language(page, live_server):
     page.locator(".gm-lang a[hreflang=en]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_script_in_a_report_never_runs(page, live_server):
+    """A description carrying markup is shown as text; the CSP would block it even if it were not."""
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    status, body = sample._call("POST", f"{live_server}/api/v1/reports", {
+        "category": "0102", "description": hostile, "address": hostile,
+        "lon": sample.X0 + 0.006, "lat": sample.Y0 + 0.006})
+    assert status == 201, body
+    page.goto(live_server + "/maps/issues")
+    wait_loaded(page, ["reports"])
+    popups = page.evaluate("""() => gridmapLayers.reports.layer.getLayers()
+        .map(l => l.getPopup() && l.getPopup().getContent()).filter(Boolean)""")
+    assert any("&lt;img src=x" in p for p in popups)
+    assert not any("<img src=x" in p or "<script>" in p for p in popups)
+    # Put every popup into the page for real: nothing runs.
+    page.evaluate("""() => gridmapLayers.reports.layer.getLayers().forEach(l => {
+        const div = document.createElement('div'); div.innerHTML = l.getPopup().getContent();
+        document.body.appendChild(div); })""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.watch.outside_requests == []
+
+
+def test_pages_send_a_nonce_csp_that_the_vendored_assets_satisfy(page, live_server):
+    response = page.goto(live_server + "/maps/coverage")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in csp and "unsafe-eval" not in csp and "object-src 'none'" in csp
+    wait_loaded(page, SHOWN_AT_START)
+    # A CSP violation would be logged as a console error.
+    assert_clean(page)
