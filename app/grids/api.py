@@ -27,7 +27,7 @@ MAX_EXPORT = 20_000
 @require(GRIDS_READ)
 def list_grids():
     args = request.args
-    scope = resolve(args.get("version"))
+    scope = resolve(args.get("version"), args.get("at"), guard=True)
     zoom = params.integer(args, "zoom", lo=0, hi=24)
     tolerance = params.number(args, "tolerance", lo=0, hi=1)
     if tolerance is None and zoom is not None and zoom < queries.MAX_SIMPLIFY_ZOOM:
@@ -54,7 +54,7 @@ def list_grids():
 @api_bp.get("/grids/<code>")
 @require(GRIDS_READ)
 def get_grid(code: str):
-    scope = resolve(request.args.get("version"))
+    scope = resolve(request.args.get("version"), request.args.get("at"), guard=True)
     features = json.loads(queries.export_features(scope, code=code, limit=1))["features"]
     if not features:
         raise NotFound(_("No grid with code %(code)s in this version.", code=code[:20]), {"field": "code"})

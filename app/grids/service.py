@@ -46,6 +46,10 @@ def _target_version(version_id: int | None) -> BoundaryVersion:
     if version.status == "retired":
         raise ValidationError(_("Version %(id)s is retired and kept as history; import into a draft or the "
                                 "published version.", id=version_id), {"field": "version"})
+    if version.status == "draft":
+        # Draft edits go through the draft's edit log (undo, concurrency, copy-on-write).
+        raise ValidationError(_("Version %(id)s is a draft: import into it with POST /api/v1/drafts/%(id)s/import.",
+                                id=version_id), {"field": "version"})
     return version
 
 
@@ -63,7 +67,9 @@ def _existing_grids(version: BoundaryVersion, wanted_geometry: set[str]) -> dict
 
 def _referenced_parents(collection) -> set[str]:
     codes, parents = set(), set()
-    for feat in collection.get("features", []) if isinstance(collection, dict) else []:
+    # Runs before validation, so it must survive any shape ("features": null, a string ...).
+    feats = collection.get("features") if isinstance(collection, dict) else None
+    for feat in feats if isinstance(feats, list) else []:
         props = feat.get("properties") if isinstance(feat, dict) else None
         if isinstance(props, dict):
             if props.get("code") is not None:
@@ -118,6 +124,13 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     # Fresh statistics: right after a bulk load the planner would otherwise
     # skip the GiST indexes and assignment gets 20x slower.
     db.session.execute(text("ANALYZE grid"))
+    if version.status == "published":
+        # Standard addresses follow the published boundaries (same transaction).
+        # Imported here: app.addresses reads versions from this package, which
+        # would otherwise import it back half-initialised.
+        from app.addresses.service import reassign_addresses
+
+        reassign_addresses()
     if commit:
         db.session.commit()
     return ImportResult(version.id, version.generation, len(parsed.features), by_level)

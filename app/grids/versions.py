@@ -1,8 +1,18 @@
-"""Which boundary version a request is about, and the SQL scope of its grid rows."""
+"""Which boundary version a request is about, and the SQL scope of its grid rows.
+
+Versions are MapIt-style generations (app.models.boundary). A draft shares
+the rows of the generation it was opened on until it changes them
+(copy-on-write, migration 0008), so its scope is "my own rows, plus the rows
+of my base generation I have not ended": the 6-argument
+``grid_in_version(draft_id, generation_low, generation_high, ended_in_drafts,
+:generation, :draft_id)`` with ``:generation`` = the base generation.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -16,7 +26,8 @@ class Scope:
     """Bound parameters that pick the grid rows of one version.
 
     ``generation`` None and ``draft_id`` None mean "the current published
-    rows", the hot path that the partial GiST indexes cover.
+    rows", the hot path that the partial GiST indexes cover. For a draft,
+    ``generation`` is the generation it was opened on (its shared rows).
     """
 
     version: BoundaryVersion | None
@@ -32,7 +43,12 @@ class Scope:
         from app.models import Grid
 
         if self.draft_id is not None:
-            return Grid.draft_id == self.draft_id
+            own = Grid.draft_id == self.draft_id
+            if self.generation is None:
+                return own
+            return own | (Grid.draft_id.is_(None) & (Grid.generation_low <= self.generation)
+                          & (Grid.generation_high.is_(None) | (Grid.generation_high >= self.generation))
+                          & ~Grid.ended_in_drafts.contains([self.draft_id]))
         if self.generation is None:
             return Grid.generation_high.is_(None) & Grid.draft_id.is_(None)
         return (Grid.draft_id.is_(None) & (Grid.generation_low <= self.generation)
@@ -55,8 +71,20 @@ def ensure_published_version(name: str | None = None) -> BoundaryVersion:
     return version
 
 
-def resolve(version_arg: str | int | None) -> Scope:
-    """Scope for ``version=`` as given by a client: an id, or empty for the published version."""
+def resolve(version_arg: str | int | None, at: str | dt.date | None = None, *, guard: bool = False) -> Scope:
+    """Scope for ``version=`` (an id, or empty for the published version) or ``at=`` (a date) from a client.
+
+    ``at`` picks the version in effect on that date: of the versions ever
+    published, the latest whose effective date (its publication date when it
+    has none) is on or before it. ``guard`` refuses drafts to callers who may
+    not edit grids (:func:`check_draft_access`).
+    """
+    if guard:
+        return check_draft_access(resolve(version_arg, at))
+    if at not in (None, ""):
+        if version_arg not in (None, ""):
+            raise ValidationError(_("Give either version or at, not both."), {"field": "at"})
+        return scope_at(at)
     if version_arg in (None, "", "published", "current"):
         return Scope(published_version())
     try:
@@ -70,9 +98,53 @@ def resolve(version_arg: str | int | None) -> Scope:
     return scope_of(version)
 
 
+def _parse_date(value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValidationError(_("at must be a date such as 2026-07-01."),
+                              {"field": "at", "value": str(value)[:40]}) from None
+
+
+def effective_on():
+    """SQL expression: the date a version took effect (its effective date, else its publication day in Beijing)."""
+    return func.coalesce(BoundaryVersion.effective_date,
+                         func.date(func.timezone("Asia/Shanghai", BoundaryVersion.published_at)))
+
+
+def scope_at(at) -> Scope:
+    """The version in effect on date ``at`` (drafts never are)."""
+    day = _parse_date(at)
+    version = db.session.scalars(
+        select(BoundaryVersion)
+        .where(BoundaryVersion.status.in_(("published", "retired")), effective_on() <= day)
+        .order_by(BoundaryVersion.generation.desc()).limit(1)).first()
+    if version is None:
+        raise NotFound(_("No boundary version was in effect on %(date)s.", date=day.isoformat()), {"field": "at"})
+    return scope_of(version)
+
+
+def check_draft_access(scope: Scope) -> Scope:
+    """Drafts are planners' work in progress: only callers who may edit grids see them."""
+    if scope.draft_id is None or not has_request_context():
+        return scope
+    from flask_login import current_user
+
+    from app.auth.guard import Forbidden, Unauthorized
+    from app.auth.roles import GRIDS_EDIT, allows
+
+    if not current_user.is_authenticated:
+        raise Unauthorized(_("Drafts are open to planners only: sign in."), {"field": "version"})
+    if not allows(current_user.role, GRIDS_EDIT):
+        raise Forbidden(_("Drafts are open to planners only."), {"field": "version", "permission": GRIDS_EDIT})
+    return scope
+
+
 def scope_of(version: BoundaryVersion) -> Scope:
     if version.status == "draft":
-        return Scope(version, draft_id=version.id)
+        return Scope(version, generation=version.base_generation, draft_id=version.id)
     if version.status == "published":
         return Scope(version)
     return Scope(version, generation=version.generation)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (ARRAY, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, Boolean, func, text)
+                        Text, Boolean, UniqueConstraint, func, text)
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY, JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
@@ -35,6 +36,11 @@ class BoundaryVersion(db.Model):
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     published_at = Column(DateTime(timezone=True))
     retired_at = Column(DateTime(timezone=True))
+    # A draft shares the rows of the generation it was opened on (copy-on-write, see Grid).
+    base_generation = Column(Integer)
+    # Bumped by every change to a draft; a client sends the one it saw (lost update -> 409).
+    row_version = Column(Integer, nullable=False, server_default="1")
+    author_id = Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"))
 
     __table_args__ = (
         CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
@@ -75,6 +81,12 @@ class Grid(db.Model):
     generation_low = Column(Integer)
     generation_high = Column(Integer)
     draft_id = Column(Integer, ForeignKey("boundary_version.id", ondelete="CASCADE"))
+    # Copy-on-write drafts (migration 0008): the drafts in which this published
+    # row has been replaced or removed. It stays shared with every other draft.
+    ended_in_drafts = Column(PG_ARRAY(Integer), nullable=False, server_default="{}")
+    # Codes (in the version the grid was drafted from) that a split, merged or
+    # moved grid replaces.
+    predecessors = Column(PG_ARRAY(String(17)), nullable=False, server_default="{}")
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
     parent = relationship("Grid", remote_side=[id])
@@ -101,8 +113,50 @@ class Grid(db.Model):
         Index("ix_grid_parent_id", "parent_id"),
         Index("ix_grid_level_code", "level", "code"),
         Index("ix_grid_draft_id", "draft_id"),
+        Index("uq_grid_draft_code", "draft_id", "code", unique=True, postgresql_where=text("draft_id IS NOT NULL")),
+        Index("ix_grid_ended_in_drafts", "ended_in_drafts", postgresql_using="gin",
+              postgresql_where=text("ended_in_drafts <> '{}'")),
+        Index("ix_grid_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
     )
 
     @property
     def is_current(self) -> bool:
         return self.draft_id is None and self.generation_high is None
+
+
+OPERATION_KINDS = ("reshape", "split", "merge", "move", "import")
+
+
+class DraftOperation(db.Model):
+    """One edit of a draft, with what it changed: the undo/redo log.
+
+    ``before`` and ``after`` hold the affected grids (by code, geometry as
+    WKB hex) as the draft had them before and after the edit; undo writes
+    ``before`` back, redo ``after``. ``state`` is "undone" for edits that can
+    be redone; a new edit drops them.
+    """
+
+    __tablename__ = "draft_operation"
+
+    id = Column(Integer, primary_key=True)
+    draft_id = Column(Integer, ForeignKey("boundary_version.id", ondelete="CASCADE"), nullable=False)
+    seq = Column(Integer, nullable=False)
+    kind = Column(String(16), nullable=False)
+    state = Column(String(8), nullable=False, server_default="done")
+    params = Column(JSONB, nullable=False, server_default="{}")
+    summary = Column(JSONB, nullable=False, server_default="{}")
+    before = Column(JSONB, nullable=False, server_default="{}")
+    after = Column(JSONB, nullable=False, server_default="{}")
+    actor_id = Column(Integer)
+    actor = Column(Text, nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("state IN ('done', 'undone')", name="state"),
+        CheckConstraint(f"kind IN {OPERATION_KINDS}", name="kind"),
+        UniqueConstraint("draft_id", "seq", name="uq_draft_operation_draft_id"),
+    )
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "seq": self.seq, "kind": self.kind, "state": self.state, "params": self.params,
+                "summary": self.summary, "actor": self.actor, "at": self.at.isoformat() if self.at else None}

@@ -1,5 +1,6 @@
 -- One GeoJSON Feature (as text) per grid of a version, with its staff.
--- Version scope (grid_in_version, migration 0002): :draft_id picks a draft's own rows;
+-- Version scope (grid_in_version, migrations 0002 and 0008): :draft_id picks a draft (its own rows plus
+-- the rows of its base generation :generation it has not ended);
 -- :generation a retired generation; both NULL the current published rows (what the partial
 -- indexes cover). psycopg2 inlines values, so the planner folds the function.
 SELECT json_build_object(
@@ -28,7 +29,7 @@ LEFT JOIN LATERAL (
   FROM staff_assignment a JOIN staff st ON st.id = a.staff_id AND st.active
   WHERE a.grid_code = g.code
 ) s ON true
-WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, CAST(:generation AS integer), CAST(:draft_id AS integer))
+WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts, CAST(:generation AS integer), CAST(:draft_id AS integer))
   AND (CAST(:level AS text) IS NULL OR g.level = :level)
   AND (CAST(:kind AS text) IS NULL OR g.kind = :kind)
   AND (CAST(:parent AS text) IS NULL OR g.parent_code = :parent)

@@ -5,7 +5,7 @@ WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom),
 inscope AS (
   SELECT g.* FROM grid g, pt
   WHERE g.geom && pt.geom AND ST_Covers(g.geom, pt.geom)
-    AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, CAST(:generation AS integer), CAST(:draft_id AS integer))
+    AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts, CAST(:generation AS integer), CAST(:draft_id AS integer))
 )
 SELECT
   (SELECT lineage FROM inscope WHERE kind = 'regular'

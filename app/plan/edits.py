@@ -1,0 +1,325 @@
+"""Editing a draft: reshape, split, merge, move, import a level; undo and redo.
+
+Each edit runs the same workflow in one transaction: lock the draft and check
+the client's ``row_version`` (app.plan.drafts), load the grids the edit
+needs, let ``geo.planning`` compute the change (refused edits raise before
+anything is written: the draft stays as it was), write it copy-on-write
+(app.plan.family), log it with the state of every touched grid before and
+after (for undo/redo), bump ``row_version`` and write the audit entry.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import shapely
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, text
+
+from app import audit
+from app.auth.guard import current_actor
+from app.errors import Conflict, ValidationError
+from app.extensions import db
+from app.grids.messages import feature_error_details
+from app.models import BoundaryVersion, DraftOperation
+from app.plan import drafts, family as fam
+from app.plan.messages import edit_error
+from geo import hierarchy as h
+from geo.crs import UnknownCRSError, geometry_to_wgs84, parse_crs
+from geo.features import ExistingGrid, parse_grid_collection
+from geo.geometry import parse_polygonal
+from geo.planning import Edit, Family, Node, PlanError, merge, move, replace_level, reshape, split
+
+#: Codes listed in an operation's summary (the log keeps every grid in before/after anyway).
+SUMMARY_CODES = 200
+LEFTOVER = ("refuse", "neighbours")
+
+
+# ----------------------------------------------------------------------------- input
+
+def _crs(body: dict):
+    try:
+        return parse_crs(body.get("crs"))
+    except (UnknownCRSError, TypeError, ValueError):
+        raise ValidationError(_("Unknown coordinate system: use an EPSG code such as 4326, 4490 or 4547, "
+                                "or gcj02 / bd09."), {"field": "crs"}) from None
+
+
+def _code(value, field: str = "code") -> str:
+    code = value.strip() if isinstance(value, str) else (str(value) if isinstance(value, int)
+                                                         and not isinstance(value, bool) else None)
+    if not code or not code.isascii() or not code.isdigit() or len(code) not in h.CODE_LENGTH.values():
+        raise ValidationError(_("%(field)s must be a grid code: 6, 9, 12, 15 or 17 digits.", field=field),
+                              {"field": field})
+    return code
+
+
+def _codes(value, field: str = "codes") -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > 1000:
+        raise ValidationError(_("%(field)s must be a list of grid codes.", field=field), {"field": field})
+    return [_code(v, field) for v in value]
+
+
+def _level_of(code: str) -> str:
+    return next(level for level, n in h.CODE_LENGTH.items() if n == len(code))
+
+
+def _parent_of(code: str) -> str | None:
+    parent_level = h.PARENT_LEVEL.get(_level_of(code))
+    return code[:h.CODE_LENGTH[parent_level]] if parent_level else None
+
+
+def _polygon(body: dict, field: str = "geometry"):
+    crs = _crs(body)
+    geom, issues = parse_polygonal(body.get(field), geographic=crs.is_geographic)
+    if issues:
+        issue = issues[0]
+        raise ValidationError(_("%(field)s must be a valid GeoJSON Polygon or MultiPolygon (%(reason)s).",
+                                field=field, reason=issue.reason), {"field": field, "reason": issue.reason,
+                                                                    "params": _jsonable(issue.params)})
+    return _to_wgs84(geom, crs, field)
+
+
+def _line(body: dict, field: str = "line"):
+    crs = _crs(body)
+    obj = body.get(field)
+    if not isinstance(obj, dict) or obj.get("type") not in ("LineString", "MultiLineString"):
+        raise ValidationError(_("line must be a GeoJSON LineString (or MultiLineString) drawn across the grid."),
+                              {"field": field})
+    try:
+        geom = shapely.from_geojson(json.dumps(obj))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        geom = None
+    coords = shapely.get_coordinates(geom) if geom is not None else None
+    if geom is None or geom.is_empty or coords is None or len(coords) < 2 or not bool(
+            (abs(coords) < 1e9).all()):
+        raise ValidationError(_("line must be a GeoJSON LineString (or MultiLineString) drawn across the grid."),
+                              {"field": field})
+    if crs.is_geographic and not ((abs(coords[:, 0]) <= 180).all() and (abs(coords[:, 1]) <= 90).all()):
+        raise ValidationError(_("line coordinates must be longitude -180..180 and latitude -90..90 "
+                                "(check the coordinate system)."), {"field": field})
+    return _to_wgs84(geom, crs, field)
+
+
+def _check_size(geom, field: str) -> None:
+    limit = current_app.config["MAX_GRID_VERTICES"]
+    n = int(shapely.get_num_coordinates(geom))
+    if n > limit:
+        raise ValidationError(_("The %(field)s has %(n)s positions, more than the limit of %(limit)s; simplify it.",
+                                field=field, n=n, limit=limit), {"field": field})
+
+
+def _to_wgs84(geom, crs, field: str):
+    _check_size(geom, field)
+    if not crs.is_wgs84:
+        geom = geometry_to_wgs84(geom, crs)
+        coords = shapely.get_coordinates(geom)
+        if not (len(coords) and (abs(coords[:, 0]) <= 180).all() and (abs(coords[:, 1]) <= 90).all()):
+            raise ValidationError(_("The coordinates do not convert to points on Earth; check crs."),
+                                  {"field": "crs"})
+    return geom
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in params.items()}
+
+
+def _names(value) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v.strip()) <= 100 for v in value):
+        raise ValidationError(_("names must be a list of grid names (1-100 characters each)."), {"field": "names"})
+    return [v.strip() for v in value]
+
+
+def _name(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 100:
+        raise ValidationError(_("name must be 1-100 characters."), {"field": "name"})
+    return value.strip()
+
+
+# ----------------------------------------------------------------------------- the workflow
+
+def _summary(edit: Edit) -> dict:
+    changed = sorted(edit.upsert)
+    return {"changed": changed[:SUMMARY_CODES], "changed_count": len(changed),
+            "removed": sorted(edit.remove)[:SUMMARY_CODES], "removed_count": len(edit.remove),
+            "created": edit.created[:SUMMARY_CODES], "recoded": dict(list(edit.recoded.items())[:SUMMARY_CODES])}
+
+
+def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before: dict, after: dict) -> DraftOperation:
+    # A new edit makes the undone ones unreachable: redo only replays the edit just undone.
+    db.session.execute(delete(DraftOperation).where(DraftOperation.draft_id == draft.id,
+                                                    DraftOperation.state == "undone"))
+    seq = (db.session.scalar(select(func.max(DraftOperation.seq)).where(DraftOperation.draft_id == draft.id))
+           or 0) + 1
+    actor = current_actor()
+    op = DraftOperation(draft_id=draft.id, seq=seq, kind=kind, state="done", params=params, summary=summary,
+                        before=before, after=after, actor_id=actor.id, actor=actor.name)
+    db.session.add(op)
+    return op
+
+
+def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
+        params: dict) -> tuple[BoundaryVersion, DraftOperation]:
+    """Lock, compute, write, log, audit, commit. ``compute`` raises PlanError for an edit that cannot be made."""
+    draft = drafts.lock(draft_id, body.get("row_version"))
+    try:
+        family, edit = compute(draft)
+    except PlanError as exc:
+        raise edit_error(exc) from None
+    if edit.empty:
+        raise ValidationError(_("This edit changes nothing."), {"field": "body", "reason": "no_change"},
+                              code="invalid_edit")
+    before, after = fam.snapshot(family, edit)
+    fam.apply(draft, edit)
+    summary = _summary(edit)
+    op = _log(draft, kind, params, summary, before, after)
+    old = draft.row_version
+    drafts.bump(draft)
+    db.session.flush()
+    audit.record(f"draft.{kind}", "draft", draft.id, before={"row_version": old},
+                 after={"row_version": draft.row_version, "operation": op.seq, "kind": kind, "params": params,
+                        **summary})
+    db.session.commit()
+    return draft, op
+
+
+def reshape_grid(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    code = _code(body.get("code"))
+    geometry = _polygon(body)
+    leftover = body.get("leftover") or "refuse"
+    if leftover not in LEFTOVER:
+        raise ValidationError(_("leftover must be refuse or neighbours."), {"field": "leftover"})
+    parent = _parent_of(code)
+
+    def compute(draft):
+        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
+        return family, reshape(family, code, geometry, leftover=leftover)
+
+    return run(draft_id, body, "reshape", compute, {"code": code, "leftover": leftover})
+
+
+def split_grid(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    code = _code(body.get("code"))
+    line = _line(body)
+    names = _names(body.get("names"))
+    parent = _parent_of(code)
+
+    def compute(draft):
+        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
+        return family, split(family, code, line, names=names)
+
+    return run(draft_id, body, "split", compute, {"code": code, "line": shapely.to_wkt(line, rounding_precision=7),
+                                                  "names": names})
+
+
+def merge_grids(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    codes = _codes(body.get("codes"))
+    name = _name(body.get("name"))
+    parents = sorted({p for p in (_parent_of(c) for c in codes) if p})
+
+    def compute(draft):
+        family = fam.load(draft, codes=codes, subtrees=parents)
+        return family, merge(family, codes, name=name)
+
+    return run(draft_id, body, "merge", compute, {"codes": codes, "name": name})
+
+
+def _ancestors(code: str) -> list[str]:
+    return [code[:n] for n in sorted(h.CODE_LENGTH.values()) if n <= len(code)]
+
+
+def move_grids(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    codes = _codes(body.get("codes"))
+    target = _code(body.get("target"), "target")
+    chain = sorted({a for c in codes for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
+
+    def compute(draft):
+        # Every grid on the way from the old and new parents up to the district, with all its
+        # children (parents are recomputed as unions of them), and the moved grids' subtrees.
+        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes)
+        return family, move(family, codes, target)
+
+    return run(draft_id, body, "move", compute, {"codes": codes, "target": target})
+
+
+def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *, level: str, scope: str | None,
+                 kind: str, filename: str):
+    """Replace a level of the draft by the features of a file (already read by app.plan.files)."""
+    def compute(draft):
+        root = scope or _district_code(draft)
+        family = fam.load(draft, codes=[root], subtrees=[root])
+        parent_level = h.PARENT_LEVEL.get(level)
+        existing = {n.code: ExistingGrid(n.code, n.level, n.kind, n.geometry)
+                    for n in family.nodes.values() if n.level == parent_level}
+        parsed = parse_grid_collection(collection, crs, existing,
+                                       max_features=current_app.config["MAX_IMPORT_FEATURES"],
+                                       max_vertices=current_app.config["MAX_GRID_VERTICES"])
+        if not parsed.ok:
+            raise ValidationError(
+                _("%(n)s feature(s) of the file are invalid; nothing was imported. Fix them and import again.",
+                  n=len({e.index for e in parsed.errors})),
+                {"errors": feature_error_details(parsed.errors)[:1000], "field": "file"})
+        if not parsed.features:
+            raise ValidationError(_("The file holds no features; nothing was imported."), {"field": "file"})
+        nodes = [Node(f.code, f.name, f.level, f.kind, f.parent_code, f.geometry, f.households, f.population,
+                      in_base=False) for f in parsed.features]
+        return family, replace_level(family, nodes, level=level, scope=root, kind=kind)
+
+    params = {"level": level, "scope": scope, "kind": kind, "file": filename[:200], "crs": crs}
+    return run(draft_id, body, "import", compute, params)
+
+
+def _district_code(draft: BoundaryVersion) -> str:
+    codes = db.session.execute(text(
+        "SELECT code FROM grid g WHERE g.level = 'district' AND grid_in_version(g.draft_id, g.generation_low, "
+        "g.generation_high, g.ended_in_drafts, CAST(:base AS integer), CAST(:draft_id AS integer))"),
+        {"base": draft.base_generation, "draft_id": draft.id}).scalars().all()
+    if len(codes) != 1:
+        raise ValidationError(_("Say which part of the draft the file replaces: parent=<code>."), {"field": "parent"})
+    return codes[0]
+
+
+# ----------------------------------------------------------------------------- undo / redo
+
+def _replay(draft_id: int, body: dict, *, undo: bool) -> tuple[BoundaryVersion, DraftOperation]:
+    body = drafts.body_object(body)
+    draft = drafts.lock(draft_id, body.get("row_version"))
+    state = "done" if undo else "undone"
+    order = DraftOperation.seq.desc() if undo else DraftOperation.seq.asc()
+    op = db.session.scalars(select(DraftOperation).where(DraftOperation.draft_id == draft.id,
+                                                         DraftOperation.state == state).order_by(order)
+                            .limit(1)).first()
+    if op is None:
+        raise Conflict(_("Nothing to undo in this draft.") if undo else _("Nothing to redo in this draft."),
+                       {"field": "draft_id", "reason": "nothing_to_undo" if undo else "nothing_to_redo"})
+    fam.apply(draft, fam.edit_from_state(op.before if undo else op.after))
+    op.state = "undone" if undo else "done"
+    old = draft.row_version
+    drafts.bump(draft)
+    audit.record("draft.undo" if undo else "draft.redo", "draft", draft.id, before={"row_version": old},
+                 after={"row_version": draft.row_version, "operation": op.seq, "kind": op.kind})
+    db.session.commit()
+    return draft, op
+
+
+def undo(draft_id: int, body: dict):
+    return _replay(draft_id, body, undo=True)
+
+
+def redo(draft_id: int, body: dict):
+    return _replay(draft_id, body, undo=False)
+
+
+def operations(draft_id: int) -> list[DraftOperation]:
+    drafts.get(draft_id)
+    return list(db.session.scalars(select(DraftOperation).where(DraftOperation.draft_id == draft_id)
+                                   .order_by(DraftOperation.seq)))

@@ -1,0 +1,43 @@
+-- Reports whose grid differs between version A and version B, grouped by (from, to) grid code.
+-- Only reports inside a grid whose shape changed can move: those are found first (GiST on
+-- report.location), then assigned in both versions by the intake rule (finest regular grid
+-- covering the point, lowest code on an edge).
+WITH changed AS (
+  SELECT a.geom AS a_geom, b.geom AS b_geom
+  FROM (SELECT g.* FROM grid g
+        WHERE g.kind = 'regular' AND grid_in_version(g.draft_id, g.generation_low, g.generation_high,
+              g.ended_in_drafts, CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))) a
+  FULL JOIN (SELECT g.* FROM grid g
+        WHERE g.kind = 'regular' AND grid_in_version(g.draft_id, g.generation_low, g.generation_high,
+              g.ended_in_drafts, CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))) b
+    ON a.code = b.code
+  WHERE a.id IS DISTINCT FROM b.id AND (a.id IS NULL OR b.id IS NULL OR NOT ST_Equals(a.geom, b.geom))
+), zone AS (
+  SELECT a_geom AS geom FROM changed WHERE a_geom IS NOT NULL
+  UNION ALL
+  SELECT b_geom FROM changed WHERE b_geom IS NOT NULL
+), candidates AS (
+  SELECT DISTINCT r.id, r.status, r.ticket, r.location
+  FROM zone z JOIN report r ON ST_Covers(z.geom, r.location)
+  WHERE r.location IS NOT NULL
+), assigned AS (
+  SELECT c.id, c.status, c.ticket,
+         (SELECT g.code FROM grid g
+          WHERE g.kind = 'regular' AND ST_Covers(g.geom, c.location)
+            AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+                                CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))
+          ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS from_code,
+         (SELECT g.code FROM grid g
+          WHERE g.kind = 'regular' AND ST_Covers(g.geom, c.location)
+            AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+                                CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))
+          ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS to_code
+  FROM candidates c
+)
+SELECT from_code, to_code, count(*) AS reports,
+       count(*) FILTER (WHERE status = ANY(CAST(:open_statuses AS text[]))) AS open_reports,
+       (array_agg(ticket ORDER BY id DESC))[1:5] AS sample_tickets
+FROM assigned
+WHERE from_code IS DISTINCT FROM to_code
+GROUP BY from_code, to_code
+ORDER BY count(*) DESC, from_code, to_code

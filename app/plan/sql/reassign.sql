@@ -1,0 +1,24 @@
+-- On publish: every open report gets its grid in the new current boundaries, in one statement.
+-- Same rule as intake (reports/sql/assign.sql, geo/assign.py): the finest regular grid that
+-- covers the point, lowest code on a shared edge; dedicated grids in addition. The assignment
+-- on arrival (grid_id, grid_lineage, generation) is never touched; closed reports keep theirs.
+UPDATE report r
+SET current_grid_id = hit.grid_id, current_lineage = coalesce(hit.lineage, '{}'),
+    current_dedicated_ids = coalesce(hit.dedicated, '{}'), current_generation = CAST(:generation AS integer)
+FROM (
+  SELECT p.id, reg.id AS grid_id, reg.lineage, ded.ids AS dedicated
+  FROM report p
+  LEFT JOIN LATERAL (
+    SELECT g.id, g.lineage FROM grid g
+    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular'
+      AND ST_Covers(g.geom, p.location)
+    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
+  ) reg ON true
+  LEFT JOIN LATERAL (
+    SELECT array_agg(g.id ORDER BY g.code) AS ids FROM grid g
+    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'dedicated'
+      AND ST_Covers(g.geom, p.location)
+  ) ded ON true
+  WHERE p.status = ANY(CAST(:open_statuses AS text[])) AND p.location IS NOT NULL
+) hit
+WHERE r.id = hit.id
