@@ -1,0 +1,48 @@
+"""A live server with the committed sample district and a planner's API token, for OGC API clients."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+
+@pytest.fixture
+def live_server(app):
+    """Base URL of ``app`` served on 127.0.0.1 (a free port) for this test (as in tests/maps)."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def ogc_server(live_server, committed_db):
+    """(landing URL, planner token) with tests/samples.py committed; ``committed_db`` empties it afterwards."""
+    from app.auth import users
+    from tests.samples import load_sample
+
+    load_sample()
+    planner = users.create("ogc-planner", "correct-horse-battery", "planner", display_name="规划员")
+    _, token = users.issue_token(planner, "QGIS")
+    committed_db.session.commit()
+    return f"{live_server}/ogc", token
+
+
+@pytest.fixture
+def owslib_headers():
+    """OWSLib 0.35 keeps the headers of every client in one module-level dict
+    (owslib.ogcapi.REQUEST_HEADERS, updated in place): drop the token before
+    and after, so a token given to one client never reaches the next."""
+    from owslib import ogcapi
+
+    ogcapi.REQUEST_HEADERS.pop("Authorization", None)
+    yield ogcapi.REQUEST_HEADERS
+    ogcapi.REQUEST_HEADERS.pop("Authorization", None)
