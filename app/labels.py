@@ -20,6 +20,8 @@ STATUS_LABELS = {
     "verified": _l("Verified"),
     "closed": _l("Closed"),
     "cancelled": _l("Cancelled"),
+    "returned": _l("Returned"),
+    "suspended": _l("Suspended"),
 }
 
 ROLE_LABELS = {

@@ -13,4 +13,12 @@ layer, the bulk importer and background jobs alike:
 
 Everything returns machine-readable codes; translating them for people is the
 app layer's job.
+
+The app layer lives beside them (Flask, SQLAlchemy; imported by name, never
+from here, so this package stays importable without them):
+:mod:`~app.events.api` (transitions, history, assignees, category edits),
+:mod:`~app.events.service` (one transition in one locked transaction),
+:mod:`~app.events.categories` (the category table at run time),
+:mod:`~app.events.deadlines` (deadlines, the loop's clock),
+:mod:`~app.events.escalation` and :mod:`~app.events.cli` (``flask events escalate``).
 """

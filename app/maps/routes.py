@@ -6,7 +6,7 @@ from flask import current_app, render_template, request
 from app.maps import bp
 from app.maps.builders import coverage_map, issues_map, page_parts
 from app.maps.texts import coverage_labels, issues_labels, js_texts, status_choices
-from app.reports.categories import CATEGORIES
+from app.events import categories as category_table
 from app.auth.guard import require
 from app.auth.roles import GRIDS_READ, REPORTS_READ
 
@@ -48,7 +48,8 @@ def coverage():
 @require(REPORTS_READ)
 def issues():
     s = _map_settings()
-    categories = [{"code": c.code, "label": str(c.label), "color": c.color} for c in CATEGORIES]
+    categories = [{"code": c.code, "label": category_table.label(c), "color": c.color}
+                  for c in category_table.all_categories()]
     statuses = status_choices()
     status = request.args.get("status", "open")
     if status not in {c["code"] for c in statuses}:

@@ -1,0 +1,119 @@
+"""JSON API of the closed loop: transitions, history, assignees; category rules (thin: parse, call, respond)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+
+from app.auth.guard import require
+from app.auth.roles import CATEGORIES_EDIT, REPORTS_ACT, REPORTS_READ
+from app.auth.scope import event_area
+from app.errors import ValidationError
+from app.events import categories, deadlines, service
+from app.events import workflow as wf
+from app.extensions import db
+from app.reports import service as reports
+from app.reports.validation import BEIJING
+
+api_bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
+
+TRANSITION_FIELDS = ("action", "expected_state", "note", "assignee", "deadline", "duplicate_of", "row_version")
+CATEGORY_FIELDS = (*categories.EDITABLE, "row_version")
+MAX_NOTE = 2000
+#: A deadline further out than this is a typo (and would make the calendar walk for ages).
+MAX_DEADLINE_AHEAD = timedelta(days=366)
+
+
+def _body(allowed: tuple[str, ...]) -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError(_("Send a JSON object (Content-Type: application/json)."), {"field": "body"})
+    unknown = sorted(str(k) for k in payload if k not in allowed)
+    if unknown:
+        raise ValidationError(_("Unknown field %(field)s; allowed: %(allowed)s.", field=unknown[0][:40],
+                                allowed=", ".join(allowed)), {"field": unknown[0][:40]})
+    return payload
+
+
+def _text(payload: dict, name: str, limit: int, *, required: bool = False) -> str | None:
+    """A text field; blank counts as absent (a blank note is no note)."""
+    value = payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_("%(field)s must be text.", field=name), {"field": name})
+    if value is None or not value.strip():
+        if required:
+            raise ValidationError(_("%(field)s is required.", field=name), {"field": name})
+        return None
+    if len(value) > limit or "\x00" in value:
+        raise ValidationError(_("%(field)s is too long or contains a NUL character: at most %(n)s characters.",
+                                field=name, n=limit), {"field": name})
+    return value.strip()
+
+
+def _whole(payload: dict, name: str) -> int | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2**31 - 1:
+        raise ValidationError(_("%(field)s must be a whole number (an id or version you read).", field=name),
+                              {"field": name})
+    return value
+
+
+def _deadline(payload: dict) -> datetime | None:
+    raw = _text(payload, "deadline", 40)
+    if raw is None:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(_("deadline must be a date and time like 2026-11-23T17:30:00+08:00."),
+                              {"field": "deadline"}) from None
+    # Without a zone it is Beijing time, as everywhere in GridMap.
+    when = when if when.tzinfo else when.replace(tzinfo=BEIJING)
+    if abs(when - deadlines.now()) > MAX_DEADLINE_AHEAD:
+        raise ValidationError(_("deadline must be within a year from now."), {"field": "deadline"})
+    return when
+
+
+@api_bp.post("/reports/<ticket>/transitions")
+@require(REPORTS_ACT)
+def transition(ticket: str):
+    p = _body(TRANSITION_FIELDS)
+    action = _text(p, "action", 16, required=True)
+    expected = _text(p, "expected_state", 16, required=True)
+    if expected not in wf.STATES:
+        raise ValidationError(_("expected_state must be the state you saw, one of: %(allowed)s.",
+                                allowed=", ".join(wf.STATES)), {"field": "expected_state"})
+    req = service.TransitionRequest(
+        action=action, expected_state=expected, note=_text(p, "note", MAX_NOTE), assignee=_whole(p, "assignee"),
+        deadline=_deadline(p), duplicate_of=_text(p, "duplicate_of", 32), row_version=_whole(p, "row_version"))
+    report, entry = service.apply_transition(ticket, req, area=event_area())
+    db.session.commit()
+    return {"report": reports.report_to_dict(report), "transition": service.history_to_dict(entry)}
+
+
+@api_bp.get("/reports/<ticket>/history")
+@require(REPORTS_READ)
+def history(ticket: str):
+    report = reports.report_by_ticket(ticket, event_area())
+    return {"ticket": report.ticket, "status": report.status,
+            "history": [service.history_to_dict(e) for e in service.history(report)]}
+
+
+@api_bp.get("/reports/<ticket>/assignees")
+@require(REPORTS_ACT)
+def assignees(ticket: str):
+    report = reports.report_by_ticket(ticket, event_area())
+    return {"ticket": report.ticket, "assignees": service.assignees(report)}
+
+
+@api_bp.patch("/categories/<code>")
+@require(CATEGORIES_EDIT)
+def update_category(code: str):
+    p = _body(CATEGORY_FIELDS)
+    category = categories.update(code, {k: v for k, v in p.items() if k != "row_version"},
+                                 expected_version=_whole(p, "row_version"))
+    db.session.commit()
+    return categories.to_dict(category)

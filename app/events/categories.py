@@ -1,0 +1,171 @@
+"""The category table at run time: read once per request, edited by administrators.
+
+Intake, validation, lists and maps all ask this module, never the Python
+seed list (app/reports/categories.py), so an administrator's edit takes
+effect on the next request. Edits apply to new events only: intake copies
+the time limit and handling level onto the report.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app import audit
+from app.errors import Conflict, NotFound, ValidationError
+from app.extensions import db
+from app.models import HANDLING_LEVELS, TIME_UNITS, Category
+from app.models.category import MAX_DUPLICATE_RADIUS_M
+
+#: Fields an administrator may change (the code and classes are identity).
+EDITABLE = ("time_limit", "time_unit", "handling_level", "duplicate_radius_m", "color", "active")
+#: Longest time limit accepted, in either unit (a year of working days is ~250).
+MAX_TIME_LIMIT = 1000
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CACHE_ATTR = "_gridmap_categories"
+
+
+def all_categories() -> list[Category]:
+    """Every category in code order; read once per request."""
+    cached = getattr(request, _CACHE_ATTR, None) if has_request_context() else None
+    if cached is None:
+        cached = list(db.session.scalars(select(Category).order_by(Category.code)))
+        if has_request_context():
+            setattr(request, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget() -> None:
+    """Drop this request's cached copy (after an edit)."""
+    if has_request_context() and hasattr(request, _CACHE_ATTR):
+        delattr(request, _CACHE_ATTR)
+
+
+def by_code() -> dict[str, Category]:
+    return {c.code: c for c in all_categories()}
+
+
+def active_codes() -> frozenset[str]:
+    """Codes a new event may use."""
+    return frozenset(c.code for c in all_categories() if c.active)
+
+
+def label(category: Category | None, code: str | None = None) -> str | None:
+    """The category's name in the request language (the stored text is the English msgid)."""
+    if category is None:
+        return code
+    return _(category.label)
+
+
+def labels() -> dict[str, str]:
+    return {c.code: label(c) for c in all_categories()}
+
+
+def colors() -> dict[str, str]:
+    return {c.code: c.color for c in all_categories()}
+
+
+def to_dict(c: Category) -> dict:
+    return {
+        "code": c.code, "label": label(c), "big_class": _(c.big_class_label), "color": c.color,
+        "big_class_code": c.big_class, "small_class_code": c.small_class,
+        "time_limit": _number(c.time_limit), "time_unit": c.time_unit,
+        "handling_level": c.handling_level, "duplicate_radius_m": c.duplicate_radius_m,
+        "active": c.active, "row_version": c.row_version,
+    }
+
+
+def _number(value) -> int | float:
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def snapshot(c: Category) -> dict:
+    return {"time_limit": _number(c.time_limit), "time_unit": c.time_unit, "handling_level": c.handling_level,
+            "duplicate_radius_m": c.duplicate_radius_m, "color": c.color, "active": c.active}
+
+
+def get(code: str) -> Category:
+    category = db.session.get(Category, code)
+    if category is None:
+        raise NotFound(_("No category %(code)s: use a code from /api/v1/categories.", code=str(code)[:20]),
+                       {"field": "code"})
+    return category
+
+
+def update(code: str, changes: dict, *, expected_version: int | None = None) -> Category:
+    """Change a category's rules; events already filed keep theirs.
+
+    The row is locked first, so of two administrators holding the same
+    ``row_version`` one wins and the other gets a 409.
+    """
+    category = get(code)
+    db.session.refresh(category, with_for_update=True)
+    if expected_version is not None and expected_version != category.row_version:
+        raise Conflict(_("Someone else changed this category meanwhile; reload and apply your change again."),
+                       {"field": "row_version", "current": category.row_version})
+    before = snapshot(category)
+    clean = _check(changes, category)
+    for name, value in clean.items():
+        setattr(category, name, value)
+    after = snapshot(category)
+    if after != before:
+        category.row_version = category.row_version + 1
+        category.updated_at = func.now()
+        audit.record("category.update", "category", category.code, before=before, after=after)
+        db.session.flush()
+        db.session.refresh(category)
+    forget()
+    return category
+
+
+def _check(changes: dict, current: Category) -> dict:
+    """The changes, validated field by field (the message names the field and the fix)."""
+    clean: dict = {}
+    if "time_limit" in changes:
+        value = changes["time_limit"]
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise InvalidOperation
+            number = Decimal(str(value))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not 0 < number <= MAX_TIME_LIMIT \
+                or number != number.quantize(Decimal("0.01")):
+            raise ValidationError(_("time_limit must be a number above 0 and at most %(n)s, with at most two "
+                                    "decimals.", n=MAX_TIME_LIMIT), {"field": "time_limit"})
+        clean["time_limit"] = number
+    if "time_unit" in changes:
+        if changes["time_unit"] not in TIME_UNITS:
+            raise ValidationError(_("time_unit must be one of: %(allowed)s.", allowed=", ".join(TIME_UNITS)),
+                                  {"field": "time_unit"})
+        clean["time_unit"] = changes["time_unit"]
+    unit = clean.get("time_unit", current.time_unit)
+    limit = clean.get("time_limit", Decimal(current.time_limit))
+    if unit == "days" and limit != limit.to_integral_value():
+        raise ValidationError(_("A time limit in working days must be a whole number; use hours for part-days."),
+                              {"field": "time_limit"})
+    if "handling_level" in changes:
+        if changes["handling_level"] not in HANDLING_LEVELS:
+            raise ValidationError(_("handling_level must be one of: %(allowed)s.",
+                                    allowed=", ".join(HANDLING_LEVELS)), {"field": "handling_level"})
+        clean["handling_level"] = changes["handling_level"]
+    if "duplicate_radius_m" in changes:
+        radius = changes["duplicate_radius_m"]
+        if not isinstance(radius, int) or isinstance(radius, bool) or not 0 <= radius <= MAX_DUPLICATE_RADIUS_M:
+            raise ValidationError(_("duplicate_radius_m must be a whole number of metres from 0 (no duplicate "
+                                    "check) to %(n)s.", n=MAX_DUPLICATE_RADIUS_M), {"field": "duplicate_radius_m"})
+        clean["duplicate_radius_m"] = radius
+    if "color" in changes:
+        color = changes["color"]
+        if not isinstance(color, str) or not COLOR.match(color):
+            raise ValidationError(_("color must be a colour like #1f77b4."), {"field": "color"})
+        clean["color"] = color.lower()
+    if "active" in changes:
+        if not isinstance(changes["active"], bool):
+            raise ValidationError(_("active must be true or false."), {"field": "active"})
+        clean["active"] = changes["active"]
+    return clean

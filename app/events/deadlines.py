@@ -1,0 +1,78 @@
+"""Deadlines of events in working time, and the clock they are measured against.
+
+An event's deadline is its dispatch time plus the time limit copied from its
+category on intake, counted on the working calendar of app.events.calendar
+(PRC holidays and adjusted working days, 08:30-12:00 and 14:00-17:30).
+``warn_at`` is stored beside it: the moment only ``WARN_FRACTION`` of the
+allowance (in working time) is left, from which the event is "due soon".
+With both stored, lists compute the deadline state in SQL with no calendar.
+
+``now()`` is the one clock of the event loop, so tests can move it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from app.events import calendar as cal
+from app.events import workflow as wf
+
+#: The share of the allowance left when an event turns "due soon".
+WARN_FRACTION = 0.2
+
+
+def now() -> datetime:
+    """The current time (UTC, aware). Tests replace this to drive the clock."""
+    return datetime.now(timezone.utc)
+
+
+def calendar() -> cal.WorkingCalendar:
+    return cal.DEFAULT_CALENDAR
+
+
+def deadline_for(start: datetime, time_limit, time_unit: str | None) -> datetime | None:
+    """``start`` + the time limit in working hours or whole working days; None without a limit."""
+    if time_limit is None or time_unit is None:
+        return None
+    limit = Decimal(time_limit)
+    if time_unit == "days":
+        return calendar().add_working_time(start, days=int(limit))
+    return calendar().add_working_time(start, hours=float(limit))
+
+
+def warn_at(start: datetime, deadline: datetime) -> datetime:
+    """When only ``WARN_FRACTION`` of the working time ``start`` → ``deadline`` is left."""
+    c = calendar()
+    allowance = c.working_time_between(start, deadline)
+    if allowance <= timedelta(0):
+        return deadline
+    return c.add_working_duration(start, allowance * (1 - WARN_FRACTION))
+
+
+def push_back(deadline: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+    """The deadline moved later by the working time spent suspended."""
+    c = calendar()
+    paused = c.working_time_between(paused_at, resumed_at)
+    return c.add_working_duration(deadline, paused) if paused > timedelta(0) else deadline
+
+
+def state(status: str, deadline: datetime | None, warn: datetime | None, handled_at: datetime | None,
+          at: datetime) -> str | None:
+    """``on_time`` / ``due_soon`` / ``overdue``, or None where no clock applies.
+
+    While the clock runs (dispatched, in progress) it is measured against
+    ``at``; once handled (handled, verified, closed) it says whether the
+    handling came in time. Suspended, returned and undispatched events have
+    none. The list SQL (reports/list_reports.sql) spells the same rule.
+    """
+    if deadline is None:
+        return None
+    if status in wf.CLOCK_RUNNING_STATES:
+        if at > deadline:
+            return cal.OVERDUE
+        if warn is not None and at >= warn:
+            return cal.DUE_SOON
+        return cal.ON_TIME
+    if status in (wf.HANDLED, wf.VERIFIED, wf.CLOSED) and handled_at is not None:
+        return cal.OVERDUE if handled_at > deadline else cal.ON_TIME
+    return None
