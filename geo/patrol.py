@@ -111,7 +111,7 @@ __all__ = [
     "REASONS", "MAX_ACCURACY_M", "MAX_SPEED_MPS", "MAX_FUTURE", "MIN_INTERVAL_S", "MAX_GAP_S",
     "CELL_M", "CELL_MIN_PART", "TRACK_BUFFER_M",
     "Fix", "FixVerdict", "CheckedFixes", "PatrolSession", "CellCoverage",
-    "check_fixes", "split_sessions", "time_inside", "visited_cells",
+    "check_fixes", "check_columns", "ColumnVerdicts", "split_sessions", "time_inside", "visited_cells",
 ]
 
 REASONS = ("bad_coordinate", "future_time", "poor_accuracy", "duplicate", "speed_jump")
@@ -211,7 +211,10 @@ def _instant_us(value, what: str) -> int:
 
 def _number(value) -> float | None:
     """A real number as float; None for anything else (bools and strings included)."""
-    if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
+    kind = type(value)
+    if kind is float:  # the usual case, without the (slow) abstract base class check
+        return value
+    if kind is bool or not isinstance(value, (Real, np.number)):
         return None
     return float(value)
 
@@ -237,18 +240,33 @@ def _times_us(fixes: Sequence[Fix]) -> np.ndarray:
                        dtype=np.int64, count=len(fixes))
 
 
-def _raw_coordinates(fixes: Sequence[Fix], detail: list) -> tuple[np.ndarray, np.ndarray]:
+def _raw_coordinates(fixes: Sequence[Fix]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """lon/lat as floats (NaN where not a real number) and the mask of those that are not."""
     n = len(fixes)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
+    not_a_number = np.zeros(n, dtype=bool)
     for i, f in enumerate(fixes):
         a, b = _number(f.lon), _number(f.lat)
         if a is None or b is None:
-            detail[i] = "not_a_number"
+            not_a_number[i] = True
         else:
             x[i], y[i] = a, b
-    for i in np.flatnonzero(~(np.isfinite(x) & np.isfinite(y))):
-        detail[i] = detail[i] or "not_finite"
-    return x, y
+    return x, y, not_a_number
+
+
+def _raw_accuracy(fixes: Sequence[Fix]) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy as floats (NaN where not a real number) and the mask of fixes that sent one."""
+    n = len(fixes)
+    acc = np.full(n, np.nan)
+    given = np.zeros(n, dtype=bool)
+    for i, f in enumerate(fixes):
+        if f.accuracy_m is None:
+            continue
+        given[i] = True
+        value = _number(f.accuracy_m)
+        if value is not None:
+            acc[i] = value
+    return acc, given
 
 
 def _convert_group(src, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -263,28 +281,42 @@ def _convert_group(src, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lon, lat, ok
 
 
-def _to_wgs84_batch(fixes: Sequence[Fix]) -> tuple[np.ndarray, np.ndarray, list]:
-    """WGS-84 lon/lat for every fix, one vectorised conversion per declared system.
+def _crs_groups(crs, n: int) -> list[tuple[object, np.ndarray]]:
+    """(declared system, indices) pairs: one group for a single value, else per distinct value."""
+    if crs is None or isinstance(crs, (str, int)) or not isinstance(crs, Sequence):
+        return [(crs, np.arange(n))]
+    groups: dict = {}
+    first: dict = {}
+    for i, c in enumerate(crs):
+        key = _crs_key(c)
+        groups.setdefault(key, []).append(i)
+        first.setdefault(key, c)
+    return [(first[k], np.asarray(members)) for k, members in groups.items()]
+
+
+def _to_wgs84_columns(x: np.ndarray, y: np.ndarray, not_a_number: np.ndarray, crs) -> tuple[np.ndarray,
+                                                                                               np.ndarray, list]:
+    """WGS-84 lon/lat, one vectorised conversion per declared system.
 
     Returns lon, lat (NaN where bad) and a per-fix ``bad_coordinate`` detail
     (None where the position is good).
     """
-    n = len(fixes)
+    n = x.size
     detail: list = [None] * n
-    x, y = _raw_coordinates(fixes, detail)
+    for i in np.flatnonzero(not_a_number):
+        detail[i] = "not_a_number"
+    for i in np.flatnonzero(~not_a_number & ~(np.isfinite(x) & np.isfinite(y))):
+        detail[i] = "not_finite"
+    good = np.array([d is None for d in detail], dtype=bool) if n else np.zeros(0, bool)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
-    groups: dict = {}
-    for i, f in enumerate(fixes):
-        groups.setdefault(_crs_key(f.crs), []).append(i)
-    for members in groups.values():
-        idx = np.asarray(members)
+    for declared, members in _crs_groups(crs, n):
         try:
-            src = parse_crs(fixes[members[0]].crs)
+            src = parse_crs(declared)
         except UnknownCRSError:
             for i in members:
                 detail[i] = detail[i] or "unknown_crs"
             continue
-        idx = idx[[detail[i] is None for i in members]]
+        idx = members[good[members]]
         if src.is_geographic:
             out = (np.abs(x[idx]) > 180) | (np.abs(y[idx]) > 90)
             for i in idx[out]:
@@ -299,6 +331,12 @@ def _to_wgs84_batch(fixes: Sequence[Fix]) -> tuple[np.ndarray, np.ndarray, list]
     return lon, lat, detail
 
 
+def _to_wgs84_batch(fixes: Sequence[Fix]) -> tuple[np.ndarray, np.ndarray, list]:
+    """:func:`_to_wgs84_columns` for Fix objects."""
+    x, y, not_a_number = _raw_coordinates(fixes)
+    return _to_wgs84_columns(x, y, not_a_number, [f.crs for f in fixes])
+
+
 # --- the checks ----------------------------------------------------------------------------
 
 def _check_future(t_us, now_us, max_future: timedelta, pending, reasons, params):
@@ -309,15 +347,12 @@ def _check_future(t_us, now_us, max_future: timedelta, pending, reasons, params)
         params[i] = {"ahead_s": round(float(ahead[i]) / 1e6, 3), "limit_s": max_future.total_seconds()}
 
 
-def _check_accuracy(fixes, max_accuracy_m: float, pending, reasons, params):
-    for i in np.flatnonzero(pending):
-        raw = fixes[i].accuracy_m
-        if raw is None:
-            continue  # unknown accuracy: not every source reports one
-        acc = _number(raw)
-        if acc is not None and np.isfinite(acc) and 0.0 <= acc <= max_accuracy_m:
-            continue
-        shown = acc if acc is not None and np.isfinite(acc) else None
+def _check_accuracy(acc: np.ndarray, given: np.ndarray, max_accuracy_m: float, pending, reasons, params):
+    # A missing accuracy (not given) is accepted: not every source reports one.
+    with np.errstate(invalid="ignore"):
+        fine = np.isfinite(acc) & (acc >= 0.0) & (acc <= max_accuracy_m)
+    for i in np.flatnonzero(pending & given & ~fine):
+        shown = float(acc[i]) if np.isfinite(acc[i]) else None
         reasons[i] = "poor_accuracy"
         params[i] = {"accuracy_m": shown, "limit_m": float(max_accuracy_m)}
 
@@ -365,11 +400,45 @@ def _check_speed(chain: _Chain, max_speed_mps: float, reasons, params):
     m = chain.worker.size
     if m < 2:
         return
-    # Consecutive distances in one vectorised call: in the usual case (no
-    # rejection) the previous accepted fix is the row just before.
-    step = _step_distances(chain.lon, chain.lat)
+    # While nothing is rejected, the previous accepted fix is the row just
+    # before, so vectorised comparisons settle every worker without a jump and
+    # the sequential rule runs only over the workers that have one. A cheap
+    # spherical upper bound of each step screens out the plainly slow ones
+    # first; the WGS-84 geodesic decides the rest.
+    interval = np.maximum((chain.t_us[1:] - chain.t_us[:-1]) / 1e6, MIN_INTERVAL_S)
+    judged = (chain.worker[1:] == chain.worker[:-1]) & (chain.source[1:] >= 0)
+    near = np.flatnonzero(judged & (_step_upper_bound_m(chain.lon, chain.lat) / interval > max_speed_mps))
+    if near.size == 0:
+        return
+    exact = np.atleast_1d(distance_m(chain.lon[near], chain.lat[near], chain.lon[near + 1], chain.lat[near + 1]))
+    fast = near[exact / interval[near] > max_speed_mps]
+    if fast.size == 0:
+        return
+    rows = np.flatnonzero(np.isin(chain.worker, np.unique(chain.worker[fast + 1])))
+    step = np.full(m - 1, np.nan)
+    inner = rows[rows < m - 1]
+    step[inner] = np.atleast_1d(distance_m(chain.lon[inner], chain.lat[inner], chain.lon[inner + 1],
+                                           chain.lat[inner + 1]))
+    _check_speed_rows(chain, rows, step, max_speed_mps, reasons, params)
+
+
+#: Larger than every radius of curvature of the WGS-84 ellipsoid (6,399.6 km at the poles), plus a margin:
+#: a great-circle distance on this sphere is never shorter than the geodesic on the ellipsoid.
+_BOUND_RADIUS_M = 6_378_137.0 * 1.01
+
+
+def _step_upper_bound_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """An upper bound of the geodesic distance from each row to the next (haversine, large sphere)."""
+    lam, phi = np.radians(lon), np.radians(lat)
+    dphi, dlam = phi[1:] - phi[:-1], lam[1:] - lam[:-1]
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi[1:]) * np.cos(phi[:-1]) * np.sin(dlam / 2) ** 2
+    return 2 * _BOUND_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _check_speed_rows(chain: _Chain, rows: np.ndarray, step: np.ndarray, max_speed_mps: float, reasons, params):
+    """The sequential speed rule over ``rows`` (whole workers' blocks of the chain)."""
     last = -1
-    for k in range(m):
+    for k in rows.tolist():
         if k == 0 or chain.worker[k] != chain.worker[k - 1]:
             last = -1
         src = int(chain.source[k])
@@ -397,14 +466,110 @@ def _anchors(previous: Mapping | None, codes: dict):
     """Stored last fixes of the batch's workers as arrays (worker code, µs, lon, lat)."""
     items = [(codes[wid], fix) for wid, fix in (previous or {}).items() if wid in codes]
     if not items:
-        empty = np.zeros(0)
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty
+        return _no_anchors()
     fixes = [fix for _, fix in items]
     lon, lat, detail = _to_wgs84_batch(fixes)
     bad = [i for i, d in enumerate(detail) if d]
     if bad:
         raise ValueError(f"previous fix of worker {fixes[bad[0]].worker_id!r} has no valid position")
     return np.array([c for c, _ in items], np.int64), _times_us(fixes), lon, lat
+
+
+def _no_anchors():
+    empty = np.zeros(0)
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty
+
+
+def _check(w, t_us, x, y, not_a_number, crs, acc, acc_given, *, now_us: int, max_accuracy_m: float,
+           max_speed_mps: float, max_future: timedelta, anchors) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """Every check over columns; returns per-fix reasons and params, and WGS-84 lon/lat."""
+    n = t_us.size
+    lon, lat, detail = _to_wgs84_columns(x, y, not_a_number, crs)
+    # Object arrays: "which are still pending" is one vectorised comparison.
+    reasons = np.full(n, None, dtype=object)
+    params = np.full(n, None, dtype=object)
+    for i in [i for i, d in enumerate(detail) if d]:
+        reasons[i], params[i] = "bad_coordinate", {"detail": detail[i]}
+
+    def pending() -> np.ndarray:
+        return np.equal(reasons, None)
+
+    _check_future(t_us, now_us, max_future, pending(), reasons, params)
+    _check_accuracy(acc, acc_given, max_accuracy_m, pending(), reasons, params)
+    _check_duplicates(w, t_us, pending(), reasons, params)
+    chain = _build_chain(np.flatnonzero(pending()), w, t_us, lon, lat, anchors)
+    _check_speed(chain, max_speed_mps, reasons, params)
+    return reasons.tolist(), params.tolist(), lon, lat
+
+
+@dataclass
+class ColumnVerdicts:
+    """Result of :func:`check_columns`: per-fix ``reasons`` (None: accepted) and
+    ``params`` (None when accepted), WGS-84 ``lon``/``lat`` (NaN for bad positions)."""
+
+    reasons: list
+    params: list
+    lon: np.ndarray
+    lat: np.ndarray
+
+    @property
+    def accepted(self) -> np.ndarray:
+        return np.fromiter((r is None for r in self.reasons), dtype=bool, count=len(self.reasons))
+
+
+def check_columns(worker, t_us, lon, lat, accuracy=None, *, now: datetime, crs=None, not_a_number=None,
+                  accuracy_given=None, previous=None, max_accuracy_m: float = MAX_ACCURACY_M,
+                  max_speed_mps: float = MAX_SPEED_MPS, max_future: timedelta = MAX_FUTURE) -> ColumnVerdicts:
+    """:func:`check_fixes` for a batch held as columns (bulk imports), with the same rules.
+
+    Parameters
+    ----------
+    worker : array of int
+        Worker id per fix (equal ids: the same worker).
+    t_us : array of int64
+        Fix times in microseconds since 1970-01-01 UTC.
+    lon, lat : arrays of float
+        Positions in ``crs``; NaN where the source held no number (mark
+        those in ``not_a_number`` so they read ``not_a_number`` rather than
+        ``not_finite``).
+    accuracy : array of float, optional
+        Accuracy radius in metres; NaN where it is not a real number.
+    crs : None, one declared system, or one per fix
+    not_a_number : array of bool, optional
+    accuracy_given : array of bool, optional
+        False where the source sent no accuracy (accepted); default: where
+        ``accuracy`` is not NaN.
+    previous : (worker, t_us, lon, lat) arrays, optional
+        Each worker's last stored fix, WGS-84 (see :func:`check_fixes`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2024, 5, 6, tzinfo=timezone.utc)
+    >>> us = int(t.timestamp()) * 10**6
+    >>> res = check_columns([1, 1, 1], [us, us + 10**7, us + 2 * 10**7], [113.62, 113.6202, 113.65],
+    ...                     [34.75] * 3, [5.0, 5.0, np.nan], now=t, accuracy_given=[True, True, False])
+    >>> res.reasons
+    [None, None, 'speed_jump']
+    """
+    w = np.asarray(worker, dtype=np.int64)
+    t = np.asarray(t_us, dtype=np.int64)
+    x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    n = t.size
+    acc = np.full(n, np.nan) if accuracy is None else np.asarray(accuracy, dtype=float)
+    given = ~np.isnan(acc) if accuracy_given is None else np.asarray(accuracy_given, dtype=bool)
+    nan_mask = np.zeros(n, dtype=bool) if not_a_number is None else np.asarray(not_a_number, dtype=bool)
+    if previous is None:
+        anchors = _no_anchors()
+    else:
+        pw, pt, plon, plat = previous
+        anchors = (np.asarray(pw, np.int64), np.asarray(pt, np.int64), np.asarray(plon, float),
+                   np.asarray(plat, float))
+    reasons, params, out_lon, out_lat = _check(
+        w, t, x, y, nan_mask, crs, acc, given, now_us=_instant_us(now, "now"), max_accuracy_m=max_accuracy_m,
+        max_speed_mps=max_speed_mps, max_future=max_future, anchors=anchors)
+    return ColumnVerdicts(reasons, params, out_lon, out_lat)
 
 
 def check_fixes(fixes: Iterable[Fix], *, now: datetime, max_accuracy_m: float = MAX_ACCURACY_M,
@@ -447,24 +612,13 @@ def check_fixes(fixes: Iterable[Fix], *, now: datetime, max_accuracy_m: float = 
     """
     fixes = list(fixes)
     now_us = _instant_us(now, "now")
-    n = len(fixes)
     t_us = _times_us(fixes)
     w, codes = _worker_codes(fixes)
-    lon, lat, detail = _to_wgs84_batch(fixes)
-    reasons: list = [None] * n
-    params: list = [None] * n
-    for i, d in enumerate(detail):
-        if d:
-            reasons[i], params[i] = "bad_coordinate", {"detail": d}
-
-    def pending() -> np.ndarray:
-        return np.fromiter((r is None for r in reasons), dtype=bool, count=n)
-
-    _check_future(t_us, now_us, max_future, pending(), reasons, params)
-    _check_accuracy(fixes, max_accuracy_m, pending(), reasons, params)
-    _check_duplicates(w, t_us, pending(), reasons, params)
-    chain = _build_chain(np.flatnonzero(pending()), w, t_us, lon, lat, _anchors(previous, codes))
-    _check_speed(chain, max_speed_mps, reasons, params)
+    x, y, not_a_number = _raw_coordinates(fixes)
+    acc, given = _raw_accuracy(fixes)
+    reasons, params, lon, lat = _check(w, t_us, x, y, not_a_number, [f.crs for f in fixes], acc, given,
+                                       now_us=now_us, max_accuracy_m=max_accuracy_m, max_speed_mps=max_speed_mps,
+                                       max_future=max_future, anchors=_anchors(previous, codes))
     return _result(fixes, lon, lat, reasons, params)
 
 

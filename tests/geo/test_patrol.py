@@ -20,8 +20,8 @@ from shapely.geometry import Polygon
 
 from geo import gcj
 from geo.crs import distance_m, from_wgs84
-from geo.patrol import (MAX_GAP_S, REASONS, CellCoverage, Fix, check_fixes, split_sessions, time_inside,
-                        visited_cells)
+from geo.patrol import (MAX_GAP_S, REASONS, CellCoverage, Fix, check_columns, check_fixes, split_sessions,
+                        time_inside, visited_cells)
 
 CENTRE = (113.62, 34.75)
 CST = timezone(timedelta(hours=8))
@@ -276,6 +276,47 @@ def test_large_mixed_batch_is_vectorised():
     assert len(res.accepted) == len(batch)
     assert elapsed < 10, elapsed
     assert len(split_sessions(res.accepted)) == workers
+
+
+def test_check_columns_gives_the_verdicts_of_check_fixes():
+    # A batch with every reason, jumps in the middle of walks (the sequential
+    # rule), stored anchors, and a mix of declared systems.
+    rng = np.random.default_rng(11)
+    batch = []
+    for w in range(40):
+        steps = rng.uniform(-30, 30, size=(60, 2)).cumsum(axis=0)
+        for k, (x, y) in enumerate(steps):
+            if rng.random() < 0.04:
+                x += 4000                                  # a GPS jump
+            acc = [5.0, None, 75.0, float("nan")][int(rng.integers(0, 4))] if rng.random() < 0.1 else 8.0
+            batch.append(fix(w, 10 * k + int(rng.integers(0, 3)), x, y, accuracy=acc,
+                             crs="gcj02" if w % 3 == 0 else None))
+    batch += [Fix(1, T0, "x", 34.75), Fix(2, T0, float("inf"), 34.75), fix(3, 99999), fix(4, 0, crs="mars"),
+              fix(100, 0), fix(100, 0, 3)]
+    batch = [batch[i] for i in rng.permutation(len(batch))]
+    previous = {w: fix(w, -20, 500.0 * (w % 2)) for w in range(0, 40, 3)}
+    expected = check_fixes(batch, now=NOW, previous=previous)
+
+    def number(v):
+        return v if isinstance(v, float) else float("nan")
+
+    anchors = [(w, f) for w, f in previous.items()]
+    got = check_columns(
+        [f.worker_id for f in batch],
+        [(f.time - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1) for f in batch],
+        [number(f.lon) for f in batch], [number(f.lat) for f in batch],
+        [np.nan if f.accuracy_m is None else f.accuracy_m for f in batch], now=NOW,
+        crs=[f.crs for f in batch], not_a_number=[not isinstance(f.lon, float) for f in batch],
+        accuracy_given=[f.accuracy_m is not None for f in batch],
+        previous=([w for w, _ in anchors],
+                  [(f.time - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+                   for _, f in anchors],
+                  *zip(*[from_wgs84(f.lon, f.lat, None) if f.crs is None else (f.lon, f.lat) for _, f in anchors])))
+    assert got.reasons == [v.reason for v in expected.verdicts]
+    assert got.params == [v.params or None for v in expected.verdicts]
+    assert {"speed_jump", "poor_accuracy", "duplicate", "bad_coordinate", "future_time"} <= set(got.reasons)
+    ok = got.accepted
+    assert np.array_equal(got.lon[ok], [v.lon for v in expected.verdicts if v.accepted])
 
 
 # --- sessions ------------------------------------------------------------------------------

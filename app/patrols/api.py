@@ -1,0 +1,114 @@
+"""JSON API for patrols (thin: parse, call the service or query, respond)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
+
+from app.api import params
+from app.auth.guard import current_actor, require
+from app.auth.roles import PATROLS_READ, PATROLS_WRITE
+from app.auth.scope import event_area
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.models import LEVELS, User
+from app.patrols import figures, layers, service
+from app.patrols.period import Period, parse_day, parse_period, scheduled_slots, today, working_days
+from geo.crs import to_wgs84
+
+api_bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
+
+
+@api_bp.post("/patrols/fixes")
+@require(PATROLS_WRITE)
+def post_fixes():
+    result, worker = service.receive_batch(request.get_json(silent=True))
+    return {"worker": {"id": worker.id, "username": worker.username}, **result.summary(),
+            "verdicts": [v.to_dict() for v in result.verdicts]}
+
+
+def _period() -> Period:
+    return parse_period(request.args)
+
+
+def _period_dict(period: Period) -> dict:
+    slot_min = float(current_app.config["PATROL_ONLINE_SLOT_MIN"])
+    return {**period.to_dict(), "working_days": working_days(period),
+            "scheduled_slots": len(scheduled_slots(period, slot_min)), "slot_minutes": slot_min}
+
+
+@api_bp.get("/patrols/workers")
+@require(PATROLS_READ)
+def worker_figures():
+    period = _period()
+    rows = figures.worker_figures(period, workers=figures.visible_workers())
+    return {"period": _period_dict(period), "workers": rows, "count": len(rows)}
+
+
+@api_bp.get("/patrols/grids")
+@require(PATROLS_READ)
+def grid_figures():
+    args = request.args
+    period = _period()
+    level = params.choice(args, "level", LEVELS, default="grid")
+    fmt = params.choice(args, "format", ("json", "geojson"), default="json")
+    rows = figures.grid_figures(period, level=level, area=event_area())
+    goal = figures.targets(period)
+    if fmt == "geojson":
+        zoom = params.integer(args, "zoom", lo=0, hi=24)
+        tolerance = None if zoom is None or zoom >= 16 else 0.00002 * 2 ** (16 - zoom) / 4
+        out_crs = params.crs(args) if args.get("crs") else None
+        body = layers.shift(layers.grid_collection(rows, tolerance), out_crs)
+        return Response(_json(body), mimetype="application/geo+json")
+    return {"period": _period_dict(period), "level": level,
+            "targets": {"seconds": goal.seconds, "visited_share": goal.visited_share},
+            "grids": rows, "under_patrolled": sum(1 for r in rows if r["under_patrolled"])}
+
+
+@api_bp.get("/patrols/density")
+@require(PATROLS_READ)
+def density():
+    args = request.args
+    period = _period()
+    zoom = params.integer(args, "zoom", lo=0, hi=24)
+    size = params.integer(args, "size", lo=min(layers.CELL_SIZES), hi=max(layers.CELL_SIZES))
+    if size is not None and size not in layers.CELL_SIZES:
+        raise ValidationError(_("size must be one of: %(allowed)s.", allowed=", ".join(map(str, layers.CELL_SIZES))),
+                              {"field": "size", "value": str(size)})
+    size = size or layers.size_for_zoom(zoom)
+    out_crs = params.crs(args) if args.get("crs") else None
+    bbox = params.bbox(args)
+    if bbox and out_crs is not None and not out_crs.is_wgs84:
+        # A map on AMap tiles asks with its own (GCJ-02) view box.
+        xs, ys = to_wgs84([bbox[0], bbox[2]], [bbox[1], bbox[3]], out_crs)
+        bbox = (float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1]))
+    features = layers.density_features(period, size_m=size, bbox=bbox, workers=figures.visible_workers())
+    if out_crs is not None and not out_crs.is_wgs84:
+        body = layers.shift(json.loads(layers.collection(features)), out_crs)
+        body["size_m"] = size
+        return Response(_json(body), mimetype="application/geo+json")
+    text = layers.collection(features)
+    return Response(text[:-1] + f',"size_m":{size}}}', mimetype="application/geo+json")
+
+
+@api_bp.get("/patrols/track")
+@require(PATROLS_READ)
+def track():
+    args = request.args
+    actor = current_actor()
+    worker_id = params.integer(args, "worker", lo=1, hi=2**31 - 1) or actor.id
+    day = parse_day(args.get("date"), "date") or today()
+    visible = figures.visible_workers()
+    user = db.session.get(User, worker_id)
+    if user is None or (visible is not None and worker_id not in visible):
+        raise NotFound(_("No worker %(id)s in your area.", id=worker_id), {"field": "worker"})
+    out_crs = params.crs(args) if args.get("crs") else None
+    body = layers.shift(layers.track_collection(worker_id, day), out_crs)
+    body["worker"] = {"id": user.id, "username": user.username, "display_name": user.display_name}
+    body["date"] = day.isoformat()
+    return Response(_json(body), mimetype="application/geo+json")
+
+
+def _json(body) -> str:
+    return json.dumps(body, ensure_ascii=False, default=str)

@@ -1,0 +1,112 @@
+"""GeoJSON for the patrol map: density cells, grids with their figures, one worker's track.
+
+Density is aggregated in PostGIS (``sql/density.sql``); no layer ever sends
+the raw fixes of many workers to the browser. A track is one worker's fixes
+of one day, cut into sessions by :func:`geo.patrol.split_sessions`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+from flask import current_app
+
+from app.extensions import db
+from app.patrols.period import BEIJING, Period
+from app.sqlfiles import sql
+from geo.crs import from_wgs84
+from geo.patrol import Fix, split_sessions
+
+#: Density cell sizes offered (metres) and the one picked per map zoom.
+CELL_SIZES = (25, 50, 100, 200, 400, 800)
+MAX_DENSITY_CELLS = 20_000
+MAX_TRACK_FIXES = 20_000
+
+
+def size_for_zoom(zoom: int | None) -> int:
+    if zoom is None:
+        return 100
+    return {17: 25, 16: 50, 15: 100, 14: 200, 13: 400}.get(zoom, 25 if zoom > 17 else 800)
+
+
+def cell_degrees(size_m: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude that span ``size_m`` metres at the district's latitude."""
+    lat0 = _map_latitude()
+    return size_m / (111_320.0 * math.cos(math.radians(lat0))), size_m / 110_574.0
+
+
+def _map_latitude() -> float:
+    centre = current_app.config.get("MAP_CENTER", (34.748, 113.61))
+    if isinstance(centre, str):
+        return float(centre.split(",")[0])
+    return float(centre[0])
+
+
+def density_features(period: Period, *, size_m: float, bbox=None, workers: list[int] | None = None,
+                     limit: int = MAX_DENSITY_CELLS) -> list[str]:
+    dx, dy = cell_degrees(size_m)
+    minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
+    return list(db.session.execute(sql("patrols/density"), {
+        "dx": dx, "dy": dy, "t_from": period.start, "t_to": period.end, "workers": workers,
+        "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit}).scalars())
+
+
+def collection(features: list[str]) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def grid_collection(figures: list[dict], tolerance: float | None = None) -> dict:
+    by_id = {f["id"]: f for f in figures}
+    rows = db.session.execute(sql("patrols/grid_shapes"), {"grid_ids": list(by_id), "tolerance": tolerance}).all()
+    shapes = {r.id: json.loads(r.geometry) for r in rows}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": f["code"], "geometry": shapes.get(f["id"]), "properties": f} for f in figures]}
+
+
+def track_collection(worker_id: int, day, *, limit: int = MAX_TRACK_FIXES) -> dict:
+    """The worker's sessions that day: a LineString each (a Point for a lone fix),
+    with the fix times (epoch milliseconds) for playback."""
+    start = datetime.combine(day, datetime.min.time(), BEIJING)
+    rows = db.session.execute(sql("patrols/track"), {"worker_id": worker_id, "t_from": start,
+                                                     "t_to": start + timedelta(days=1), "limit": limit}).all()
+    fixes = [Fix(worker_id, r.time, r.lon, r.lat, r.accuracy) for r in rows]
+    features = []
+    for n, s in enumerate(split_sessions(fixes), start=1):
+        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in s.points]
+        geometry = ({"type": "LineString", "coordinates": coords} if len(coords) > 1
+                    else {"type": "Point", "coordinates": coords[0]})
+        features.append({"type": "Feature", "geometry": geometry, "properties": {
+            "session": n, "start": s.start.astimezone(BEIJING).isoformat(timespec="seconds"),
+            "end": s.end.astimezone(BEIJING).isoformat(timespec="seconds"),
+            "fixes": s.fix_count, "distance_m": round(s.distance_m, 1), "duration_s": s.duration_s,
+            "times": [int(t.timestamp() * 1000) for t in s.times]}})
+    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) >= limit}
+
+
+# --------------------------------------------------------------------------- output coordinate system
+
+def shift(collection_: dict, crs) -> dict:
+    """Convert every position of a FeatureCollection from WGS-84 into ``crs`` (AMap tiles: gcj02), in place."""
+    if crs is None or crs.is_wgs84:
+        return collection_
+    positions: list[list] = []
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            positions.append(coords)
+        else:
+            for c in coords or ():
+                walk(c)
+
+    for feature in collection_.get("features", []):
+        if feature.get("geometry"):
+            walk(feature["geometry"]["coordinates"])
+    if not positions:
+        return collection_
+    xy = np.array([[p[0], p[1]] for p in positions], dtype=float)
+    x, y = from_wgs84(xy[:, 0], xy[:, 1], crs)
+    for p, a, b in zip(positions, np.atleast_1d(x), np.atleast_1d(y)):
+        p[0], p[1] = round(float(a), 7), round(float(b), 7)
+    return collection_

@@ -1,0 +1,104 @@
+"""The period a figure is about (whole Beijing days) and the scheduled patrol time in it.
+
+Schedule assumption (for the online rate): every grid worker is scheduled
+for the working hours of ``app.events.calendar.DEFAULT_CALENDAR`` -- 08:30-12:00
+and 14:00-17:30 on working days (weekends and public holidays off, adjusted
+working days on). There is no per-worker shift table yet. The scheduled time
+is cut into slots of ``PATROL_ONLINE_SLOT_MIN`` minutes aligned to the clock
+(default 30: 14 slots a working day); a slot counts when it overlaps a
+working period.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+from app.errors import ValidationError
+from app.events.calendar import DEFAULT_CALENDAR, WorkingCalendar
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+#: Longest period one request may ask for (the figures are computed on the fly).
+MAX_DAYS = 93
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), BEIJING)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), BEIJING)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def each_day(self):
+        return (self.first + timedelta(days=i) for i in range(self.days))
+
+    def to_dict(self) -> dict:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "days": self.days}
+
+
+def today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+def parse_day(raw, field: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        day = date.fromisoformat(str(raw).strip())
+    except ValueError:
+        day = None
+    if day is None or not 1970 <= day.year <= 2999:
+        raise ValidationError(_("%(field)s must be a date as YYYY-MM-DD (years 1970 to 2999).", field=field),
+                              {"field": field, "value": str(raw)[:40]})
+    return day
+
+
+def parse_period(args, *, default_days: int = 1) -> Period:
+    """``from``/``to`` (inclusive Beijing days) from query args; default: the last ``default_days`` days."""
+    last = parse_day(args.get("to"), "to")
+    first = parse_day(args.get("from"), "from")
+    if last is None:
+        last = first if first is not None and default_days == 1 else today()
+    if first is None:
+        first = last - timedelta(days=default_days - 1)
+    if first > last:
+        raise ValidationError(_("from must not be after to."), {"field": "from"})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise ValidationError(_("A period may span at most %(n)s days.", n=MAX_DAYS), {"field": "to"})
+    return Period(first, last)
+
+
+def period_of(first: date, last: date | None = None) -> Period:
+    return Period(first, last or first)
+
+
+def working_days(period: Period, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> int:
+    return sum(1 for d in period.each_day() if calendar.is_working_day(d))
+
+
+def scheduled_slots(period: Period, slot_min: float, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> list[int]:
+    """Slot numbers (epoch seconds // slot length) of the scheduled working time in ``period``."""
+    slot_s = int(round(slot_min * 60))
+    slots: list[int] = []
+    for day in period.each_day():
+        if not calendar.is_working_day(day):
+            continue
+        for start, end in calendar.periods:
+            a = datetime.combine(day, start, calendar.tz).astimezone(timezone.utc).timestamp()
+            b = datetime.combine(day, end, calendar.tz).astimezone(timezone.utc).timestamp()
+            first, last = int(a // slot_s), int(-(-b // slot_s))  # slots overlapping [a, b)
+            slots.extend(range(first, last))
+    return sorted(set(slots))
