@@ -42,7 +42,10 @@ How a query is matched
    "Ignored" sides are formatting differences, not disagreements: libraries
    often list an estate without its road, callers often omit the door.
 
-   Name similarity (roads, compounds) is normalised Levenshtein, raised to
+   A query road that the library itself contains is taken as written:
+   every other road scores 0 against it (汝河路 is not a typo of 淮河路
+   when both exist). Otherwise name similarity (roads, compounds) is
+   normalised Levenshtein, raised to
    0.8 for a single-character typo in a name of 3+ characters and to 0.85
    when one name contains the other (绿城百合 / 绿城百合花园) or only the
    generic suffix differs (花园/家园/小区/苑...; a typo plus a differing
@@ -362,6 +365,10 @@ class AddressIndex:
         positions = list(pool)
         roads, road_screen = _name_scores(parts.road, {entries[i].parts.road for i in positions},
                                           name_similarity)
+        if parts.road in self._by_road:
+            # A road the library knows is taken as written: another known road one character
+            # away (汝河路/淮河路) is a different road, not a typo of it.
+            roads = {name: 1.0 if name == parts.road else 0.0 for name in roads}
         compounds, compound_screen = _name_scores(compound_core(parts.compound),
                                                   {entries[i].compound for i in positions}, compound_similarity)
         scored: list[_Scored] = []

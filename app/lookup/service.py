@@ -1,10 +1,13 @@
-"""Which grid is this point in, and who answers for it."""
+"""Which grid is this point (or address, or grid code) in, and who answers for it."""
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.errors import NotFound
 from app.extensions import db
@@ -12,6 +15,10 @@ from app.grids.versions import Scope
 from app.labels import LEVEL_LABELS, ROLE_LABELS, text as label_text
 from app.models import Grid, Staff, StaffAssignment
 from app.sqlfiles import sql
+
+#: The farthest a client may ask neighbours for (metres): beyond it they are not "at the boundary".
+MAX_NEAR_M = 200.0
+M_PER_DEGREE_LAT = 110_540.0
 
 
 def staff_by_code(codes) -> dict[str, list[dict]]:
@@ -34,9 +41,56 @@ def _grid_dict(g: Grid, staff) -> dict:
             "households": g.households, "population": g.population, "staff": staff.get(g.code, [])}
 
 
-def lookup_point(lon: float, lat: float, scope: Scope) -> dict:
+def _geometries(ids) -> dict[int, dict]:
+    """GeoJSON of grids (6 decimals: ~0.1 m), for a small map of the answer."""
+    rows = db.session.execute(text("SELECT id, ST_AsGeoJSON(geom, 6) FROM grid WHERE id = ANY(:ids)"),
+                              {"ids": list(ids)}).all()
+    return {i: json.loads(g) for i, g in rows}
+
+
+def _neighbour_ids(lon: float, lat: float, grid_id: int, scope: Scope, near_m: float) -> list[tuple[int, float]]:
+    if near_m <= 0:
+        return []
+    # Longitude degrees shrink with latitude: size the box on the wider of the two.
+    degrees = near_m / (M_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01)) * 1.1
+    rows = db.session.execute(sql("lookup/neighbours"), {"lon": lon, "lat": lat, "grid_id": grid_id,
+                                                         "radius": near_m, "degrees": degrees, **scope.params}).all()
+    return [(r.id, float(r.distance_m)) for r in rows]
+
+
+def default_near_m() -> float:
+    return float(current_app.config.get("LOOKUP_NEIGHBOUR_M", 15.0))
+
+
+def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry: bool) -> dict:
+    """The lookup answer for a point already placed in ``lineage`` (+ dedicated, neighbours)."""
+    near = dict(neighbours)
+    ids = list(lineage) + list(dedicated) + list(near)
+    grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))}
+    staff = staff_by_code(g.code for g in grids.values())
+    chain = [_grid_dict(grids[i], staff) for i in lineage]
+    answer = {
+        "point": point,
+        "version": scope.version.to_dict() if scope.version else None,
+        "grid": chain[-1],
+        "chain": chain,
+        "dedicated": [_grid_dict(grids[i], staff) for i in dedicated],
+        "neighbours": [{**_grid_dict(grids[i], staff), "distance_m": round(d, 1)} for i, d in neighbours],
+    }
+    if geometry:
+        shapes = _geometries([chain[-1]["id"], *near])
+        answer["grid"]["geometry"] = shapes.get(chain[-1]["id"])
+        for n in answer["neighbours"]:
+            n["geometry"] = shapes.get(n["id"])
+    return answer
+
+
+def lookup_point(lon: float, lat: float, scope: Scope, *, near_m: float | None = None,
+                 geometry: bool = False) -> dict:
     """The grid chain from district to the finest grid at (lon, lat) in WGS-84.
 
+    ``neighbours``: other leaf grids within ``near_m`` metres (default
+    ``LOOKUP_NEIGHBOUR_M``), when the point is that close to a boundary.
     Raises ``NotFound`` (404) with the nearest grid and its distance when the
     point is outside coverage.
     """
@@ -54,14 +108,57 @@ def lookup_point(lon: float, lat: float, scope: Scope) -> dict:
         else:
             message = _("This point is outside every grid, and no grids are loaded yet.")
         raise NotFound(message, details, code="out_of_coverage")
-    ids = list(lineage) + list(dedicated)
-    grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))}
-    staff = staff_by_code(g.code for g in grids.values())
-    chain = [_grid_dict(grids[i], staff) for i in lineage]
-    return {
-        "point": {"lon": lon, "lat": lat},
-        "version": scope.version.to_dict() if scope.version else None,
-        "grid": chain[-1],
-        "chain": chain,
-        "dedicated": [_grid_dict(grids[i], staff) for i in dedicated],
-    }
+    near = _neighbour_ids(lon, lat, lineage[-1], scope, default_near_m() if near_m is None else near_m)
+    return _answer({"lon": lon, "lat": lat}, scope, lineage, dedicated, near, geometry)
+
+
+def lookup_code(code: str, scope: Scope, *, geometry: bool = False) -> dict:
+    """The chain of the grid with ``code`` (a point inside it stands for "here")."""
+    row = db.session.execute(sql("lookup/grid_by_code"), {"code": code, **scope.params}).first()
+    if row is None:
+        raise NotFound(_("No grid with code %(code)s.", code=code[:20]), {"field": "code"})
+    if row.kind == "dedicated":
+        # A dedicated grid overlays the tiling: its chain is its parent's, it is the answer itself.
+        answer = _answer({"lon": row.lon, "lat": row.lat}, scope, list(row.lineage), [row.id], [], False)
+        answer["grid"] = answer["dedicated"][0]
+        if geometry:
+            answer["grid"]["geometry"] = _geometries([row.id]).get(row.id)
+        return answer
+    return _answer({"lon": row.lon, "lat": row.lat}, scope, list(row.lineage), [], [], geometry)
+
+
+def _unplaced(scope: Scope) -> dict:
+    return {"point": None, "version": scope.version.to_dict() if scope.version else None, "grid": None,
+            "chain": [], "dedicated": [], "neighbours": []}
+
+
+def lookup_address(query: str | None, scope: Scope, *, address_id: int | None = None, near_m: float | None = None,
+                   geometry: bool = False) -> dict:
+    """Geocode ``query`` (or take standard address ``address_id``) and answer as for its point.
+
+    Only a ``matched`` geocode gets a grid; ``ambiguous`` and ``unmatched``
+    answer with the candidates and no grid (never a guess).
+    """
+    from app.addresses import geocoding
+
+    if address_id is not None:
+        entry = geocoding.by_id(address_id)
+        if entry is None:
+            raise NotFound(_("No standard address %(id)s.", id=address_id), {"field": "address_id"})
+        found = geocoding.Geocoded(entry.text, geocoding.MATCHED, "picked", 1.0, "library", entry.brief(),
+                                   [{**entry.brief(), "score": 1.0, "conflict": None}], entry.parts,
+                                   entry.lon, entry.lat, entry.id)
+    else:
+        found = geocoding.geocode(query or "")
+    answer = _unplaced(scope)
+    answer["out_of_coverage"] = False
+    if found.status == geocoding.MATCHED:
+        try:
+            answer.update(lookup_point(found.lon, found.lat, scope, near_m=near_m, geometry=geometry))
+        except NotFound as exc:
+            if exc.code != "out_of_coverage":
+                raise
+            answer["point"] = {"lon": found.lon, "lat": found.lat}
+            answer["out_of_coverage"] = True
+    answer["match"] = found.to_dict()
+    return answer

@@ -262,3 +262,13 @@ def test_a_few_thousand_candidates_per_query_is_fast():
     assert results[2].status == MATCHED and results[2].best.text.startswith("建设路4号")
     assert results[3].status == UNMATCHED and results[4].status == UNMATCHED
     assert elapsed < 2.0, elapsed                          # typically ~50 ms for all five
+
+
+def test_a_known_road_is_taken_as_written():
+    # 汝河路 and 淮河路 are both in the library, one character apart: a query on 汝河路 with a
+    # misspelt estate must not fall back to 淮河路3号 as if 汝河路 were a typo.
+    index = AddressIndex([Candidate("rh", "汝河路3号兴华小区2号楼3单元"), Candidate("hh", "淮河路3号")])
+    result = index.match("汝河路3号兴花小区2号楼3单元")
+    assert result.status == UNMATCHED and all(r.candidate.id != "hh" or r.score < 0.5 for r in result.candidates)
+    # An unknown road is still read as a typo of a known one.
+    assert index.match("淮何路3号").best.id == "hh"

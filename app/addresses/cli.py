@@ -1,0 +1,124 @@
+"""``flask addresses import|export|reassign|alias``."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+from tqdm import tqdm
+
+from app.addresses import files, service
+from app.errors import DomainError
+from geo.crs import UnknownCRSError, parse_crs
+
+addresses_cli = AppGroup("addresses", help="The standard address library (标准地址).")
+
+
+@addresses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--crs", default=None, help="Coordinate system of rows without a 坐标系/crs column "
+                                          "(4326, 4490, 4547, gcj02, bd09 ...). Default WGS-84.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the per-row errors to this CSV file.")
+def import_command(path, crs, errors_path):
+    """Store (or update) and assign every valid row; list the rows that could not be stored."""
+    try:
+        source_crs = parse_crs(crs) if crs else None
+    except UnknownCRSError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crs")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        rows = files.rows_from_bytes(data, path)
+        click.echo(_("Read %(n)s rows; checking, storing and assigning ...", n=len(rows)))
+        # disable=None: a bar on a terminal, silence in logs and test runners.
+        result = service.import_addresses(
+            rows, crs=source_crs, source="cli",
+            progress=lambda it: tqdm(it, total=len(rows), unit="row", leave=False, disable=None))
+    except DomainError as exc:
+        raise click.ClickException(exc.message)
+    click.echo(_("Stored %(stored)s of %(received)s addresses (%(created)s new, %(updated)s updated): "
+                 "%(assigned)s in a grid, %(outside)s outside coverage, %(rejected)s rejected.",
+                 stored=result.stored, received=result.received, created=result.created, updated=result.updated,
+                 assigned=result.assigned, outside=result.out_of_coverage, rejected=result.rejected))
+    for err in result.errors[:50]:
+        click.echo("  " + _("row %(row)s: %(field)s: %(message)s", row=err.row, field=err.field,
+                            message=err.message), err=True)
+    if len(result.errors) > 50:
+        click.echo("  " + _("... %(n)s more errors", n=len(result.errors) - 50), err=True)
+    if errors_path:
+        with open(errors_path, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([_("row"), _("field"), _("message"), _("value")])
+            for err in result.errors:
+                writer.writerow([err.row, err.field, err.message, err.value or ""])
+    if result.errors and not result.stored:
+        sys.exit(1)
+
+
+@addresses_cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="File to write ('-' = standard output).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson"]), default=None,
+              help="Default: from the file name (.geojson/.json), else csv.")
+def export_command(output, fmt):
+    """Write the whole library (Chinese CSV headers, UTF-8 with BOM; or GeoJSON points in WGS-84)."""
+    fmt = fmt or ("geojson" if output.lower().endswith((".geojson", ".json")) else "csv")
+    total = service.library_size()
+    rows = tqdm(service.export_rows(), total=total, unit="address", leave=False, disable=None)
+    # A BOM only in files (spreadsheet programs need it to read UTF-8 CSV); none on a pipe.
+    out = click.get_text_stream("stdout") if output == "-" else \
+        open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+    try:
+        if fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow([header for _name, header in service.EXPORT_HEADERS])
+            for r in rows:
+                writer.writerow(["" if r[name] is None else r[name] for name, _header in service.EXPORT_HEADERS])
+        else:
+            out.write('{"type": "FeatureCollection", "features": [')
+            for i, r in enumerate(rows):
+                props = {name: r[name] for name, _header in service.EXPORT_HEADERS if name not in ("lon", "lat")}
+                feature = {"type": "Feature", "id": r["id"], "properties": props,
+                           "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}}
+                out.write(("," if i else "") + "\n" + json.dumps(feature, ensure_ascii=False))
+            out.write("\n]}\n")
+    finally:
+        if output != "-":
+            out.close()
+    if output != "-":
+        click.echo(_("Wrote %(n)s addresses to %(path)s.", n=total, path=output), err=True)
+
+
+@addresses_cli.command("reassign")
+def reassign_command():
+    """Re-assign every address to its grid in the current published boundaries."""
+    result = service.reassign_addresses()
+    from app.extensions import db
+
+    db.session.commit()
+    click.echo(_("%(n)s addresses re-assigned; %(changed)s changed grid.", n=result["addresses"],
+                 changed=result["changed"]))
+
+
+@addresses_cli.command("alias")
+@click.argument("alias")
+@click.argument("canonical")
+def alias_command(alias, canonical):
+    """Record that ALIAS is another name of the estate CANONICAL (绿城百合 → 绿城百合花园)."""
+    try:
+        result = service.add_alias(alias, canonical)
+    except DomainError as exc:
+        raise click.ClickException(exc.message)
+    click.echo(_("Alias %(alias)s → %(canonical)s saved; %(n)s addresses re-keyed.", alias=result["alias"],
+                 canonical=result["canonical"], n=result["rekeyed"]))
+
+
+@addresses_cli.command("aliases")
+def aliases_command():
+    """List the estate aliases."""
+    for alias, canonical in service.alias_map().items():
+        click.echo(f"{alias}\t{canonical}")

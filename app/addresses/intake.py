@@ -1,0 +1,72 @@
+"""Reports that come with an address and no point: geocoded on intake.
+
+Called from ``app.reports.service`` (single reports and bulk imports):
+
+1. ``place_reports(rows)`` before coordinate conversion: every row that
+   came without lon/lat (``CleanReport.needs_geocoding``) is matched against
+   the standard address library. A confident match gets the standard
+   address's point (WGS-84, coordinate system label ``address``) and is
+   then converted and assigned like any other report; the rest keep no
+   point. Returns the rows that have a point, and one outcome per geocoded row.
+2. ``mark_unplaced()`` after assignment: reports of this batch stored without
+   a point get ``needs_placement`` (and not ``out_of_coverage``: nobody knows
+   yet where they are). A person places them; nothing is guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from app.addresses.geocoding import current_library, geocode
+from app.extensions import db
+from geo.crs import SourceCRS
+
+#: Coordinate system label of a point taken from the standard address library.
+ADDRESS_CRS = SourceCRS("epsg", 4326, "address")
+
+
+@dataclass(frozen=True)
+class GeocodeOutcome:
+    row: int
+    address: str
+    status: str
+    confidence: float
+    source: str | None
+    address_id: int | None
+    matched_text: str | None
+
+    @property
+    def needs_placement(self) -> bool:
+        return self.status != "matched"
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "address": self.address, "status": self.status,
+                "confidence": round(self.confidence, 4), "source": self.source, "address_id": self.address_id,
+                "matched_text": self.matched_text, "needs_placement": self.needs_placement}
+
+
+def place_reports(rows: list) -> tuple[list, list[GeocodeOutcome]]:
+    """(rows with a point, outcome per geocoded row); see the module docstring."""
+    wanting = [r for r in rows if getattr(r, "needs_geocoding", False)]
+    if not wanting:
+        return rows, []
+    library = current_library()   # one version check for the whole batch
+    outcomes = []
+    for r in wanting:
+        found = geocode(r.address, library=library)
+        if found.needs_placement:
+            r.lon = r.lat = None
+        else:
+            r.lon, r.lat, r.crs = found.lon, found.lat, ADDRESS_CRS
+        outcomes.append(GeocodeOutcome(r.row, r.address, found.status, found.confidence, found.source,
+                                       found.address_id, found.best["text"] if found.best else None))
+    return [r for r in rows if r.lon is not None], outcomes
+
+
+def mark_unplaced() -> int:
+    """Flag the reports of this batch (``assign_target``) stored without a point."""
+    result = db.session.execute(text(
+        "UPDATE report r SET needs_placement = true, out_of_coverage = false, coord_crs = NULL "
+        "FROM assign_target t WHERE r.id = t.id AND r.location IS NULL"))
+    return result.rowcount or 0

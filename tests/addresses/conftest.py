@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.addresses import library as lib
+
+
+@pytest.fixture
+def library(db, sample):
+    """The sample district plus the small address library of tests/addresses/library.py."""
+    return lib.load(db)
