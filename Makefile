@@ -56,8 +56,12 @@ run: demo
 	@echo "  Home:            http://$(HOST):$(PORT)/"
 	@echo "  Coverage map:    http://$(HOST):$(PORT)/maps/coverage"
 	@echo "  Open issues map: http://$(HOST):$(PORT)/maps/issues"
+	@echo "  Patrol map:      http://$(HOST):$(PORT)/maps/patrols   (KPIs: /patrols/kpi)"
+	@echo "  Grid lookup:     http://$(HOST):$(PORT)/lookup"
 	@echo "  Grid lookup API: http://$(HOST):$(PORT)/api/v1/lookup?lon=113.62&lat=34.75"
 	@echo "  API description: http://$(HOST):$(PORT)/api/v1/openapi.json"
+	@echo "  Sign in as admin, planner, dispatcher, worker or viewer; password gridmap-demo (demo data only;"
+	@echo "  'flask demo accounts' makes them if an older demo load did not)"
 	@echo "(Ctrl-C stops the app; the database keeps running in instance/ - 'python -m app.pgcluster stop')"
 	@$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
@@ -68,6 +72,9 @@ test: system-deps system-deps-test venv-dev translations
 bench: db venv-dev
 	$(PY) bench/assign.py
 	$(PY) bench/load.py
+	$(PY) bench/patrols.py
+	$(PY) bench/geocode.py
+	$(PY) bench/validate.py
 
 # Backups (docs/backup.md): make backup [FILE=path]; make restore FILE=path [YES=1]
 backup: system-deps venv translations

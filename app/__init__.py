@@ -49,9 +49,25 @@ def create_app(config: dict | None = None) -> Flask:
     from app.lookup import api_bp as lookup_api
     from app.maps import bp as maps_bp
     from app.reports import api_bp as reports_api
+    from app.events.api import api_bp as events_api
 
-    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp, admin_bp, admin_api):
+    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp, admin_bp, admin_api,
+                      events_api):
         app.register_blueprint(blueprint)
+    from app.ogc import bp as ogc_bp  # OGC API - Features under /ogc (QGIS)
+    app.register_blueprint(ogc_bp)
+
+    from app.addresses import api_bp as addresses_api  # standard addresses and geocoding
+    from app.lookup.pages import bp as lookup_pages  # /lookup, the workers' page
+    app.register_blueprint(addresses_api)
+    app.register_blueprint(lookup_pages)
+
+    from app.patrols import api_bp as patrols_api, bp as patrols_pages  # GPS fixes, patrol map, KPIs
+    app.register_blueprint(patrols_api)
+    app.register_blueprint(patrols_pages)
+
+    from app.plan import api_bp as plan_api  # drafts, edits, validation, impact, publish (issue 4)
+    app.register_blueprint(plan_api)
 
     from app.maps.assets import use_local_assets
     use_local_assets()

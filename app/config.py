@@ -26,6 +26,14 @@ class Config:
     MAX_IMPORT_FEATURES = 50_000
     MAX_GRID_VERTICES = 20_000
     MAX_IMPORT_ROWS = 200_000
+    # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
+    PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
+    PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)
+    PATROL_MAX_ACCURACY_M = 50.0
+    PATROL_MAX_SPEED_MPS = 40.0
+    PATROL_ONLINE_SLOT_MIN = 30         # online rate: share of scheduled half-hours with a fix
+    PATROL_TARGET_HOURS_PER_WORKDAY = 2.0   # per grid: under-patrolled below this
+    PATROL_TARGET_VISITED_SHARE = 0.3       # per grid: share of its 50 m cells a track came through
     # Sessions and security headers (app.security). Behind HTTPS set
     # GRIDMAP_SESSION_COOKIE_SECURE=true; `make run` serves plain HTTP on loopback.
     SESSION_COOKIE_SECURE = False
@@ -47,6 +55,20 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Geocoding (app.addresses): the standard address library first; below the
+    # threshold a report waits for a person to place it (needs_placement).
+    GEOCODE_THRESHOLD = 0.75
+    # External geocoder (geopy) asked when the library is not confident: off | baidu | nominatim.
+    # Off by default: everything works offline.
+    GEOCODER = "off"
+    GEOCODER_KEY = ""                 # Baidu AK
+    GEOCODER_DOMAIN = ""              # Nominatim server (default: the public one)
+    GEOCODER_CRS = ""                 # what the geocoder answers in; default bd09 (baidu), 4326 (nominatim)
+    GEOCODER_TIMEOUT = 3.0
+    GEOCODER_USER_AGENT = "gridmap"
+    GEOCODER_QUERY_PREFIX = "河南省郑州市中原区"
+    # Lookups list the neighbouring grids when the point is this close to a boundary (metres).
+    LOOKUP_NEIGHBOUR_M = 15.0
     # Default map centre (Zhongyuan district, WGS-84) before any grid is loaded.
     MAP_CENTER = (34.748, 113.61)
 
@@ -93,5 +115,10 @@ def check(config) -> None:
     tiles = config.get("TILES")
     if tiles not in TILE_CHOICES:
         raise ConfigError(f"GRIDMAP_TILES={tiles!r}: use one of {', '.join(TILE_CHOICES)}")
+    geocoder = str(config.get("GEOCODER") or "off").lower()
+    if geocoder not in ("off", "baidu", "nominatim"):
+        raise ConfigError(f"GRIDMAP_GEOCODER={geocoder!r}: use off, baidu or nominatim")
+    if geocoder == "baidu" and not config.get("GEOCODER_KEY"):
+        raise ConfigError("GRIDMAP_GEOCODER=baidu needs GRIDMAP_GEOCODER_KEY (a Baidu Maps AK)")
     if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
         raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")

@@ -182,6 +182,12 @@ def _init() -> None:
         )
 
 
+#: Settings given at every start, so clusters made by an older checkout get them too.
+#: Patrol fixes live in one partition per day: truncating or dropping a range of
+#: them locks each partition, more than the default 64 locks per transaction.
+START_OPTIONS = "-c max_locks_per_transaction=512"
+
+
 def _psql(sql: str, dbname: str = "postgres") -> str:
     psql = str(_bindir() / "psql")
     res = subprocess.run([psql, "-h", str(socket_dir()), "-U", DB_USER, "-d", dbname, "-v", "ON_ERROR_STOP=1",
@@ -227,7 +233,7 @@ def start(wait: float = 30.0) -> str:
             pid.unlink()
         res = subprocess.run(
             _cmd([str(_bindir() / "pg_ctl"), "start", "-w", "-t", str(int(wait)), "-D", str(p["data"]),
-                  "-l", str(p["log"])]),
+                  "-l", str(p["log"]), "-o", START_OPTIONS]),
             capture_output=True, text=True,
         )
         if res.returncode != 0:

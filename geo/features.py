@@ -310,7 +310,8 @@ def _declared_crs(data, out: _Collector):
     member = data.get("crs")
     if not member:
         return None, True
-    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    props = member.get("properties") if isinstance(member, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
     try:
         return parse_crs(name), True
     except UnknownCRSError:

@@ -124,10 +124,40 @@ def client(client_as):
 
 
 @pytest.fixture
-def cli(app, db, monkeypatch):
-    """The flask CLI, speaking English so tests can read its output (Chinese is the default)."""
+def english(app, db, monkeypatch):
+    """Messages outside requests (services, CLI) in English, so tests can read them.
+
+    Chinese is the default; Flask-Babel caches the locale on the app context,
+    which requests earlier in the test may have set, so it is chosen afresh.
+    """
+    from flask_babel import refresh
+
     monkeypatch.setenv("GRIDMAP_LANG", "en")
-    return app.test_cli_runner()
+    refresh()
+    yield
+    refresh()
+
+
+class _EnglishCliRunner:
+    """``app.test_cli_runner()`` whose every command chooses its language afresh (English)."""
+
+    def __init__(self, runner):
+        self._runner = runner
+
+    def invoke(self, *args, **kwargs):
+        from flask_babel import refresh
+
+        refresh()
+        return self._runner.invoke(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._runner, name)
+
+
+@pytest.fixture
+def cli(app, db, english):
+    """The flask CLI, speaking English so tests can read its output (Chinese is the default)."""
+    return _EnglishCliRunner(app.test_cli_runner())
 
 
 @pytest.fixture
@@ -148,6 +178,7 @@ def committed_db(app):
         yield _db
         _db.session.remove()
         _db.session.execute(text(
-            "TRUNCATE report, staff_assignment, staff, grid, boundary_version, api_token, user_area, app_user, "
-            "audit_entry RESTART IDENTITY CASCADE"))
+            "TRUNCATE report_transition, report, staff_assignment, staff, draft_operation, grid, boundary_version, api_token, "
+            "user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, standard_address, "
+            "address_alias RESTART IDENTITY CASCADE"))
         _db.session.commit()

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict
 
-from app.errors import ValidationError
+from app.errors import NotFound, ValidationError
 from geo.crs import UnknownCRSError, parse_crs
 
 
@@ -43,6 +45,16 @@ def integer(args, field: str, *, default=None, lo=None, hi=None) -> int | None:
     return value
 
 
+def flag(args, field: str) -> bool | None:
+    """``true``/``1`` or ``false``/``0``; None when absent."""
+    raw = args.get(field)
+    if raw in (None, ""):
+        return None
+    if raw not in ("true", "false", "1", "0"):
+        _fail(field, _("%(field)s must be true or false.", field=field), raw)
+    return raw in ("true", "1")
+
+
 def choice(args, field: str, allowed, *, default=None) -> str | None:
     raw = args.get(field)
     if raw in (None, ""):
@@ -76,3 +88,70 @@ def crs(args_or_value, field: str = "crs"):
     except (UnknownCRSError, TypeError, ValueError):
         _fail(field, _("Unknown coordinate system: use an EPSG code such as 4326, 4490 or 4547, or gcj02 / bd09."),
               raw)
+
+
+# PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate (which JSON's
+# "\ud800" escapes can produce) cannot be encoded as UTF-8: either would reach
+# the database as an error (a 500) instead of a message.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(value, path: str = "", *, depth: int = 0) -> str | None:
+    """The path (``reporter.name``, ``areas[3]``; ``body`` for the whole body) of the first
+    text PostgreSQL cannot store, or None."""
+    if isinstance(value, str):
+        return (path or "body") if _UNSTORABLE.search(value) else None
+    if depth > 64:  # deeper than any document of ours; json.loads itself stops far beyond this
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _UNSTORABLE.search(str(key)):
+                return path or "body"
+            found = unstorable_text(item, f"{path}.{key}" if path else str(key), depth=depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = unstorable_text(item, f"{path}[{i}]", depth=depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _refuse(field: str):
+    _fail(field, _("%(field)s contains a NUL character or an invalid Unicode escape; remove it.", field=field[:80]))
+
+
+class CheckedArgs(ImmutableMultiDict):
+    """Query parameters that refuse unstorable text when the app reads them.
+
+    Checked on access, not up front: a parameter no view reads (an unknown
+    one) cannot turn a request into an error the document does not list.
+    """
+
+    # lang is only compared with the supported languages (app.i18n), and it is
+    # read while any message is translated: refusing it there would recurse.
+    _EXEMPT = frozenset({"lang"})
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        if key not in self._EXEMPT and isinstance(value, str) and _UNSTORABLE.search(value):
+            _refuse(str(key))
+        return value
+
+    def getlist(self, key, type=None):  # noqa: A002 (werkzeug's name)
+        values = super().getlist(key, type=type)
+        if key not in self._EXEMPT and any(isinstance(v, str) and _UNSTORABLE.search(v) for v in values):
+            _refuse(str(key))
+        return values
+
+
+def reject_unstorable_text(view_args, body) -> None:
+    """404 for such a path segment (no resource has that name); 422 naming the first
+    JSON member holding a NUL character or a lone surrogate."""
+    for field, value in (view_args or {}).items():
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            raise NotFound(_("No such resource: check the URL."), {"field": field})
+    found = unstorable_text(body)
+    if found:
+        _refuse(found)

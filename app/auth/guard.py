@@ -8,6 +8,7 @@ that every endpoint carries one.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context, redirect, request, url_for
@@ -55,9 +56,24 @@ def access_of(view) -> tuple[str, str | None] | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
+#: Blueprints that decide themselves whether a request asks for a page (app.ogc: ``?f=html``).
+_PAGE_RULES: dict[str, Callable[[], bool]] = {}
+
+
+def page_rule(blueprint: str, wants_page: Callable[[], bool]) -> None:
+    """Let ``blueprint`` say when an anonymous GET gets the sign-in page instead of a 401.
+
+    For machine interfaces outside /api/ (OGC API - Features) whose clients
+    send ``Accept: */*``, which would otherwise count as asking for a page.
+    """
+    _PAGE_RULES[blueprint] = wants_page
+
+
 def _wants_page() -> bool:
-    return not request.path.startswith("/api/") and request.method in SAFE_METHODS \
-        and request.accept_mimetypes.accept_html
+    if request.path.startswith("/api/") or request.method not in SAFE_METHODS:
+        return False
+    rule = _PAGE_RULES.get(request.blueprint or "")
+    return rule() if rule is not None else request.accept_mimetypes.accept_html
 
 
 def enforce():

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import ApiToken, Grid, ROLES, User, UserArea
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
+PHONE_MAX = 32
 
 
 def _check_username(username: str) -> str:
@@ -62,6 +63,13 @@ def _check_areas(codes) -> list[str]:
     return codes
 
 
+def _check_phone(phone: str | None) -> str | None:
+    phone = (phone or "").strip()
+    if len(phone) > PHONE_MAX:  # the column's width
+        raise ValidationError(_("phone must be at most %(n)s characters.", n=PHONE_MAX), {"field": "phone"})
+    return phone or None
+
+
 def _check_area_for_role(role: str, areas: list[str]) -> None:
     if role == "worker" and not areas:
         raise ValidationError(_("A grid worker needs at least one grid in areas; they see only their grids' events."),
@@ -93,12 +101,13 @@ def create(username: str, password: str, role: str, *, display_name: str = "", a
     username = _check_username(username)
     role = _check_role(role)
     check_password(password)
+    phone = _check_phone(phone)
     codes = _check_areas(areas)
     _check_area_for_role(role, codes)
     if by_username(username):
         raise Conflict(_("The username %(name)s is taken.", name=username), {"field": "username"})
     user = User(username=username, display_name=(display_name or "").strip()[:100], role=role,
-                password_hash=hash_password(password), phone=(phone or None))
+                password_hash=hash_password(password), phone=phone)
     user.areas = [UserArea(grid_code=c) for c in codes]
     db.session.add(user)
     db.session.flush()
@@ -123,7 +132,7 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
     if display_name is not None:
         user.display_name = display_name.strip()[:100]
     if phone is not None:
-        user.phone = phone.strip() or None
+        user.phone = _check_phone(phone)
     if active is not None:
         user.active = bool(active)
     if areas is not None:

@@ -31,7 +31,9 @@ def _progress(iterable, label=None, total=None):
 def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
     """Generate the demo district inside the real 中原区 outline and load it."""
     from app.demo import loader
+    from app.demo.accounts import PASSWORD as DEMO_PASSWORD, create_demo_accounts
     from app.demo.generate import generate
+    from app.extensions import db
 
     existing = loader.grid_count()
     if existing:
@@ -60,3 +62,25 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
         grids=f"{c.get('grid', 0):,}", micro=f"{c.get('micro', 0):,}", ded=c.get("dedicated", 0),
         staff=f"{result.staff:,}", unstaffed=len(data.unstaffed_grids), reports=f"{result.reports:,}",
         assigned=f"{result.assigned:,}", outside=f"{result.out_of_coverage:,}"))
+    click.echo(_("%(n)s standard addresses in the address library (/lookup to try them).",
+                 n=f"{result.addresses:,}"))
+    made = create_demo_accounts()
+    db.session.commit()
+    if made:
+        click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
+                     names=", ".join(made), password=DEMO_PASSWORD))
+
+
+@demo_cli.command("accounts")
+def accounts_command() -> None:
+    """Create the demo sign-in accounts (one per role) that do not exist yet."""
+    from app.demo.accounts import PASSWORD as DEMO_PASSWORD, create_demo_accounts
+    from app.extensions import db
+
+    made = create_demo_accounts()
+    db.session.commit()
+    if made:
+        click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
+                     names=", ".join(made), password=DEMO_PASSWORD))
+    else:
+        click.echo(_("The demo accounts exist already."))

@@ -30,6 +30,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon
 
 from app.demo import names as N
+from app.demo.addresses import address_count, build_addresses
 from geo.crs import from_wgs84, geometry_to_wgs84
 from geo.tiling import partition, reading_order, sample_points
 
@@ -104,6 +105,7 @@ class DemoData:
     reports: list[dict]
     counts: dict
     unstaffed_grids: list[str]
+    addresses: list[dict] = field(default_factory=list)   # standard addresses (app.demo.addresses)
 
 
 def _allocate(total: int, weights, minimum: int, rng: np.random.Generator) -> np.ndarray:
@@ -462,9 +464,10 @@ def generate(seed: int = 2024, scale: float = 1.0, *, now: datetime | None = Non
     staff, assignments, unstaffed = build_staff(units, rng)
     n_reports = max(20, int(round(REPORTS * scale)))
     reports = build_reports(units, staff, assignments, n_reports, np.random.default_rng([seed, 2]), now)
+    addresses = build_addresses(units, address_count(scale), np.random.default_rng([seed, 3]))
     counts: dict[str, int] = {}
     for u in units:
         key = "dedicated" if u.kind == "dedicated" else u.level
         counts[key] = counts.get(key, 0) + 1
-    counts.update(staff=len(staff), reports=len(reports))
-    return DemoData(feature_collection(units), staff, assignments, reports, counts, unstaffed)
+    counts.update(staff=len(staff), reports=len(reports), addresses=len(addresses))
+    return DemoData(feature_collection(units), staff, assignments, reports, counts, unstaffed, addresses)

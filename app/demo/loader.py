@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, text
 
@@ -18,7 +19,8 @@ from app.models import Grid, Staff, StaffAssignment
 
 # What --force wipes: the demo's tables and whatever hangs off grids and
 # reports (CASCADE), so a reload starts from the same empty state as `make run`.
-_DEMO_TABLES = ("report", "staff_assignment", "staff", "grid", "boundary_version")
+_DEMO_TABLES = ("report", "standard_address", "address_alias", "grid",
+                "boundary_version", "patrol_fix", "patrol_fix_rejected", "patrol_place")
 
 
 @dataclass
@@ -29,6 +31,7 @@ class LoadResult:
     reports: int
     assigned: int | None
     out_of_coverage: int | None
+    addresses: int = 0
 
 
 def grid_count() -> int:
@@ -37,8 +40,15 @@ def grid_count() -> int:
 
 
 def clear() -> None:
-    """Delete every grid, boundary version, staff member and report (for ``--force``)."""
+    """Delete every grid, boundary version, staff member and report (for ``--force``).
+
+    User accounts stay: staff are deleted row by row (a few thousand), because
+    TRUNCATE ... CASCADE on staff would follow app_user.staff_id and empty the
+    accounts too.
+    """
     db.session.execute(text("TRUNCATE " + ", ".join(_DEMO_TABLES) + " CASCADE"))
+    db.session.execute(text("DELETE FROM staff_assignment"))
+    db.session.execute(text("DELETE FROM staff"))
     db.session.commit()
 
 
@@ -61,6 +71,20 @@ def load_staff(data: DemoData) -> tuple[int, int]:
     if rows:
         db.session.execute(insert(StaffAssignment), rows)
     return len(ids), len(rows)
+
+
+def load_addresses(data: DemoData) -> int:
+    """The standard address library, through the importer (COPY + set-based assignment)."""
+    from app.addresses.service import import_addresses
+
+    if not data.addresses:
+        return 0
+    result = import_addresses(data.addresses, source="demo", commit=False)
+    if result.errors:
+        first = result.errors[0]
+        raise RuntimeError(f"{len(result.errors)} demo address row(s) rejected, e.g. row {first.row} "
+                           f"{first.field}: {first.message}")
+    return result.stored
 
 
 def load_reports(data: DemoData):
@@ -86,11 +110,16 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     grid_result = load_grids(data)
     step(_("adding staff"))
     n_staff, n_assign = load_staff(data)
+    step(_("importing standard addresses"))
+    n_addresses = load_addresses(data)
     step(_("importing and assigning reports"))
     reports = load_reports(data)
+    step(_("adding demo patrol tracks"))
+    from app.demo.patrols import load_patrols  # worker accounts, key places, two days of GPS fixes
+    load_patrols(current_app.config["DISTRICT_CODE"])
     # Statistics for the freshly filled tables, so the first map request
     # after `make run` already gets index plans.
     db.session.execute(text("ANALYZE staff; ANALYZE staff_assignment; ANALYZE report"))
     db.session.commit()
     return LoadResult(grid_result.by_level, n_staff, n_assign, reports.stored, reports.assigned,
-                      reports.out_of_coverage)
+                      reports.out_of_coverage, n_addresses)

@@ -1,13 +1,19 @@
 """SQLAlchemy + GeoAlchemy2 models, one module per aggregate."""
-from app.models.boundary import BoundaryVersion, Grid, LEVELS, KINDS, VERSION_STATUSES
+from app.models.boundary import BoundaryVersion, DraftOperation, Grid, LEVELS, KINDS, VERSION_STATUSES
 from app.models.staff import Staff, StaffAssignment, STAFF_ROLES, EMPLOYMENT
-from app.models.report import Report, CHANNELS, STATUSES, OPEN_STATUSES
+from app.models.category import Category, HANDLING_LEVELS, TIME_UNITS
+from app.models.report import Report, ReportTransition, CHANNELS, STATUSES, OPEN_STATUSES
 from app.models.user import User, UserArea, ApiToken, ROLES
 from app.models.audit import AuditEntry
+from app.models.address import AddressAlias, StandardAddress
+from app.models.patrol import PatrolFix, PatrolFixRejected, PatrolPlace, PLACE_KINDS
 
 __all__ = [
-    "BoundaryVersion", "Grid", "LEVELS", "KINDS", "VERSION_STATUSES",
+    "BoundaryVersion", "DraftOperation", "Grid", "LEVELS", "KINDS", "VERSION_STATUSES",
     "Staff", "StaffAssignment", "STAFF_ROLES", "EMPLOYMENT",
-    "Report", "CHANNELS", "STATUSES", "OPEN_STATUSES",
+    "Category", "HANDLING_LEVELS", "TIME_UNITS",
+    "Report", "ReportTransition", "CHANNELS", "STATUSES", "OPEN_STATUSES",
     "User", "UserArea", "ApiToken", "ROLES", "AuditEntry",
+    "StandardAddress", "AddressAlias",
+    "PatrolFix", "PatrolFixRejected", "PatrolPlace", "PLACE_KINDS",
 ]

@@ -3,16 +3,27 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index,
-                        Integer, String, Text, func, text)
+                        Integer, Numeric, String, Text, func, text)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
+from app.models.category import HANDLING_LEVELS, TIME_UNITS
 
 #: Intake channels ("多网合一").
 CHANNELS = ("worker_app", "resident_app", "photo", "hotline_12345", "city_management", "walk_in", "phone")
-#: The closed loop of digital city management; transitions come with the events issue.
-STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified", "closed", "cancelled")
-OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified")
+#: The closed loop of digital city management (app.events.workflow.STATES, same order).
+STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified", "closed", "cancelled",
+            "returned", "suspended")
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified", "returned", "suspended")
+
+#: History actions: intake (``report``) and every workflow action (app.events.workflow.ACTIONS).
+TRANSITION_ACTIONS = ("report", "accept", "dispatch", "start", "handle", "return", "verify", "reject", "close",
+                      "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel")
+
+# Partial-index predicates, spelled as the queries that use them spell them.
+OPEN_PREDICATE = "status NOT IN ('closed', 'cancelled')"
+RUNNING_PREDICATE = "status IN ('dispatched', 'in_progress')"
 
 # Ticket numbers are made in the database so COPY-based imports get them too.
 TICKET_DEFAULT = text(
@@ -27,7 +38,7 @@ class Report(db.Model):
     # Every large table carries the district code (the future Citus distribution column).
     district_code = Column(String(6), nullable=False)
     ticket = Column(String(32), nullable=False, unique=True, server_default=TICKET_DEFAULT)
-    category = Column(String(8), nullable=False)
+    category = Column(String(8), ForeignKey("category.code", ondelete="RESTRICT"), nullable=False)
     channel = Column(String(20), nullable=False)
     description = Column(Text, nullable=False, server_default="")
     address = Column(Text)
@@ -40,6 +51,9 @@ class Report(db.Model):
     raw_lat = Column(Float)
     status = Column(String(16), nullable=False, server_default="reported")
     out_of_coverage = Column(Boolean, nullable=False, server_default="false")
+    # Came with an address and no point, and the standard address library gave no confident
+    # match (app.addresses): a person places it on the map; it is never guessed.
+    needs_placement = Column(Boolean, nullable=False, server_default="false")
     # Assignment on arrival: the boundary generation used, the finest regular
     # grid covering the point, its lineage (district → that grid) and any
     # dedicated grids covering it.
@@ -47,6 +61,14 @@ class Report(db.Model):
     grid_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"))
     grid_lineage = Column(ARRAY(Integer), nullable=False, server_default="{}")
     dedicated_grid_ids = Column(ARRAY(Integer), nullable=False, server_default="{}")
+    # The assignment in the current boundaries when a publication changed them
+    # (migration 0008): open reports are re-assigned on publish, closed ones
+    # keep the grid they were handled in. NULL current_generation = the
+    # assignment on arrival is still the current one.
+    current_grid_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"))
+    current_lineage = Column(ARRAY(Integer))
+    current_dedicated_ids = Column(ARRAY(Integer))
+    current_generation = Column(Integer)
     # A client's Idempotency-Key and a hash of what it sent: a retried POST
     # returns the stored report instead of filing a second one.
     idempotency_key = Column(String(128))
@@ -54,19 +76,87 @@ class Report(db.Model):
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     closed_at = Column(DateTime(timezone=True))
+    # --- The closed loop (app.events) ---
+    # The worker account handling it (a user whose area covers the event).
+    assignee_id = Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"))
+    handling_level = Column(String(12), nullable=False, server_default="grid")
+    # The category's time limit as it was on intake: later edits apply to new events only.
+    time_limit = Column(Numeric(7, 2))
+    time_unit = Column(String(8))
+    dispatched_at = Column(DateTime(timezone=True))
+    # Dispatch time + time limit in working time; kept after handling for the on-time rate.
+    deadline = Column(DateTime(timezone=True))
+    # From here on the event is "due soon" (the last 20 % of the allowance, in working time).
+    warn_at = Column(DateTime(timezone=True))
+    handled_at = Column(DateTime(timezone=True))
+    suspended_from = Column(String(16))
+    suspended_at = Column(DateTime(timezone=True))
+    # The event this one duplicates (merged: it is cancelled and keeps the link).
+    duplicate_of = Column(BigInteger, ForeignKey("report.id", ondelete="SET NULL"))
+    rework_count = Column(Integer, nullable=False, server_default="0")
+    # Bumped on every transition.
+    row_version = Column(Integer, nullable=False, server_default="1")
 
-    grid = relationship("Grid")
+    grid = relationship("Grid", foreign_keys=[grid_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+
+    @property
+    def area_grid_ids(self) -> list[int]:
+        """Grid ids that place the report in someone's area: its current grids once a
+        publication re-assigned it, else those it got on arrival (same rule as list_reports.sql)."""
+        if self.current_lineage is not None:
+            return [*(self.current_lineage or []), *(self.current_dedicated_ids or [])]
+        return [*(self.grid_lineage or []), *(self.dedicated_grid_ids or [])]
 
     __table_args__ = (
         CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         CheckConstraint("raw_lon IS NULL OR (raw_lon = raw_lon)", name="raw_lon_not_nan"),
+        CheckConstraint(f"handling_level IN {HANDLING_LEVELS}", name="handling_level"),
+        CheckConstraint(f"time_unit IS NULL OR time_unit IN {TIME_UNITS}", name="time_unit"),
+        CheckConstraint("rework_count >= 0", name="rework_count"),
         Index("ix_report_location", "location", postgresql_using="gist"),
         Index("ix_report_grid_lineage", "grid_lineage", postgresql_using="gin"),
         Index("ix_report_grid_id", "grid_id"),
+        Index("ix_report_current_grid_id", "current_grid_id"),
+        Index("ix_report_current_lineage", "current_lineage", postgresql_using="gin",
+              postgresql_where=text("current_lineage IS NOT NULL")),
         Index("ix_report_status_created", "status", "created_at"),
         Index("ix_report_out_of_coverage", "created_at", postgresql_where=text("out_of_coverage")),
+        Index("ix_report_needs_placement", "created_at", postgresql_where=text("needs_placement")),
         Index("ix_report_district_created", "district_code", "created_at"),
         Index("uq_report_idempotency_key", "district_code", "idempotency_key", unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),
+        Index("ix_report_assignee_open", "assignee_id", postgresql_where=text(OPEN_PREDICATE)),
+        # The escalation job's scan: running clocks by deadline.
+        Index("ix_report_running_deadline", "deadline", postgresql_where=text(RUNNING_PREDICATE)),
+        Index("ix_report_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")),
+    )
+
+
+class ReportTransition(db.Model):
+    """One step of an event's history: who did what, when, from which state to which.
+
+    Written in the same transaction as the change, from
+    ``app.events.workflow.Transition.log_entry()`` (``details``); intake
+    writes the first row (action ``report``, no from_state).
+    """
+    __tablename__ = "report_transition"
+
+    id = Column(BigInteger, primary_key=True)
+    report_id = Column(BigInteger, ForeignKey("report.id", ondelete="CASCADE"), nullable=False)
+    district_code = Column(String(6), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # The user id may outlive the user; the name as it was is kept beside it.
+    actor_id = Column(Integer)
+    actor = Column(Text, nullable=False)
+    action = Column(String(16), nullable=False)
+    from_state = Column(String(16))
+    to_state = Column(String(16), nullable=False)
+    note = Column(Text)
+    details = Column(JSONB, nullable=False, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint(f"action IN {TRANSITION_ACTIONS}", name="action"),
+        Index("ix_report_transition_report_at", "report_id", "at"),
     )

@@ -4,15 +4,18 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, request
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from app.api import params
 from app.errors import ValidationError
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
-from app.models import CHANNELS, OPEN_STATUSES, STATUSES
+from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, service
-from app.reports.categories import CATEGORIES, BY_CODE
 from app.auth.guard import public, require
+from app.events import categories as category_table
+from app.events.calendar import DEADLINE_STATES
+from app.events.service import possible_duplicates
 from app.auth.masking import may_see_personal
 from app.auth.scope import event_area
 from app.auth.roles import REPORTS_IMPORT, REPORTS_READ
@@ -33,6 +36,8 @@ def create_report():
                               {"field": "body"})
     report, replayed = service.create_report(payload, request.headers.get("Idempotency-Key"))
     body = service.report_to_dict(report)
+    # Open events of the same category nearby, for the caller to check before a second team goes out.
+    body["possible_duplicates"] = possible_duplicates(report.id)
     headers = {"Location": f"/api/v1/reports/{report.ticket}"}
     if replayed:
         # The retry of a request that already stored this report.
@@ -62,7 +67,7 @@ def list_reports():
             raise ValidationError(_("status must be 'open' or a comma-separated list of: %(allowed)s.",
                                     allowed=", ".join(STATUSES)), {"field": "status", "value": bad[0][:40]})
     category = args.get("category") or None
-    if category is not None and category not in BY_CODE:
+    if category is not None and category not in category_table.by_code():
         raise ValidationError(_("Unknown category %(code)s: use a code from /api/v1/categories.",
                                 code=category[:20]), {"field": "category"})
     ooc = args.get("out_of_coverage")
@@ -77,6 +82,12 @@ def list_reports():
         limit=params.integer(args, "limit", default=1000, lo=1, hi=MAX_LIST),
         offset=params.integer(args, "offset", default=0, lo=0, hi=10**9),
         area=event_area(), personal=may_see_personal(),
+        deadline_state=params.choice(args, "deadline_state", DEADLINE_STATES),
+        level=params.choice(args, "level", HANDLING_LEVELS),
+        assignee_id=_assignee_filter(args.get("assignee")),
+        sort=params.choice(args, "sort", ("created", "deadline"), default="created"),
+        role=current_user.role, user_id=current_user.id,
+        needs_placement=params.flag(args, "needs_placement"),
     )
     fmt = params.choice(args, "format", ("json", "geojson"), default="json")
     if fmt == "geojson":
@@ -90,6 +101,17 @@ def list_reports():
             props["lon"], props["lat"] = f["geometry"]["coordinates"]
         reports.append(props)
     return {"reports": reports, "count": len(reports)}
+
+
+def _assignee_filter(raw: str | None) -> int | None:
+    """``assignee=me`` (the caller) or a user id."""
+    if raw in (None, ""):
+        return None
+    if raw == "me":
+        return current_user.id
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**31 - 1:
+        raise ValidationError(_("assignee must be me or a user id."), {"field": "assignee", "value": raw[:40]})
+    return int(raw)
 
 
 @api_bp.post("/reports/import")
@@ -111,8 +133,7 @@ def import_reports():
 @api_bp.get("/categories")
 @public
 def categories():
-    return {"categories": [{"code": c.code, "label": str(c.label), "big_class": str(c.big_class),
-                            "color": c.color} for c in CATEGORIES]}
+    return {"categories": [category_table.to_dict(c) for c in category_table.all_categories()]}
 
 
 @api_bp.get("/statuses")

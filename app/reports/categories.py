@@ -1,7 +1,10 @@
 """Report categories in the GB/T 30428.2 style: 2-digit big class + 2-digit small class.
 
-The events issue moves these into an editable table with deadlines and
-handling levels; until then this list is the single source of codes.
+The runtime reads the ``category`` table (app.models.Category, seeded by
+migration 0007_events with these codes plus each one's time limit, handling
+level and duplicate radius; administrators edit it through the API). This
+list keeps the English msgids of the seeded labels, so they are extracted for
+translation, and is what a test compares the seeded table against.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ CATEGORIES: list[Category] = [
     Category("0102", _l("Exposed garbage"), _CITY, "#7f7f00"),
     Category("0103", _l("Muck and debris"), _CITY, "#a0522d"),
     Category("0104", _l("Garbage sorting"), _CITY, "#2ca02c"),
+    Category("0105", _l("Road cleaning"), _CITY, "#bc8f8f"),
+    Category("0106", _l("Green-space care"), _CITY, "#6b8e23"),
     Category("0201", _l("Small illegal ads"), _ADS, "#bcbd22"),
     Category("0202", _l("Damaged public ads"), _ADS, "#dbdb8d"),
     Category("0301", _l("Construction noise"), _WORKS, "#9467bd"),

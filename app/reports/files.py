@@ -27,10 +27,15 @@ def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
 
 
 def rows_from_csv(textdata: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(textdata))
-    if not reader.fieldnames:
-        raise ValidationError(_("The CSV file has no header row."), {"field": "file"})
-    return [dict(row) for row in reader]
+    # newline="": the csv module does its own line splitting (quoted newlines, bare \r line ends).
+    reader = csv.DictReader(io.StringIO(textdata, newline=""))
+    try:
+        if not reader.fieldnames:
+            raise ValidationError(_("The CSV file has no header row."), {"field": "file"})
+        return [dict(row) for row in reader]
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ValidationError(_("The CSV file cannot be read (line %(line)s): %(error)s", line=reader.line_num,
+                                error=str(exc)[:200]), {"field": "file"}) from exc
 
 
 def rows_from_json(textdata: str) -> list[dict]:
@@ -41,8 +46,10 @@ def rows_from_json(textdata: str) -> list[dict]:
                               {"field": "file"}) from exc
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         rows = []
-        for feat in data.get("features") or []:
-            props = dict((feat or {}).get("properties") or {}) if isinstance(feat, dict) else {}
+        feats = data.get("features")
+        for feat in feats if isinstance(feats, list) else []:
+            props = feat.get("properties") if isinstance(feat, dict) else None
+            props = dict(props) if isinstance(props, dict) else {}
             geom = feat.get("geometry") if isinstance(feat, dict) else None
             if isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list) \
                     and len(geom["coordinates"]) >= 2:

@@ -19,16 +19,18 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.auth.guard import current_actor
 from app.auth.masking import reporter_of
 from app.auth.scope import area_param, in_area
 from app.bulk import copy_rows
 from app.errors import NotFound, ValidationError
+from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
 from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
 from app.models import Grid, Report
-from app.reports.categories import BY_CODE, label as category_label
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
+from app.addresses.intake import mark_unplaced, place_reports
 from app.sqlfiles import sql, statements
 from geo.crs import to_wgs84
 
@@ -44,12 +46,17 @@ class BulkResult:
     assigned: int = 0
     out_of_coverage: int = 0
     errors: list = field(default_factory=list)
+    # Rows that came with an address and no point (app.addresses.intake): one outcome each.
+    needs_placement: int = 0
+    geocoding: list = field(default_factory=list)
 
     def to_dict(self, max_errors: int = 1000) -> dict:
         return {"received": self.received, "stored": self.stored, "assigned": self.assigned,
                 "out_of_coverage": self.out_of_coverage, "rejected": len({e.row for e in self.errors}),
                 "errors": [e.to_dict() for e in self.errors[:max_errors]],
-                "errors_truncated": len(self.errors) > max_errors}
+                "errors_truncated": len(self.errors) > max_errors,
+                "needs_placement": self.needs_placement,
+                "geocoding": [g.to_dict() for g in self.geocoding[:max_errors]]}
 
 
 def _convert(clean: list[CleanReport]) -> list[RowError]:
@@ -89,8 +96,9 @@ def _store(rows: list[CleanReport]) -> None:
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
          r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
          r.request_hash) for r in rows))
+    actor = current_actor()
     conn.execute(sql("reports/insert_from_staging"),
-                 {"district_code": current_app.config["DISTRICT_CODE"]})
+                 {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name})
 
 
 def assign_targets() -> None:
@@ -99,6 +107,7 @@ def assign_targets() -> None:
     params = {"generation": version.generation if version else None}
     for stmt in statements("reports/assign"):
         db.session.execute(stmt, params)
+    mark_unplaced()
 
 
 def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None,
@@ -107,17 +116,19 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
     result = BulkResult()
     clean = []
     limit = max_rows or current_app.config["MAX_IMPORT_ROWS"]
+    known = category_table.active_codes()
     for i, raw in enumerate(raw_rows, start=1):
         result.received += 1
         if result.received > limit:
             raise ValidationError(_("Too many rows in one import: at most %(n)s; split the file.", n=limit),
                                   {"field": "rows", "limit": limit})
-        c = check_report(raw, i, allow_status=allow_status)
+        c = check_report(raw, i, allow_status=allow_status, categories=known)
         if c.errors:
             result.errors.extend(c.errors)
         else:
             clean.append(c)
-    conversion_errors = _convert(clean)
+    placed, result.geocoding = place_reports(clean)
+    conversion_errors = _convert(placed)
     if conversion_errors:
         bad = {e.row for e in conversion_errors}
         result.errors.extend(conversion_errors)
@@ -127,9 +138,9 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
         _store(clean)
         assign_targets()
         counts = db.session.execute(text(
-            "SELECT count(*), count(*) FILTER (WHERE NOT r.out_of_coverage), count(*) FILTER (WHERE r.out_of_coverage)"
-            " FROM assign_target t JOIN report r ON r.id = t.id")).one()
-        result.stored, result.assigned, result.out_of_coverage = counts
+            "SELECT count(*), count(*) FILTER (WHERE r.grid_id IS NOT NULL), count(*) FILTER (WHERE r.out_of_coverage),"
+            " count(*) FILTER (WHERE r.needs_placement) FROM assign_target t JOIN report r ON r.id = t.id")).one()
+        result.stored, result.assigned, result.out_of_coverage, result.needs_placement = counts
         first_id, last_id = db.session.execute(text("SELECT min(id), max(id) FROM assign_target")).one()
         audit.record("report.import", "report", None, after={
             "received": result.received, "stored": result.stored, "rejected": len({e.row for e in result.errors}),
@@ -175,8 +186,8 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
         existing = _by_idempotency_key(idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint)
-    c = check_report(payload, 0, allow_status=False)
-    errors = c.errors or _convert([c])
+    c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
+    errors = c.errors or _convert(place_reports([c])[0])
     if errors:
         raise ValidationError(_("The report could not be stored: %(problems)s",
                                 problems="; ".join(e.message for e in errors)),
@@ -212,7 +223,7 @@ def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report
     Outside the area it is "not found", so a worker cannot probe other grids' tickets.
     """
     report = db.session.scalars(select(Report).where(Report.ticket == ticket)).first()
-    if report is not None and not in_area(list(report.grid_lineage or []) + list(report.dedicated_grid_ids or []),
+    if report is not None and not in_area(report.area_grid_ids,
                                           area):
         report = None
     if report is None:
@@ -233,7 +244,8 @@ def report_to_dict(report: Report) -> dict:
 
     return {
         "id": report.id, "ticket": report.ticket,
-        "category": report.category, "category_label": category_label(report.category),
+        "category": report.category,
+        "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
         "description": report.description, "address": report.address,
@@ -241,13 +253,14 @@ def report_to_dict(report: Report) -> dict:
         "location": {"lon": point[0], "lat": point[1]} if point[0] is not None else None,
         "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
         "out_of_coverage": report.out_of_coverage,
+        "needs_placement": report.needs_placement,
         "grid": brief(report.grid_id) if report.grid_id else None,
         "grid_chain": [brief(i) for i in report.grid_lineage or []],
         "dedicated_grids": [brief(i) for i in report.dedicated_grid_ids or []],
         "generation": report.generation,
         "created_at": report.created_at.astimezone(BEIJING).isoformat(timespec="seconds")
         if report.created_at else None,
-    }
+    } | loop.loop_fields(report)
 
 
 def _labels(mapping) -> str:
@@ -255,15 +268,24 @@ def _labels(mapping) -> str:
 
 
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
-                  bbox=None, limit=1000, offset=0, area=None, personal=False) -> list[str]:
+                  bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
+                  assignee_id=None, sort="created", role=None, user_id=None, now=None,
+                  needs_placement=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
-    with reporters masked unless ``personal``."""
+    with reporters masked unless ``personal``; ``allowed_actions`` are those of
+    ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
+    mine, unassigned = loop.action_maps(role)
     return db.session.execute(sql("reports/list_reports"), {
+        "deadline_state": deadline_state, "level": level, "assignee_id": assignee_id,
+        "sort_deadline": sort == "deadline", "now": now or deadlines.now(),
+        "actions_mine": mine, "actions_unassigned": unassigned, "user_id": user_id,
+        "assignment_bound": role == "worker",
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,
         "out_of_coverage": out_of_coverage, "grid_id": grid_id, "area": area_param(area), "personal": personal,
+        "needs_placement": needs_placement,
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit, "offset": offset,
-        "category_labels": _labels({c: cat.label for c, cat in BY_CODE.items()}),
-        "category_colors": json.dumps({c: cat.color for c, cat in BY_CODE.items()}),
+        "category_labels": _labels(category_table.labels()),
+        "category_colors": json.dumps(category_table.colors()),
         "channel_labels": _labels(CHANNEL_LABELS), "status_labels": _labels(STATUS_LABELS),
     }).scalars().all()

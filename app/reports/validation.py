@@ -9,6 +9,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Collection
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -22,6 +23,14 @@ MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
 MAX_NAME = 100
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+#: Channel names as hotline and city-management exports write them (value → code).
+CHANNEL_ALIASES = {
+    "12345": "hotline_12345", "12345热线": "hotline_12345", "市长热线": "hotline_12345",
+    "12345市长热线": "hotline_12345", "数字城管": "city_management", "网格员APP": "worker_app",
+    "网格员上报": "worker_app", "小程序": "resident_app", "居民小程序": "resident_app", "随手拍": "photo",
+    "郑好拍": "photo", "来访": "walk_in", "电话": "phone",
+}
 
 #: Column aliases seen in hotline and spreadsheet exports (header → field).
 ALIASES = {
@@ -67,6 +76,8 @@ class CleanReport:
     raw_lat: float | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    # Came with an address and no lon/lat: app.addresses.intake geocodes it.
+    needs_geocoding: bool = False
 
 
 def normalise_keys(raw: dict) -> dict:
@@ -115,8 +126,13 @@ def _coordinate(raw: dict, name: str, errors: list, row: int) -> float | None:
     return number
 
 
-def check_report(raw, row: int = 0, *, allow_status: bool = False, default_channel: str = "resident_app"):
-    """Return a ``CleanReport`` (with ``errors`` empty when it can be stored)."""
+def check_report(raw, row: int = 0, *, allow_status: bool = False, default_channel: str = "resident_app",
+                 categories: Collection[str] | None = None):
+    """Return a ``CleanReport`` (with ``errors`` empty when it can be stored).
+
+    ``categories``: the codes a new report may use (the active rows of the
+    category table, app.events.categories); default: the seeded codes.
+    """
     errors: list[RowError] = []
     if not isinstance(raw, dict):
         errors.append(RowError(row, "body", _("Each report must be a JSON object.")))
@@ -128,10 +144,11 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
         raw.setdefault("reporter_phone", reporter.get("phone"))
 
     category = _text(raw, "category", 8, errors, row, required=True)
-    if category is not None and category not in BY_CODE:
+    if category is not None and category not in (BY_CODE if categories is None else categories):
         errors.append(RowError(row, "category", _("Unknown category %(code)s: use a code from "
                                                   "/api/v1/categories.", code=category), category))
     channel = _text(raw, "channel", 20, errors, row) or default_channel
+    channel = CHANNEL_ALIASES.get(channel, channel)
     if channel not in CHANNELS:
         errors.append(RowError(row, "channel", _("channel must be one of: %(allowed)s.",
                                                  allowed=", ".join(CHANNELS)), channel))
@@ -142,8 +159,10 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
     if phone is not None and not PHONE_RE.match(phone):
         errors.append(RowError(row, "reporter_phone", _("reporter_phone must be a phone number (digits, "
                                                         "spaces, - and a leading +)."), phone))
-    lon = _coordinate(raw, "lon", errors, row)
-    lat = _coordinate(raw, "lat", errors, row)
+    # An address and no point at all: geocoded against the standard address library on intake.
+    needs_geocoding = address is not None and all(raw.get(k) in (None, "") for k in ("lon", "lat"))
+    lon = None if needs_geocoding else _coordinate(raw, "lon", errors, row)
+    lat = None if needs_geocoding else _coordinate(raw, "lat", errors, row)
     crs = None
     try:
         crs = parse_crs(raw.get("crs") or None)
@@ -182,7 +201,7 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
             if created_at > datetime.now(timezone.utc):
                 errors.append(RowError(row, "created_at", _("created_at is in the future."), str(when)))
     return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
-                       address, name, phone, status, created_at, errors)
+                       address, name, phone, status, created_at, errors, needs_geocoding=needs_geocoding)
 
 
 def _geographic(crs) -> bool:

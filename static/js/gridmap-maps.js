@@ -254,8 +254,12 @@
     map.on("overlayadd", function () { restack(map); });
   };
 
+  /* Other scripts register extra layer kinds here: GridMap.kinds[kind] = function (opts) { return L.geoJSON options; } */
+  GM.kinds = GM.kinds || {};
+
   GM.remoteGeoJson = function (map, opts, target) {
-    var featureOpts = opts.kind === "reports" ? reportOptions(opts) : gridOptions(opts);
+    var custom = GM.kinds[opts.kind];
+    var featureOpts = custom ? custom(opts) : opts.kind === "reports" ? reportOptions(opts) : gridOptions(opts);
     var layer = L.geoJSON(null, featureOpts);
     var entry = {
       opts: opts, layer: layer, target: target || layer, query: {},

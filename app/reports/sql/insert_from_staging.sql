@@ -1,16 +1,28 @@
 -- Move validated rows from staging into report, listing the new ids for assignment.
 -- out_of_coverage starts true: assignment clears it for every point it places.
+-- Each report takes its category's handling level and time limit as they are
+-- now (later edits of the category apply to new events only), and gets the
+-- first row of its history: the intake itself.
 WITH ins AS (
   INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
                       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage,
-                      created_at, updated_at, closed_at, idempotency_key, request_hash)
+                      created_at, updated_at, closed_at, idempotency_key, request_hash,
+                      handling_level, time_limit, time_unit)
   SELECT :district_code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.coord_crs, s.raw_lon, s.raw_lat, s.status, true,
          coalesce(s.created_at, now()), now(),
          CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, now()) END,
-         s.idempotency_key, s.request_hash
+         s.idempotency_key, s.request_hash,
+         coalesce(c.handling_level, 'grid'), c.time_limit, c.time_unit
   FROM report_import_staging s
+  LEFT JOIN category c ON c.code = s.category
   ORDER BY s.row_no
-  RETURNING id
+  RETURNING id, district_code, created_at, status, channel
+), history AS (
+  INSERT INTO report_transition (report_id, district_code, at, actor_id, actor, action, from_state, to_state,
+                                 details)
+  SELECT id, district_code, created_at, CAST(:actor_id AS integer), :actor, 'report', NULL, status,
+         jsonb_build_object('channel', channel)
+  FROM ins
 )
 INSERT INTO assign_target (id) SELECT id FROM ins

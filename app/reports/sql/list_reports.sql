@@ -1,4 +1,5 @@
--- Reports as GeoJSON Feature text, newest first, with their grid on arrival.
+-- Reports as GeoJSON Feature text, newest first (or soonest deadline first),
+-- with their grid on arrival and their place in the closed loop.
 SELECT json_build_object(
   'type', 'Feature',
   'id', r.ticket,
@@ -15,21 +16,56 @@ SELECT json_build_object(
     'reporter_phone', CASE WHEN :personal THEN r.reporter_phone ELSE gridmap_mask_phone(r.reporter_phone) END,
     'grid_code', g.code, 'grid_name', g.name,
     'out_of_coverage', r.out_of_coverage,
+    'needs_placement', r.needs_placement,
     'created_at', to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
-    'age_hours', round((extract(epoch FROM now() - r.created_at) / 3600)::numeric, 1))
+    'age_hours', round((extract(epoch FROM now() - r.created_at) / 3600)::numeric, 1),
+    'level', r.handling_level,
+    'assignee_id', r.assignee_id,
+    'assignee_name', nullif(coalesce(nullif(u.display_name, ''), u.username), ''),
+    'deadline', to_char(r.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
+    'deadline_state', d.state,
+    'duplicate_of', dup.ticket,
+    'rework_count', r.rework_count,
+    'row_version', r.row_version,
+    -- The caller's actions (app.events.service.caller_actions, as maps by state).
+    'allowed_actions', coalesce(CASE
+        WHEN NOT :assignment_bound OR r.assignee_id = CAST(:user_id AS integer)
+          THEN CAST(:actions_mine AS jsonb) -> d.action_key
+        WHEN r.assignee_id IS NULL THEN CAST(:actions_unassigned AS jsonb) -> d.action_key
+      END, '[]'::jsonb))
 )::text AS feature
 FROM report r
 LEFT JOIN grid g ON g.id = r.grid_id
+LEFT JOIN app_user u ON u.id = r.assignee_id
+LEFT JOIN report dup ON dup.id = r.duplicate_of
+-- The deadline state, as app.events.deadlines.state() spells it.
+CROSS JOIN LATERAL (SELECT
+  CASE
+    WHEN r.deadline IS NULL THEN NULL
+    WHEN r.status IN ('dispatched', 'in_progress') THEN
+      CASE WHEN CAST(:now AS timestamptz) > r.deadline THEN 'overdue'
+           WHEN CAST(:now AS timestamptz) >= r.warn_at THEN 'due_soon'
+           ELSE 'on_time' END
+    WHEN r.status IN ('handled', 'verified', 'closed') AND r.handled_at IS NOT NULL THEN
+      CASE WHEN r.handled_at > r.deadline THEN 'overdue' ELSE 'on_time' END
+  END AS state,
+  r.status || CASE WHEN r.handling_level = 'department' THEN '/top' ELSE '' END AS action_key
+) d
 WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
   AND (CAST(:category AS text) IS NULL OR r.category = :category)
   AND (CAST(:channel AS text) IS NULL OR r.channel = :channel)
   AND (CAST(:out_of_coverage AS boolean) IS NULL OR r.out_of_coverage = :out_of_coverage)
+  AND (CAST(:needs_placement AS boolean) IS NULL OR r.needs_placement = :needs_placement)
   AND (CAST(:grid_id AS integer) IS NULL OR r.grid_lineage @> ARRAY[CAST(:grid_id AS integer)])
+  AND (CAST(:deadline_state AS text) IS NULL OR d.state = :deadline_state)
+  AND (CAST(:level AS text) IS NULL OR r.handling_level = :level)
+  AND (CAST(:assignee_id AS integer) IS NULL OR r.assignee_id = :assignee_id)
   -- The caller's area (app.auth.scope): NULL is the whole district.
   AND (CAST(:area AS text[]) IS NULL OR EXISTS (
-        SELECT 1 FROM grid a WHERE a.id = ANY(r.grid_lineage || r.dedicated_grid_ids)
+        SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
+                                             || COALESCE(r.current_dedicated_ids, r.dedicated_grid_ids))
           AND a.code = ANY(CAST(:area AS text[]))))
   AND (CAST(:minx AS double precision) IS NULL
        OR r.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
-ORDER BY r.created_at DESC, r.id DESC
+ORDER BY CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST, r.created_at DESC, r.id DESC
 LIMIT :limit OFFSET :offset

@@ -1,0 +1,56 @@
+"""Demo sign-in accounts, one per role, so a fresh `make run` can be explored.
+
+They share one password, printed by `make run` and README.md. They are for
+the demo data only: `flask demo load` makes them, a real deployment creates
+its users with `flask users create` and never loads the demo.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth import users
+from app.extensions import db
+from app.models import Grid, Staff, StaffAssignment
+
+PASSWORD = "gridmap-demo"
+
+#: (username, role, display name)
+ACCOUNTS = (
+    ("admin", "admin", "演示管理员"),
+    ("planner", "planner", "演示规划员"),
+    ("dispatcher", "dispatcher", "演示调度员"),
+    ("worker", "worker", None),  # named after the grid worker it stands for
+    ("viewer", "viewer", "演示只读用户"),
+)
+
+
+def _first_staffed_grid() -> tuple[str, Staff | None] | None:
+    """The lowest-coded current grid with a grid worker, and that worker."""
+    row = db.session.execute(
+        select(Grid.code, Staff)
+        .join(StaffAssignment, StaffAssignment.grid_code == Grid.code)
+        .join(Staff, Staff.id == StaffAssignment.staff_id)
+        .where(Grid.level == "grid", Grid.kind == "regular", Grid.generation_high.is_(None), Grid.draft_id.is_(None),
+               StaffAssignment.role == "grid_worker")
+        .order_by(Grid.code).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def create_demo_accounts() -> list[str]:
+    """Create the accounts that do not exist yet; returns their usernames. Does not commit."""
+    made = []
+    staffed = _first_staffed_grid()
+    for username, role, name in ACCOUNTS:
+        if users.by_username(username):
+            continue
+        areas = []
+        if role == "worker":
+            if staffed is None:
+                continue  # no grid worker in the data: nothing a worker account could see
+            areas = [staffed[0]]
+            name = staffed[1].name if staffed[1] else "演示网格员"
+        user = users.create(username, PASSWORD, role, display_name=name or username, areas=areas)
+        if role == "worker" and staffed and staffed[1]:
+            user.staff_id = staffed[1].id
+        made.append(username)
+    return made

@@ -1,0 +1,26 @@
+"""The demo gives one account per role; the worker account sees its own grid."""
+from __future__ import annotations
+
+from app.demo.accounts import ACCOUNTS, PASSWORD
+from tests.auth_helpers import sign_in
+
+
+def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
+    res = cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7"])
+    assert res.exit_code == 0, res.output
+    assert "gridmap-demo" in res.output
+    from app.auth import users
+
+    for username, role, _ in ACCOUNTS:
+        user = users.by_username(username)
+        assert user is not None and user.role == role
+    worker = users.by_username("worker")
+    assert len(worker.area_codes) == 1 and worker.staff_id is not None
+    c = app.test_client()
+    assert sign_in(c, "worker", PASSWORD).status_code == 302
+    assert c.get("/api/v1/me").get_json()["areas"] == worker.area_codes
+    again = cli.invoke(args=["demo", "accounts"])
+    assert again.exit_code == 0 and "exist already" in again.output
+    # Reloading the demo keeps the accounts.
+    assert cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7", "--force"]).exit_code == 0
+    assert users.by_username("admin") is not None
