@@ -2,13 +2,12 @@
 a JSON list, ``{"addresses": [...]}``, or a GeoJSON FeatureCollection of points."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask_babel import gettext as _
 
 from app.errors import ValidationError
+from app.reports.files import decode_text, rows_from_csv
 
 #: Column aliases seen in address-register exports (header -> field). English
 #: headers are the field names themselves.
@@ -37,31 +36,12 @@ def normalise_keys(raw: dict) -> dict:
     return {field_of(k): v for k, v in raw.items()}
 
 
-def decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            # Registers exported from Windows desktops are often GB18030.
-            return data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."), {"field": "file"}) from exc
-
-
 def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
-    textdata = decode(data)
+    textdata = decode_text(data)
     stripped = textdata.lstrip()
     if filename.lower().endswith((".json", ".geojson")) or stripped.startswith(("{", "[")):
         return rows_from_json(stripped)
-    # newline="": the csv module does its own line splitting (quoted newlines, bare \r line ends).
-    reader = csv.DictReader(io.StringIO(textdata, newline=""))
-    try:
-        if not reader.fieldnames:
-            raise ValidationError(_("The CSV file has no header row."), {"field": "file"})
-        return [dict(row) for row in reader]
-    except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        raise ValidationError(_("The CSV file cannot be read (line %(line)s): %(error)s", line=reader.line_num,
-                                error=str(exc)[:200]), {"field": "file"}) from exc
+    return rows_from_csv(textdata)
 
 
 def rows_from_json(textdata: str) -> list[dict]:

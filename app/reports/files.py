@@ -10,16 +10,21 @@ from flask_babel import gettext as _
 from app.errors import ValidationError
 
 
-def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
-    name = filename.lower()
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030; shared by every file import."""
     try:
-        textdata = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            # Hotline exports from Windows desktops are often GB18030.
-            textdata = data.decode("gb18030")
+            # Hotline exports and registers from Windows desktops are often GB18030.
+            return data.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."), {"field": "file"}) from exc
+
+
+def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
+    name = filename.lower()
+    textdata = decode_text(data)
     stripped = textdata.lstrip()
     if name.endswith((".json", ".geojson")) or stripped.startswith(("{", "[")):
         return rows_from_json(stripped)
