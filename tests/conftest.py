@@ -182,3 +182,22 @@ def committed_db(app):
             "user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, standard_address, "
             "address_alias RESTART IDENTITY CASCADE"))
         _db.session.commit()
+
+
+@pytest.fixture
+def live_server(app):
+    """Base URL of ``app`` served on 127.0.0.1 (a free port) for this test: browsers and HTTP clients."""
+    import logging
+    import threading
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

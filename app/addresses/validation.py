@@ -8,14 +8,14 @@ key a query for the same place produces.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from app.addresses.files import normalise_keys
-from app.reports.validation import RowError
+# Coordinates are read exactly as for reports (required, a finite number).
+from app.reports.validation import RowError, _coordinate
 from geo.address import AddressNormaliser, AddressParts
 from geo.crs import SourceCRS, UnknownCRSError, parse_crs
 
@@ -61,22 +61,6 @@ def _text(raw: dict, name: str, limit: int, errors: list, row: int) -> str | Non
                                             n=limit), value[:40]))
         return None
     return value
-
-
-def _coordinate(raw: dict, name: str, errors: list, row: int) -> float | None:
-    value = raw.get(name)
-    if value is None or value == "":
-        errors.append(RowError(row, name, _("%(field)s is required (a number).", field=name)))
-        return None
-    try:
-        number = float("bool" if isinstance(value, bool) else value)
-    except (TypeError, ValueError):
-        errors.append(RowError(row, name, _("%(field)s must be a number.", field=name), str(value)[:40]))
-        return None
-    if not math.isfinite(number):
-        errors.append(RowError(row, name, _("%(field)s must be a finite number.", field=name), str(value)[:40]))
-        return None
-    return number
 
 
 def _strip(value: str | None, suffix: re.Pattern[str]) -> str | None:

@@ -1,26 +1,8 @@
 """A live server with the committed sample district and a planner's API token, for OGC API clients."""
 from __future__ import annotations
 
-import logging
-import threading
 
 import pytest
-
-
-@pytest.fixture
-def live_server(app):
-    """Base URL of ``app`` served on 127.0.0.1 (a free port) for this test (as in tests/maps)."""
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
