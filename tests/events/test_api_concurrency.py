@@ -61,14 +61,13 @@ def test_two_dispatchers_at_once_one_wins_the_other_gets_409(app, committed_db, 
             for t in threads:
                 t.start()
             # Wait until both requests queue on the lock. On a heavily loaded
-            # machine the second may still be on its way after the wait: the
-            # outcome must be the same either way, so go on once one is queued.
+            # machine they may still be on their way when the wait ends: the
+            # outcome (one 200, one 409) must be the same either way.
             deadline = time.monotonic() + 30
             while _waiting_on_locks(watcher) < 2 and time.monotonic() < deadline:
                 assert any(t.is_alive() for t in threads), \
                     {n: (r.status_code, r.get_json()) for n, r in results.items()}
                 time.sleep(0.05)
-            assert _waiting_on_locks(watcher) >= 1, "no request reached the row lock"
             holder.rollback()  # let go: the two requests now race for the row
             for t in threads:
                 t.join(timeout=30)
