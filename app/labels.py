@@ -43,6 +43,13 @@ LEVEL_LABELS = {
 
 KIND_LABELS = {"regular": _l("Regular grid"), "dedicated": _l("Dedicated grid")}
 
+#: app.events.calendar.DEADLINE_STATES: where an event stands against its handling deadline.
+DEADLINE_STATE_LABELS = {
+    "on_time": _l("On time"),
+    "due_soon": _l("Due soon"),
+    "overdue": _l("Overdue"),
+}
+
 
 def text(mapping: dict, code: str | None) -> str | None:
     if code is None:

@@ -161,6 +161,7 @@ def issues_map(
     status: str = "open",
     category: str | None = None,
     channel: str | None = None,
+    deadline_state: str | None = None,
     limit: int = 5000,
     tianditu_key: str = "",
 ) -> folium.Map:
@@ -191,13 +192,15 @@ def issues_map(
         reports_url,
         name=labels["reports"],
         key="reports",
-        params={"format": "geojson", "status": status, "category": category, "channel": channel, "limit": limit},
+        params={"format": "geojson", "status": status, "category": category, "channel": channel,
+                "deadline_state": deadline_state, "limit": limit},
         style={"colors": {c["code"]: c["color"] for c in categories}, "outOfCoverage": OUT_OF_COVERAGE_STYLE},
         kind="reports",
         target=cluster,
     ).add_to(m)
     items = [{"label": c["label"], "marker": c["color"]} for c in categories]
     items.append({"label": labels["out_of_coverage"], "marker": OUT_OF_COVERAGE_STYLE["fillColor"], "out": True})
+    items.append({"label": labels["overdue"], "marker": "#ffffff", "overdue": True})
     Legend(labels["legend"], items).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -5,7 +5,7 @@ from flask import current_app, render_template, request
 
 from app.maps import bp
 from app.maps.builders import coverage_map, issues_map, page_parts
-from app.maps.texts import coverage_labels, issues_labels, js_texts, status_choices
+from app.maps.texts import coverage_labels, deadline_choices, issues_labels, js_texts, status_choices
 from app.events import categories as category_table
 from app.auth.guard import require
 from app.auth.roles import GRIDS_READ, REPORTS_READ
@@ -57,9 +57,14 @@ def issues():
     category = request.args.get("category") or None
     if category not in {c["code"] for c in categories}:
         category = None
+    deadlines = deadline_choices()
+    # Unknown values fall back to "any", as for the other filters: a stale bookmark still shows a map.
+    deadline_state = request.args.get("deadline_state") or None
+    if deadline_state not in {d["code"] for d in deadlines}:
+        deadline_state = None
     m = issues_map(
         s["center"], 13, s["tiles"], _api("reports"), _api("grids"), categories,
-        issues_labels(), js_texts(), status=status, category=category,
+        issues_labels(), js_texts(), status=status, category=category, deadline_state=deadline_state,
         tianditu_key=s["tianditu_key"],
     )
     return render_template(
@@ -68,5 +73,7 @@ def issues():
         statuses=statuses,
         selected_status=status,
         selected_category=category or "",
+        deadline_states=deadlines,
+        selected_deadline=deadline_state or "",
         **page_parts(m),
     )

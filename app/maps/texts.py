@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.labels import LEVEL_LABELS, STATUS_LABELS
+from app.labels import DEADLINE_STATE_LABELS, LEVEL_LABELS, STATUS_LABELS
 
 
 def js_texts() -> dict[str, str]:
@@ -32,8 +32,10 @@ def js_texts() -> dict[str, str]:
         "age_days": _("%(n)s days"),
         "out_of_coverage": _("Outside every grid"),
         "count_reports": _("%(n)s reports shown"),
+        "deadline": _("Deadline"),
     }
     texts.update({f"level_{code}": str(label) for code, label in LEVEL_LABELS.items()})
+    texts.update({f"deadline_{code}": str(label) for code, label in DEADLINE_STATE_LABELS.items()})
     return texts
 
 
@@ -52,6 +54,7 @@ def issues_labels() -> dict[str, str]:
         "reports": _("Reports"),
         "communities": _("Community boundaries"),
         "out_of_coverage": _("Outside every grid"),
+        "overdue": _("Overdue (red ring)"),
         "legend": _("Categories"),
     }
 
@@ -61,3 +64,8 @@ def status_choices() -> list[dict[str, str]]:
     choices = [{"code": "open", "label": _("All open")}]
     choices += [{"code": code, "label": str(label)} for code, label in STATUS_LABELS.items()]
     return choices
+
+
+def deadline_choices() -> list[dict[str, str]]:
+    """Every deadline state, for the issues map's filter ("" = any)."""
+    return [{"code": code, "label": str(label)} for code, label in DEADLINE_STATE_LABELS.items()]

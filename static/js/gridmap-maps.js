@@ -131,6 +131,8 @@
       row(t("channel"), p.channel_label || p.channel) +
       row(t("grid"), grid) +
       row(t("age"), age(p.age_hours)) +
+      (p.deadline ? row(t("deadline"), p.deadline.slice(0, 16).replace("T", " ") +
+        (p.deadline_state ? " · " + (t("deadline_" + p.deadline_state) || p.deadline_state) : "")) : "") +
       "</table></div>"
     );
   }
@@ -143,8 +145,9 @@
         var p = feature.properties || {};
         var out = !!p.out_of_coverage;
         var color = out ? (style.outOfCoverage || {}).fillColor || "#fff" : colors[p.category] || "#3388ff";
+        // Overdue events get a red ring whatever their category colour: the map's first question.
         var icon = L.divIcon({
-          className: "gm-report" + (out ? " gm-report-out" : ""),
+          className: "gm-report" + (out ? " gm-report-out" : "") + (p.deadline_state === "overdue" ? " gm-report-overdue" : ""),
           html: "<span class=\"gm-dot\" style=\"background:" + esc(color) + "\"></span>",
           iconSize: [18, 18],
           iconAnchor: [9, 9],
@@ -302,7 +305,7 @@
       items.forEach(function (item) {
         var swatch;
         if (item.marker) {
-          swatch = "<span class=\"gm-legend-dot" + (item.out ? " gm-legend-out" : "") +
+          swatch = "<span class=\"gm-legend-dot" + (item.out ? " gm-legend-out" : "") + (item.overdue ? " gm-legend-overdue" : "") +
             "\" style=\"background:" + esc(item.marker) + "\"></span>";
         } else {
           var fill = item.fillColor || item.color;

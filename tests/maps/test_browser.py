@@ -116,6 +116,32 @@ def test_issues_page_clusters_reports_and_filters_by_category(page, live_server)
     assert_clean(page)
 
 
+def test_issues_page_filters_by_deadline_state_and_rings_overdue_events(page, live_server, committed_db):
+    from sqlalchemy import text
+    # One sample event dispatched with a deadline an hour ago: the loop's own clock would say overdue.
+    ticket = committed_db.session.execute(text(
+        "UPDATE report SET status = 'dispatched', dispatched_at = now() - interval '1 day', "
+        "deadline = now() - interval '1 hour', warn_at = now() - interval '3 hours' "
+        "WHERE id = (SELECT min(r.id) FROM report r JOIN grid g ON g.id = r.grid_id WHERE g.code LIKE :d) "
+        "RETURNING ticket"), {"d": sample.DISTRICT + "%"}).scalar_one()
+    committed_db.session.commit()
+    page.goto(live_server + "/maps/issues")
+    wait_loaded(page, ["reports"])
+    assert page.locator(".gm-legend-overdue").count() == 1
+    page.wait_for_function("() => document.querySelectorAll('.gm-report-overdue, .marker-cluster').length > 0")
+
+    page.select_option("#filter-deadline", "overdue")
+    page.wait_for_function("() => gridmapLayers.reports.loaded && gridmapLayers.reports.count === 1", timeout=WAIT_MS)
+    shown = page.evaluate("() => gridmapLayers.reports.layer.getLayers().map(l => l.feature.properties.ticket)")
+    assert shown == [ticket]
+    assert "deadline_state=overdue" in page.url
+    page.wait_for_selector(".gm-report-overdue", timeout=WAIT_MS)
+    page.locator(".gm-report-overdue").first.click()
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "已超期" in popup
+    assert_clean(page)
+
+
 def test_fetch_failure_is_shown_in_the_page(page, live_server):
     page.route("**/api/v1/reports*", lambda route: route.fulfill(
         status=500, content_type="application/json",

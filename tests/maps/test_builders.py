@@ -12,7 +12,7 @@ CENTER = (34.748, 113.61)
 LABELS = {**{level: level.title() for level in LEVELS},
           "dedicated": "Dedicated", "no_worker": "No worker", "legend": "Legend"}
 ISSUE_LABELS = {"reports": "Reports", "communities": "Communities",
-                "out_of_coverage": "Outside", "legend": "Categories"}
+                "out_of_coverage": "Outside", "overdue": "Overdue", "legend": "Categories"}
 CATEGORIES = [{"code": "0102", "label": "Exposed garbage", "color": "#7f7f00"},
               {"code": "0402", "label": "Illegal parking", "color": "#1f77b4"}]
 TEXTS = {"loading": "Loading…"}
@@ -84,6 +84,13 @@ def test_issues_map_clusters_reports_with_the_filters_in_the_query():
     assert '"url": "/api/v1/reports"' in html
     assert '"status": "dispatched"' in html and '"category": "0402"' in html
     assert '"0402": "#1f77b4"' in html  # category colours reach the browser
+
+
+def test_issues_map_sends_the_deadline_state_filter_and_explains_the_overdue_ring():
+    html = html_of(issues_map(CENTER, 13, "none", "/r", "/g", CATEGORIES, ISSUE_LABELS, TEXTS,
+                              deadline_state="overdue"))
+    assert '"deadline_state": "overdue"' in html
+    assert '"overdue": true' in html and '"Overdue"' in html  # the legend item
 
 
 def test_maps_have_a_max_zoom_for_marker_clustering():

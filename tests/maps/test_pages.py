@@ -38,8 +38,18 @@ def test_issues_page_offers_category_and_status_filters(client):
     assert '"category": "0402"' in html and '"status": "dispatched"' in html
 
 
+def test_issues_page_filters_by_deadline_state(client):
+    html = client.get("/maps/issues?deadline_state=overdue").get_data(as_text=True)
+    assert re.search(r'<option value="overdue"\s+selected>已超期', html)
+    assert '<option value="due_soon"' in html and '<option value="on_time"' in html
+    assert '"deadline_state": "overdue"' in html
+    english = client.get("/maps/issues?deadline_state=due_soon&lang=en").get_data(as_text=True)
+    assert re.search(r'<option value="due_soon"\s+selected>Due soon', english)
+
+
 def test_issues_page_ignores_unknown_filter_values(client):
-    html = client.get("/maps/issues?category=<script>&status=bogus").get_data(as_text=True)
+    html = client.get("/maps/issues?category=<script>&status=bogus&deadline_state=late").get_data(as_text=True)
+    assert '"deadline_state":' not in html  # an unknown state is no filter
     assert '"status": "open"' in html
     assert "<script>&" not in html
 
