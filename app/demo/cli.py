@@ -31,7 +31,7 @@ def _progress(iterable, label=None, total=None):
 def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
     """Generate the demo district inside the real 中原区 outline and load it."""
     from app.demo import loader
-    from app.demo.accounts import PASSWORD as DEMO_PASSWORD, create_demo_accounts
+    from app.demo.accounts import PASSWORD as DEMO_PASSWORD
     from app.demo.generate import generate
     from app.extensions import db
 
@@ -64,11 +64,9 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
         assigned=f"{result.assigned:,}", outside=f"{result.out_of_coverage:,}"))
     click.echo(_("%(n)s standard addresses in the address library (/lookup to try them).",
                  n=f"{result.addresses:,}"))
-    made = create_demo_accounts()
-    db.session.commit()
-    if made:
+    if result.accounts:
         click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
-                     names=", ".join(made), password=DEMO_PASSWORD))
+                     names=", ".join(result.accounts), password=DEMO_PASSWORD))
 
 
 @demo_cli.command("accounts")

@@ -7,7 +7,7 @@ staff in two bulk INSERT statements. Nothing here issues a query per row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -32,6 +32,8 @@ class LoadResult:
     assigned: int | None
     out_of_coverage: int | None
     addresses: int = 0
+    #: Demo sign-in accounts made by this load (those that existed are kept as they were).
+    accounts: list[str] = field(default_factory=list)
 
 
 def grid_count() -> int:
@@ -114,6 +116,9 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     n_addresses = load_addresses(data)
     step(_("importing and assigning reports"))
     reports = load_reports(data)
+    # The sign-in accounts come before the tracks, so the demo `worker` has patrols of its own to look at.
+    from app.demo.accounts import create_demo_accounts
+    accounts = create_demo_accounts()
     step(_("adding demo patrol tracks"))
     from app.demo.patrols import load_patrols  # worker accounts, key places, two days of GPS fixes
     load_patrols(current_app.config["DISTRICT_CODE"])
@@ -122,4 +127,4 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     db.session.execute(text("ANALYZE staff; ANALYZE staff_assignment; ANALYZE report"))
     db.session.commit()
     return LoadResult(grid_result.by_level, n_staff, n_assign, reports.stored, reports.assigned,
-                      reports.out_of_coverage, n_addresses)
+                      reports.out_of_coverage, n_addresses, accounts)

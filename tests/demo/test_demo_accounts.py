@@ -19,6 +19,10 @@ def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
     c = app.test_client()
     assert sign_in(c, "worker", PASSWORD).status_code == 302
     assert c.get("/api/v1/me").get_json()["areas"] == worker.area_codes
+    # The accounts are made before the demo tracks, so the worker has patrols of its own to look at.
+    from sqlalchemy import func, select
+    from app.models import PatrolFix
+    assert db.session.scalar(select(func.count()).select_from(PatrolFix).where(PatrolFix.worker_id == worker.id)) > 0
     again = cli.invoke(args=["demo", "accounts"])
     assert again.exit_code == 0 and "exist already" in again.output
     # Reloading the demo keeps the accounts.
