@@ -58,6 +58,9 @@ class Config:
     # Geocoding (app.addresses): the standard address library first; below the
     # threshold a report waits for a person to place it (needs_placement).
     GEOCODE_THRESHOLD = 0.75
+    # Administrative prefixes the address normaliser strips from the front of a text (province, city,
+    # district and their short forms), comma-separated; another district sets its own.
+    ADDRESS_PREFIXES = "中国,河南省,河南,郑州市,郑州,中原区"
     # External geocoder (geopy) asked when the library is not confident: off | baidu | nominatim.
     # Off by default: everything works offline.
     GEOCODER = "off"

@@ -123,10 +123,20 @@ def _canonical(parts: AddressParts, with_road: bool) -> str:
     return core.text()
 
 
+def address_prefixes() -> tuple[str, ...]:
+    """The ``ADDRESS_PREFIXES`` setting as names (commas, Chinese commas or 、 between them)."""
+    raw = current_app.config.get("ADDRESS_PREFIXES")
+    if raw is None:
+        return DEFAULT_PREFIXES
+    if isinstance(raw, str):
+        raw = re.split(r"[,，、\s]+", raw)
+    return tuple(p.strip() for p in raw if p and p.strip())
+
+
 def build_library(version: int, district_code: str) -> Library:
     aliases = dict(db.session.execute(text(
         "SELECT alias, canonical FROM address_alias WHERE district_code = :d ORDER BY id"), {"d": district_code}).all())
-    normaliser = get_normaliser(DEFAULT_PREFIXES, aliases)
+    normaliser = get_normaliser(address_prefixes(), aliases)
     rows = db.session.execute(text(
         "SELECT id, full_text, norm_key, road, number, compound, building, unit, community, "
         "ST_X(location) AS lon, ST_Y(location) AS lat, grid_code "

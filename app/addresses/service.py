@@ -29,7 +29,8 @@ from app.extensions import db
 from app.grids.versions import published_version
 from app.reports.validation import RowError
 from app.sqlfiles import sql, statements
-from geo.address import DEFAULT_PREFIXES, AddressNormaliser, get_normaliser
+from app.addresses.geocoding import address_prefixes
+from geo.address import AddressNormaliser, get_normaliser
 from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "district", "subdistrict", "community", "road", "number", "compound", "building",
@@ -55,7 +56,7 @@ def alias_map() -> dict[str, str]:
 def normaliser(extra_aliases: dict[str, str] | None = None) -> AddressNormaliser:
     """The normaliser of this district's library: queries and entries must share it."""
     aliases = {**alias_map(), **(extra_aliases or {})}
-    return get_normaliser(DEFAULT_PREFIXES, aliases)
+    return get_normaliser(address_prefixes(), aliases)
 
 
 def _store_aliases(pairs: dict[str, str]) -> int:

@@ -170,3 +170,14 @@ def test_real_geopy_classes_are_the_ones_named():
 
     assert external.geocoder_class("baidu") is geocoders.BaiduV3
     assert external.geocoder_class("nominatim") is geocoders.Nominatim
+
+
+def test_the_prefixes_stripped_are_a_setting(app, db, monkeypatch):
+    # The default is the demo district's; another district names its own (any of , ， 、 between them).
+    assert geocoding.address_prefixes()[-1] == "中原区"
+    assert service.normaliser().normalise("河南省郑州市中原区建设路32号") == service.normaliser().normalise("建设路32号")
+    monkeypatch.setitem(app.config, "ADDRESS_PREFIXES", "广东省，深圳市、福田区")
+    assert geocoding.address_prefixes() == ("广东省", "深圳市", "福田区")
+    n = service.normaliser()
+    assert n.normalise("广东省深圳市福田区深南大道1号") == n.normalise("深南大道1号")
+    assert n.normalise("郑州市中原区建设路32号") != n.normalise("建设路32号")  # no longer stripped
