@@ -3,9 +3,10 @@
 For each grid that differs (matched by code): the change (added, removed,
 reshaped, attributes), area gained and lost in m², households and population
 before and after. Reports whose grid would change, all and open, grouped by
-(from, to) grid. Households moved: for each changed leaf grid, its
-households times the share of its area it loses (an areal estimate; the
-address layer, when loaded, would count them exactly). Workers: staff of the
+(from, to) grid; standard addresses and their buildings that would change
+grid, the same way. Households moved: for each changed leaf grid, its
+households times the share of its area it loses (an areal estimate: grids
+carry household counts, the address library has no household register). Workers: staff of the
 grids that disappear or change, and for new grids the staff of the grids
 they come from (suggested). A diff as GeoJSON: old and new outlines.
 """
@@ -75,7 +76,7 @@ def _workers(rows) -> list[dict]:
 def compare(a: Scope, b: Scope) -> dict:
     """The impact of going from version ``a`` to version ``b``."""
     rows = grid_changes(a, b)
-    moves = db.session.execute(sql("plan/impact_reports"), _params(a, b, False)).all()
+    moves = db.session.execute(sql("plan/impact_moves"), _params(a, b, False)).all()
     grids = [{
         "code": r.code, "level": r.level, "kind": r.kind, "change": r.change,
         "name_before": r.a_name, "name_after": r.b_name, "parent_before": r.a_parent, "parent_after": r.b_parent,
@@ -85,16 +86,20 @@ def compare(a: Scope, b: Scope) -> dict:
         "area_gained_m2": float(r.area_gained_m2), "area_lost_m2": float(r.area_lost_m2),
         "predecessors": list(r.b_predecessors or []),
     } for r in rows]
-    reports = [{"from_code": m.from_code, "to_code": m.to_code, "reports": m.reports, "open_reports": m.open_reports,
-                "sample_tickets": list(m.sample_tickets or [])} for m in moves]
+    reports = [{"from_code": m.from_code, "to_code": m.to_code, "reports": m.moved, "open_reports": m.open_reports,
+                "sample_tickets": list(m.samples or [])} for m in moves if m.kind == "report"]
+    addresses = [{"from_code": m.from_code, "to_code": m.to_code, "addresses": m.moved, "buildings": m.buildings,
+                  "sample_addresses": list(m.samples or [])} for m in moves if m.kind == "address"]
     counts = {c: sum(1 for g in grids if g["change"] == c) for c in ("added", "removed", "reshaped", "attributes")}
     return {
         "from": version_brief(a), "to": version_brief(b),
         "summary": {"grids_changed": len(grids), **counts,
                     "reports_moved": sum(m["reports"] for m in reports),
                     "open_reports_moved": sum(m["open_reports"] for m in reports),
+                    "addresses_moved": sum(m["addresses"] for m in addresses),
+                    "buildings_moved": sum(m["buildings"] for m in addresses),
                     "households_moved": _households_moved(rows)},
-        "grids": grids, "reports": reports, "workers": _workers(rows),
+        "grids": grids, "reports": reports, "addresses": addresses, "workers": _workers(rows),
     }
 
 

@@ -53,12 +53,33 @@ def test_impact_preview(client, sample, draft, db):
     changed_for = {c["code"]: w["name"] for w in body["workers"] for c in w["changes"]}
     assert EAST in changed_for and WEST in changed_for
 
+    assert s["addresses_moved"] == 0 and body["addresses"] == []
+
     diff = client.get(f"/api/v1/versions/{d['id']}/impact?format=geojson").get_json()
     sides = {(f["properties"]["code"], f["properties"]["side"]) for f in diff["features"]}
     assert (EAST, "old") in sides and (EAST, "new") in sides
     # Any two versions: the draft against itself changes nothing.
     same = client.get(f"/api/v1/versions/{d['id']}/impact?against={d['id']}").get_json()
     assert same["summary"]["grids_changed"] == 0
+
+
+def test_impact_counts_standard_addresses_and_buildings_that_change_grid(client, sample, draft, db):
+    from app.addresses import service as addresses
+
+    lon, lat = MOVING
+    addresses.import_addresses([
+        {"道路": "建设路", "门牌号": "32", "小区": "绿城百合", "楼栋": "3", "单元": "1", "经度": lon, "纬度": lat},
+        {"道路": "建设路", "门牌号": "32", "小区": "绿城百合", "楼栋": "3", "单元": "2", "经度": lon, "纬度": lat},
+        {"道路": "建设路", "门牌号": "34", "经度": STAYING[0], "纬度": STAYING[1]},
+    ])
+    d = _reshaped(client, draft)
+    body = client.get(f"/api/v1/versions/{d['id']}/impact").get_json()
+    # Two units of one building move from the east grid's micro-grid to the west's; the third door stays.
+    assert body["summary"]["addresses_moved"] == 2 and body["summary"]["buildings_moved"] == 1
+    (move,) = body["addresses"]
+    assert (move["from_code"], move["to_code"]) == (EAST + "01", WEST + "01")
+    assert move["addresses"] == 2 and move["buildings"] == 1 and len(move["sample_addresses"]) == 2
+    assert body["summary"]["reports_moved"] == 0
 
 
 def test_publish_reassigns_open_reports_only(client, anon, sample, draft, db):

@@ -1,7 +1,8 @@
--- Reports whose grid differs between version A and version B, grouped by (from, to) grid code.
--- Only reports inside a grid whose shape changed can move: those are found first (GiST on
--- report.location), then assigned in both versions by the intake rule (finest regular grid
--- covering the point, lowest code on an edge).
+-- Reports and standard addresses whose grid differs between version A and version B, grouped by
+-- (kind, from, to) grid code. Only points inside a grid whose shape changed can move: those are
+-- found first (GiST on the locations), then assigned in both versions by the intake rule (finest
+-- regular grid covering the point, lowest code on an edge). One query for both kinds of point, so
+-- the rule cannot drift between them.
 WITH changed AS (
   SELECT a.geom AS a_geom, b.geom AS b_geom
   FROM (SELECT g.* FROM grid g
@@ -17,11 +18,17 @@ WITH changed AS (
   UNION ALL
   SELECT b_geom FROM changed WHERE b_geom IS NOT NULL
 ), candidates AS (
-  SELECT DISTINCT r.id, r.status, r.ticket, r.location
+  SELECT DISTINCT 'report' AS kind, r.id, r.status, r.ticket AS label, NULL AS building, r.location
   FROM zone z JOIN report r ON ST_Covers(z.geom, r.location)
   WHERE r.location IS NOT NULL
+  UNION
+  -- A building is its compound (or road and number) and building name; a door without one is its own.
+  SELECT 'address', a.id, NULL, a.full_text,
+         coalesce(a.compound, a.road || ' ' || coalesce(a.number, '')) || ' / ' || coalesce(a.building, a.id::text),
+         a.location
+  FROM zone z JOIN standard_address a ON ST_Covers(z.geom, a.location)
 ), assigned AS (
-  SELECT c.id, c.status, c.ticket,
+  SELECT c.kind, c.id, c.status, c.label, c.building,
          (SELECT g.code FROM grid g
           WHERE g.kind = 'regular' AND ST_Covers(g.geom, c.location)
             AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
@@ -34,10 +41,11 @@ WITH changed AS (
           ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS to_code
   FROM candidates c
 )
-SELECT from_code, to_code, count(*) AS reports,
+SELECT kind, from_code, to_code, count(*) AS moved,
        count(*) FILTER (WHERE status = ANY(CAST(:open_statuses AS text[]))) AS open_reports,
-       (array_agg(ticket ORDER BY id DESC))[1:5] AS sample_tickets
+       count(DISTINCT building) AS buildings,
+       (array_agg(label ORDER BY id DESC))[1:5] AS samples
 FROM assigned
 WHERE from_code IS DISTINCT FROM to_code
-GROUP BY from_code, to_code
-ORDER BY count(*) DESC, from_code, to_code
+GROUP BY kind, from_code, to_code
+ORDER BY kind DESC, count(*) DESC, from_code, to_code
