@@ -122,9 +122,12 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     step(_("adding demo patrol tracks"))
     from app.demo.patrols import load_patrols  # worker accounts, key places, two days of GPS fixes
     load_patrols(current_app.config["DISTRICT_CODE"])
+    step(_("writing the demo events' histories"))
+    from app.demo.events import load_event_histories  # accepted, dispatched to a worker, handled ... closed
+    load_event_histories()
     # Statistics for the freshly filled tables, so the first map request
     # after `make run` already gets index plans.
-    db.session.execute(text("ANALYZE staff; ANALYZE staff_assignment; ANALYZE report"))
+    db.session.execute(text("ANALYZE staff; ANALYZE staff_assignment; ANALYZE report; ANALYZE report_transition"))
     db.session.commit()
     return LoadResult(grid_result.by_level, n_staff, n_assign, reports.stored, reports.assigned,
                       reports.out_of_coverage, n_addresses, accounts)

@@ -68,7 +68,8 @@ def _existing_workers(exclude: set[int]) -> list[tuple[int, object]]:
         JOIN user_area ua ON ua.user_id = u.id
         JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
                    AND g.level = 'grid' AND g.kind = 'regular'
-        WHERE u.role = 'worker' AND u.active
+        -- demo-<grid> accounts are the chosen walkers' or app.demo.events' (every staffed grid): not walkers.
+        WHERE u.role = 'worker' AND u.active AND u.username NOT LIKE 'demo-%'
         ORDER BY u.id, g.code""")).all()
     return [(r.user_id, r) for r in rows if r.user_id not in exclude]
 
