@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 
 import click
 from flask.cli import AppGroup
@@ -12,6 +11,7 @@ from tqdm import tqdm
 
 from app.addresses import files, service
 from app.errors import DomainError
+from app.row_errors_cli import report_row_errors
 from geo.crs import UnknownCRSError, parse_crs
 
 addresses_cli = AppGroup("addresses", help="The standard address library (标准地址).")
@@ -44,19 +44,7 @@ def import_command(path, crs, errors_path):
                  "%(assigned)s in a grid, %(outside)s outside coverage, %(rejected)s rejected.",
                  stored=result.stored, received=result.received, created=result.created, updated=result.updated,
                  assigned=result.assigned, outside=result.out_of_coverage, rejected=result.rejected))
-    for err in result.errors[:50]:
-        click.echo("  " + _("row %(row)s: %(field)s: %(message)s", row=err.row, field=err.field,
-                            message=err.message), err=True)
-    if len(result.errors) > 50:
-        click.echo("  " + _("... %(n)s more errors", n=len(result.errors) - 50), err=True)
-    if errors_path:
-        with open(errors_path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([_("row"), _("field"), _("message"), _("value")])
-            for err in result.errors:
-                writer.writerow([err.row, err.field, err.message, err.value or ""])
-    if result.errors and not result.stored:
-        sys.exit(1)
+    report_row_errors(result.errors, errors_path, result.stored)
 
 
 @addresses_cli.command("export")

@@ -1,13 +1,13 @@
 """``flask reports import FILE.csv|.json``."""
 from __future__ import annotations
 
-import sys
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.errors import DomainError
+from app.row_errors_cli import report_row_errors
 from app.reports import files, service
 
 reports_cli = AppGroup("reports", help="Bulk report intake.")
@@ -31,17 +31,4 @@ def import_command(path, errors_path):
                  "coverage, %(rejected)s rejected.", stored=result.stored, received=result.received,
                  assigned=result.assigned, outside=result.out_of_coverage,
                  rejected=len({e.row for e in result.errors})))
-    for err in result.errors[:50]:
-        click.echo("  " + _("row %(row)s: %(field)s: %(message)s", row=err.row, field=err.field,
-                            message=err.message), err=True)
-    if len(result.errors) > 50:
-        click.echo("  " + _("... %(n)s more errors", n=len(result.errors) - 50), err=True)
-    if errors_path:
-        import csv
-        with open(errors_path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([_("row"), _("field"), _("message"), _("value")])
-            for err in result.errors:
-                writer.writerow([err.row, err.field, err.message, err.value or ""])
-    if result.errors and not result.stored:
-        sys.exit(1)
+    report_row_errors(result.errors, errors_path, result.stored)
