@@ -68,6 +68,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.plan import api_bp as plan_api  # drafts, edits, validation, impact, publish (issue 4)
     app.register_blueprint(plan_api)
+    from app.plan.pages import bp as plan_pages  # /plan: drafts list and the draft editor
+    app.register_blueprint(plan_pages)
+
+    from app.open311 import bp as open311_bp  # Open311 GeoReport v2 under /open311/v2 (issue 5)
+    app.register_blueprint(open311_bp)
 
     from app.maps.assets import use_local_assets
     use_local_assets()

@@ -1,0 +1,141 @@
+"""Open311 GeoReport v2 under /open311/v2 (thin: parse, call app.open311.service, respond).
+
+Every resource answers as ``.json`` or ``.xml``; every error, including
+unknown paths, rate limits and a missing api_key, in the GeoReport form
+(``[{"code", "description"}]`` / ``<errors><error>``). Reading is public
+and exposes no personal data; posting needs an API token as ``api_key``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from app.auth.guard import page_rule, public
+from app.errors import DomainError, NotFound, ValidationError
+from app.extensions import csrf, db, limiter
+from app.open311 import service
+from app.open311.formats import FORMATS, errors, respond
+from app.security import rate_limited
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+# Machines post with api_key in the form, which a browser never adds by itself: a
+# session cookie riding along proves nothing and needs no CSRF token here.
+csrf.exempt(bp)
+# GeoReport clients send "Accept: */*": answer them, never with the sign-in page.
+page_rule(bp.name, lambda: False)
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(_("Unknown format .%(fmt)s: use .json or .xml.", fmt=fmt[:10]), {"field": "format"})
+    return fmt
+
+
+def _asked_format() -> str:
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt in FORMATS:
+        return fmt
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+@bp.errorhandler(DomainError)
+def georeport_error(exc: DomainError):
+    # Bad parameters are 400 in GeoReport v2, where the JSON API under /api/ answers 422.
+    status = 400 if isinstance(exc, ValidationError) else exc.status
+    return errors(_asked_format(), status, [exc.message])
+
+
+@bp.errorhandler(HTTPException)
+def georeport_http_error(exc: HTTPException):
+    messages = {
+        400: _("The request could not be read."),
+        404: _("No such resource: check the URL."),
+        405: _("This method is not allowed here."),
+        413: _("The request is too large."),
+        429: _("Too many requests from your address; wait a minute and try again."),
+    }
+    response = errors(_asked_format(), exc.code or 500, [messages.get(exc.code, exc.description)])
+    if exc.code == 429:
+        response.headers["Retry-After"] = "60"
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+@bp.errorhandler(OperationalError)
+def georeport_database_down(exc: OperationalError):
+    current_app.logger.warning("database unavailable: %s", exc.orig)
+    db.session.rollback()
+    response = errors(_asked_format(), 503, [_("The database is not reachable right now; please retry shortly.")])
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.get("/discovery.<fmt>")
+@public
+@rate_limited
+def discovery(fmt: str):
+    base = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
+    return respond(_fmt(fmt), "discovery", service.discovery(base))
+
+
+@bp.get("/services.<fmt>")
+@public
+@rate_limited
+def services(fmt: str):
+    return respond(_fmt(fmt), "services", service.services())
+
+
+@bp.get("/services/<code>.<fmt>")
+@public
+@rate_limited
+def service_definition(code: str, fmt: str):
+    return respond(_fmt(fmt), "service_definition", service.service_definition(code))
+
+
+@bp.get("/requests.<fmt>")
+@public
+@rate_limited
+def list_requests(fmt: str):
+    fmt = _fmt(fmt)
+    return respond(fmt, "service_requests", service.list_requests(service.parse_query(request.args)))
+
+
+@bp.get("/requests/<ticket>.<fmt>")
+@public
+@rate_limited
+def get_request(ticket: str, fmt: str):
+    fmt = _fmt(fmt)
+    return respond(fmt, "service_requests", service.get_request(ticket))
+
+
+def _holds_valid_key() -> bool:
+    return service.user_for_key((request.form.get("api_key") or "").strip()) is not None
+
+
+def _public_limit() -> str:
+    return current_app.config["RATELIMIT_PUBLIC"]
+
+
+@bp.post("/requests.<fmt>")
+@public  # the api_key in the form is checked by the service (403 in the GeoReport form)
+@limiter.limit(_public_limit, exempt_when=_holds_valid_key)
+def create_request(fmt: str):
+    fmt = _fmt(fmt)
+    return respond(fmt, "service_requests", service.create_request(request.form), 201)
+
+
+@bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@public
+@rate_limited
+def unknown_resource(unknown: str):
+    # Routing errors would otherwise reach the app's handlers, outside the GeoReport form.
+    rule, _args = current_app.url_map.bind_to_environ(request.environ).match(method="GET", return_rule=True)
+    if request.method != "GET" and rule.endpoint != request.endpoint:
+        # A resource lives here, just not for this method; say which methods it takes.
+        allowed = set().union(*(r.methods for r in current_app.url_map.iter_rules()
+                                if r.rule == rule.rule and r.endpoint != request.endpoint))
+        raise MethodNotAllowed(valid_methods=sorted(allowed - {"HEAD", "OPTIONS"}))
+    raise NotFound(_("No such resource: check the URL."), {"field": "path"})

@@ -1,0 +1,42 @@
+-- Service requests for Open311 GeoReport v2 (app.open311.service), newest first.
+-- Public fields only: the reporter's name and phone are never selected, and the
+-- description goes out with them masked (migration 0006) in case the reporter
+-- typed them into the text, and with every mainland mobile number masked.
+SELECT r.ticket,
+       r.status,
+       r.category,
+       regexp_replace(
+         replace(
+           CASE WHEN length(btrim(coalesce(r.reporter_name, ''))) >= 2
+                THEN replace(r.description, btrim(r.reporter_name), gridmap_mask_name(r.reporter_name))
+                ELSE r.description END,
+           coalesce(nullif(btrim(r.reporter_phone), ''), chr(1)), coalesce(gridmap_mask_phone(r.reporter_phone), '')),
+         '(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])', '\1\2****\3', 'g') AS description,
+       r.handling_level,
+       agency.name AS agency,
+       dup.ticket AS duplicate_of,
+       to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS requested,
+       to_char(r.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS updated,
+       to_char(r.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS expected,
+       r.address,
+       ST_Y(r.location) AS lat,
+       ST_X(r.location) AS lon
+FROM report r
+-- The unit at the event's handling level (grid, community, subdistrict; a
+-- department is one of the district's), in its current grid chain.
+LEFT JOIN LATERAL (
+  SELECT g.name FROM grid g
+  WHERE g.id = ANY(COALESCE(r.current_lineage, r.grid_lineage))
+    AND g.level = CASE WHEN r.handling_level = 'department' THEN 'district' ELSE r.handling_level END
+  ORDER BY g.id LIMIT 1
+) agency ON true
+LEFT JOIN report dup ON dup.id = r.duplicate_of
+WHERE r.district_code = :district_code
+  -- service_request_id overrides every other filter (GeoReport v2).
+  AND (CASE WHEN CAST(:tickets AS text[]) IS NOT NULL THEN r.ticket = ANY(CAST(:tickets AS text[]))
+       ELSE (CAST(:codes AS text[]) IS NULL OR r.category = ANY(CAST(:codes AS text[])))
+        AND (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
+        AND r.created_at >= CAST(:start AS timestamptz) AND r.created_at <= CAST(:end AS timestamptz)
+       END)
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT :limit

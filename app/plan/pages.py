@@ -1,0 +1,133 @@
+"""The planners' pages: the list of drafts (/plan) and the draft editor (/plan/drafts/<id>).
+
+Thin: read the drafts and versions, build the map, render. Every change
+(open a draft, each edit, undo/redo, publish, discard) is made by the page's
+JavaScript through the draft API (app.plan.api), with the draft's
+``row_version`` and the session's CSRF token, so pages and API clients go
+through the same services and the same 409/422 answers.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.guard import require
+from app.auth.roles import GRIDS_EDIT
+from app.errors import NotFound
+from app.extensions import db
+from app.labels import LEVEL_LABELS
+from app.maps.builders import page_parts
+from app.maps.routes import _api, _map_settings
+from app.maps.texts import js_texts
+from app.models import BoundaryVersion
+from app.plan import drafts
+from app.plan.editor import EDIT_LEVELS, plan_map
+
+bp = Blueprint("plan_pages", __name__, url_prefix="/plan")
+
+#: Validation issues listed in the editor (errors come first; the summary counts them all).
+LISTED_ISSUES = 500
+EXPORT_FORMATS = (("geojson", "GeoJSON"), ("gpkg", "GeoPackage"), ("shp", "Shapefile"))
+
+
+def plan_texts() -> dict[str, str]:
+    """Strings static/js/gridmap-plan.js shows (``%(name)s`` placeholders)."""
+    return {
+        **js_texts(),
+        "saving": _("Saving…"),
+        "validating": _("Validating…"),
+        "reloading": _("Reloading the draft…"),
+        "opening": _("Opening a draft…"),
+        "publishing": _("Publishing…"),
+        "preparing_impact": _("Working out what publishing would change…"),
+        "saved": _("Saved: %(what)s."),
+        "op_reshape": _("reshape"),
+        "op_split": _("split"),
+        "op_merge": _("merge"),
+        "op_move": _("move"),
+        "op_import": _("import"),
+        "op_undo": _("undo of %(what)s"),
+        "op_redo": _("redo of %(what)s"),
+        "stale": _("The draft was changed elsewhere meanwhile; it has been reloaded. Check it and make your edit "
+                   "again."),
+        "refused": _("Edit refused: %(message)s"),
+        "failed": _("The request failed: %(message)s"),
+        "network": _("The server could not be reached: %(message)s"),
+        "select_first": _("Click a grid on the map first."),
+        "selected": _("Selected: %(name)s (%(code)s)"),
+        "nothing_selected": _("No grid selected. Click one on the map."),
+        "draw_polygon": _("Draw the new shape of %(name)s: click each corner, then click the first one to close it."),
+        "edit_vertices": _("Drag the corners of %(name)s, then save the shape."),
+        "draw_line": _("Draw a line across %(name)s: click each point, click the last one again to finish."),
+        "merge_pick": _("Click the adjacent grids to merge (%(n)s chosen), then save the merge."),
+        "move_pick": _("Click the units to move (%(n)s chosen), then choose the target grid."),
+        "move_target": _("Now click the grid that takes the %(n)s chosen unit(s)."),
+        "need_two": _("Choose at least two grids to merge."),
+        "need_one": _("Choose at least one unit to move."),
+        "validation_ok": _("No errors: the draft can be published."),
+        "validation_errors": _("%(errors)s error(s), %(warnings)s warning(s): fix the errors before publishing."),
+        "validation_warnings": _("No errors, %(warnings)s warning(s)."),
+        "validation_truncated": _("Only the first %(n)s issues are listed."),
+        "error": _("Error"),
+        "warning": _("Warning"),
+        "area": _("%(area)s m²"),
+        "confirm_publish": _("Publish this draft? It becomes the boundaries every lookup and new report uses."),
+        "impact_line": _("%(grids)s grid(s) change (%(added)s added, %(removed)s removed, %(reshaped)s reshaped); "
+                         "%(reports)s report(s) change grid, %(open)s of them open; about %(households)s "
+                         "household(s) move."),
+        "published": _("Published as generation %(generation)s; %(n)s open report(s) re-assigned."),
+        "confirm_discard": _("Discard this draft and all its edits?"),
+        "no_operations": _("No edits yet."),
+        "undone": _("(undone)"),
+        "created_draft": _("Draft %(id)s opened."),
+        "save": _("Save"),
+        "draw_start": _("Click to place the first point."),
+        "draw_cont": _("Click to place the next point."),
+        "draw_polygon_end": _("Click the first point to close the shape."),
+        "draw_line_end": _("Click the last point again to finish the line."),
+        "draw_crossing": _("The edges of a shape must not cross."),
+        "choose_target": _("Choose the target grid"),
+    }
+
+
+def _level_labels() -> dict[str, str]:
+    return {code: str(label) for code, label in LEVEL_LABELS.items()}
+
+
+@bp.get("")
+@require(GRIDS_EDIT)
+def drafts_page():
+    open_drafts = [drafts.to_dict(d) for d in drafts.list_drafts()]
+    versions = db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status != "draft")
+                                  .order_by(BoundaryVersion.id.desc())).all()
+    return render_template("plan/drafts.html", drafts=open_drafts, versions=versions, formats=EXPORT_FORMATS,
+                           texts=plan_texts())
+
+
+@bp.get("/drafts/<int:draft_id>")
+@require(GRIDS_EDIT)
+def draft_page(draft_id: int):
+    try:
+        draft = drafts.get(draft_id)
+    except NotFound as exc:
+        return render_template("error.html", status=404, message=exc.message), 404
+    level = request.args.get("level") or "grid"
+    if level not in EDIT_LEVELS:
+        level = "grid"
+    labels = _level_labels()
+    labels.update(legend=_("Legend"), selected=_("Selected"), picked=_("Chosen to move or merge"),
+                  error=_("Validation error"), warning=_("Validation warning"))
+    s = _map_settings()
+    info = drafts.to_dict(draft)
+    texts = plan_texts()
+    settings = {
+        "draft": info,
+        "texts": texts,
+        "issueLimit": LISTED_ISSUES,
+        "urls": {"api": _api(""), "list": request.script_root + "/plan"},
+    }
+    m = plan_map(s["center"], 13, s["tiles"], _api("grids"), draft.id, level, labels, texts, settings,
+                 tianditu_key=s["tianditu_key"])
+    levels = {code: labels[code] for code in EDIT_LEVELS}
+    return render_template("plan/editor.html", draft=info, level=level, levels=levels, **page_parts(m))

@@ -1,0 +1,783 @@
+/* GridMap planners' pages: the list of drafts and the draft editor.
+ *
+ * The editor (app/plan/editor.py) is loaded after Leaflet, Leaflet.draw and
+ * gridmap-maps.js; GridMapPlan.init(map, settings) starts it. Its layers are
+ * GridMap.remoteGeoJson layers of two kinds registered here (planGrids: the
+ * level being edited, planChildren: the units a move picks), so loading and
+ * load errors work as on every map page.
+ *
+ * Every edit is sent to the draft API with the draft's row_version and the
+ * session's CSRF token (X-CSRFToken, from <meta name="csrf-token">). After a
+ * saved edit the layers, the validation and the edit log are fetched again.
+ * A refused edit (422 invalid_edit) leaves the draft unchanged: its message
+ * and, when the API sends one, the geometry at fault are shown. A 409 on
+ * row_version means someone else changed the draft: it is reloaded.
+ *
+ * State is exposed as window.gridmapPlan for tests and the console.
+ */
+(function () {
+  "use strict";
+
+  var GM = (window.GridMap = window.GridMap || {});
+  GM.kinds = GM.kinds || {};
+  var P = (window.GridMapPlan = window.GridMapPlan || {});
+  var state = (window.gridmapPlan = {
+    draft: null,
+    mode: "idle",        // idle | reshape | vertices | split | merge | move-pick | move-target
+    selected: null,      // {code, name} of the selected grid
+    picked: {},          // code -> name: grids to merge, units to move
+    busy: false,
+    published: false,
+    validation: null,
+    operations: [],
+    saved: 0,            // edits saved through this page (incl. undo/redo)
+    validations: 0,      // validation answers received
+    lastError: "",
+    lastRefused: null,   // the error body of the last refused edit
+  });
+  var settings = { texts: {}, urls: {}, styles: {} };
+  var map = null;
+  var drawHandler = null;
+  var editLayer = null;      // the polygon whose corners are being dragged
+  var issueLayer = null;     // validation issues with a geometry
+  var refusedLayer = null;   // the geometry a refused edit points at
+
+  // ---- small helpers -------------------------------------------------------
+
+  function t(key) {
+    return (settings.texts && settings.texts[key]) || key;
+  }
+
+  function fmt(template, values) {
+    return String(template).replace(/%\((\w+)\)s/g, function (_, k) {
+      return values[k] === undefined || values[k] === null ? "" : values[k];
+    });
+  }
+
+  function esc(value) {
+    if (value === undefined || value === null) return "";
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function extend(target) {
+    for (var i = 1; i < arguments.length; i++) {
+      var src = arguments[i] || {};
+      Object.keys(src).forEach(function (k) { target[k] = src[k]; });
+    }
+    return target;
+  }
+
+  /* fetch a JSON API: resolves {ok, status, body}; rejects only when the server is not reached. */
+  function api(method, path, body) {
+    var headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+    var init = { method: method, headers: headers, credentials: "same-origin" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(settings.urls.api + path, init).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        return { ok: response.ok, status: response.status, body: data };
+      });
+    });
+  }
+
+  function errorOf(res) {
+    var err = (res.body && res.body.error) || {};
+    return { code: err.code || "", message: err.message || "HTTP " + res.status, details: err.details || {} };
+  }
+
+  function setStatus(message, busy) {
+    var el = byId("plan-status");
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+    el.classList.toggle("gm-busy", !!busy);
+  }
+
+  function showError(message) {
+    state.lastError = message || "";
+    var el = byId("plan-error");
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+  }
+
+  function setHint(message) {
+    var el = byId("plan-hint");
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+  }
+
+  // ---- the list of drafts --------------------------------------------------
+
+  P.initList = function (options) {
+    settings = extend(settings, options || {});
+    var form = byId("plan-new-draft");
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var data = new FormData(form);
+        var body = { note: data.get("note") || "", effective_date: data.get("effective_date") || "" };
+        if (data.get("name")) body.name = data.get("name");
+        showError("");
+        setStatus(t("opening"), true);
+        byId("plan-open-draft").disabled = true;
+        api("POST", "drafts", body).then(function (res) {
+          if (res.ok) {
+            setStatus(fmt(t("created_draft"), { id: res.body.id }), false);
+            window.location.assign(settings.urls.list + "/drafts/" + res.body.id);
+            return;
+          }
+          setStatus("", false);
+          showError(fmt(t("failed"), { message: errorOf(res).message }));
+          byId("plan-open-draft").disabled = false;
+        }, function (err) {
+          setStatus("", false);
+          showError(fmt(t("network"), { message: err.message }));
+          byId("plan-open-draft").disabled = false;
+        });
+      });
+    }
+    document.querySelectorAll(".plan-discard").forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (!window.confirm(t("confirm_discard"))) return;
+        button.disabled = true;
+        api("DELETE", "drafts/" + button.dataset.id + "?row_version=" + encodeURIComponent(button.dataset.rowVersion))
+          .then(function (res) {
+            if (res.ok) { window.location.reload(); return; }
+            showError(fmt(t("failed"), { message: errorOf(res).message }));
+            button.disabled = false;
+          }, function (err) {
+            showError(fmt(t("network"), { message: err.message }));
+            button.disabled = false;
+          });
+      });
+    });
+  };
+
+  // ---- layer kinds ---------------------------------------------------------
+
+  function tooltip(p) {
+    var html = "<div class=\"gm-tip\"><strong>" + esc(p.name) + "</strong><table>";
+    html += "<tr><th>" + esc(t("code")) + "</th><td>" + esc(p.code) + "</td></tr>";
+    if (p.households !== null && p.households !== undefined) {
+      html += "<tr><th>" + esc(t("households")) + "</th><td>" + esc(p.households) + "</td></tr>";
+    }
+    if (p.population !== null && p.population !== undefined) {
+      html += "<tr><th>" + esc(t("population")) + "</th><td>" + esc(p.population) + "</td></tr>";
+    }
+    return html + "</table></div>";
+  }
+
+  function styleFor(base, code) {
+    var s = extend({}, base);
+    if (state.picked[code]) s = extend(s, settings.styles.picked);
+    else if (state.selected && state.selected.code === code) s = extend(s, settings.styles.selected);
+    delete s.className; // set once, when the path is created
+    return s;
+  }
+
+  function kind(which) {
+    return function (opts) {
+      var base = (opts.style && opts.style.base) || {};
+      return {
+        style: function (feature) {
+          var s = styleFor(base, feature.properties.code);
+          if (base.className) s.className = base.className;
+          return s;
+        },
+        onEachFeature: function (feature, layer) {
+          layer.bindTooltip(tooltip(feature.properties || {}), { sticky: true });
+          layer.on("click", function (event) {
+            L.DomEvent.stopPropagation(event);
+            onFeatureClick(which, feature.properties || {});
+          });
+        },
+      };
+    };
+  }
+
+  GM.kinds.planGrids = kind("grid");
+  GM.kinds.planChildren = kind("child");
+
+  function entry(key) {
+    return (window.gridmapLayers || {})[key];
+  }
+
+  function restyle() {
+    ["planGrids", "planChildren"].forEach(function (key) {
+      var e = entry(key);
+      if (!e) return;
+      var base = (e.opts.style && e.opts.style.base) || {};
+      e.layer.eachLayer(function (l) {
+        if (l.feature) l.setStyle(styleFor(base, l.feature.properties.code));
+      });
+    });
+  }
+
+  function featureName(code) {
+    var found = null;
+    ["planGrids", "planChildren"].forEach(function (key) {
+      var e = entry(key);
+      if (!e || found) return;
+      e.layer.eachLayer(function (l) {
+        if (!found && l.feature && l.feature.properties.code === code) found = l.feature.properties.name;
+      });
+    });
+    return found;
+  }
+
+  // ---- selection and modes -------------------------------------------------
+
+  function pickedCodes() {
+    return Object.keys(state.picked).sort();
+  }
+
+  function onFeatureClick(which, p) {
+    if (state.busy || state.published) return;
+    if (state.mode === "idle" && which === "grid") {
+      state.selected = { code: p.code, name: p.name };
+    } else if ((state.mode === "merge" && which === "grid") || (state.mode === "move-pick" && which === "child")) {
+      if (state.picked[p.code]) delete state.picked[p.code];
+      else state.picked[p.code] = p.name;
+    } else if (state.mode === "move-target" && which === "grid") {
+      save("move", { codes: pickedCodes(), target: p.code });
+      return;
+    } else {
+      return;
+    }
+    restyle();
+    update();
+  }
+
+  function clearRefused() {
+    if (refusedLayer) refusedLayer.clearLayers();
+  }
+
+  function stopDrawing() {
+    if (drawHandler) {
+      drawHandler.disable();
+      drawHandler = null;
+    }
+    if (editLayer) {
+      if (editLayer.editing) editLayer.editing.disable();
+      map.removeLayer(editLayer);
+      editLayer = null;
+    }
+  }
+
+  function resetMode() {
+    stopDrawing();
+    state.mode = "idle";
+    state.picked = {};
+    var container = map.getContainer();
+    container.classList.remove("gm-plan-picking", "gm-plan-targeting");
+    var children = entry("planChildren");
+    if (children && map.hasLayer(children.target)) map.removeLayer(children.target);
+    restyle();
+    update();
+  }
+
+  function startDraw(mode) {
+    if (!state.selected) { showError(t("select_first")); return; }
+    stopDrawing();
+    state.mode = mode;
+    var shape = extend({}, settings.styles.selected, { fill: mode === "reshape" });
+    drawHandler = mode === "split"
+      ? new L.Draw.Polyline(map, { shapeOptions: shape, showLength: false })
+      : new L.Draw.Polygon(map, { shapeOptions: shape, showArea: false, allowIntersection: false });
+    drawHandler.enable();
+    update();
+  }
+
+  function startVertices() {
+    if (!state.selected) { showError(t("select_first")); return; }
+    var code = state.selected.code;
+    state.busy = true;
+    update();
+    // The exact shape, not the one simplified for the view.
+    api("GET", "grids/" + encodeURIComponent(code) + "?version=" + state.draft.id).then(function (res) {
+      state.busy = false;
+      if (!res.ok) { showError(fmt(t("failed"), { message: errorOf(res).message })); update(); return; }
+      var layers = L.geoJSON(res.body).getLayers();
+      if (!layers.length || !layers[0].editing) { update(); return; }
+      stopDrawing();
+      editLayer = layers[0];
+      editLayer.setStyle(extend({}, settings.styles.selected, { fillOpacity: 0.15 }));
+      editLayer.addTo(map);
+      editLayer.editing.enable();
+      state.mode = "vertices";
+      update();
+    }, function (err) {
+      state.busy = false;
+      showError(fmt(t("network"), { message: err.message }));
+      update();
+    });
+  }
+
+  function startMerge() {
+    state.mode = "merge";
+    state.picked = {};
+    if (state.selected) state.picked[state.selected.code] = state.selected.name;
+    restyle();
+    update();
+  }
+
+  function startMove() {
+    var children = entry("planChildren");
+    if (!children) return;
+    state.mode = "move-pick";
+    state.picked = {};
+    map.getContainer().classList.add("gm-plan-picking");
+    if (!map.hasLayer(children.target)) map.addLayer(children.target);
+    restyle();
+    update();
+  }
+
+  function onSave() {
+    if (state.mode === "vertices" && editLayer) {
+      save("reshape", { code: state.selected.code, geometry: snappedPolygon(editLayer), leftover: leftover() });
+    } else if (state.mode === "merge") {
+      var codes = pickedCodes();
+      if (codes.length < 2) { showError(t("need_two")); return; }
+      save("merge", { codes: codes });
+    } else if (state.mode === "move-pick") {
+      if (!pickedCodes().length) { showError(t("need_one")); return; }
+      state.mode = "move-target";
+      var c = map.getContainer();
+      c.classList.remove("gm-plan-picking");
+      c.classList.add("gm-plan-targeting");
+      update();
+    }
+  }
+
+  function leftover() {
+    var box = byId("plan-leftover");
+    return box && box.checked ? "neighbours" : "refuse";
+  }
+
+  // ---- snapping ------------------------------------------------------------
+  // Nobody clicks exactly on a border: a drawn corner within SNAP_PX pixels of a corner of the
+  // grids on the map takes that corner, else one near a border moves onto it. Without it every
+  // hand-drawn shape would leave slivers or overhang its parent.
+
+  var SNAP_PX = 10;
+
+  function collectRings(latlngs, out) {
+    if (!latlngs || !latlngs.length) return;
+    if (latlngs[0] instanceof L.LatLng) out.push(latlngs);
+    else latlngs.forEach(function (x) { collectRings(x, out); });
+  }
+
+  function snapRings(bounds) {
+    var rings = [];
+    ["planGrids", "planParents", "planChildren"].forEach(function (key) {
+      var e = entry(key);
+      if (!e || !map.hasLayer(e.target)) return;
+      e.layer.eachLayer(function (l) {
+        if (l.getLatLngs && l.getBounds().intersects(bounds)) collectRings(l.getLatLngs(), rings);
+      });
+    });
+    return rings;
+  }
+
+  function snapLatLng(latlng, rings) {
+    var p = map.latLngToContainerPoint(latlng);
+    var best = null, bestD = SNAP_PX;
+    rings.forEach(function (ring) {
+      ring.forEach(function (v) {
+        var d = map.latLngToContainerPoint(v).distanceTo(p);
+        if (d <= bestD) { bestD = d; best = L.latLng(v.lat, v.lng); }
+      });
+    });
+    if (best) return best;
+    bestD = SNAP_PX;
+    rings.forEach(function (ring) {
+      for (var i = 0; i < ring.length; i++) {
+        var a = ring[i], b = ring[(i + 1) % ring.length];
+        var pa = map.latLngToContainerPoint(a), pb = map.latLngToContainerPoint(b);
+        var q = L.LineUtil.closestPointOnSegment(p, pa, pb);
+        var d = q.distanceTo(p);
+        var len = pa.distanceTo(pb);
+        if (d < bestD && len > 0) {
+          // Along the border in degrees, so a point on a straight border keeps its exact latitude or longitude.
+          var f = pa.distanceTo(q) / len;
+          bestD = d;
+          best = L.latLng(a.lat + f * (b.lat - a.lat), a.lng + f * (b.lng - a.lng));
+        }
+      }
+    });
+    return best || latlng;
+  }
+
+  function snapLatLngs(latlngs, rings) {
+    return latlngs.map(function (x) { return x instanceof L.LatLng ? snapLatLng(x, rings) : snapLatLngs(x, rings); });
+  }
+
+  /* The polygon's GeoJSON geometry with its corners snapped to the grids on the map (full precision). */
+  function snappedPolygon(layer) {
+    var rings = snapRings(layer.getBounds().pad(0.2));
+    return L.polygon(snapLatLngs(layer.getLatLngs(), rings)).toGeoJSON(false).geometry;
+  }
+
+  function onDrawn(event) {
+    var geometry = state.mode === "reshape" ? snappedPolygon(event.layer) : event.layer.toGeoJSON(false).geometry;
+    var code = state.selected && state.selected.code;
+    drawHandler = null;
+    if (!code) return;
+    if (state.mode === "reshape") save("reshape", { code: code, geometry: geometry, leftover: leftover() });
+    else if (state.mode === "split") save("split", { code: code, line: geometry });
+  }
+
+  // ---- saving --------------------------------------------------------------
+
+  function opLabel(action, op) {
+    var kindLabel = t("op_" + ((op && op.kind) || action));
+    if (action === "undo" || action === "redo") return fmt(t("op_" + action), { what: kindLabel });
+    return kindLabel;
+  }
+
+  function save(action, body) {
+    if (state.busy) return Promise.resolve(null);
+    state.busy = true;
+    showError("");
+    clearRefused();
+    state.lastRefused = null;
+    setStatus(t("saving"), true);
+    update();
+    var payload = extend({ row_version: state.draft.row_version }, body);
+    return api("POST", "drafts/" + state.draft.id + "/" + action, payload)
+      .then(function (res) {
+        if (res.ok) {
+          state.draft = res.body.draft;
+          state.saved += 1;
+          var done = fmt(t("saved"), { what: opLabel(action, res.body.operation) });
+          if (action === "split" || action === "merge" || action === "move") state.selected = null;
+          stopDrawing();
+          state.mode = "idle";
+          resetMode();
+          return refresh(done);
+        }
+        return failed(res, action);
+      }, function (err) {
+        setStatus("", false);
+        showError(fmt(t("network"), { message: err.message }));
+      })
+      .then(function () {
+        state.busy = false;
+        update();
+      });
+  }
+
+  function failed(res, action) {
+    var err = errorOf(res);
+    if (res.status === 409 && err.details.field === "row_version") {
+      // Someone else saved first: show their draft, the user redoes the edit on it.
+      if (err.details.draft) state.draft = err.details.draft;
+      resetMode();
+      showError(t("stale"));
+      return refresh("");
+    }
+    if (res.status === 422 && (err.code === "invalid_edit" || err.details.field !== undefined)) {
+      state.lastRefused = err;
+      showError(fmt(t("refused"), { message: err.message }));
+      if (err.details.geometry && refusedLayer) {
+        refusedLayer.addData({ type: "Feature", geometry: err.details.geometry, properties: {} });
+        refusedLayer.bringToFront();
+      }
+      stopDrawing();
+      if (state.mode === "reshape" || state.mode === "split" || state.mode === "vertices") resetMode();
+      setStatus("", false);
+      if (err.code === "draft_invalid") return validate();
+      return null;
+    }
+    showError(fmt(t("failed"), { message: err.message }));
+    setStatus("", false);
+    if (res.status === 409) return reloadDraft();
+    return null;
+  }
+
+  function reloadDraft() {
+    return api("GET", "drafts/" + state.draft.id).then(function (res) {
+      if (res.ok) state.draft = res.body;
+      update();
+    });
+  }
+
+  /* Fetch the layers, the validation and the edit log of the draft as it is now. */
+  function refresh(done) {
+    var query = { rv: state.draft.row_version };
+    ["planGrids", "planChildren", "planParents"].forEach(function (key) {
+      if (entry(key)) GM.setQuery(key, query);
+    });
+    return Promise.all([loadOperations(), validate()]).then(function () {
+      setStatus(done || "", false);
+    });
+  }
+
+  // ---- validation ----------------------------------------------------------
+
+  function validate() {
+    setStatus(t("validating"), true);
+    return api("GET", "versions/" + state.draft.id + "/validation?limit=" + (settings.issueLimit || 500))
+      .then(function (res) {
+        if (!res.ok) {
+          state.validation = null;
+          showError(fmt(t("failed"), { message: errorOf(res).message }));
+          return;
+        }
+        state.validation = res.body;
+        state.validations += 1;
+        renderValidation(res.body);
+      }, function (err) {
+        showError(fmt(t("network"), { message: err.message }));
+      })
+      .then(function () {
+        setStatus("", false);
+        update();
+      });
+  }
+
+  function renderValidation(body) {
+    var s = body.summary || { errors: 0, warnings: 0 };
+    var summary = byId("plan-validation-summary");
+    var text = s.errors > 0 ? fmt(t("validation_errors"), s)
+      : s.warnings > 0 ? fmt(t("validation_warnings"), s) : t("validation_ok");
+    if (body.truncated) text += " " + fmt(t("validation_truncated"), { n: (body.issues || []).length });
+    summary.textContent = text;
+    summary.className = "gm-plan-summary " + (s.errors > 0 ? "gm-bad" : "gm-ok");
+    summary.dataset.errors = s.errors;
+    summary.dataset.warnings = s.warnings;
+
+    issueLayer.clearLayers();
+    var list = byId("plan-issues");
+    list.innerHTML = "";
+    (body.issues || []).forEach(function (issue) {
+      var li = document.createElement("li");
+      li.className = "gm-issue gm-issue-" + issue.severity;
+      li.dataset.rule = issue.rule;
+      li.dataset.code = issue.code || "";
+      var area = issue.area_m2 !== null && issue.area_m2 !== undefined
+        ? " (" + fmt(t("area"), { area: Math.round(issue.area_m2).toLocaleString() }) + ")" : "";
+      li.innerHTML = "<span class=\"gm-sev gm-sev-" + esc(issue.severity) + "\">" + esc(t(issue.severity)) +
+        "</span>" + esc(issue.message) + esc(area);
+      var drawn = null;
+      if (issue.geometry) {
+        // Not clickable: the grids under an issue must stay selectable; the list explains it.
+        drawn = L.geoJSON({ type: "Feature", geometry: issue.geometry, properties: issue }, {
+          style: function () { return settings.styles[issue.severity === "error" ? "error" : "warning"]; },
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 8, interactive: false }); },
+          interactive: false,
+        });
+        issueLayer.addLayer(drawn);
+      }
+      li.addEventListener("click", function () { focusIssue(issue, drawn); });
+      list.appendChild(li);
+    });
+    issueLayer.eachLayer(function (l) {
+      // Errors drawn last stay on top of warnings.
+      if (l.getLayers && l.getLayers()[0] && l.getLayers()[0].feature.properties.severity === "error") l.bringToFront();
+    });
+  }
+
+  function focusIssue(issue, drawn) {
+    var bounds = null;
+    if (drawn) bounds = drawn.getBounds();
+    else if (issue.code) {
+      ["planGrids", "planChildren", "planParents"].forEach(function (key) {
+        var e = entry(key);
+        if (!e || bounds) return;
+        e.layer.eachLayer(function (l) {
+          if (!bounds && l.feature && l.feature.properties.code === issue.code) bounds = l.getBounds();
+        });
+      });
+    }
+    if (bounds && bounds.isValid()) map.fitBounds(bounds, { maxZoom: 17, padding: [30, 30] });
+  }
+
+  // ---- edit log ------------------------------------------------------------
+
+  function loadOperations() {
+    return api("GET", "drafts/" + state.draft.id + "/operations").then(function (res) {
+      if (!res.ok) return;
+      state.operations = res.body.operations || [];
+      var list = byId("plan-operations");
+      list.innerHTML = "";
+      if (!state.operations.length) {
+        var empty = document.createElement("li");
+        empty.className = "text-muted";
+        empty.textContent = t("no_operations");
+        list.appendChild(empty);
+      }
+      state.operations.forEach(function (op) {
+        var li = document.createElement("li");
+        li.className = op.state === "undone" ? "gm-undone" : "";
+        li.dataset.kind = op.kind;
+        li.dataset.state = op.state;
+        var codes = (op.params && (op.params.code || op.params.target || (op.params.codes || []).join(", "))) || "";
+        li.textContent = t("op_" + op.kind) + " " + codes + " · " + (op.actor || "") +
+          (op.state === "undone" ? " " + t("undone") : "");
+        list.appendChild(li);
+      });
+    }, function () { /* the log is informative; the edit itself is already saved */ });
+  }
+
+  // ---- undo, redo, publish -------------------------------------------------
+
+  function publish() {
+    if (state.busy) return;
+    state.busy = true;
+    showError("");
+    setStatus(t("preparing_impact"), true);
+    update();
+    api("GET", "versions/" + state.draft.id + "/impact").then(function (res) {
+      if (!res.ok) {
+        showError(fmt(t("failed"), { message: errorOf(res).message }));
+        return null;
+      }
+      var s = res.body.summary || {};
+      var line = fmt(t("impact_line"), {
+        grids: s.grids_changed, added: s.added, removed: s.removed, reshaped: s.reshaped,
+        reports: s.reports_moved, open: s.open_reports_moved, households: s.households_moved,
+      });
+      setStatus("", false);
+      if (!window.confirm(t("confirm_publish") + "\n\n" + line)) return null;
+      setStatus(t("publishing"), true);
+      return api("POST", "drafts/" + state.draft.id + "/publish", { row_version: state.draft.row_version })
+        .then(function (pub) {
+          if (pub.ok) {
+            state.published = true;
+            setStatus(fmt(t("published"), { generation: pub.body.generation, n: pub.body.open_reports_reassigned }),
+              false);
+            return null;
+          }
+          return failed(pub, "publish");
+        });
+    }, function (err) {
+      showError(fmt(t("network"), { message: err.message }));
+    }).then(function () {
+      state.busy = false;
+      if (!state.published && byId("plan-status").classList.contains("gm-busy")) setStatus("", false);
+      update();
+    });
+  }
+
+  // ---- buttons -------------------------------------------------------------
+
+  function show(id, visible) {
+    var el = byId(id);
+    if (el) el.hidden = !visible;
+  }
+
+  function enable(id, enabled) {
+    var el = byId(id);
+    if (el) el.disabled = !enabled;
+  }
+
+  function update() {
+    var idle = state.mode === "idle" && !state.busy && !state.published;
+    var d = state.draft || {};
+    enable("plan-reshape", idle && !!state.selected);
+    enable("plan-vertices", idle && !!state.selected);
+    enable("plan-split", idle && !!state.selected);
+    enable("plan-merge", idle);
+    enable("plan-move", idle && !!entry("planChildren"));
+    enable("plan-undo", idle && !!d.can_undo);
+    enable("plan-redo", idle && !!d.can_redo);
+    var v = state.validation;
+    enable("plan-publish", idle && !!v && v.publishable === true && !d.stale);
+    var drawing = state.mode === "reshape" || state.mode === "split";
+    show("plan-finish", drawing);
+    show("plan-save", state.mode === "vertices" || state.mode === "merge" || state.mode === "move-pick");
+    enable("plan-save", !state.busy);
+    show("plan-cancel", state.mode !== "idle");
+    var save = byId("plan-save");
+    if (save) save.textContent = state.mode === "move-pick" ? t("choose_target") : t("save");
+
+    var sel = byId("plan-selection");
+    if (sel) {
+      sel.textContent = state.selected
+        ? fmt(t("selected"), { name: state.selected.name, code: state.selected.code }) : t("nothing_selected");
+    }
+    var name = state.selected ? state.selected.name + " (" + state.selected.code + ")" : "";
+    var n = pickedCodes().length;
+    var hints = {
+      reshape: fmt(t("draw_polygon"), { name: name }),
+      vertices: fmt(t("edit_vertices"), { name: name }),
+      split: fmt(t("draw_line"), { name: name }),
+      merge: fmt(t("merge_pick"), { n: n }),
+      "move-pick": fmt(t("move_pick"), { n: n }),
+      "move-target": fmt(t("move_target"), { n: n }),
+    };
+    setHint(hints[state.mode] || "");
+    document.body.dataset.planMode = state.mode;
+  }
+
+  function on(id, handler) {
+    var el = byId(id);
+    if (el) el.addEventListener("click", handler);
+  }
+
+  // ---- start ---------------------------------------------------------------
+
+  P.init = function (leafletMap, options) {
+    settings = extend(settings, options || {});
+    map = leafletMap;
+    P.map = map;
+    state.draft = settings.draft;
+    issueLayer = L.featureGroup().addTo(map);
+    refusedLayer = L.geoJSON(null, {
+      style: function () { return extend({}, settings.styles.error, { dashArray: "8 4", fillOpacity: 0.6 }); },
+      interactive: false,
+    }).addTo(map);
+    map.on(L.Draw.Event.CREATED, onDrawn);
+    if (L.drawLocal) {
+      // Leaflet.draw's own tooltips, in the page's language.
+      var h = L.drawLocal.draw.handlers;
+      h.polygon.tooltip = { start: t("draw_start"), cont: t("draw_cont"), end: t("draw_polygon_end") };
+      h.polyline.tooltip = { start: t("draw_start"), cont: t("draw_cont"), end: t("draw_line_end") };
+      h.polyline.error = t("draw_crossing");
+    }
+    on("plan-reshape", function () { startDraw("reshape"); });
+    on("plan-split", function () { startDraw("split"); });
+    on("plan-vertices", startVertices);
+    on("plan-merge", startMerge);
+    on("plan-move", startMove);
+    on("plan-save", onSave);
+    on("plan-finish", function () { if (drawHandler) drawHandler.completeShape(); });
+    on("plan-cancel", function () { showError(""); resetMode(); });
+    on("plan-undo", function () { save("undo", {}); });
+    on("plan-redo", function () { save("redo", {}); });
+    on("plan-publish", publish);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && state.mode !== "idle") resetMode();
+    });
+    // Reloaded layers drop a selection whose grid is gone (split, merged, recoded).
+    document.addEventListener("gridmap:loaded", function (event) {
+      if (event.detail.key !== "planGrids") return;
+      if (state.selected && !featureName(state.selected.code)) state.selected = null;
+      update();
+    });
+    update();
+    loadOperations();
+    validate();
+  };
+
+  P.state = state;
+})();
