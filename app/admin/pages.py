@@ -12,6 +12,7 @@ from app.auth.guard import require
 from app.auth.roles import AUDIT_READ, USERS_MANAGE
 from app.errors import DomainError
 from app.extensions import db
+from app.models import ROLES
 from app.models.audit import ENTITY_TYPES
 
 
@@ -41,7 +42,23 @@ def users():
             db.session.rollback()
             _field_error(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/users.html", users=accounts.list_users(), form=form), status
+    return render_template("admin/users.html", form=form, **_user_page(request.args)), status
+
+
+#: Users per page of /admin/users.
+USERS_PAGE = 100
+
+
+def _user_page(args) -> dict:
+    """The filtered page of the user list; a bad filter value is shown, not a 500."""
+    role = args.get("role") or None
+    if role not in ROLES:
+        role = None
+    page = params.integer(args, "page", default=1, lo=1, hi=10**6)
+    text = (args.get("q") or "").strip()[:100] or None
+    found, total = accounts.find_users(text=text, role=role, limit=USERS_PAGE, offset=(page - 1) * USERS_PAGE)
+    return {"users": found, "total": total, "page": page, "page_size": USERS_PAGE,
+            "query": {"q": text or "", "role": role or ""}, "roles": ROLES}
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.auth import tokens
@@ -88,7 +89,26 @@ def get(user_id: int) -> User:
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+    return list(db.session.scalars(select(User).options(selectinload(User.areas)).order_by(User.username)))
+
+
+def find_users(*, text: str | None = None, role: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[User], int]:
+    """One page of users whose username, name, phone or grid contains ``text``, and how many match.
+
+    A district has a thousand grid workers or more: the admin page pages through them.
+    """
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.ilike(like), User.display_name.ilike(like), User.phone.ilike(like),
+                                User.areas.any(UserArea.grid_code.like(like))))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = db.session.scalars(query.options(selectinload(User.areas)).order_by(User.username)
+                              .limit(limit).offset(offset))
+    return list(page), total
 
 
 def snapshot(user: User) -> dict:

@@ -1,6 +1,8 @@
 """Managing users (API, admin pages, CLI) and the audit log of every change."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -89,6 +91,39 @@ def test_admin_pages_create_edit_and_issue_a_token_shown_once(app, client, db, s
     assert "gm_" not in c.get(f"/admin/users/{sun.id}").get_data(as_text=True).split("<code>")[0][-5:]
     # Forms without the CSRF token are refused.
     assert c.post(f"/admin/users/{sun.id}/tokens", data={"name": "x"}).status_code in (400, 422)
+
+
+def test_admin_user_list_filters_and_pages(app, db, sample, monkeypatch):
+    from app.admin import pages
+    from app.auth import users
+
+    users.create("root3", PASSWORD, "admin")
+    for i in range(5):
+        users.create(f"worker{i}", PASSWORD, "worker", display_name=f"网格员{i}", areas=["410102001001001"],
+                     phone=f"1380000000{i}")
+    users.create("kong", PASSWORD, "viewer", display_name="孔只读")
+    db.session.commit()
+    monkeypatch.setattr(pages, "USERS_PAGE", 2)
+    c = app.test_client()
+    sign_in(c, "root3", PASSWORD)
+
+    def names(html):
+        return re.findall(r"<tr>\s*<td>([^<]+)</td>", html)
+
+    first = c.get("/admin/users?role=worker").get_data(as_text=True)
+    count = re.search(r'id="gm-user-count">([^<]*)<', first).group(1)
+    assert names(first) == ["worker0", "worker1"] and re.search(r"1–2\D+5", count)
+    last = c.get("/admin/users?role=worker&page=3").get_data(as_text=True)
+    assert names(last) == ["worker4"]
+    assert "page=2" in last and "page=4" not in last               # previous, no next
+    # By name, phone or grid code; % and _ are plain characters.
+    assert names(c.get("/admin/users?q=孔").get_data(as_text=True)) == ["kong"]
+    assert names(c.get("/admin/users?q=13800000003").get_data(as_text=True)) == ["worker3"]
+    assert len(names(c.get("/admin/users?q=410102001001001&page=1").get_data(as_text=True))) == 2
+    assert names(c.get("/admin/users?q=%25").get_data(as_text=True)) == []
+    # A bad page number is a message, not a 500; an unknown role is no filter.
+    assert c.get("/admin/users?page=abc").status_code == 422
+    assert c.get("/admin/users?role=king").status_code == 200
 
 
 def test_user_names_are_escaped_in_pages(app, client, db, sample):
