@@ -33,7 +33,6 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
     from app.demo import loader
     from app.demo.accounts import PASSWORD as DEMO_PASSWORD
     from app.demo.generate import generate
-    from app.extensions import db
 
     existing = loader.grid_count()
     if existing:
