@@ -33,6 +33,10 @@ def all_categories() -> list[Category]:
     cached = getattr(request, _CACHE_ATTR, None) if has_request_context() else None
     if cached is None:
         cached = list(db.session.scalars(select(Category).order_by(Category.code)))
+        # Detached copies: a commit in the request (intake commits before it answers) would
+        # otherwise expire them, and the answer would reload the rows one by one.
+        for category in cached:
+            db.session.expunge(category)
         if has_request_context():
             setattr(request, _CACHE_ATTR, cached)
     return cached
