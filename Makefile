@@ -56,6 +56,8 @@ run: demo
 	@echo "  Home:            http://$(HOST):$(PORT)/"
 	@echo "  Coverage map:    http://$(HOST):$(PORT)/maps/coverage"
 	@echo "  Open issues map: http://$(HOST):$(PORT)/maps/issues"
+	@echo "  Dispatch desk:   http://$(HOST):$(PORT)/dispatch   (event figures: /figures/events)"
+	@echo "  Grid planning:   http://$(HOST):$(PORT)/plan"
 	@echo "  Patrol map:      http://$(HOST):$(PORT)/maps/patrols   (KPIs: /patrols/kpi)"
 	@echo "  Grid lookup:     http://$(HOST):$(PORT)/lookup"
 	@echo "  Grid lookup API: http://$(HOST):$(PORT)/api/v1/lookup?lon=113.62&lat=34.75"
@@ -73,6 +75,7 @@ bench: db venv-dev
 	$(PY) bench/assign.py
 	$(PY) bench/load.py
 	$(PY) bench/patrols.py
+	$(PY) bench/events.py
 	$(PY) bench/geocode.py
 	$(PY) bench/validate.py
 

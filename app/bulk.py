@@ -1,7 +1,8 @@
 """COPY rows into a (staging) table: the bulk path every import uses.
 
 ``copy_rows`` formats row by row (text, any values); ``copy_binary`` sends
-whole numeric numpy columns in PostgreSQL's binary format (patrol fixes).
+whole numpy columns (numbers, fixed-size text, EWKB points, NULL masks) in
+PostgreSQL's binary format (patrol fixes).
 """
 from __future__ import annotations
 
@@ -38,15 +39,36 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> N
 
 #: PostgreSQL's binary COPY header: signature, flags, header extension length.
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+#: Microseconds between the Unix epoch and PostgreSQL's (2000-01-01): binary timestamps count from the latter.
+PG_EPOCH_US = 946_684_800_000_000
+#: A 2D point with an SRID in little-endian EWKB, the form PostGIS's binary input reads.
+_EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
-def copy_binary(table: str, columns: Sequence[str], values: Sequence, types: Sequence[str]) -> None:
+def ewkb_points(lon: np.ndarray, lat: np.ndarray, srid: int = 4326) -> np.ndarray:
+    """Points as EWKB values (25 bytes each), for a ``geometry`` column of a binary COPY.
+
+    >>> ewkb_points(np.array([113.6]), np.array([34.7])).tobytes().hex()[:18]
+    '0101000020e6100000'
+    """
+    out = np.empty(len(lon), dtype=_EWKB_POINT)
+    out["order"] = 1                      # little-endian
+    out["type"] = 0x20000001              # Point with the SRID flag
+    out["srid"] = srid
+    out["x"], out["y"] = lon, lat
+    return out.view(f"V{_EWKB_POINT.itemsize}")
+
+
+def copy_binary(table: str, columns: Sequence[str], values: Sequence, types: Sequence[str],
+                nulls: Sequence | None = None) -> None:
     """COPY whole numpy columns in PostgreSQL's binary format (no text formatting at all).
 
-    ``values`` are equal-length arrays, ``types`` their big-endian numpy
-    codes matching the table's column types: ``">i4"`` integer, ``">i8"``
-    bigint, ``">f8"`` double precision. No NULLs: callers pass sentinels
-    (e.g. NaN) and turn them into NULL in SQL.
+    ``values`` are equal-length arrays, ``types`` their numpy codes matching
+    the table's column types: ``">i4"`` integer, ``">i8"`` bigint (and
+    timestamptz as microseconds since :data:`PG_EPOCH_US`), ``">f4"`` real,
+    ``">f8"`` double precision, ``"S<n>"`` text of exactly n bytes, ``"V<n>"``
+    raw values such as :func:`ewkb_points`. ``nulls`` gives, per column, None
+    or a boolean mask of the rows where the column is NULL.
     """
     n = len(values[0]) if values else 0
     fields = [("count", ">i2")]
@@ -54,10 +76,23 @@ def copy_binary(table: str, columns: Sequence[str], values: Sequence, types: Seq
         fields += [(f"len{i}", ">i4"), (f"val{i}", code)]
     rows = np.empty(n, dtype=fields)
     rows["count"] = len(types)
+    masks = list(nulls) if nulls is not None else [None] * len(types)
     for i, (column, code) in enumerate(zip(values, types)):
-        rows[f"len{i}"] = np.dtype(code).itemsize
+        size = np.dtype(code).itemsize
+        rows[f"len{i}"] = size if masks[i] is None else np.where(masks[i], -1, size)
         rows[f"val{i}"] = column
-    payload = _BINARY_HEADER + rows.tobytes() + b"\xff\xff"
+    body = rows.view(np.uint8).reshape(n, rows.dtype.itemsize) if n else np.zeros((0, rows.dtype.itemsize), np.uint8)
+    if any(m is not None and np.any(m) for m in masks):
+        # A NULL field is its length (-1) alone: drop the value bytes of those cells, row by row in order.
+        keep = np.ones(body.shape, dtype=bool)
+        for i, m in enumerate(masks):
+            if m is not None and np.any(m):
+                start = rows.dtype.fields[f"val{i}"][1]
+                keep[np.asarray(m, dtype=bool), start:start + np.dtype(types[i]).itemsize] = False
+        data = body[keep].tobytes()
+    else:
+        data = body.tobytes()
+    payload = _BINARY_HEADER + data + b"\xff\xff"
     raw = db.session.connection().connection.dbapi_connection
     with raw.cursor() as cur:
         cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)", io.BytesIO(payload))

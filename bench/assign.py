@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
-import signal
 import statistics
 import sys
 import threading
@@ -29,15 +27,16 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
+
+# LEAF_FILTER: the leaves the project assigns to, copied into a bare table with a plain GiST
+# index: the anchor joins against exactly the same polygons.
+from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, migrated_app, settle  # noqa: E402
+from bench._http import PING_PATH, RATELIMIT_PUBLIC, add_ping_route  # noqa: E402
 
 TARGET_BULK = 0.8
 
-# The leaves the project assigns to, copied into a bare table with a plain GiST
-# index: the anchor joins against exactly the same polygons.
-LEAF_FILTER = "generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf"
 
 RESET_REPORTS = ("UPDATE report SET grid_id = NULL, grid_lineage = '{}', dedicated_grid_ids = '{}', "
                  "generation = NULL, out_of_coverage = true WHERE id BETWEEN :lo AND :hi")
@@ -47,67 +46,13 @@ NARROW_RESET = "UPDATE bench_point SET grid_id = NULL"
 NARROW_UPDATE = "UPDATE bench_point p SET grid_id = g.id FROM bench_leaf g WHERE ST_Contains(g.geom, p.geom)"
 
 
-def log(msg: str) -> None:
-    tqdm.write(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------- database lifecycle
-
-def server_url():
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return make_url(url.replace("postgres://", "postgresql://", 1))
-    from app import pgcluster
-
-    return make_url(pgcluster.start())
-
-
-class ThrowawayDatabase:
-    """CREATE DATABASE on enter, DROP ... WITH (FORCE) on exit, whatever happened."""
-
-    def __init__(self):
-        self.server = server_url()
-        self.name = f"gridmap_bench_{os.getpid()}"
-        self.admin = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def __enter__(self):
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}"'))
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return self.server.set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc):
-        try:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            log(f"dropped database {self.name}")
-        finally:
-            self.admin.dispose()
-        return False
-
-
-def _sigterm(signum, frame):  # turn SIGTERM into the same clean-up path as Ctrl-C
-    raise KeyboardInterrupt
-
-
 # --------------------------------------------------------------------------- setup
 
 def build_app(url: str):
-    from app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False, "pool_size": 8}})
-
-    # A constant endpoint for the latency anchor, on this app instance only.
-    # It accepts the same JSON body as POST /api/v1/reports so both requests
-    # pay the same HTTP and JSON parsing costs.
-    def bench_ping():
-        from flask import request
-
-        request.get_json(silent=True)
-        return {"ok": True}
-
-    app.add_url_rule("/_bench/ping", "bench_ping", bench_ping, methods=["POST"])
+    # The limit per address as bench/load.py sets it: every request comes from 127.0.0.1.
+    app = migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False, "pool_size": 8},
+                       RATELIMIT_PUBLIC=RATELIMIT_PUBLIC)
+    add_ping_route(app)  # the latency anchor, on this app instance only
     return app
 
 
@@ -201,17 +146,6 @@ def insert_reports(engine, district_code: str) -> tuple[int, int]:
               RETURNING id)
             SELECT min(id), max(id) FROM ins""", d=district_code).one()
     return lo, hi
-
-
-def settle(engine, tables=("report", "bench_point")) -> None:
-    """VACUUM ANALYZE and CHECKPOINT so every timed run starts from the same state."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for t in tables:
-            raw(conn, f"VACUUM ANALYZE {t}")
-        try:
-            raw(conn, "CHECKPOINT")
-        except Exception:  # CHECKPOINT needs superuser/pg_checkpoint on a foreign server; not essential
-            pass
 
 
 # --------------------------------------------------------------------------- bulk runs
@@ -352,7 +286,7 @@ def run_latency(app, points, m: int, warmup: int = 50) -> dict:
 
             for i in range(warmup):
                 s.post(f"{base}/api/v1/reports", json=body(i)).raise_for_status()
-                s.post(f"{base}/_bench/ping", json=body(i)).raise_for_status()
+                s.post(base + PING_PATH, json=body(i)).raise_for_status()
             for i in tqdm(range(m), desc="requests", unit="pair", leave=False):
                 b = body(warmup + i)
                 t = time.perf_counter()
@@ -361,7 +295,7 @@ def run_latency(app, points, m: int, warmup: int = 50) -> dict:
                 if r.status_code != 201:
                     raise RuntimeError(f"POST /api/v1/reports returned {r.status_code}: {r.text[:300]}")
                 t = time.perf_counter()
-                r = s.post(f"{base}/_bench/ping", json=b)
+                r = s.post(base + PING_PATH, json=b)
                 ping_ms.append((time.perf_counter() - t) * 1000)
                 r.raise_for_status()
     finally:
@@ -390,19 +324,14 @@ def main(argv=None) -> int:
                     help="print EXPLAIN ANALYZE of assign.sql (always done when the ratio misses the target)")
     args = ap.parse_args(argv)
 
-    signal.signal(signal.SIGTERM, _sigterm)
+    install_sigterm()
     started = time.perf_counter()
     results: dict = {}
     with ThrowawayDatabase() as url:
-        log(f"database {url.rsplit('/', 1)[-1].split('?')[0]} created")
         app = build_app(url)
         from app.extensions import db
 
         with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-            log("migrations applied")
             counts = load_grids(args.seed, args.scale)
             db.session.remove()
             engine = db.engine
@@ -414,7 +343,7 @@ def main(argv=None) -> int:
                 f"the district outline ({100 * info['inside_district'] / args.points:.1f} %)")
             lo, hi = insert_reports(engine, district)
             log(f"inserted {hi - lo + 1:,} reports (ids {lo}..{hi})")
-            settle(engine)
+            settle(engine, ("report", "bench_point"))
 
             project, bare, narrow = [], [], []
             for r in tqdm(range(args.repeat), desc="bulk runs", unit="round", leave=False):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from tqdm import tqdm  # noqa: E402
 
-from bench.load import Gunicorn, ThrowawayDatabase, log, loopback_session  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log  # noqa: E402
+from bench._http import Gunicorn, loopback_session  # noqa: E402
 
 CN_DIGITS = "零一二三四五六七八九"
 BUILDING_SUFFIXES = ["号楼", "栋", "幢", "号栋", "#楼", "#"]
@@ -258,12 +258,10 @@ def main(argv=None) -> int:
     ap.add_argument("--show-wrong", type=int, default=0, metavar="N",
                     help="print N wrong matches (query, expected text, matched text)")
     args = ap.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    install_sigterm()
     started = time.perf_counter()
 
-    db = ThrowawayDatabase()
-    db.name = f"gridmap_geocode_{db.name.rsplit('_', 1)[-1]}"
-    with db as url:
+    with ThrowawayDatabase("gridmap_geocode") as url:
         counts = prepare(url, args.seed, args.scale)
         rows, queries, build_s, results = measure_in_process(url, args.variants, args.anchor, args.seed)
         rng = random.Random(args.seed + 3)

@@ -18,14 +18,8 @@ reports do not match the 201 responses.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -42,70 +36,20 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import URL, Engine, make_url  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from tqdm import tqdm  # noqa: E402
+
+from bench._db import ThrowawayDatabase, install_sigterm, log, sample_points  # noqa: E402
+from bench._http import RATELIMIT_PUBLIC, Gunicorn, loopback_session  # noqa: E402
 
 #: An endpoint passes when it delivered at least this share of its target rate.
 MIN_RATE_SHARE = 0.95
-#: The per-IP limit given to gunicorn: the whole load comes from 127.0.0.1, so
-#: the production default (120 per minute) would turn it into 429s. The
-#: limiter still runs on every request, so its cost is part of the numbers.
-RATELIMIT_PUBLIC = "1000000 per minute"
-#: The current leaf grids, the ones a lookup ends in (same filter as the
-#: partial index in app/models/boundary.py).
-LEAF_FILTER = "generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf"
 EXPECTED_STATUS = {"lookup": 200, "report": 201, "healthz": 200}
 LABELS = {"lookup": "GET /api/v1/lookup", "report": "POST /api/v1/reports", "healthz": "GET /healthz (anchor)"}
 REPORT_CHANNELS = ("worker_app", "resident_app", "hotline_12345", "photo")
 
 
-def log(msg: str) -> None:
-    tqdm.write(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr)
-
-
-def _sigterm(signum, frame):  # SIGTERM takes the same clean-up path as Ctrl-C
-    raise KeyboardInterrupt
-
-
-# --------------------------------------------------------------------------- database lifecycle
-
-def server_url() -> URL:
-    """The PostgreSQL server to create the throwaway database on."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return make_url(url.replace("postgres://", "postgresql://", 1))
-    from app import pgcluster
-
-    return make_url(pgcluster.start())
-
-
-class ThrowawayDatabase:
-    """CREATE DATABASE on enter, DROP ... WITH (FORCE) on exit, whatever happened.
-
-    FORCE because gunicorn workers may still hold connections if they were
-    killed rather than stopped.
-    """
-
-    def __init__(self) -> None:
-        self.server = server_url()
-        self.name = f"gridmap_load_{os.getpid()}"
-        self.admin = create_engine(self.server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def __enter__(self) -> str:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}"'))
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return self.server.set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc) -> bool:
-        try:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            log(f"dropped database {self.name}")
-        finally:
-            self.admin.dispose()
-        return False
-
+# --------------------------------------------------------------------------- database
 
 def prepare_database(url: str, seed: int, scale: float) -> dict:
     """Migrations plus the whole demo (grids, staff, reports) through the project's own loader.
@@ -122,7 +66,7 @@ def prepare_database(url: str, seed: int, scale: float) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load-setup"})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")  # sibling migrations until the lead chains them
         log("migrations applied")
         t = time.perf_counter()
         data = generate(seed, scale, progress=lambda it, label=None, total=None: tqdm(
@@ -132,33 +76,6 @@ def prepare_database(url: str, seed: int, scale: float) -> dict:
         db.session.remove()
         db.engine.dispose()
     return data.counts
-
-
-def sample_points(engine: Engine, n: int, seed: int) -> list[tuple[float, float]]:
-    """``n`` random points covered by a current leaf grid, so every lookup is a 200.
-
-    Uniform over the leaves' bounding box, then kept only where PostGIS says a
-    leaf covers the point (the outline is irregular, and a 404 for a point
-    outside coverage counts as an error).
-    """
-    rng = random.Random(seed)
-    with engine.connect() as conn:
-        x0, y0, x1, y1 = conn.execute(text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            f"FROM (SELECT ST_Extent(geom) AS e FROM grid WHERE {LEAF_FILTER}) s")).one()
-        if x0 is None:
-            raise RuntimeError("no leaf grids in the database: the demo did not load")
-        points: list[tuple[float, float]] = []
-        while len(points) < n:
-            lon = [rng.uniform(x0, x1) for _ in range(2 * n)]
-            lat = [rng.uniform(y0, y1) for _ in range(2 * n)]
-            points += conn.execute(text(
-                "SELECT c.lon, c.lat FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
-                "WITH ORDINALITY AS c(lon, lat, i) "
-                "WHERE EXISTS (SELECT 1 FROM grid g WHERE " + LEAF_FILTER.replace("generation", "g.generation")
-                + " AND ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326))) ORDER BY c.i"),
-                {"lon": lon, "lat": lat}).all()
-    return [(float(a), float(b)) for a, b in points[:n]]
 
 
 @dataclass
@@ -176,100 +93,6 @@ def count_reports(engine: Engine, key_prefix: str) -> ReportCount:
             "SELECT count(*), count(DISTINCT idempotency_key) FROM report WHERE idempotency_key LIKE :p"),
             {"p": key_prefix + "%"}).one()
     return ReportCount(total, rows, keys)
-
-
-def loopback_session() -> requests.Session:
-    """A session that ignores HTTP(S)_PROXY and .netrc: every request goes straight to 127.0.0.1."""
-    s = requests.Session()
-    s.trust_env = False
-    return s
-
-
-# --------------------------------------------------------------------------- gunicorn
-
-class Gunicorn:
-    """gunicorn serving the throwaway database on 127.0.0.1, started and stopped by us.
-
-    The listening socket is bound here (port 0 = a free one) and handed over
-    as ``fd://``: no window in which another process could take the port.
-    gunicorn runs in its own session so a Ctrl-C in the terminal reaches only
-    this script, which then stops gunicorn in order.
-    """
-
-    def __init__(self, url: str, workers: int) -> None:
-        self.url = url
-        self.workers = workers
-        self.proc: subprocess.Popen | None = None
-        self.logfile = tempfile.NamedTemporaryFile(prefix="gridmap-load-gunicorn-", suffix=".log", delete=False)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.port: int = self.sock.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update({
-            "DATABASE_URL": self.url,
-            "GRIDMAP_SECRET_KEY": secrets.token_hex(32),
-            "GRIDMAP_RATELIMIT_PUBLIC": RATELIMIT_PUBLIC,
-        })
-        env.pop("GUNICORN_CMD_ARGS", None)  # the command line below is the whole configuration
-        return env
-
-    def start(self, wait: float = 60.0) -> None:
-        fd = self.sock.fileno()
-        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"fd://{fd}",
-               "--log-level", "warning", "--graceful-timeout", "10", "app:create_app()"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.environment(), pass_fds=(fd,),
-                                     stdin=subprocess.DEVNULL, stdout=self.logfile, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self._wait_healthy(wait)
-
-    def _wait_healthy(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                with loopback_session() as s:
-                    if s.get(self.base + "/healthz", timeout=2).status_code == 200:
-                        return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz within {wait:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return Path(self.logfile.name).read_text(errors="replace")[-chars:]
-
-    def stop(self) -> None:
-        """SIGTERM (graceful: in-flight requests finish), SIGKILL after 20 s."""
-        try:
-            if self.proc is not None and self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(timeout=10)
-                log("gunicorn stopped")
-        finally:
-            self.sock.close()
-            self.logfile.close()
-            os.unlink(self.logfile.name)
-
-    def __enter__(self) -> Gunicorn:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        self.stop()
-        return False
 
 
 # --------------------------------------------------------------------------- open-loop load
@@ -522,14 +345,13 @@ def limiter_in_effect(base: str, point: tuple[float, float]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _sigterm)
+    install_sigterm()
     started = time.perf_counter()
     key_prefix = f"load-{uuid.uuid4().hex[:12]}-"
     rates = {"lookup": args.lookup_rate, "report": args.report_rate}
     anchor_rate = args.lookup_rate + args.report_rate
 
-    with ThrowawayDatabase() as url:
-        log(f"database {url.rsplit('/', 1)[-1].split('?')[0]} created")
+    with ThrowawayDatabase("gridmap_load") as url:
         counts = prepare_database(url, args.seed, args.scale)
         engine = create_engine(url)
         try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import signal
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from bench.assign import ThrowawayDatabase, _sigterm, log  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, migrated_app  # noqa: E402
 
 TARGET_INGEST = 0.5
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -197,21 +196,13 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args(argv)
 
-    signal.signal(signal.SIGTERM, _sigterm)
+    install_sigterm()
     started = time.perf_counter()
     with ThrowawayDatabase() as url:
-        log(f"database {url.rsplit('/', 1)[-1].split('?')[0]} created")
-        from app import create_app
-
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False}})
+        app = migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
         from app.extensions import db
 
         with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade(revision="heads")  # sibling migrations of parallel features until they are chained
-            log("migrations applied")
             engine = db.engine
             district = app.config["DISTRICT_CODE"]
             workers = make_workers(engine, args.workers)

@@ -22,7 +22,6 @@ Ratios are printed against both: they travel between machines, the seconds do no
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import shapely  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.assign import ThrowawayDatabase, _sigterm, log  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, migrated_app  # noqa: E402
 
 
 def best(fn, repeat: int):
@@ -114,17 +113,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261121)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _sigterm)
+    install_sigterm()
 
     with ThrowawayDatabase() as url:
-        from app import create_app
         from app.extensions import db
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        app = migrated_app(url)
         with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade(revision="heads")
             counts = load_demo(args.seed, args.scale)
             draft, edit_times = make_draft()
             log("edits: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in edit_times.items()))

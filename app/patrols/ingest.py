@@ -8,9 +8,14 @@ One path for the API batch and the CSV import:
    worker, ``previous`` = the worker's last stored fix before the batch's
    first fix (looked back one day: an older reference can never make a
    speed jump at 40 m/s within a district);
-3. the accepted fixes are COPYed into a temporary staging table, the days
-   they fall on get their partitions (``gridmap_patrol_partition``), and
-   one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` moves them into
+3. the days the accepted fixes fall on get their partitions
+   (``gridmap_patrol_partition``). When no worker of the batch has a stored
+   fix within the batch's time span (one indexed probe per worker: the
+   usual case, new fixes), they are COPYed in binary straight into
+   ``patrol_fix``, geometry as EWKB (no staging, no per-row SQL). Otherwise
+   (a retried or overlapping batch, or a concurrent one that committed the
+   same fixes first) they are COPYed into a temporary staging table and one
+   ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` moves them into
    ``patrol_fix``: a retried batch stores nothing twice;
 4. the rejected fixes go the same way into ``patrol_fix_rejected`` with
    their reason, params and what was sent (kept out of the figures, never
@@ -32,9 +37,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from flask import current_app
+from psycopg2 import errors as pg_errors
 from sqlalchemy import text
 
-from app.bulk import copy_binary, copy_rows
+from app.bulk import PG_EPOCH_US, copy_binary, copy_rows, ewkb_points
 from app.extensions import db
 from app.patrols.messages import verdict_message
 from app.sqlfiles import sql
@@ -460,19 +466,28 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
 
 def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.ndarray,
                     lookup_already: bool) -> tuple[int, list[int]]:
-    """COPY to staging, create the days' partitions, INSERT ... ON CONFLICT DO NOTHING.
+    """Create the days' partitions and store the accepted fixes.
 
     Returns the number of new rows and the batch positions of fixes that were
     already stored (only looked up when ``lookup_already``).
     """
     t_us = batch.t_us[rows]
-    # Staged in time order, so the INSERT fills each partition's BRIN ranges in order without a sort.
+    workers = batch.worker[rows]
+    # In time order, so each partition's BRIN ranges are filled in order.
     order = np.argsort(t_us, kind="stable")
     acc = np.where(batch.accuracy_given[rows], batch.accuracy[rows], np.nan)  # NaN: none sent (NULL)
-    copy_binary("patrol_fix_staging", ("row_no", "worker_id", "t_us", "lon", "lat", "accuracy"),
-                [rows[order], batch.worker[rows][order], t_us[order], lon[order], lat[order], acc[order]],
-                (">i4", ">i4", ">i8", ">f8", ">f8", ">f8"))
     ensure_partitions(_days_of(t_us))
+    if not _overlaps_stored(workers, t_us):
+        try:
+            # A savepoint: a concurrent batch may commit the same fixes between the probe and the COPY.
+            with db.session.begin_nested():
+                _copy_fixes(workers[order], t_us[order], lon[order], lat[order], acc[order])
+            return int(rows.size), []
+        except pg_errors.UniqueViolation:
+            pass  # it did: store what is new the slower, idempotent way
+    copy_binary("patrol_fix_staging", ("row_no", "worker_id", "t_us", "lon", "lat", "accuracy"),
+                [rows[order], workers[order], t_us[order], lon[order], lat[order], acc[order]],
+                (">i4", ">i4", ">i8", ">f8", ">f8", ">f8"))
     already: list[int] = []
     if lookup_already:
         bounds = {"t_min": from_us(int(t_us.min())), "t_max": from_us(int(t_us.max()))}
@@ -480,6 +495,30 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
     inserted = db.session.execute(sql("patrols/insert_fixes"),
                                   {"district_code": current_app.config["DISTRICT_CODE"]}).rowcount
     return inserted, already
+
+
+def _overlaps_stored(workers: np.ndarray, t_us: np.ndarray) -> bool:
+    """Whether any worker has a stored fix between their first and last fix of the batch."""
+    order = np.lexsort((t_us, workers))
+    w, t = workers[order], t_us[order]
+    starts = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
+    ends = np.r_[starts[1:], w.size] - 1
+    return bool(db.session.execute(sql("patrols/overlaps_stored"), {
+        "workers": w[starts].tolist(), "firsts": [from_us(x) for x in t[starts].tolist()],
+        "lasts": [from_us(x) for x in t[ends].tolist()],
+        "t_min": from_us(int(t.min())), "t_max": from_us(int(t.max()))}).scalar())
+
+
+def _copy_fixes(workers: np.ndarray, t_us: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                accuracy: np.ndarray) -> None:
+    """Binary COPY straight into ``patrol_fix`` (same values as insert_fixes.sql writes)."""
+    district = current_app.config["DISTRICT_CODE"].encode("utf-8")
+    n = t_us.size
+    copy_binary("patrol_fix", ("district_code", "worker_id", "time", "geom", "accuracy"),
+                [np.full(n, district, dtype=f"S{len(district)}"), workers, t_us - PG_EPOCH_US,
+                 ewkb_points(lon, lat), accuracy],
+                (f"S{len(district)}", ">i4", ">i8", "V25", ">f4"),
+                nulls=[None, None, None, None, np.isnan(accuracy)])
 
 
 def _store_rejected(batch: Batch, rejected: list[int], codes: list, params: list, now: datetime) -> int:
