@@ -74,6 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.open311 import bp as open311_bp  # Open311 GeoReport v2 under /open311/v2 (issue 5)
     app.register_blueprint(open311_bp)
 
+    from app.dispatch import api_bp as dispatch_api, bp as dispatch_pages  # /dispatch desk, live feed, placement
+    app.register_blueprint(dispatch_api)
+    app.register_blueprint(dispatch_pages)
+
     from app.maps.assets import use_local_assets
     use_local_assets()
 

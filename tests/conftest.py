@@ -19,6 +19,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from app import create_app
 from app.extensions import GridMapSession, db as _db
 
+# Headless-chromium fixtures (browser, blank_page, page, map_data): one browser for the whole run.
+pytest_plugins = ["tests.browser"]
+
 #: The password every test user gets.
 PASSWORD = "correct-horse-battery"
 
@@ -180,7 +183,7 @@ def committed_db(app):
         _db.session.execute(text(
             "TRUNCATE report_transition, report, staff_assignment, staff, draft_operation, grid, boundary_version, api_token, "
             "user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, standard_address, "
-            "address_alias RESTART IDENTITY CASCADE"))
+            "address_alias, patrol_session, household_visit RESTART IDENTITY CASCADE"))
         _db.session.commit()
 
 

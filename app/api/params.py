@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 
+from flask import request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 
@@ -155,3 +156,43 @@ def reject_unstorable_text(view_args, body) -> None:
     found = unstorable_text(body)
     if found:
         _refuse(found)
+
+
+# --- JSON bodies -------------------------------------------------------------
+
+
+def json_body(allowed: tuple[str, ...]) -> dict:
+    """The request's JSON object, refusing fields outside ``allowed`` (a typo must not pass silently)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError(_("Send a JSON object (Content-Type: application/json)."), {"field": "body"})
+    unknown = sorted(str(k) for k in payload if k not in allowed)
+    if unknown:
+        raise ValidationError(_("Unknown field %(field)s; allowed: %(allowed)s.", field=unknown[0][:40],
+                                allowed=", ".join(allowed)), {"field": unknown[0][:40]})
+    return payload
+
+
+def json_text(payload: dict, name: str, limit: int, *, required: bool = False) -> str | None:
+    """A text field; blank counts as absent (a blank note is no note)."""
+    value = payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(_("%(field)s must be text.", field=name), {"field": name})
+    if value is None or not value.strip():
+        if required:
+            raise ValidationError(_("%(field)s is required.", field=name), {"field": name})
+        return None
+    if len(value) > limit or "\x00" in value:
+        raise ValidationError(_("%(field)s is too long or contains a NUL character: at most %(n)s characters.",
+                                field=name, n=limit), {"field": name})
+    return value.strip()
+
+
+def json_whole(payload: dict, name: str) -> int | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2**31 - 1:
+        raise ValidationError(_("%(field)s must be a whole number (an id or version you read).", field=name),
+                              {"field": name})
+    return value

@@ -20,7 +20,8 @@ from app.models import Grid, Staff, StaffAssignment
 # What --force wipes: the demo's tables and whatever hangs off grids and
 # reports (CASCADE), so a reload starts from the same empty state as `make run`.
 _DEMO_TABLES = ("report", "standard_address", "address_alias", "grid",
-                "boundary_version", "patrol_fix", "patrol_fix_rejected", "patrol_place")
+                "boundary_version", "patrol_fix", "patrol_fix_rejected", "patrol_place",
+                "patrol_session", "household_visit")
 
 
 @dataclass

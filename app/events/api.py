@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_babel import gettext as _
 
+from app.api.params import json_body as _body, json_text as _text, json_whole as _whole
 from app.auth.guard import require
 from app.auth.roles import CATEGORIES_EDIT, REPORTS_ACT, REPORTS_READ
 from app.auth.scope import event_area
@@ -23,42 +24,6 @@ CATEGORY_FIELDS = (*categories.EDITABLE, "row_version")
 MAX_NOTE = 2000
 #: A deadline further out than this is a typo (and would make the calendar walk for ages).
 MAX_DEADLINE_AHEAD = timedelta(days=366)
-
-
-def _body(allowed: tuple[str, ...]) -> dict:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationError(_("Send a JSON object (Content-Type: application/json)."), {"field": "body"})
-    unknown = sorted(str(k) for k in payload if k not in allowed)
-    if unknown:
-        raise ValidationError(_("Unknown field %(field)s; allowed: %(allowed)s.", field=unknown[0][:40],
-                                allowed=", ".join(allowed)), {"field": unknown[0][:40]})
-    return payload
-
-
-def _text(payload: dict, name: str, limit: int, *, required: bool = False) -> str | None:
-    """A text field; blank counts as absent (a blank note is no note)."""
-    value = payload.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(_("%(field)s must be text.", field=name), {"field": name})
-    if value is None or not value.strip():
-        if required:
-            raise ValidationError(_("%(field)s is required.", field=name), {"field": name})
-        return None
-    if len(value) > limit or "\x00" in value:
-        raise ValidationError(_("%(field)s is too long or contains a NUL character: at most %(n)s characters.",
-                                field=name, n=limit), {"field": name})
-    return value.strip()
-
-
-def _whole(payload: dict, name: str) -> int | None:
-    value = payload.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2**31 - 1:
-        raise ValidationError(_("%(field)s must be a whole number (an id or version you read).", field=name),
-                              {"field": name})
-    return value
 
 
 def _deadline(payload: dict) -> datetime | None:

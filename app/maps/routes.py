@@ -1,36 +1,15 @@
 """Map pages. Thin: settings and labels in, builder, template out."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from app.maps import bp
+from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.builders import coverage_map, issues_map, page_parts
 from app.maps.texts import coverage_labels, deadline_choices, issues_labels, js_texts, status_choices
 from app.events import categories as category_table
 from app.auth.guard import require
 from app.auth.roles import GRIDS_READ, REPORTS_READ
-
-
-def _api(path: str) -> str:
-    # Relative to the app's mount point, so a reverse proxy prefix still works.
-    return f"{request.script_root}/api/v1/{path}"
-
-
-def _center(value) -> tuple[float, float]:
-    # From the environment it arrives as "lat,lon".
-    if isinstance(value, str):
-        lat, lon = (float(x) for x in value.split(","))
-        return lat, lon
-    return tuple(value)
-
-
-def _map_settings() -> dict:
-    cfg = current_app.config
-    return {
-        "center": _center(cfg.get("MAP_CENTER", (34.748, 113.61))),
-        "tiles": cfg.get("TILES", "none"),
-        "tianditu_key": cfg.get("TIANDITU_KEY", ""),
-    }
 
 
 @bp.get("/coverage")

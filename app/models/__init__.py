@@ -6,7 +6,7 @@ from app.models.report import Report, ReportTransition, CHANNELS, STATUSES, OPEN
 from app.models.user import User, UserArea, ApiToken, ROLES
 from app.models.audit import AuditEntry
 from app.models.address import AddressAlias, StandardAddress
-from app.models.patrol import PatrolFix, PatrolFixRejected, PatrolPlace, PLACE_KINDS
+from app.models.patrol import HouseholdVisit, PatrolFix, PatrolFixRejected, PatrolPlace, PatrolSession, PLACE_KINDS
 
 __all__ = [
     "BoundaryVersion", "DraftOperation", "Grid", "LEVELS", "KINDS", "VERSION_STATUSES",
@@ -15,5 +15,5 @@ __all__ = [
     "Report", "ReportTransition", "CHANNELS", "STATUSES", "OPEN_STATUSES",
     "User", "UserArea", "ApiToken", "ROLES", "AuditEntry",
     "StandardAddress", "AddressAlias",
-    "PatrolFix", "PatrolFixRejected", "PatrolPlace", "PLACE_KINDS",
+    "PatrolFix", "PatrolFixRejected", "PatrolPlace", "PLACE_KINDS", "PatrolSession", "HouseholdVisit",
 ]

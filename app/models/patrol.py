@@ -8,8 +8,8 @@ mapping is for reading and tests, writes go through COPY and
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, Index, Integer, String,
-                        Text, UniqueConstraint, func)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, UniqueConstraint, func, text)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.extensions import db
@@ -78,4 +78,45 @@ class PatrolPlace(db.Model):
         CheckConstraint("radius_m > 0 AND radius_m <= 1000", name="radius"),
         CheckConstraint("visits_per_week >= 0", name="target"),
         Index("ix_patrol_place_geom", "geom", postgresql_using="gist"),
+    )
+
+
+class PatrolSession(db.Model):
+    """A patrol the worker started (and stopped) on their phone; migration 0013_patrol_sessions.
+
+    ``stopped_at`` is None while it runs; one open session per worker (partial unique index).
+    """
+    __tablename__ = "patrol_session"
+
+    id = Column(Integer, primary_key=True)
+    district_code = Column(String(6), nullable=False)
+    worker_id = Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    started_at = Column(DateTime(timezone=True), nullable=False)
+    stopped_at = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="order"),
+        Index("uq_patrol_session_open", "worker_id", unique=True, postgresql_where=text("stopped_at IS NULL")),
+        Index("ix_patrol_session_worker_started", "worker_id", "started_at"),
+    )
+
+
+class HouseholdVisit(db.Model):
+    """A worker's visit to a household-level standard address (入户走访), one per worker, address and day."""
+    __tablename__ = "household_visit"
+
+    id = Column(BigInteger, primary_key=True)
+    district_code = Column(String(6), nullable=False)
+    worker_id = Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
+    address_id = Column(BigInteger, ForeignKey("standard_address.id", ondelete="CASCADE"), nullable=False)
+    visited_at = Column(DateTime(timezone=True), nullable=False)
+    day = Column(Date, nullable=False)  # Beijing day of visited_at
+    note = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("worker_id", "address_id", "day", name="uq_household_visit_day"),
+        Index("ix_household_visit_visited_at", "visited_at"),
+        Index("ix_household_visit_address", "address_id", "visited_at"),
     )

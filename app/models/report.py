@@ -17,9 +17,10 @@ STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "ver
             "returned", "suspended")
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled", "verified", "returned", "suspended")
 
-#: History actions: intake (``report``) and every workflow action (app.events.workflow.ACTIONS).
+#: History actions: intake (``report``), every workflow action (app.events.workflow.ACTIONS) and
+#: ``place``: a person put a report that could not be geocoded on the map (app.dispatch; state unchanged).
 TRANSITION_ACTIONS = ("report", "accept", "dispatch", "start", "handle", "return", "verify", "reject", "close",
-                      "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel")
+                      "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel", "place")
 
 # Partial-index predicates, spelled as the queries that use them spell them.
 OPEN_PREDICATE = "status NOT IN ('closed', 'cancelled')"
@@ -74,6 +75,8 @@ class Report(db.Model):
     idempotency_key = Column(String(128))
     request_hash = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # Every change path sets it from the database clock (clock_timestamp()): it is the cursor of the
+    # dispatch desk's live feed (app.dispatch.feed), so it must be one clock and move with real time.
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     closed_at = Column(DateTime(timezone=True))
     # --- The closed loop (app.events) ---
@@ -94,7 +97,7 @@ class Report(db.Model):
     # The event this one duplicates (merged: it is cancelled and keeps the link).
     duplicate_of = Column(BigInteger, ForeignKey("report.id", ondelete="SET NULL"))
     rework_count = Column(Integer, nullable=False, server_default="0")
-    # Bumped on every transition.
+    # Bumped on every transition and placement (app.dispatch.placement).
     row_version = Column(Integer, nullable=False, server_default="1")
 
     grid = relationship("Grid", foreign_keys=[grid_id])
@@ -131,6 +134,8 @@ class Report(db.Model):
         # The escalation job's scan: running clocks by deadline.
         Index("ix_report_running_deadline", "deadline", postgresql_where=text(RUNNING_PREDICATE)),
         Index("ix_report_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")),
+        # The dispatch desk's live feed: reports changed after a cursor (migration 0012).
+        Index("ix_report_updated_at", "updated_at"),
     )
 
 

@@ -13,11 +13,13 @@ from app.auth.scope import event_area
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import LEVELS, User
-from app.patrols import figures, layers, service
+from app.patrols import figures, layers, service, sessions, visits
 from app.patrols.period import Period, parse_day, parse_period, scheduled_slots, today, working_days
 from geo.crs import to_wgs84
 
 api_bp = Blueprint("patrols_api", __name__, url_prefix="/api/v1")
+#: Longest period a session list may cover (sessions are derived from every fix in it).
+SESSION_MAX_DAYS = 31
 
 
 @api_bp.post("/patrols/fixes")
@@ -43,7 +45,7 @@ def _period_dict(period: Period) -> dict:
 def worker_figures():
     period = _period()
     rows = figures.worker_figures(period, workers=figures.visible_workers())
-    return {"period": _period_dict(period), "workers": rows, "count": len(rows)}
+    return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "workers": rows, "count": len(rows)}
 
 
 @api_bp.get("/patrols/grids")
@@ -61,7 +63,7 @@ def grid_figures():
         out_crs = params.crs(args) if args.get("crs") else None
         body = layers.shift(layers.grid_collection(rows, tolerance), out_crs)
         return Response(_json(body), mimetype="application/geo+json")
-    return {"period": _period_dict(period), "level": level,
+    return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "level": level,
             "targets": {"seconds": goal.seconds, "visited_share": goal.visited_share},
             "grids": rows, "under_patrolled": sum(1 for r in rows if r["under_patrolled"])}
 
@@ -77,19 +79,21 @@ def density():
         raise ValidationError(_("size must be one of: %(allowed)s.", allowed=", ".join(map(str, layers.CELL_SIZES))),
                               {"field": "size", "value": str(size)})
     size = size or layers.size_for_zoom(zoom)
+    shape = params.choice(args, "shape", layers.SHAPES, default="hex")
     out_crs = params.crs(args) if args.get("crs") else None
     bbox = params.bbox(args)
     if bbox and out_crs is not None and not out_crs.is_wgs84:
         # A map on AMap tiles asks with its own (GCJ-02) view box.
         xs, ys = to_wgs84([bbox[0], bbox[2]], [bbox[1], bbox[3]], out_crs)
         bbox = (float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1]))
-    features = layers.density_features(period, size_m=size, bbox=bbox, workers=figures.visible_workers())
+    features = layers.density_features(period, size_m=size, bbox=bbox, workers=figures.visible_workers(),
+                                       shape=shape)
     if out_crs is not None and not out_crs.is_wgs84:
         body = layers.shift(json.loads(layers.collection(features)), out_crs)
-        body["size_m"] = size
+        body["size_m"], body["shape"] = size, shape
         return Response(_json(body), mimetype="application/geo+json")
     text = layers.collection(features)
-    return Response(text[:-1] + f',"size_m":{size}}}', mimetype="application/geo+json")
+    return Response(text[:-1] + f',"size_m":{size},"shape":"{shape}"}}', mimetype="application/geo+json")
 
 
 @api_bp.get("/patrols/track")
@@ -108,6 +112,59 @@ def track():
     body["worker"] = {"id": user.id, "username": user.username, "display_name": user.display_name}
     body["date"] = day.isoformat()
     return Response(_json(body), mimetype="application/geo+json")
+
+
+# --------------------------------------------------------------------------- sessions
+
+@api_bp.post("/patrols/sessions")
+@require(PATROLS_WRITE)
+def start_session():
+    # No body: start for oneself. A body that is not JSON is refused (422), not ignored.
+    return sessions.start(request.get_json(silent=True) if request.get_data() else {}), 201
+
+
+@api_bp.post("/patrols/sessions/<int:session_id>/stop")
+@require(PATROLS_WRITE)
+def stop_session(session_id: int):
+    return sessions.stop(session_id)
+
+
+@api_bp.get("/patrols/sessions")
+@require(PATROLS_READ)
+def list_sessions():
+    args = request.args
+    period = parse_period(args, max_days=SESSION_MAX_DAYS)
+    limit = params.integer(args, "limit", default=1000, lo=1, hi=5000)
+    workers = _readable_workers(params.integer(args, "worker", lo=1, hi=2**31 - 1))
+    rows, truncated = sessions.list_sessions(period, workers, limit=limit)
+    return {"period": period.to_dict(), "sessions": rows, "count": len(rows), "truncated": truncated}
+
+
+@api_bp.get("/patrols/sessions/<session_id>/track")
+@require(PATROLS_READ)
+def session_track(session_id: str):
+    out_crs = params.crs(request.args) if request.args.get("crs") else None
+    body = layers.shift(sessions.track(session_id, figures.visible_workers()), out_crs)
+    return Response(_json(body), mimetype="application/geo+json")
+
+
+def _readable_workers(worker_id: int | None) -> list[int] | None:
+    """Whose sessions: the one asked for (404 outside the caller's view), else all the caller may see."""
+    visible = figures.visible_workers()
+    if worker_id is None:
+        return visible
+    if db.session.get(User, worker_id) is None or (visible is not None and worker_id not in visible):
+        raise NotFound(_("No worker %(id)s in your area.", id=worker_id), {"field": "worker"})
+    return [worker_id]
+
+
+# --------------------------------------------------------------------------- household visits
+
+@api_bp.post("/patrols/visits")
+@require(PATROLS_WRITE)
+def post_visit():
+    visit, created = visits.record_visit(request.get_json(silent=True))
+    return {**visit, "created": created}, 201 if created else 200
 
 
 def _json(body) -> str:

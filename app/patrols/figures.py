@@ -29,6 +29,12 @@ key places
     A worker visits a key place on a day when one of their fixes that day is
     within the place's radius (default 50 m). Places visited = distinct
     places; place visits = distinct (place, day) pairs.
+households visited this cycle
+    Distinct household-level standard addresses (``app.patrols.visits``)
+    with a recorded visit from the first day of the Beijing calendar month
+    holding the period's last day up to the period's end; per worker their
+    own visits within their own grids, per grid anybody's; the share is over
+    the household-level addresses there.
 
 Under-patrolled grid: patrol time below ``PATROL_TARGET_HOURS_PER_WORKDAY``
 per working day of the period, or (on a period with working days) visited
@@ -45,6 +51,7 @@ from app.auth.guard import current_actor
 from app.auth.scope import event_area
 from app.extensions import db
 from app.models import LEVELS
+from app.patrols import visits
 from app.patrols.period import Period, scheduled_slots, working_days
 from app.sqlfiles import sql, statements
 from geo.patrol import CELL_M, CELL_MIN_PART, MAX_GAP_S, TRACK_BUFFER_M
@@ -171,6 +178,7 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
     goal = targets(period)
     rows = db.session.execute(sql("patrols/grid_figures"), {"grid_ids": ids, "level": level,
                                                             **constants()}).mappings().all()
+    households = visits.grid_households(period, ids)
     out = []
     for row in rows:
         r = {k: (int(v) if k in _COUNTS and v is not None else v) for k, v in row.items()}
@@ -188,10 +196,17 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
             "distance_m": round(float(r["metres"]), 1), "workers": r["workers"],
             "visited_cells": r["visited_cells"], "total_cells": r["total_cells"], "visited_share": round(share, 4),
             "places": r["places"], "places_visited": r["places_visited"],
+            **_household_figures(households.get(r["id"], (0, 0))),
             "target_seconds": goal.seconds, "target_visited_share": goal.visited_share,
             "under_patrolled": bool(reasons), "under_reasons": reasons,
         })
     return out
+
+
+def _household_figures(counts: tuple[int, int]) -> dict:
+    total, visited = counts
+    return {"household_addresses": total, "households_visited": visited,
+            "households_visited_share": visits.share(total, visited)}
 
 
 # --------------------------------------------------------------------------- per worker
@@ -217,6 +232,7 @@ def worker_figures(period: Period, *, workers: list[int] | None = None) -> list[
     rows = db.session.execute(sql("patrols/worker_figures"), {
         "workers": workers, "t_from": period.start, "t_to": period.end, "slots": slots,
         "slot_s": int(round(slot_min * 60)), **constants()}).mappings().all()
+    households = visits.worker_households(period, workers)
     out = []
     for row in rows:
         # sums of integers come back as Decimal: plain numbers for JSON
@@ -234,6 +250,7 @@ def worker_figures(period: Period, *, workers: list[int] | None = None) -> list[
             "online_slots": r["online_slots"], "scheduled_slots": len(slots),
             "online_rate": None if online is None else round(online, 4),
             "events": r["events"], "places": r["places"], "place_visits": r["place_visits"],
+            **_household_figures(households.get(r["id"], (0, 0))),
             "grids": [{**g, "seconds": round(float(g["seconds"]), 1), "visited_cells": int(g["visited_cells"]),
                        "total_cells": int(g["total_cells"])} for g in r["grids"]],
             "first_fix": r["first_fix"].isoformat() if r["first_fix"] else None,

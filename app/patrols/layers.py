@@ -1,6 +1,7 @@
 """GeoJSON for the patrol map: density cells, grids with their figures, one worker's track.
 
-Density is aggregated in PostGIS (``sql/density.sql``); no layer ever sends
+Density is aggregated in PostGIS (``sql/density.sql`` for squares,
+``sql/hex_density.sql`` for hexagons); no layer ever sends
 the raw fixes of many workers to the browser. A track is one worker's fixes
 of one day, cut into sessions by :func:`geo.patrol.split_sessions`.
 """
@@ -21,6 +22,8 @@ from geo.patrol import Fix, split_sessions
 
 #: Density cell sizes offered (metres) and the one picked per map zoom.
 CELL_SIZES = (25, 50, 100, 200, 400, 800)
+#: Density cell shapes: hexagons (the map's default) or squares.
+SHAPES = ("hex", "square")
 MAX_DENSITY_CELLS = 20_000
 MAX_TRACK_FIXES = 20_000
 
@@ -44,13 +47,34 @@ def _map_latitude() -> float:
     return float(centre[0])
 
 
+def hexagon_size(size_m: float) -> tuple[float, float]:
+    """Web Mercator edge length and row height of hexagons ``size_m`` metres across an edge at the district.
+
+    Mercator stretches lengths by 1 / cos(latitude); at the district's
+    latitude the stretch is undone, so a cell is ``size_m`` metres there
+    (the same rule as :func:`cell_degrees` for squares).
+    """
+    s = size_m / math.cos(math.radians(_map_latitude()))
+    return s, s * math.sqrt(3.0)
+
+
 def density_features(period: Period, *, size_m: float, bbox=None, workers: list[int] | None = None,
-                     limit: int = MAX_DENSITY_CELLS) -> list[str]:
-    dx, dy = cell_degrees(size_m)
+                     limit: int = MAX_DENSITY_CELLS, shape: str = "square") -> list[str]:
+    """GeoJSON Feature texts of the period's density cells, busiest first.
+
+    ``shape``: ``square`` (ST_SnapToGrid, sql/density.sql) or ``hex``
+    (the ST_HexagonGrid tiling, sql/hex_density.sql).
+    """
+    if shape not in SHAPES:
+        raise ValueError(shape)
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
-    return list(db.session.execute(sql("patrols/density"), {
-        "dx": dx, "dy": dy, "t_from": period.start, "t_to": period.end, "workers": workers,
-        "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit}).scalars())
+    common = {"t_from": period.start, "t_to": period.end, "workers": workers,
+              "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit}
+    if shape == "hex":
+        s, h = hexagon_size(size_m)
+        return list(db.session.execute(sql("patrols/hex_density"), {"s": s, "h": h, **common}).scalars())
+    dx, dy = cell_degrees(size_m)
+    return list(db.session.execute(sql("patrols/density"), {"dx": dx, "dy": dy, **common}).scalars())
 
 
 def collection(features: list[str]) -> str:

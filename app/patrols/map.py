@@ -1,7 +1,8 @@
 """The patrol map (folium), pure over its arguments like app/maps/builders.py.
 
 Three layers, each fetched by the browser from the JSON API: patrol density
-(square cells counted in PostGIS, refetched for the view after each move),
+(hexagon or square cells counted in PostGIS, refetched for the view after
+each move),
 the grids with their patrol figures (under-patrolled ones highlighted) and
 one worker's track for a day with a playback control
 (``static/js/gridmap-patrols.js``, which registers the layer kinds with
@@ -51,12 +52,14 @@ class PatrolScripts(JSCSSMixin):
 def patrol_map(center: Sequence[float], zoom: int, tiles: str, urls: dict[str, str], labels: dict[str, str],
                texts: dict[str, str], query: dict, *, tianditu_key: str = "") -> folium.Map:
     """``urls``: density, grids, track (API URLs). ``labels``: density, grids, track, under,
-    legend, grid. ``query``: from, to, level, worker, date -- the page's filters at start."""
+    legend, grid. ``query``: from, to, level, worker, date, shape (hex or square) -- the page's filters
+    at start."""
     m = base_map(center, zoom, tiles, tianditu_key)
     GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
     PatrolScripts({"densityColors": DENSITY_COLORS, "texts": dict(texts)}).add_to(m)
     period = {"from": query.get("from"), "to": query.get("to")}
-    RemoteGeoJson(urls["density"], name=labels["density"], key="density", params=period,
+    RemoteGeoJson(urls["density"], name=labels["density"], key="density",
+                  params={**period, "shape": query.get("shape") or "hex"},
                   style={"colors": DENSITY_COLORS}, kind="density", bbox=True).add_to(m)
     RemoteGeoJson(urls["grids"], name=labels["grids"], key="patrolGrids",
                   params={**period, "level": query.get("level"), "format": "geojson", "zoom": zoom},

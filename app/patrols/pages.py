@@ -21,10 +21,11 @@ from app.auth.roles import PATROLS_READ
 from app.auth.scope import event_area
 from app.extensions import db
 from app.maps.builders import page_parts
-from app.maps.routes import _api, _map_settings
+from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
 from app.models import LEVELS, User
-from app.patrols import figures
+from app.patrols import figures, visits
+from app.patrols.layers import SHAPES
 from app.patrols.map import patrol_map
 from app.patrols.partitions import latest_day
 from app.patrols.period import Period, parse_day, parse_period, today
@@ -85,8 +86,9 @@ def patrol_map_page():
     if worker is None and workers:
         worker = workers[0]["id"]
     day = parse_day(request.args.get("date"), "date") or period.last
+    shape = params.choice(request.args, "shape", SHAPES, default="hex")
     query = {"from": period.first.isoformat(), "to": period.last.isoformat(), "level": level,
-             "worker": worker, "date": day.isoformat()}
+             "worker": worker, "date": day.isoformat(), "shape": shape}
     s = _map_settings()
     labels = {"density": _("Patrol density"), "grids": _("Grids and patrol figures"), "track": _("Track"),
               "under": _("Under-patrolled grid"), "legend": _("Legend"), "grid": _("Grid")}
@@ -94,7 +96,9 @@ def patrol_map_page():
                                                   "track": _api("patrols/track")},
                    labels, patrol_texts(), query, tianditu_key=s["tianditu_key"])
     level_labels = {code: label for code, label in _level_labels().items() if code in MAP_LEVELS}
-    return render_template("patrols/map.html", query=query, workers=workers, levels=level_labels, **page_parts(m))
+    shapes = {"hex": _("Hexagons"), "square": _("Squares")}
+    return render_template("patrols/map.html", query=query, workers=workers, levels=level_labels, shapes=shapes,
+                           **page_parts(m))
 
 
 def _level_labels() -> dict:
@@ -123,6 +127,7 @@ def kpi():
     goal = figures.targets(period)
     honoured = max(3, len(workers) // 10)  # the top tenth (at least three) are commended
     return render_template("patrols/kpi.html", period=period, workers=workers, under=under, grids=grids,
+                           cycle=visits.cycle_dict(period),
                            level=level, levels=_level_labels(), goal=goal, honoured=honoured,
                            slot_minutes=current_app.config["PATROL_ONLINE_SLOT_MIN"])
 
@@ -137,19 +142,27 @@ def kpi_csv():
     if table == "workers":
         writer.writerow([_("Rank"), _("Username"), _("Name"), _("Patrol hours"), _("Patrol hours in own grids"),
                          _("Distance (km)"), _("Online rate"), _("Cells visited in own grids"), _("Events reported"),
-                         _("Key places visited"), _("Key place visits"), _("Fixes"), _("Rejected fixes")])
+                         _("Key places visited"), _("Key place visits"), _("Fixes"), _("Rejected fixes"),
+                         _("Households visited this cycle"), _("Household-level addresses"),
+                         _("Households visited (share)")])
         for w in figures.worker_figures(period, workers=figures.visible_workers()):
             writer.writerow([w["rank"], w["username"], w["display_name"], w["hours"], w["area_hours"],
                              round(w["distance_m"] / 1000, 2), _share(w["online_rate"]), _share(w["visited_share"]),
-                             w["events"], w["places"], w["place_visits"], w["fixes"], w["rejected_fixes"]])
+                             w["events"], w["places"], w["place_visits"], w["fixes"], w["rejected_fixes"],
+                             w["households_visited"], w["household_addresses"],
+                             _share(w["households_visited_share"])])
     else:
         level = params.choice(request.args, "level", LEVELS, default="grid")
         writer.writerow([_("Code"), _("Grid"), _("Patrol hours"), _("Target hours"), _("Distance (km)"),
-                         _("Cells visited"), _("Workers"), _("Key places visited"), _("Under-patrolled")])
+                         _("Cells visited"), _("Workers"), _("Key places visited"), _("Under-patrolled"),
+                         _("Households visited this cycle"), _("Household-level addresses"),
+                         _("Households visited (share)")])
         for g in figures.grid_figures(period, level=level, area=event_area()):
             writer.writerow([g["code"], g["name"], g["hours"], round(g["target_seconds"] / 3600, 2),
                              round(g["distance_m"] / 1000, 2), _share(g["visited_share"]), g["workers"],
-                             f"{g['places_visited']}/{g['places']}", _("yes") if g["under_patrolled"] else _("no")])
+                             f"{g['places_visited']}/{g['places']}", _("yes") if g["under_patrolled"] else _("no"),
+                             g["households_visited"], g["household_addresses"],
+                             _share(g["households_visited_share"])])
     name = f"patrol-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
     # A BOM so spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",

@@ -66,8 +66,12 @@ def parse_day(raw, field: str) -> date | None:
     return day
 
 
-def parse_period(args, *, default_days: int = 1) -> Period:
-    """``from``/``to`` (inclusive Beijing days) from query args; default: the last ``default_days`` days."""
+def parse_period(args, *, default_days: int = 1, max_days: int = MAX_DAYS) -> Period:
+    """``from``/``to`` (inclusive Beijing days) from query args; default: the last ``default_days`` days.
+
+    ``max_days``: the longest period allowed (event figures, one aggregate
+    query, allow a year; patrol figures, which rebuild tracks, a quarter).
+    """
     last = parse_day(args.get("to"), "to")
     first = parse_day(args.get("from"), "from")
     if last is None:
@@ -76,8 +80,8 @@ def parse_period(args, *, default_days: int = 1) -> Period:
         first = last - timedelta(days=default_days - 1)
     if first > last:
         raise ValidationError(_("from must not be after to."), {"field": "from"})
-    if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError(_("A period may span at most %(n)s days.", n=MAX_DAYS), {"field": "to"})
+    if (last - first).days + 1 > max_days:
+        raise ValidationError(_("A period may span at most %(n)s days.", n=max_days), {"field": "to"})
     return Period(first, last)
 
 

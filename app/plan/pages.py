@@ -18,7 +18,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.labels import LEVEL_LABELS
 from app.maps.builders import page_parts
-from app.maps.routes import _api, _map_settings
+from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
 from app.models import BoundaryVersion
 from app.plan import drafts

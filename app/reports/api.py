@@ -56,6 +56,32 @@ def get_report(ticket: str):
 @require(REPORTS_READ)
 def list_reports():
     args = request.args
+    features = service.list_features(
+        **report_filters(args),
+        bbox=params.bbox(args),
+        limit=params.integer(args, "limit", default=1000, lo=1, hi=MAX_LIST),
+        offset=params.integer(args, "offset", default=0, lo=0, hi=10**9),
+        area=event_area(), personal=may_see_personal(),
+        sort=params.choice(args, "sort", ("created", "deadline"), default="created"),
+        role=current_user.role, user_id=current_user.id,
+    )
+    fmt = params.choice(args, "format", ("json", "geojson"), default="json")
+    if fmt == "geojson":
+        return Response('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
+                        mimetype="application/geo+json")
+    reports = []
+    for text_feature in features:
+        f = json.loads(text_feature)
+        props = f["properties"]
+        if f["geometry"]:
+            props["lon"], props["lat"] = f["geometry"]["coordinates"]
+        reports.append(props)
+    return {"reports": reports, "count": len(reports)}
+
+
+def report_filters(args) -> dict:
+    """The filters of the report list (status, category, channel, grid, deadline state ...) as
+    keyword arguments of ``service.list_features``; shared with the live feed (app.dispatch.api)."""
     status_arg = args.get("status") or ""
     statuses = None
     if status_arg == "open":
@@ -73,34 +99,16 @@ def list_reports():
     ooc = args.get("out_of_coverage")
     if ooc not in (None, "", "true", "false", "1", "0"):
         raise ValidationError(_("out_of_coverage must be true or false."), {"field": "out_of_coverage"})
-    features = service.list_features(
-        statuses=statuses, category=category,
-        channel=params.choice(args, "channel", CHANNELS),
-        out_of_coverage=None if ooc in (None, "") else ooc in ("true", "1"),
-        grid_id=params.integer(args, "grid_id", lo=1, hi=2**31 - 1),
-        bbox=params.bbox(args),
-        limit=params.integer(args, "limit", default=1000, lo=1, hi=MAX_LIST),
-        offset=params.integer(args, "offset", default=0, lo=0, hi=10**9),
-        area=event_area(), personal=may_see_personal(),
-        deadline_state=params.choice(args, "deadline_state", DEADLINE_STATES),
-        level=params.choice(args, "level", HANDLING_LEVELS),
-        assignee_id=_assignee_filter(args.get("assignee")),
-        sort=params.choice(args, "sort", ("created", "deadline"), default="created"),
-        role=current_user.role, user_id=current_user.id,
-        needs_placement=params.flag(args, "needs_placement"),
-    )
-    fmt = params.choice(args, "format", ("json", "geojson"), default="json")
-    if fmt == "geojson":
-        return Response('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}",
-                        mimetype="application/geo+json")
-    reports = []
-    for text_feature in features:
-        f = json.loads(text_feature)
-        props = f["properties"]
-        if f["geometry"]:
-            props["lon"], props["lat"] = f["geometry"]["coordinates"]
-        reports.append(props)
-    return {"reports": reports, "count": len(reports)}
+    return {
+        "statuses": statuses, "category": category,
+        "channel": params.choice(args, "channel", CHANNELS),
+        "out_of_coverage": None if ooc in (None, "") else ooc in ("true", "1"),
+        "grid_id": params.integer(args, "grid_id", lo=1, hi=2**31 - 1),
+        "deadline_state": params.choice(args, "deadline_state", DEADLINE_STATES),
+        "level": params.choice(args, "level", HANDLING_LEVELS),
+        "assignee_id": _assignee_filter(args.get("assignee")),
+        "needs_placement": params.flag(args, "needs_placement"),
+    }
 
 
 def _assignee_filter(raw: str | None) -> int | None:

@@ -77,6 +77,11 @@ def _convert(clean: list[CleanReport]) -> list[RowError]:
     return errors
 
 
+def _assign_target_table(conn) -> None:
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
+                      "ON COMMIT DELETE ROWS"))
+
+
 def _store(rows: list[CleanReport]) -> None:
     """COPY the rows to staging, insert them, list the new ids in assign_target."""
     conn = db.session.connection()
@@ -86,8 +91,7 @@ def _store(rows: list[CleanReport]) -> None:
         " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
         " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
         " created_at timestamptz, idempotency_key text, request_hash text) ON COMMIT DELETE ROWS"))
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
-                      "ON COMMIT DELETE ROWS"))
+    _assign_target_table(conn)
     # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
     # "commit" inside an outer transaction; DELETE on an empty table is free,
     # where TRUNCATE would swap files on every single-report request.
@@ -108,6 +112,17 @@ def assign_targets() -> None:
     for stmt in statements("reports/assign"):
         db.session.execute(stmt, params)
     mark_unplaced()
+
+
+def assign_unplaced(report_id: int) -> None:
+    """Assign one report that has just been given its first point (manual placement,
+    app.dispatch.placement) with the intake's SQL. Only for a report with no grid yet:
+    the statements fill in grids, they do not clear old ones."""
+    conn = db.session.connection()
+    _assign_target_table(conn)
+    conn.execute(text("DELETE FROM assign_target"))
+    conn.execute(text("INSERT INTO assign_target (id) VALUES (:id)"), {"id": report_id})
+    assign_targets()
 
 
 def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None,
@@ -270,15 +285,18 @@ def _labels(mapping) -> str:
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
                   bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
                   assignee_id=None, sort="created", role=None, user_id=None, now=None,
-                  needs_placement=None) -> list[str]:
+                  needs_placement=None, updated_since=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
     with reporters masked unless ``personal``; ``allowed_actions`` are those of
-    ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``."""
+    ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``.
+    ``updated_since``: only reports changed after it (the live feed, app.dispatch.feed);
+    ``sort="updated"`` lists the least recently changed first."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
     mine, unassigned = loop.action_maps(role)
     return db.session.execute(sql("reports/list_reports"), {
         "deadline_state": deadline_state, "level": level, "assignee_id": assignee_id,
-        "sort_deadline": sort == "deadline", "now": now or deadlines.now(),
+        "sort_deadline": sort == "deadline", "sort_updated": sort == "updated", "updated_since": updated_since,
+        "now": now or deadlines.now(),
         "actions_mine": mine, "actions_unassigned": unassigned, "user_id": user_id,
         "assignment_bound": role == "worker",
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,

@@ -161,19 +161,7 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
                                                         "spaces, - and a leading +)."), phone))
     # An address and no point at all: geocoded against the standard address library on intake.
     needs_geocoding = address is not None and all(raw.get(k) in (None, "") for k in ("lon", "lat"))
-    lon = None if needs_geocoding else _coordinate(raw, "lon", errors, row)
-    lat = None if needs_geocoding else _coordinate(raw, "lat", errors, row)
-    crs = None
-    try:
-        crs = parse_crs(raw.get("crs") or None)
-    except (UnknownCRSError, TypeError, ValueError):
-        errors.append(RowError(row, "crs", _("Unknown coordinate system: use an EPSG code such as 4326, "
-                                             "4490 or 4547, or gcj02 / bd09."), str(raw.get("crs"))[:40]))
-    if crs is not None and lon is not None and lat is not None and _geographic(crs):
-        if not (-180 <= lon <= 180):
-            errors.append(RowError(row, "lon", _("lon must be between -180 and 180."), str(lon)))
-        if not (-90 <= lat <= 90):
-            errors.append(RowError(row, "lat", _("lat must be between -90 and 90."), str(lat)))
+    lon, lat, crs = check_point(raw, row, errors, required=not needs_geocoding)
 
     status = "reported"
     created_at = None
@@ -202,6 +190,29 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
                 errors.append(RowError(row, "created_at", _("created_at is in the future."), str(when)))
     return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
                        address, name, phone, status, created_at, errors, needs_geocoding=needs_geocoding)
+
+
+def check_point(raw: dict, row: int, errors: list, *, required: bool = True) -> tuple:
+    """``(lon, lat, crs)`` from ``raw``'s lon, lat and crs fields, problems appended to ``errors``.
+
+    Shared by intake and manual placement (app.dispatch.placement). Without
+    ``required`` the coordinates are not read (an address-only report) but
+    the crs still is.
+    """
+    lon = _coordinate(raw, "lon", errors, row) if required else None
+    lat = _coordinate(raw, "lat", errors, row) if required else None
+    crs = None
+    try:
+        crs = parse_crs(raw.get("crs") or None)
+    except (UnknownCRSError, TypeError, ValueError):
+        errors.append(RowError(row, "crs", _("Unknown coordinate system: use an EPSG code such as 4326, "
+                                             "4490 or 4547, or gcj02 / bd09."), str(raw.get("crs"))[:40]))
+    if crs is not None and lon is not None and lat is not None and _geographic(crs):
+        if not (-180 <= lon <= 180):
+            errors.append(RowError(row, "lon", _("lon must be between -180 and 180."), str(lon)))
+        if not (-90 <= lat <= 90):
+            errors.append(RowError(row, "lat", _("lat must be between -90 and 90."), str(lat)))
+    return lon, lat, crs
 
 
 def _geographic(crs) -> bool:

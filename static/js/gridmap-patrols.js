@@ -201,9 +201,9 @@
     show(0);
   };
 
-  /* New filters: period and level for density and grids, worker and day for the track. */
+  /* New filters: period (and cell shape) for density, period and level for grids, worker and day for the track. */
   P.apply = function (query) {
-    GM.setQuery("density", { from: query.from, to: query.to });
+    GM.setQuery("density", { from: query.from, to: query.to, shape: query.shape || "hex" });
     GM.setQuery("patrolGrids", { from: query.from, to: query.to, level: query.level });
     GM.setQuery("track", { worker: query.worker, date: query.date });
   };

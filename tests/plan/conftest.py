@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-# The headless-chromium fixtures of the map tests, for test_plan_browser.py.
-from tests.maps.conftest import blank_page, browser, map_data, page  # noqa: F401
 
 # Community 410102001001 (tests/samples.py) is lon 113.60-113.62, lat 34.75-34.76. Its grids split
 # at lon 113.61 (WEST, EAST); each grid's micro-grids at lat 34.755 (01 north, 02 south).

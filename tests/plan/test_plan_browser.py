@@ -1,6 +1,6 @@
 """The draft editor in real headless chromium: a draft opened on the page, shapes drawn with the mouse
 through Leaflet.draw, saved to the draft API, and the validation (or the refusal) shown in the page.
-The browser fixtures are the map tests' (tests/maps/conftest.py, imported by tests/plan/conftest.py).
+The browser fixtures are in tests/browser.py (registered for the whole suite in tests/conftest.py).
 
 The data is the committed sample of tests/maps/sample.py (district 410199): community 410199001001
 spans lon 113.60-113.64, lat 34.74-34.755; its grids 001 (113.60-113.62) and 002 (113.62-113.64) each

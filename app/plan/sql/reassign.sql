@@ -4,7 +4,13 @@
 -- on arrival (grid_id, grid_lineage, generation) is never touched; closed reports keep theirs.
 UPDATE report r
 SET current_grid_id = hit.grid_id, current_lineage = coalesce(hit.lineage, '{}'),
-    current_dedicated_ids = coalesce(hit.dedicated, '{}'), current_generation = CAST(:generation AS integer)
+    current_dedicated_ids = coalesce(hit.dedicated, '{}'), current_generation = CAST(:generation AS integer),
+    -- Only a report whose grids really changed shows up in the live feed (it may enter or leave
+    -- a worker's area); the rest keep their updated_at, or every publish would resend them all.
+    updated_at = CASE
+      WHEN coalesce(r.current_lineage, r.grid_lineage) IS DISTINCT FROM coalesce(hit.lineage, '{}')
+        OR coalesce(r.current_dedicated_ids, r.dedicated_grid_ids) IS DISTINCT FROM coalesce(hit.dedicated, '{}')
+      THEN clock_timestamp() ELSE r.updated_at END
 FROM (
   SELECT p.id, reg.id AS grid_id, reg.lineage, ded.ids AS dedicated
   FROM report p

@@ -3,11 +3,13 @@
 -- regular grid that COVERS the point (edges and vertices included); on a
 -- shared edge or vertex the lowest code wins; dedicated grids are added; a
 -- point covered by nothing is flagged out_of_coverage (stored, never dropped).
+-- updated_at takes clock_timestamp(), not now() (the transaction's start): it is
+-- the live feed's cursor (app.dispatch.feed) and must move within one transaction.
 --
 -- 1. Leaves first: one GiST probe per point on the partial index of current leaves.
 UPDATE report r
 SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = :generation,
-    out_of_coverage = false, updated_at = now()
+    out_of_coverage = false, updated_at = clock_timestamp()
 FROM (
   SELECT t.id, leaf.id AS grid_id, leaf.lineage
   FROM assign_target t
@@ -30,7 +32,7 @@ WHERE r.id = hit.id
 --    between rows) before the wider search.
 UPDATE report r
 SET grid_id = hit.grid_id, grid_lineage = coalesce(hit.lineage, '{}'), generation = :generation,
-    out_of_coverage = hit.grid_id IS NULL, updated_at = now()
+    out_of_coverage = hit.grid_id IS NULL, updated_at = clock_timestamp()
 FROM (
   SELECT t.id, g2.id AS grid_id, g2.lineage
   FROM assign_target t

@@ -60,6 +60,8 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
   AND (CAST(:deadline_state AS text) IS NULL OR d.state = :deadline_state)
   AND (CAST(:level AS text) IS NULL OR r.handling_level = :level)
   AND (CAST(:assignee_id AS integer) IS NULL OR r.assignee_id = :assignee_id)
+  -- The live feed (app.dispatch.feed): reports created or changed after its cursor.
+  AND (CAST(:updated_since AS timestamptz) IS NULL OR r.updated_at > CAST(:updated_since AS timestamptz))
   -- The caller's area (app.auth.scope): NULL is the whole district.
   AND (CAST(:area AS text[]) IS NULL OR EXISTS (
         SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
@@ -67,5 +69,6 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
           AND a.code = ANY(CAST(:area AS text[]))))
   AND (CAST(:minx AS double precision) IS NULL
        OR r.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
-ORDER BY CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST, r.created_at DESC, r.id DESC
+ORDER BY CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST,
+         CASE WHEN :sort_updated THEN r.updated_at END ASC, r.created_at DESC, r.id DESC
 LIMIT :limit OFFSET :offset

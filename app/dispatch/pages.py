@@ -1,0 +1,88 @@
+"""The dispatch desk page (/dispatch): queue, event panel and live map.
+
+Thin: the filters of the URL (unknown values fall back to "any", so a stale
+bookmark still opens the desk), the choices for the filter form, the map.
+Everything live happens in static/js/gridmap-dispatch.js against the JSON
+API: the feed (/api/v1/reports/changes), the event, its history and
+assignees, transitions and placement. Viewers may watch (REPORTS_READ); the
+buttons are the caller's allowed_actions, so they see none.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.guard import require
+from app.auth.roles import REPORTS_ACT, REPORTS_READ, allows
+from app.auth.scope import event_area
+from app.dispatch.map import desk_map
+from app.dispatch.texts import desk_texts, map_labels
+from app.events import categories as category_table
+from app.extensions import db
+from app.labels import CHANNEL_LABELS, DEADLINE_STATE_LABELS, STATUS_LABELS
+from app.maps.builders import page_parts
+from app.maps.settings import api_url as _api, map_settings as _map_settings
+from app.models import Grid
+
+bp = Blueprint("dispatch", __name__)
+
+#: Milliseconds between two polls of the live feed.
+POLL_MS = 3000
+#: Milliseconds between two full reloads: time passing (due soon, overdue) changes no row.
+RESYNC_MS = 300_000
+SORTS = ("deadline", "created")
+#: Grid levels offered in the grid filter (micro-grids are too many for a list).
+FILTER_LEVELS = ("subdistrict", "community", "grid")
+
+
+def _grid_choices() -> list[dict]:
+    stmt = (select(Grid.id, Grid.code, Grid.name, Grid.level)
+            .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.kind == "regular",
+                   Grid.level.in_(FILTER_LEVELS)).order_by(Grid.code))
+    area = event_area()
+    if area is not None:
+        stmt = stmt.where(Grid.code.in_(area))
+    return [{"id": i, "code": c, "name": n, "level": lv} for i, c, n, lv in db.session.execute(stmt)]
+
+
+def _filters(categories, grids) -> dict:
+    """The filters of the URL, each unknown value replaced by its default."""
+    args = request.args
+    status = args.get("status", "open")
+    if status not in ("open", "all", *STATUS_LABELS):
+        status = "open"
+    pick = {
+        "category": {c["code"] for c in categories},
+        "channel": set(CHANNEL_LABELS),
+        "deadline_state": set(DEADLINE_STATE_LABELS),
+        "grid_id": {str(g["id"]) for g in grids},
+    }
+    out = {name: (args.get(name) if args.get(name) in allowed else "") for name, allowed in pick.items()}
+    out["status"] = status
+    out["sort"] = args.get("sort") if args.get("sort") in SORTS else "deadline"
+    out["needs_placement"] = "true" if args.get("needs_placement") in ("true", "1") else ""
+    out["ticket"] = (args.get("ticket") or "")[:32]
+    return out
+
+
+@bp.get("/dispatch")
+@require(REPORTS_READ)
+def desk():
+    categories = [{"code": c.code, "label": category_table.label(c)} for c in category_table.all_categories()]
+    grids = _grid_choices()
+    filters = _filters(categories, grids)
+    s = _map_settings()
+    texts = desk_texts()
+    status_labels = {code: str(label) for code, label in STATUS_LABELS.items()}
+    settings = {
+        "feed_url": _api("reports/changes"), "reports_url": _api("reports"),
+        "filters": filters, "poll_ms": POLL_MS, "resync_ms": RESYNC_MS, "may_act": allows(current_user.role, REPORTS_ACT),
+    }
+    m = desk_map(s["center"], 13, s["tiles"], _api("grids"), map_labels(), texts, status_labels, settings,
+                 tianditu_key=s["tianditu_key"])
+    return render_template(
+        "dispatch/desk.html", filters=filters, categories=categories, grids=grids,
+        statuses=status_labels, channels={c: str(label) for c, label in CHANNEL_LABELS.items()},
+        deadline_states={c: str(label) for c, label in DEADLINE_STATE_LABELS.items()},
+        **page_parts(m))

@@ -1,0 +1,101 @@
+"""Translated strings of the dispatch desk (labels for the page and for gridmap-dispatch.js).
+
+Everything here needs a request (the locale): call from views only.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.labels import DEADLINE_STATE_LABELS, LEVEL_LABELS, STATUS_LABELS
+from app.maps.texts import js_texts
+
+#: One label per app.events.workflow action (buttons and history rows) and ``place``.
+ACTION_LABELS = {
+    "report": _l("Reported"),
+    "accept": _l("Accept"),
+    "dispatch": _l("Dispatch"),
+    "start": _l("Start"),
+    "handle": _l("Report handled"),
+    "return": _l("Return"),
+    "verify": _l("Verify"),
+    "reject": _l("Reject (rework)"),
+    "close": _l("Close the case"),
+    "reopen": _l("Reopen"),
+    "extend": _l("Extend deadline"),
+    "escalate": _l("Escalate"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "merge": _l("Merge as duplicate"),
+    "cancel": _l("Cancel the event"),
+    "place": _l("Placed on the map"),
+}
+
+#: Handling levels of events (app.events.workflow.LEVELS).
+HANDLING_LEVEL_LABELS = {
+    "grid": _l("Grid"),
+    "community": _l("Community"),
+    "subdistrict": _l("Subdistrict"),
+    "department": _l("Department"),
+}
+
+
+def desk_texts() -> dict[str, str]:
+    """Strings used by static/js/gridmap-dispatch.js (``%(name)s`` placeholders)."""
+    texts = {
+        **js_texts(),
+        "queue_empty": _("No events match these filters."),
+        "count": _("%(n)s events"),
+        "count_overdue": _("%(n)s overdue"),
+        "count_due_soon": _("%(n)s due soon"),
+        "count_unplaced": _("%(n)s waiting for placement"),
+        "truncated": _("Only the first %(n)s are listed: narrow the filters."),
+        "updated_at": _("Last update %(time)s"),
+        "connecting": _("Connecting…"),
+        "offline": _("Connection lost, retrying"),
+        "stale": _("Already handled by someone else: the event is now %(state)s. It has been reloaded."),
+        "forbidden": _("You may not do this: %(message)s"),
+        "failed": _("The action failed: %(message)s"),
+        "done": _("Done: %(action)s."),
+        "note": _("Note"),
+        "note_hint": _("Why, or what was done (required for some actions)"),
+        "assignee": _("Assignee"),
+        "choose_assignee": _("Choose a grid worker"),
+        "no_assignees": _("No grid worker covers this event's grids."),
+        "open_events": _("%(n)s open"),
+        "deadline_optional": _("Deadline (optional; default from the category)"),
+        "new_deadline": _("New deadline"),
+        "duplicate_of": _("Ticket of the event it duplicates"),
+        "confirm": _("Confirm"),
+        "cancel_form": _("Back"),
+        "history": _("History"),
+        "history_empty": _("No history."),
+        "reporter": _("Reporter"),
+        "created_at": _("Reported at"),
+        "dispatched_at": _("Dispatched at"),
+        "level": _("Handling level"),
+        "ticket": _("Ticket"),
+        "unplaced": _("Waiting for placement"),
+        "place": _("Place on the map"),
+        "place_hint": _("Click the map where the event is, then confirm."),
+        "place_confirm": _("Save this place"),
+        "place_cancel": _("Cancel placement"),
+        "placed": _("Placed: %(grid)s"),
+        "no_actions": _("You can only watch this event."),
+        "unassigned": _("Unassigned"),
+        "new_event": _("New"),
+        "by": _("by %(actor)s"),
+        "close_panel": _("Close"),
+        "loading_event": _("Loading the event…"),
+    }
+    texts.update({f"action_{code}": str(label) for code, label in ACTION_LABELS.items()})
+    texts.update({f"status_{code}": str(label) for code, label in STATUS_LABELS.items()})
+    texts.update({f"handling_{code}": str(label) for code, label in HANDLING_LEVEL_LABELS.items()})
+    texts.update({f"deadline_{code}": str(label) for code, label in DEADLINE_STATE_LABELS.items()})
+    texts.update({f"level_{code}": str(label) for code, label in LEVEL_LABELS.items()})
+    return texts
+
+
+def map_labels() -> dict[str, str]:
+    return {"events": _("Events"), "communities": _("Community boundaries"), "legend": _("Status"),
+            "overdue": _("Overdue (red ring)")}

@@ -1,0 +1,42 @@
+-- Households visited this cycle, per worker (see household_grids.sql for
+-- what a household is): the household-level addresses in the worker's own
+-- grids (user_area; regular grids by the address's assigned grid lineage,
+-- dedicated grids by covering the point), and how many of them the worker
+-- visited from :cycle_from to :t_to.
+WITH keys AS (
+  SELECT string_to_array(a.norm_key, '|') AS parts, a.norm_key
+  FROM standard_address a WHERE a.district_code = :district_code
+),
+refined AS (
+  SELECT DISTINCT array_to_string(k.parts[1:j] || array_fill(''::text, ARRAY[5 - j]), '|') AS key
+  FROM keys k CROSS JOIN generate_series(1, 4) j
+  WHERE array_to_string(k.parts[j + 1:5], '') <> ''
+),
+household AS (
+  SELECT a.id, a.grid_id, a.location FROM standard_address a
+  WHERE a.district_code = :district_code
+    AND NOT EXISTS (SELECT 1 FROM refined r WHERE r.key = a.norm_key)
+),
+area AS (
+  SELECT ua.user_id AS worker_id, g.id AS grid_id, g.kind, g.geom
+  FROM user_area ua
+  JOIN app_user u ON u.id = ua.user_id AND u.role = 'worker' AND u.active
+  JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+  WHERE CAST(:workers AS integer[]) IS NULL OR ua.user_id = ANY(CAST(:workers AS integer[]))
+),
+member AS (
+  SELECT a.worker_id, h.id AS address_id
+  FROM area a JOIN grid ag ON a.kind = 'regular' AND a.grid_id = ANY(ag.lineage)
+  JOIN household h ON h.grid_id = ag.id
+  UNION
+  SELECT a.worker_id, h.id
+  FROM area a JOIN household h ON a.kind = 'dedicated' AND ST_Covers(a.geom, h.location)
+),
+visited AS (
+  SELECT DISTINCT v.worker_id, v.address_id FROM household_visit v
+  WHERE v.visited_at >= :cycle_from AND v.visited_at < :t_to
+    AND (CAST(:workers AS integer[]) IS NULL OR v.worker_id = ANY(CAST(:workers AS integer[])))
+)
+SELECT m.worker_id AS id, count(*) AS households, count(v.address_id) AS households_visited
+FROM member m LEFT JOIN visited v ON v.worker_id = m.worker_id AND v.address_id = m.address_id
+GROUP BY m.worker_id

@@ -1,0 +1,29 @@
+"""The events tests' people and clock (tests/events/conftest.py), and helpers of the dispatch desk tests."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.events.conftest import clock, people  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def quiet(db):
+    """``quiet()``: mark every report as last changed an hour ago, so a feed cursor taken now is past them all."""
+
+    def make_quiet() -> None:
+        db.session.execute(text("UPDATE report SET updated_at = clock_timestamp() - interval '1 hour'"))
+        db.session.commit()
+
+    return make_quiet
+
+
+def unplaced(client, description: str = "楼道堆放杂物", address: str = "不存在路999号") -> dict:
+    """POST a report with an address the (empty) standard address library cannot place."""
+    res = client.post("/api/v1/reports", json={"category": "0402", "description": description, "address": address,
+                                               "channel": "hotline_12345"})
+    body = res.get_json()
+    assert res.status_code == 201, body
+    assert body["needs_placement"] is True and body["location"] is None
+    return body
+

@@ -1,0 +1,67 @@
+"""Migration 0012_report_updated_idx up, down and up again on a database of its own."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+
+@pytest.fixture
+def scratch_url(app):
+    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    name = f"{server.database}_m0012"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _index_exists(conn) -> bool:
+    return bool(conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_report_updated_at'"))
+                .scalar_one())
+
+
+def _history_row(conn, action: str) -> None:
+    conn.execute(text(
+        "INSERT INTO report_transition (report_id, district_code, actor, action, from_state, to_state) "
+        "SELECT id, district_code, 'test', :action, status, status FROM report LIMIT 1"), {"action": action})
+
+
+def test_upgrade_allows_place_and_indexes_updated_at_and_downgrade_undoes_it(scratch_url):
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "m"})
+    engine = create_engine(scratch_url)
+    try:
+        with app.app_context():
+            upgrade(revision="0011_addresses")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO report (district_code, category, channel, description) "
+                                  "VALUES ('410102', '0402', 'hotline_12345', '违停')"))
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                _history_row(conn, "place")
+            upgrade(revision="0012_report_updated_idx")
+            with engine.begin() as conn:
+                assert _index_exists(conn)
+                _history_row(conn, "place")
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                _history_row(conn, "teleport")
+            downgrade(revision="0011_addresses")
+            with engine.begin() as conn:
+                assert not _index_exists(conn)
+                assert conn.execute(text("SELECT count(*) FROM report_transition WHERE action = 'place'")) \
+                    .scalar_one() == 0
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                _history_row(conn, "place")
+            upgrade(revision="0012_report_updated_idx")
+            with engine.begin() as conn:
+                assert _index_exists(conn)
+    finally:
+        engine.dispose()
