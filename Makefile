@@ -56,7 +56,7 @@ run: demo
 	@echo "  Home:            http://$(HOST):$(PORT)/"
 	@echo "  Coverage map:    http://$(HOST):$(PORT)/maps/coverage"
 	@echo "  Open issues map: http://$(HOST):$(PORT)/maps/issues"
-	@echo "  Dispatch desk:   http://$(HOST):$(PORT)/dispatch"
+	@echo "  Dispatch desk:   http://$(HOST):$(PORT)/dispatch   (event figures: /figures/events)"
 	@echo "  Grid planning:   http://$(HOST):$(PORT)/plan"
 	@echo "  Patrol map:      http://$(HOST):$(PORT)/maps/patrols   (KPIs: /patrols/kpi)"
 	@echo "  Grid lookup:     http://$(HOST):$(PORT)/lookup"

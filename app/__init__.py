@@ -71,6 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.plan.pages import bp as plan_pages  # /plan: drafts list and the draft editor
     app.register_blueprint(plan_pages)
 
+    from app.figures import api_bp as figures_api, bp as figures_pages  # event figures (issue 5)
+    app.register_blueprint(figures_api)
+    app.register_blueprint(figures_pages)
+
     from app.open311 import bp as open311_bp  # Open311 GeoReport v2 under /open311/v2 (issue 5)
     app.register_blueprint(open311_bp)
 
