@@ -45,21 +45,9 @@
     return cfg.texts[key] || key;
   }
 
-  function fmt(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, k) {
-      return values[k] === undefined || values[k] === null ? "" : values[k];
-    });
-  }
-
-  function esc(value) {
-    if (value === undefined || value === null) return "";
-    return String(value)
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-      .replace(/'/g, "&#39;");
-  }
+  // gridmap-maps.js's (loaded on every map page); looked up when called, whatever the load order.
+  function fmt(template, values) { return window.GridMap.fmt(template, values); }
+  function esc(value) { return window.GridMap.esc(value); }
 
   function byId(id) {
     return document.getElementById(id);

@@ -251,6 +251,10 @@
 
   // ---- public API ----------------------------------------------------------
 
+  // Shared with the page scripts (dispatch, patrols, plan) that run on these maps.
+  GM.fmt = fmt;
+  GM.esc = esc;
+
   GM.init = function (map, options) {
     settings = L.extend(settings, options || {});
     GM.map = map;

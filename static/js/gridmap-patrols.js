@@ -24,18 +24,9 @@
     return (settings.texts && settings.texts[key]) || key;
   }
 
-  function fmt(template, values) {
-    return String(template).replace(/%\((\w+)\)s/g, function (_, k) {
-      return values[k] === undefined || values[k] === null ? "" : values[k];
-    });
-  }
-
-  function esc(value) {
-    if (value === undefined || value === null) return "";
-    return String(value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  // gridmap-maps.js's (loaded on every map page); looked up when called, whatever the load order.
+  function fmt(template, values) { return window.GridMap.fmt(String(template), values); }
+  function esc(value) { return window.GridMap.esc(value); }
 
   function row(label, value) {
     if (value === undefined || value === null || value === "") return "";
