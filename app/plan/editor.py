@@ -39,6 +39,9 @@ SELECTED_STYLE = {"color": "#0057e7", "weight": 4, "fillColor": "#0057e7", "fill
 PICKED_STYLE = {"color": "#008744", "weight": 3, "fillColor": "#008744", "fillOpacity": 0.45}
 ERROR_STYLE = {"color": "#d7191c", "weight": 3, "fillColor": "#d7191c", "fillOpacity": 0.5}
 WARNING_STYLE = {"color": "#e6a700", "weight": 2, "dashArray": "4 4", "fillColor": "#e6a700", "fillOpacity": 0.25}
+#: The impact preview's diff: the outlines before (dashed red) under the outlines after (solid blue).
+OLD_STYLE = {"color": "#d7191c", "weight": 3, "dashArray": "8 6", "fill": False, "className": "gm-plan-old"}
+NEW_STYLE = {"color": "#0057e7", "weight": 2, "fillColor": "#0057e7", "fillOpacity": 0.08, "className": "gm-plan-new"}
 
 #: Levels with thousands of units are fetched for the visible area only.
 BBOX_LEVELS = {"micro": 14}
@@ -81,7 +84,8 @@ def plan_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, dra
     above, below = LEVEL_ABOVE[level], LEVEL_BELOW[level]
     PlanScripts({**settings, "level": level, "childLevel": below, "parentLevel": above,
                  "styles": {"edit": EDIT_STYLE, "selected": SELECTED_STYLE, "picked": PICKED_STYLE,
-                            "child": CHILD_STYLE, "error": ERROR_STYLE, "warning": WARNING_STYLE}}).add_to(m)
+                            "child": CHILD_STYLE, "error": ERROR_STYLE, "warning": WARNING_STYLE,
+                            "old": OLD_STYLE, "new": NEW_STYLE}}).add_to(m)
     if below:
         # Off at start: "move" mode switches it on.
         _layer(grids_url, labels[below], "planChildren", below, draft_id, CHILD_STYLE, "planChildren",

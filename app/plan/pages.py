@@ -88,6 +88,36 @@ def plan_texts() -> dict[str, str]:
         "draw_line_end": _("Click the last point again to finish the line."),
         "draw_crossing": _("The edges of a shape must not cross."),
         "choose_target": _("Choose the target grid"),
+        "impact_loading": _("Working out the impact of this draft…"),
+        "impact_shown": _("Impact against %(name)s: %(n)s outline(s) drawn on the map."),
+        "impact_none": _("Nothing changes against %(name)s."),
+        "impact_stale": _("The draft has changed since this preview: preview it again."),
+        "impact_layer": _("Impact: old (dashed red) and new (blue) outlines"),
+        "impact_grids": _("Grids changed"),
+        "impact_kinds": _("%(added)s added, %(removed)s removed, %(reshaped)s reshaped, %(attributes)s renamed or "
+                          "recounted"),
+        "impact_reports": _("Reports that change grid"),
+        "impact_open": _("of them open"),
+        "impact_addresses": _("Addresses that change grid"),
+        "impact_buildings": _("Buildings that change grid"),
+        "impact_households": _("Households moved (about)"),
+        "impact_workers_losing": _("Workers losing grids"),
+        "impact_workers_gaining": _("Workers taking new grids"),
+        "impact_worker_loses": _("loses %(codes)s"),
+        "impact_worker_changes": _("changed %(codes)s"),
+        "impact_worker_gains": _("suggested for %(codes)s"),
+        "impact_change_added": _("added"),
+        "impact_change_removed": _("removed"),
+        "impact_change_reshaped": _("reshaped"),
+        "impact_change_attributes": _("renamed or recounted"),
+        "impact_area": _("+%(gained)s / -%(lost)s m²"),
+        "published_version": _("the published version"),
+        "importing": _("Importing…"),
+        "imported": _("Imported %(n)s feature(s) from %(file)s (coordinate system %(crs)s)."),
+        "import_no_file": _("Choose a file to import first."),
+        "import_refused": _("Import refused: %(message)s"),
+        "import_feature_error": _("Feature %(index)s %(code)s: %(message)s"),
+        "import_more_errors": _("… and %(n)s more."),
     }
 
 
@@ -99,8 +129,7 @@ def _level_labels() -> dict[str, str]:
 @require(GRIDS_EDIT)
 def drafts_page():
     open_drafts = [drafts.to_dict(d) for d in drafts.list_drafts()]
-    versions = db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status != "draft")
-                                  .order_by(BoundaryVersion.id.desc())).all()
+    versions = _versions()
     return render_template("plan/drafts.html", drafts=open_drafts, versions=versions, formats=EXPORT_FORMATS,
                            texts=plan_texts())
 
@@ -130,4 +159,11 @@ def draft_page(draft_id: int):
     m = plan_map(s["center"], 13, s["tiles"], _api("grids"), draft.id, level, labels, texts, settings,
                  tianditu_key=s["tianditu_key"])
     levels = {code: labels[code] for code in EDIT_LEVELS}
-    return render_template("plan/editor.html", draft=info, level=level, levels=levels, **page_parts(m))
+    return render_template("plan/editor.html", draft=info, level=level, levels=levels, versions=_versions(),
+                           **page_parts(m))
+
+
+def _versions() -> list[BoundaryVersion]:
+    """Published and retired versions, newest first: what the impact preview may compare the draft with."""
+    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status != "draft")
+                              .order_by(BoundaryVersion.id.desc())).all()

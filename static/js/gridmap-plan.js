@@ -34,6 +34,10 @@
     validations: 0,      // validation answers received
     lastError: "",
     lastRefused: null,   // the error body of the last refused edit
+    impact: null,        // the impact answer shown in the panel
+    impactBusy: false,
+    impactDrawn: { old: 0, "new": 0 },  // outlines drawn by the impact preview, by side
+    imported: null,      // what the last import read: {features, crs, layer}
   });
   var settings = { texts: {}, urls: {}, styles: {} };
   var map = null;
@@ -526,6 +530,7 @@
     ["planGrids", "planChildren", "planParents"].forEach(function (key) {
       if (entry(key)) GM.setQuery(key, query);
     });
+    markImpactStale();
     return Promise.all([loadOperations(), validate()]).then(function () {
       setStatus(done || "", false);
     });
@@ -678,6 +683,289 @@
     });
   }
 
+  // ---- impact preview --------------------------------------------------------
+  // What publishing the draft would change, against the published version or one the planner picks:
+  // the summary in the panel, the old and new outlines on the map as one overlay of the layer control.
+
+  var layerControl = null;   // the map's L.control.layers (folium creates it after init)
+  var impactLayer = null;    // old (dashed red) and new (solid blue) outlines
+
+  if (window.L && L.Control && L.Control.Layers) {
+    L.Control.Layers.addInitHook(function () { layerControl = this; });
+  }
+
+  function againstChoice() {
+    var select = byId("plan-impact-against");
+    var option = select && select.selectedOptions && select.selectedOptions[0];
+    if (!option || !option.value) return { id: "", name: t("published_version") };
+    return { id: option.value, name: option.dataset.name || option.value };
+  }
+
+  function impactPath(against, geojson) {
+    var q = [];
+    if (against.id) q.push("against=" + encodeURIComponent(against.id));
+    if (geojson) q.push("format=geojson");
+    return "versions/" + state.draft.id + "/impact" + (q.length ? "?" + q.join("&") : "");
+  }
+
+  function previewImpact() {
+    if (state.impactBusy) return;
+    var against = againstChoice();
+    state.impactBusy = true;
+    showError("");
+    setStatus(t("impact_loading"), true);
+    update();
+    Promise.all([api("GET", impactPath(against, false)), api("GET", impactPath(against, true))])
+      .then(function (answers) {
+        var bad = answers.filter(function (res) { return !res.ok; })[0];
+        if (bad) {
+          setStatus("", false);
+          showError(fmt(t("failed"), { message: errorOf(bad).message }));
+          return;
+        }
+        state.impact = answers[0].body;
+        renderImpact(answers[0].body);
+        var n = drawImpact(answers[1].body);
+        setStatus(fmt(t(n ? "impact_shown" : "impact_none"), { name: against.name, n: n }), false);
+      }, function (err) {
+        setStatus("", false);
+        showError(fmt(t("network"), { message: err.message }));
+      })
+      .then(function () {
+        state.impactBusy = false;
+        update();
+      });
+  }
+
+  function summaryRow(list, key, label, value) {
+    var dt = document.createElement("dt");
+    dt.textContent = label;
+    var dd = document.createElement("dd");
+    dd.dataset.key = key;
+    dd.textContent = value;
+    list.appendChild(dt);
+    list.appendChild(dd);
+  }
+
+  function renderImpact(body) {
+    var s = body.summary || {};
+    var workers = body.workers || [];
+    var losing = workers.filter(function (w) { return (w.loses || []).length > 0; });
+    var gaining = workers.filter(function (w) { return (w.suggested || []).length > 0; });
+    var dl = byId("plan-impact-summary");
+    dl.innerHTML = "";
+    summaryRow(dl, "grids_changed", t("impact_grids"), s.grids_changed + " (" + fmt(t("impact_kinds"), s) + ")");
+    summaryRow(dl, "reports_moved", t("impact_reports"),
+      s.reports_moved + " (" + t("impact_open") + " " + s.open_reports_moved + ")");
+    summaryRow(dl, "addresses_moved", t("impact_addresses"), s.addresses_moved);
+    summaryRow(dl, "buildings_moved", t("impact_buildings"), s.buildings_moved);
+    summaryRow(dl, "households_moved", t("impact_households"), s.households_moved);
+    summaryRow(dl, "workers_losing", t("impact_workers_losing"), losing.length);
+    summaryRow(dl, "workers_gaining", t("impact_workers_gaining"), gaining.length);
+    dl.dataset.gridsChanged = s.grids_changed;
+
+    var people = byId("plan-impact-workers");
+    people.innerHTML = "";
+    workers.forEach(function (w) {
+      var parts = [];
+      if ((w.loses || []).length) parts.push(fmt(t("impact_worker_loses"), { codes: w.loses.join(", ") }));
+      if ((w.changes || []).length) {
+        parts.push(fmt(t("impact_worker_changes"), { codes: w.changes.map(function (c) { return c.code; }).join(", ") }));
+      }
+      if ((w.suggested || []).length) parts.push(fmt(t("impact_worker_gains"), { codes: w.suggested.join(", ") }));
+      var li = document.createElement("li");
+      li.dataset.staffId = w.staff_id;
+      li.textContent = (w.name || "") + ": " + parts.join("; ");
+      people.appendChild(li);
+    });
+
+    var list = byId("plan-impact-grids");
+    list.innerHTML = "";
+    (body.grids || []).forEach(function (g) {
+      var li = document.createElement("li");
+      li.dataset.code = g.code;
+      li.dataset.change = g.change;
+      var name = g.name_after || g.name_before || "";
+      li.textContent = g.code + " " + name + " · " + t("impact_change_" + g.change) + " · " +
+        fmt(t("impact_area"), { gained: Math.round(g.area_gained_m2).toLocaleString(),
+                                lost: Math.round(g.area_lost_m2).toLocaleString() });
+      li.addEventListener("click", function () { focusImpact(g.code); });
+      list.appendChild(li);
+    });
+    byId("plan-impact-stale").hidden = true;
+    byId("plan-impact-panel").hidden = false;
+  }
+
+  function impactStyle(feature) {
+    var s = extend({}, settings.styles[feature.properties.side === "old" ? "old" : "new"]);
+    return s;
+  }
+
+  /* Draw the diff; returns the number of outlines drawn. */
+  function drawImpact(collection) {
+    clearImpactLayer();
+    var feats = (collection && collection.features) || [];
+    // New outlines first, old ones on top: a dashed old border stays visible over a new fill.
+    feats = feats.filter(function (f) { return f.properties.side === "new"; })
+      .concat(feats.filter(function (f) { return f.properties.side === "old"; }));
+    impactLayer = L.geoJSON({ type: "FeatureCollection", features: feats }, {
+      style: impactStyle,
+      interactive: false,
+    });
+    impactLayer.addTo(map);
+    if (layerControl) layerControl.addOverlay(impactLayer, t("impact_layer"));
+    state.impactDrawn = { old: 0, "new": 0 };
+    impactLayer.eachLayer(function (l) { state.impactDrawn[l.feature.properties.side] += 1; });
+    var bounds = impactLayer.getBounds();
+    if (feats.length && bounds.isValid()) map.fitBounds(bounds, { maxZoom: 17, padding: [30, 30] });
+    show("plan-impact-hide", true);
+    return feats.length;
+  }
+
+  function focusImpact(code) {
+    if (!impactLayer) return;
+    var bounds = null;
+    impactLayer.eachLayer(function (l) {
+      if (l.feature.properties.code !== code) return;
+      bounds = bounds ? bounds.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(),
+                                                                       l.getBounds().getNorthEast());
+    });
+    if (bounds && bounds.isValid()) map.fitBounds(bounds, { maxZoom: 17, padding: [30, 30] });
+  }
+
+  function clearImpactLayer() {
+    if (!impactLayer) return;
+    if (layerControl) layerControl.removeLayer(impactLayer);
+    map.removeLayer(impactLayer);
+    impactLayer = null;
+    state.impactDrawn = { old: 0, "new": 0 };
+  }
+
+  function hideImpact() {
+    clearImpactLayer();
+    state.impact = null;
+    byId("plan-impact-panel").hidden = true;
+    show("plan-impact-hide", false);
+    setStatus("", false);
+    update();
+  }
+
+  /* After an edit the preview shown no longer matches the draft: say so rather than show stale numbers silently. */
+  function markImpactStale() {
+    if (!state.impact) return;
+    var el = byId("plan-impact-stale");
+    el.textContent = t("impact_stale");
+    el.hidden = false;
+  }
+
+  P.impactLayer = function () { return impactLayer; };
+
+  // ---- import a level from a file -------------------------------------------
+  // The file replaces one level of the draft (under the parent code when given) in one edit, which
+  // undo takes back like any other. A refused file leaves the draft unchanged; every per-feature
+  // error the API sends is listed in the alert area.
+
+  function showErrors(message, errors) {
+    showError(message);
+    var el = byId("plan-error");
+    if (!el || !errors || !errors.length) return;
+    var shown = errors.slice(0, 50);
+    var ul = document.createElement("ul");
+    ul.className = "gm-import-errors";
+    shown.forEach(function (e) {
+      var li = document.createElement("li");
+      li.dataset.reason = e.reason || "";
+      li.textContent = fmt(t("import_feature_error"), {
+        index: e.index === null || e.index === undefined ? "" : "#" + (e.index + 1),
+        code: e.code || "", message: e.message || e.detail || e.reason,
+      });
+      ul.appendChild(li);
+    });
+    if (errors.length > shown.length) {
+      var more = document.createElement("li");
+      more.textContent = fmt(t("import_more_errors"), { n: errors.length - shown.length });
+      ul.appendChild(more);
+    }
+    el.appendChild(ul);
+  }
+
+  /* The import form sits low in the panel: its progress is shown next to it as well as in the status line,
+     and a refusal scrolls the alert area (top of the panel) into view. */
+  function importStatus(message, busy) {
+    setStatus(message, busy);
+    var el = byId("plan-import-status");
+    if (!el) return;
+    el.textContent = message || "";
+    el.hidden = !message;
+    el.classList.toggle("gm-busy", !!busy);
+  }
+
+  function revealError() {
+    var el = byId("plan-error");
+    if (el && !el.hidden && el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
+  }
+
+  function importFile(event) {
+    event.preventDefault();
+    if (state.busy) return;
+    var form = byId("plan-import-form");
+    var input = byId("plan-import-file");
+    if (!input.files || !input.files.length) { showError(t("import_no_file")); revealError(); return; }
+    var file = input.files[0].name;
+    var data = new FormData(form);
+    data.set("row_version", state.draft.row_version);
+    ["parent", "crs"].forEach(function (name) {
+      var value = String(data.get(name) || "").trim();
+      if (value) data.set(name, value); else data.delete(name);
+    });
+    state.busy = true;
+    showError("");
+    clearRefused();
+    state.lastRefused = null;
+    importStatus(t("importing"), true);
+    update();
+    // No Content-Type header: the browser sets multipart/form-data with its boundary.
+    fetch(settings.urls.api + "drafts/" + state.draft.id + "/import", {
+      method: "POST", credentials: "same-origin", body: data,
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        var body = null;
+        try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+        return { ok: response.ok, status: response.status, body: body };
+      });
+    }).then(function (res) {
+      if (res.ok) {
+        state.draft = res.body.draft;
+        state.saved += 1;
+        state.imported = res.body.read;
+        form.reset();
+        resetMode();
+        var done = fmt(t("imported"), { n: res.body.read.features, file: file, crs: res.body.read.crs || "WGS-84" });
+        return refresh(done).then(function () { importStatus(done, false); });
+      }
+      var err = errorOf(res);
+      state.lastRefused = err;
+      importStatus("", false);
+      if (res.status === 409 && err.details.field === "row_version") {
+        return Promise.resolve(failed(res, "import")).then(revealError);
+      }
+      showErrors(fmt(t("import_refused"), { message: err.message }), err.details.errors);
+      revealError();
+      if (err.details.geometry && refusedLayer) {
+        refusedLayer.addData({ type: "Feature", geometry: err.details.geometry, properties: {} });
+      }
+      return null;
+    }, function (err) {
+      importStatus("", false);
+      showError(fmt(t("network"), { message: err.message }));
+      revealError();
+    }).then(function () {
+      state.busy = false;
+      update();
+    });
+  }
+
   // ---- buttons -------------------------------------------------------------
 
   function show(id, visible) {
@@ -702,6 +990,8 @@
     enable("plan-redo", idle && !!d.can_redo);
     var v = state.validation;
     enable("plan-publish", idle && !!v && v.publishable === true && !d.stale);
+    enable("plan-impact", !state.impactBusy);
+    enable("plan-import", idle);
     var drawing = state.mode === "reshape" || state.mode === "split";
     show("plan-finish", drawing);
     show("plan-save", state.mode === "vertices" || state.mode === "merge" || state.mode === "move-pick");
@@ -765,6 +1055,11 @@
     on("plan-undo", function () { save("undo", {}); });
     on("plan-redo", function () { save("redo", {}); });
     on("plan-publish", publish);
+    on("plan-impact", previewImpact);
+    on("plan-impact-hide", hideImpact);
+    var importForm = byId("plan-import-form");
+    if (importForm) importForm.addEventListener("submit", importFile);
+
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && state.mode !== "idle") resetMode();
     });

@@ -8,6 +8,7 @@ hold two micro-grids split at the middle longitude.
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -252,3 +253,163 @@ def test_split_by_a_drawn_line_then_publish_after_the_impact_preview(page, live_
     versions = pg.evaluate("() => fetch('/api/v1/versions').then(r => r.json())")["versions"]
     assert {v["id"]: v["status"] for v in versions}[draft_id] == "published"
     assert_clean(pg)
+
+
+def merge_west_and_east(pg):
+    select_grid(pg, WEST, 113.605, 34.7475)
+    pg.click("#plan-merge")
+    click_map(pg, 113.63, 34.7475)
+    pg.wait_for_function("() => Object.keys(gridmapPlan.picked).length === 2", timeout=WAIT_MS)
+    pg.click("#plan-save")
+    pg.wait_for_function("() => gridmapPlan.saved === 1 && !gridmapPlan.busy", timeout=WAIT_MS)
+
+
+def impact_numbers(pg) -> dict[str, str]:
+    return pg.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#plan-impact-summary dd')]
+        .map(dd => [dd.dataset.key, dd.textContent]))""")
+
+
+def test_impact_preview_shows_the_summary_and_draws_the_diff(page, live_server):
+    pg = page
+    draft_id = open_draft(pg, live_server)
+    show_community(pg)
+    assert pg.locator("#plan-impact-panel").is_hidden()
+    # The versions the draft may be compared with: the published one is listed.
+    versions = pg.evaluate("() => fetch('/api/v1/versions').then(r => r.json())")["versions"]
+    published = next(v["id"] for v in versions if v["status"] == "published")
+    assert pg.locator(f"#plan-impact-against option[value='{published}']").count() == 1
+    merge_west_and_east(pg)
+
+    pg.click("#plan-impact")
+    pg.wait_for_function("() => gridmapPlan.impact && !gridmapPlan.impactBusy", timeout=WAIT_MS)
+    expected = pg.evaluate("id => fetch(`/api/v1/versions/${id}/impact`).then(r => r.json())", draft_id)
+    s = expected["summary"]
+    assert s["grids_changed"] >= 2 and s["reports_moved"] > 0
+    numbers = impact_numbers(pg)
+    assert numbers["grids_changed"].startswith(f"{s['grids_changed']} (")
+    assert numbers["reports_moved"].startswith(f"{s['reports_moved']} (")
+    assert str(s["open_reports_moved"]) in numbers["reports_moved"]
+    assert numbers["households_moved"] == str(s["households_moved"])
+    assert numbers["addresses_moved"] == str(s["addresses_moved"])
+    assert numbers["buildings_moved"] == str(s["buildings_moved"])
+    # The staffed grid (the west one) is gone: its worker loses it and is listed.
+    losing = [w for w in expected["workers"] if w["loses"]]
+    assert numbers["workers_losing"] == str(len(losing)) and len(losing) >= 1
+    assert "王网格" in pg.locator("#plan-impact-workers").inner_text()
+    assert pg.locator("#plan-impact-grids li").count() == s["grids_changed"]
+    assert pg.locator(f"#plan-impact-grids li[data-code='{WEST}']").count() == 1
+
+    # The diff on the map: old outlines dashed red, new ones solid blue, listed in the layer control.
+    drawn = pg.evaluate("() => gridmapPlan.impactDrawn")
+    assert drawn["old"] > 0 and drawn["new"] > 0
+    assert pg.locator("path.gm-plan-old[stroke='#d7191c'][stroke-dasharray]").count() == drawn["old"]
+    assert pg.locator("path.gm-plan-new[stroke='#0057e7']").count() == drawn["new"]
+    assert pg.evaluate("() => GridMapPlan.map.hasLayer(GridMapPlan.impactLayer())")
+    # (Its name is a new string: English until the lead translates it.)
+    overlay = pg.locator(".leaflet-control-layers-overlays label", has=pg.locator("input")).filter(
+        has_text=re.compile("影响|Impact"))
+    assert overlay.count() == 1
+    # Toggled off and on through the layer control (hovered first, as a user does: Leaflet ignores a click
+    # in the same instant the control opens).
+    pg.hover(".leaflet-control-layers")
+    pg.wait_for_timeout(100)
+    box = overlay.locator("input")
+    assert box.is_checked()
+    box.click()
+    assert not box.is_checked() and pg.locator("path.gm-plan-old").count() == 0
+    box.click()
+    assert box.is_checked() and pg.locator("path.gm-plan-old").count() == drawn["old"]
+    assert pg.locator("#plan-status").inner_text().strip()
+
+    # Against a version chosen in the list (here the published one, by id): the same answer.
+    pg.select_option("#plan-impact-against", str(published))
+    pg.click("#plan-impact")
+    pg.wait_for_function("() => !gridmapPlan.impactBusy", timeout=WAIT_MS)
+    assert impact_numbers(pg) == numbers
+
+    # A version that does not exist (gone since the page was loaded): the API's answer is shown.
+    pg.evaluate("""() => { const o = new Option('gone', '999999'); o.dataset.name = 'gone';
+        document.getElementById('plan-impact-against').add(o); }""")
+    pg.select_option("#plan-impact-against", "999999")
+    pg.click("#plan-impact")
+    pg.wait_for_function("() => !gridmapPlan.impactBusy && gridmapPlan.lastError", timeout=WAIT_MS)
+    assert pg.locator("#plan-error").is_visible() and "999999" in pg.locator("#plan-error").inner_text()
+    assert pg.locator("#plan-status").inner_text().strip() == ""
+    pg.select_option("#plan-impact-against", "")
+
+    # A new edit makes the preview stale (and says so); hiding clears the panel and the map.
+    pg.click("#plan-undo")
+    pg.wait_for_function("() => gridmapPlan.saved === 2 && !gridmapPlan.busy", timeout=WAIT_MS)
+    assert pg.locator("#plan-impact-stale").is_visible()
+    pg.click("#plan-impact-hide")
+    assert pg.locator("#plan-impact-panel").is_hidden()
+    assert pg.locator("path.gm-plan-old").count() == 0 and pg.locator("path.gm-plan-new").count() == 0
+    assert pg.evaluate("() => GridMapPlan.impactLayer()") is None
+    assert overlay.count() == 0
+    assert_clean(pg, expected_statuses=(404,))
+
+
+def _grid_file(features: list[dict]) -> dict:
+    return {"name": "grids.geojson", "mimeType": "application/geo+json",
+            "buffer": json.dumps({"type": "FeatureCollection", "features": features}).encode()}
+
+
+def _grid_feature(code: str, name: str, x0: float, x1: float, households: int) -> dict:
+    ring = [[x0, Y0], [x1, Y0], [x1, Y1], [x0, Y1], [x0, Y0]]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"code": code, "name": name, "parent_code": COMMUNITY, "households": households}}
+
+
+def test_import_a_level_from_a_file_and_see_a_bad_file_refused(page, live_server):
+    pg = page
+    open_draft(pg, live_server)
+    show_community(pg)
+    new_east = f"{COMMUNITY}005"
+
+    # 1. A file whose feature has a malformed code: refused, every feature error listed, draft unchanged.
+    bad = _grid_file([_grid_feature(f"{COMMUNITY}0", "坏编码", 113.60, 113.64, 100)])
+    pg.set_input_files("#plan-import-file", bad)
+    pg.select_option("#plan-import-level", "grid")
+    pg.fill("#plan-import-parent", COMMUNITY)
+    pg.click("#plan-import")
+    pg.wait_for_function("() => gridmapPlan.lastRefused !== null && !gridmapPlan.busy", timeout=WAIT_MS)
+    error = pg.locator("#plan-error")
+    assert error.is_visible()
+    assert pg.locator("#plan-error li[data-reason=bad_code]").count() >= 1
+    assert plan_state(pg)["row_version"] == 1 and plan_state(pg)["saved"] == 0
+    # Nothing chosen: the page says so instead of posting.
+    pg.evaluate("() => document.getElementById('plan-import-file').removeAttribute('required')")
+    pg.set_input_files("#plan-import-file", [])
+    pg.click("#plan-import")
+    assert pg.evaluate("() => gridmapPlan.lastError") != ""
+
+    # 2. The community re-cut: the west grid wider, a new east grid 005 instead of 002.
+    good = _grid_file([_grid_feature(WEST, "西网格", 113.60, 113.625, 240),
+                       _grid_feature(new_east, "东网格", 113.625, 113.64, 160)])
+    # Every text the import's status line shows is recorded: the progress one is gone by the end.
+    pg.evaluate("""() => { window.importStatuses = [];
+        const el = document.getElementById('plan-import-status');
+        new MutationObserver(() => importStatuses.push(el.textContent))
+            .observe(el, {childList: true, characterData: true, subtree: true}); }""")
+    pg.set_input_files("#plan-import-file", good)
+    pg.select_option("#plan-import-level", "grid")
+    pg.fill("#plan-import-parent", COMMUNITY)
+    pg.click("#plan-import")
+    pg.wait_for_function("() => gridmapPlan.saved === 1 && !gridmapPlan.busy", timeout=WAIT_MS)
+    wait_ready(pg, validations=2)
+    pg.wait_for_function("() => gridmapLayers.planGrids.url.includes('rv=2')", timeout=WAIT_MS)
+    s = plan_state(pg)
+    assert s["row_version"] == 2 and s["error"] == "" and error.is_hidden()
+    assert pg.evaluate("() => gridmapPlan.imported")["features"] == 2
+    assert grid_bounds(pg, WEST) == pytest.approx([113.60, Y0, 113.625, Y1], abs=1e-6)
+    assert grid_bounds(pg, new_east) == pytest.approx([113.625, Y0, 113.64, Y1], abs=1e-6)
+    assert grid_bounds(pg, EAST) is None
+    status = pg.locator("#plan-status").inner_text()
+    assert "2" in status and "grids.geojson" in status
+    assert pg.locator("#plan-import-status").inner_text() == status
+    progress = pg.evaluate("() => gridmapPlan && document.querySelector('#plan-import-status') && importStatuses")
+    assert progress[0] in ("正在导入…", "Importing…") and progress[-1] == status
+    assert pg.locator("#plan-operations li[data-kind=import]").count() == 1
+    assert pg.locator("#plan-validation-summary").get_attribute("data-errors") == "0"
+    assert pg.locator("#plan-undo").is_enabled()
+    assert_clean(pg, expected_statuses=(422,))

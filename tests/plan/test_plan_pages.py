@@ -46,6 +46,38 @@ def test_editor_page_renders_the_map_with_local_assets_only(client, sample, draf
         assert text in html, text
 
 
+def test_editor_has_the_impact_preview_and_the_import_form(client, sample, draft):
+    html = client.get(f"/plan/drafts/{draft['id']}?level=community").get_data(as_text=True)
+    # Compare with the published version by default, or with any published or retired version by id;
+    # never with a draft.
+    select = re.search(r'<select id="plan-impact-against".*?</select>', html, re.S).group(0)
+    values = re.findall(r'<option value="([^"]*)"', select)
+    assert values[0] == "" and str(sample["result"].version_id) in values
+    assert str(draft["id"]) not in values
+    for ident in ("plan-impact", "plan-impact-hide", "plan-impact-panel", "plan-impact-summary"):
+        assert f'id="{ident}"' in html, ident
+    form = re.search(r'<form id="plan-import-form".*?</form>', html, re.S).group(0)
+    assert 'name="file"' in form and 'accept=".geojson,.json,.gpkg,.zip"' in form
+    assert 'name="parent"' in form and 'name="crs"' in form
+    # The level select offers the editable levels, the one being edited chosen.
+    levels = re.search(r'<select id="plan-import-level" name="level".*?</select>', form, re.S).group(0)
+    assert re.findall(r'value="(\w+)"', levels) == ["subdistrict", "community", "grid", "micro"]
+    assert re.search(r'value="community"\s+selected', levels)
+    # The diff's styles reach the script: old outlines dashed red, new ones solid blue.
+    assert '"gm-plan-old"' in html and '"8 6"' in html and '"gm-plan-new"' in html
+
+
+def test_impact_choice_lists_retired_versions(client, sample, draft):
+    published = client.post(f"/api/v1/drafts/{draft['id']}/publish", json={"row_version": draft["row_version"]})
+    assert published.status_code == 200, published.get_json()
+    other = client.post("/api/v1/drafts", json={"note": "n", "effective_date": "2026-08-01"}).get_json()
+    html = client.get(f"/plan/drafts/{other['id']}?lang=en").get_data(as_text=True)
+    select = re.search(r'<select id="plan-impact-against".*?</select>', html, re.S).group(0)
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select))
+    assert "published" in options[str(draft["id"])]
+    assert "retired" in options[str(sample["result"].version_id)]
+
+
 @pytest.mark.parametrize("level,child", [("community", "grid"), ("grid", "micro"), ("micro", None)])
 def test_editor_level_choice(client, sample, draft, level, child):
     html = client.get(f"/plan/drafts/{draft['id']}?level={level}").get_data(as_text=True)
