@@ -12,8 +12,8 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from app.maps.builders import LEVEL_STYLES, base_map, overlay_crs
-from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
+from app.maps.builders import base_map, community_outlines, overlay_crs
+from app.maps.elements import GridmapSetup, Legend
 
 DISPATCH_JS = [("gridmap_dispatch", "/static/js/gridmap-dispatch.js")]
 DISPATCH_CSS = [("gridmap_dispatch_css", "/static/css/gridmap-dispatch.css")]
@@ -67,16 +67,7 @@ def desk_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, lab
     m = base_map(center, zoom, tiles, tianditu_key)
     crs = overlay_crs(tiles)
     GridmapSetup(texts, crs=crs).add_to(m)
-    RemoteGeoJson(
-        grids_url,
-        name=labels["communities"],
-        key="communities",
-        params={"level": "community", "kind": "regular"},
-        style={"base": {**LEVEL_STYLES["community"], "fillOpacity": 0.0}},
-        kind="outline",
-        interactive=False,
-        fit=True,
-    ).add_to(m)
+    community_outlines(grids_url, labels["communities"]).add_to(m)
     DispatchSetup({**settings, "texts": dict(texts), "colors": STATUS_COLORS, "crs": crs}).add_to(m)
     items = [{"label": status_labels[code], "marker": color} for code, color in STATUS_COLORS.items()]
     items.append({"label": labels["overdue"], "marker": "#ffffff", "overdue": True})

@@ -148,6 +148,20 @@ def coverage_map(
     return m
 
 
+def community_outlines(grids_url: str, name: str) -> RemoteGeoJson:
+    """Community boundaries as a backdrop for event markers: outlines only, not clickable, the map fitted to them."""
+    return RemoteGeoJson(
+        grids_url,
+        name=name,
+        key="communities",
+        params={"level": "community", "kind": "regular"},
+        style={"base": {**LEVEL_STYLES["community"], "fillOpacity": 0.0}},
+        kind="outline",
+        interactive=False,
+        fit=True,
+    )
+
+
 def issues_map(
     center: Sequence[float],
     zoom: int,
@@ -174,16 +188,7 @@ def issues_map(
     """
     m = base_map(center, zoom, tiles, tianditu_key)
     GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
-    RemoteGeoJson(
-        grids_url,
-        name=labels["communities"],
-        key="communities",
-        params={"level": "community", "kind": "regular"},
-        style={"base": {**LEVEL_STYLES["community"], "fillOpacity": 0.0}},
-        kind="outline",
-        interactive=False,
-        fit=True,
-    ).add_to(m)
+    community_outlines(grids_url, labels["communities"]).add_to(m)
     cluster = plugins.MarkerCluster(
         name=labels["reports"],
         options={"showCoverageOnHover": False, "maxClusterRadius": 50},
