@@ -13,7 +13,7 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
 from app.models import BoundaryVersion, KINDS, LEVELS
-from app.plan import checks, drafts, edits, files, impact, publish as publishing
+from app.plan import checks, drafts, edits, files, impact, publish as publishing, rebase as rebasing
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -107,6 +107,12 @@ def undo(draft_id: int):
 @require(GRIDS_EDIT)
 def redo(draft_id: int):
     return _edited(*edits.redo(draft_id, _json_body()))
+
+
+@api_bp.post("/drafts/<int:draft_id>/rebase")
+@require(GRIDS_EDIT)
+def rebase_draft(draft_id: int):
+    return rebasing.rebase(draft_id, _json_body())
 
 
 @api_bp.post("/drafts/<int:draft_id>/import")

@@ -163,10 +163,13 @@ def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before:
     return op
 
 
-def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
-        params: dict) -> tuple[BoundaryVersion, DraftOperation]:
-    """Lock, compute, write, log, audit, commit. ``compute`` raises PlanError for an edit that cannot be made."""
-    draft = drafts.lock(draft_id, body.get("row_version"))
+def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
+            params: dict, *, record: bool = True) -> tuple[DraftOperation, Edit]:
+    """Compute, write and log one edit of the locked ``draft`` (no commit).
+
+    Raises the 422 of a refused edit before anything is written. ``record`` bumps ``row_version`` and
+    writes the edit's audit entry; a rebase replays many edits and does both once for all of them.
+    """
     try:
         family, edit = compute(draft)
     except PlanError as exc:
@@ -178,14 +181,74 @@ def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion
     fam.apply(draft, edit)
     summary = _summary(edit)
     op = _log(draft, kind, params, summary, before, after)
-    old = draft.row_version
-    drafts.bump(draft)
-    db.session.flush()
-    audit.record(f"draft.{kind}", "draft", draft.id, before={"row_version": old},
-                 after={"row_version": draft.row_version, "operation": op.seq, "kind": kind, "params": params,
-                        **summary})
+    if record:
+        old = draft.row_version
+        drafts.bump(draft)
+        db.session.flush()
+        audit.record(f"draft.{kind}", "draft", draft.id, before={"row_version": old},
+                     after={"row_version": draft.row_version, "operation": op.seq, "kind": kind, "params": params,
+                            **summary})
+    return op, edit
+
+
+def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
+        params: dict) -> tuple[BoundaryVersion, DraftOperation]:
+    """Lock, compute, write, log, audit, commit. ``compute`` raises PlanError for an edit that cannot be made."""
+    draft = drafts.lock(draft_id, body.get("row_version"))
+    op, _edit = perform(draft, kind, compute, params)
     db.session.commit()
     return draft, op
+
+
+# Each edit is built by a factory (code and shapes already checked) into its ``compute`` and logged
+# params, so that a rebase (app.plan.rebase) replays logged edits through the very same path.
+Operation = tuple[Callable[[BoundaryVersion], tuple[Family, Edit]], dict]
+
+
+def reshape_op(code: str, geometry, leftover: str) -> Operation:
+    parent = _parent_of(code)
+
+    def compute(draft):
+        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
+        return family, reshape(family, code, geometry, leftover=leftover)
+
+    return compute, {"code": code, "leftover": leftover}
+
+
+def split_op(code: str, line, names: list[str] | None) -> Operation:
+    parent = _parent_of(code)
+
+    def compute(draft):
+        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
+        return family, split(family, code, line, names=names)
+
+    return compute, {"code": code, "line": shapely.to_wkt(line, rounding_precision=7), "names": names}
+
+
+def merge_op(codes: list[str], name: str | None) -> Operation:
+    parents = sorted({p for p in (_parent_of(c) for c in codes) if p})
+
+    def compute(draft):
+        family = fam.load(draft, codes=codes, subtrees=parents)
+        return family, merge(family, codes, name=name)
+
+    return compute, {"codes": codes, "name": name}
+
+
+def _ancestors(code: str) -> list[str]:
+    return [code[:n] for n in sorted(h.CODE_LENGTH.values()) if n <= len(code)]
+
+
+def move_op(codes: list[str], target: str) -> Operation:
+    chain = sorted({a for c in codes for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
+
+    def compute(draft):
+        # Every grid on the way from the old and new parents up to the district, with all its
+        # children (parents are recomputed as unions of them), and the moved grids' subtrees.
+        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes)
+        return family, move(family, codes, target)
+
+    return compute, {"codes": codes, "target": target}
 
 
 def reshape_grid(draft_id: int, body: dict):
@@ -195,13 +258,7 @@ def reshape_grid(draft_id: int, body: dict):
     leftover = body.get("leftover") or "refuse"
     if leftover not in LEFTOVER:
         raise ValidationError(_("leftover must be refuse or neighbours."), {"field": "leftover"})
-    parent = _parent_of(code)
-
-    def compute(draft):
-        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
-        return family, reshape(family, code, geometry, leftover=leftover)
-
-    return run(draft_id, body, "reshape", compute, {"code": code, "leftover": leftover})
+    return run(draft_id, body, "reshape", *reshape_op(code, geometry, leftover))
 
 
 def split_grid(draft_id: int, body: dict):
@@ -209,46 +266,21 @@ def split_grid(draft_id: int, body: dict):
     code = _code(body.get("code"))
     line = _line(body)
     names = _names(body.get("names"))
-    parent = _parent_of(code)
-
-    def compute(draft):
-        family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
-        return family, split(family, code, line, names=names)
-
-    return run(draft_id, body, "split", compute, {"code": code, "line": shapely.to_wkt(line, rounding_precision=7),
-                                                  "names": names})
+    return run(draft_id, body, "split", *split_op(code, line, names))
 
 
 def merge_grids(draft_id: int, body: dict):
     body = drafts.body_object(body)
     codes = _codes(body.get("codes"))
     name = _name(body.get("name"))
-    parents = sorted({p for p in (_parent_of(c) for c in codes) if p})
-
-    def compute(draft):
-        family = fam.load(draft, codes=codes, subtrees=parents)
-        return family, merge(family, codes, name=name)
-
-    return run(draft_id, body, "merge", compute, {"codes": codes, "name": name})
-
-
-def _ancestors(code: str) -> list[str]:
-    return [code[:n] for n in sorted(h.CODE_LENGTH.values()) if n <= len(code)]
+    return run(draft_id, body, "merge", *merge_op(codes, name))
 
 
 def move_grids(draft_id: int, body: dict):
     body = drafts.body_object(body)
     codes = _codes(body.get("codes"))
     target = _code(body.get("target"), "target")
-    chain = sorted({a for c in codes for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
-
-    def compute(draft):
-        # Every grid on the way from the old and new parents up to the district, with all its
-        # children (parents are recomputed as unions of them), and the moved grids' subtrees.
-        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes)
-        return family, move(family, codes, target)
-
-    return run(draft_id, body, "move", compute, {"codes": codes, "target": target})
+    return run(draft_id, body, "move", *move_op(codes, target))
 
 
 def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *, level: str, scope: str | None,

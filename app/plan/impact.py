@@ -7,8 +7,10 @@ before and after. Reports whose grid would change, all and open, grouped by
 grid, the same way. Households moved: for each changed leaf grid, its
 households times the share of its area it loses (an areal estimate: grids
 carry household counts, the address library has no household register). Workers: staff of the
-grids that disappear or change, and for new grids the staff of the grids
-they come from (suggested). A diff as GeoJSON: old and new outlines.
+grids that disappear or change, and the new grids publishing will give them
+(``suggested``, kept as the API's name): a new grid gets the active staff of
+its predecessors in every role nobody holds there yet (app.plan.staffing).
+A diff as GeoJSON: old and new outlines.
 """
 from __future__ import annotations
 
@@ -49,13 +51,20 @@ def _households_moved(rows) -> int:
 
 
 def _workers(rows) -> list[dict]:
+    """Per active staff member: grids lost, changed grids, and the new grids publishing carries them to.
+
+    ``suggested`` is what publish will do (plan/sql/carry_staff.sql), not a hint: for each new
+    grid, the assignments of its predecessors in the roles nobody holds on the new grid yet.
+    """
     lost = {r.code for r in rows if r.change == "removed"}
     changed = {r.code: r for r in rows if r.change in ("reshaped", "attributes")}
     sources = {r.code: list(r.b_predecessors or []) for r in rows if r.change == "added"}
-    wanted = lost | set(changed) | {p for ps in sources.values() for p in ps}
+    wanted = lost | set(changed) | set(sources) | {p for ps in sources.values() for p in ps}
     if not wanted:
         return []
     staff_rows = db.session.execute(sql("plan/staff_of"), {"codes": sorted(wanted)}).all()
+    # Roles already held on a new grid are not carried there (someone was assigned ahead).
+    held = {(s.grid_code, s.role) for s in staff_rows if s.grid_code in sources}
     people: dict[int, dict] = {}
     for s in staff_rows:
         person = people.setdefault(s.staff_id, {"staff_id": s.staff_id, "name": s.name, "loses": [],
@@ -68,7 +77,7 @@ def _workers(rows) -> list[dict]:
                                       "area_lost_m2": float(r.area_lost_m2),
                                       "households_before": r.a_households, "households_after": r.b_households})
         for new_code, preds in sources.items():
-            if s.grid_code in preds and new_code not in person["suggested"]:
+            if s.grid_code in preds and (new_code, s.role) not in held and new_code not in person["suggested"]:
                 person["suggested"].append(new_code)
     return [p for p in people.values() if p["loses"] or p["changes"] or p["suggested"]]
 

@@ -12,6 +12,8 @@
 4. Every open report is re-assigned to the new grids in one set-based
    statement (``current_*`` columns); closed ones keep the grid they were
    handled in; the assignment on arrival is never touched.
+5. Staff assignments and account areas follow split and merged grids to
+   their new codes; assignments on retired codes end (app.plan.staffing).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.versions import scope_of
 from app.models import BoundaryVersion, OPEN_STATUSES
-from app.plan import checks, drafts
+from app.plan import checks, drafts, staffing
 from app.sqlfiles import sql, statements
 
 #: Errors listed in a refused publication's details.
@@ -68,9 +70,11 @@ def publish(draft_id: int, body: dict, args=None) -> dict:
     db.session.flush()
     reassigned = db.session.execute(sql("plan/reassign"), {"generation": new_generation,
                                                             "open_statuses": list(OPEN_STATUSES)}).rowcount
+    staff_carried, staff_ended = staffing.carry(draft.id, current)
     audit.record("draft.publish", "draft", draft.id, before=before, after={
         "status": "published", "generation": new_generation, "retired_version": published.id if published else None,
-        "open_reports_reassigned": reassigned, "warnings": len(result.warnings)})
+        "open_reports_reassigned": reassigned, "staff_carried": staff_carried, "staff_ended": staff_ended,
+        "warnings": len(result.warnings)})
     # Fresh statistics: the partial indexes of current rows just changed membership.
     db.session.execute(text("ANALYZE grid"))
     # Standard addresses follow the boundaries in the same transaction.
@@ -79,4 +83,4 @@ def publish(draft_id: int, body: dict, args=None) -> dict:
     db.session.refresh(draft)
     return {"version": draft.to_dict(), "retired": published.to_dict() if published else None,
             "generation": new_generation, "open_reports_reassigned": reassigned,
-            "warnings": len(result.warnings)}
+            "staff_carried": staff_carried, "staff_ended": staff_ended, "warnings": len(result.warnings)}

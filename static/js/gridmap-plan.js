@@ -128,6 +128,43 @@
     el.hidden = !message;
   }
 
+  // ---- rebase a stale draft (list and editor) --------------------------------
+
+  /* Replay a stale draft's edits on the published version; resolves the API answer, or null. */
+  function rebase(id, rowVersion) {
+    if (!window.confirm(t("confirm_rebase"))) return Promise.resolve(null);
+    showError("");
+    setStatus(t("rebasing"), true);
+    return api("POST", "drafts/" + id + "/rebase", { row_version: Number(rowVersion) }).then(function (res) {
+      setStatus("", false);
+      if (!res.ok) {
+        showError(fmt(t("failed"), { message: errorOf(res).message }));
+        return null;
+      }
+      showRebase(res.body);
+      return res.body;
+    }, function (err) {
+      setStatus("", false);
+      showError(fmt(t("network"), { message: err.message }));
+      return null;
+    });
+  }
+
+  function showRebase(body) {
+    var el = byId("plan-rebase-result");
+    if (!el) return;
+    function line(key, x) {
+      var what = t("op_" + x.operation.kind);
+      return "<li>" + esc(fmt(t(key), { seq: x.operation.seq, what: what, message: x.message })) + "</li>";
+    }
+    el.innerHTML = "<p class=\"mb-1\">" +
+      esc(fmt(t("rebased"), { applied: body.applied.length, skipped: body.skipped.length })) + "</p>" +
+      "<ul class=\"mb-0\">" + body.applied.map(function (x) { return line("rebase_applied", x); }).join("") +
+      body.skipped.map(function (x) { return line("rebase_skipped", x); }).join("") + "</ul>";
+    el.classList.toggle("alert-warning", body.skipped.length > 0);
+    el.hidden = false;
+  }
+
   // ---- the list of drafts --------------------------------------------------
 
   P.initList = function (options) {
@@ -158,6 +195,21 @@
         });
       });
     }
+    document.querySelectorAll(".plan-rebase").forEach(function (button) {
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        rebase(button.dataset.id, button.dataset.rowVersion).then(function (body) {
+          if (!body) { button.disabled = false; return; }
+          // The draft is current now: no badge, no button, and the next change sends the new row_version.
+          var row = button.closest("tr");
+          row.querySelectorAll(".plan-stale, .plan-rebase").forEach(function (el) { el.remove(); });
+          var discard = row.querySelector(".plan-discard");
+          if (discard) discard.dataset.rowVersion = body.draft.row_version;
+          var count = row.querySelector(".plan-operations-count");
+          if (count) count.textContent = body.draft.operations;
+        });
+      });
+    });
     document.querySelectorAll(".plan-discard").forEach(function (button) {
       button.addEventListener("click", function () {
         if (!window.confirm(t("confirm_discard"))) return;
@@ -1055,6 +1107,21 @@
     on("plan-undo", function () { save("undo", {}); });
     on("plan-redo", function () { save("redo", {}); });
     on("plan-publish", publish);
+    on("plan-rebase", function () {
+      if (state.busy) return;
+      state.busy = true;
+      update();
+      rebase(state.draft.id, state.draft.row_version).then(function (body) {
+        if (!body) return null;
+        state.draft = body.draft;
+        var stale = byId("plan-stale");
+        if (stale) stale.hidden = true;
+        return refresh("");
+      }).then(function () {
+        state.busy = false;
+        update();
+      });
+    });
     on("plan-impact", previewImpact);
     on("plan-impact-hide", hideImpact);
     var importForm = byId("plan-import-form");

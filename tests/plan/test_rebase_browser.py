@@ -1,0 +1,79 @@
+"""The rebase button of /plan in real headless chromium: a stale draft is redone on the latest version
+and the page lists what was applied and skipped (data: tests/maps/sample.py, see test_plan_browser)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.plan.test_plan_browser import EAST, WAIT_MS, WEST, Y0, Y1, assert_clean, grid_bounds, wait_ready
+
+pytestmark = [pytest.mark.browser]
+
+CALL = """([path, body]) => fetch('/api/v1/' + path, {method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json',
+              'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+    body: JSON.stringify(body)}).then(r => r.json().then(j => [r.status, j]))"""
+
+
+def box(x0, y0, x1, y1):
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def call(pg, path, body):
+    status, out = pg.evaluate(CALL, [path, body])
+    assert status in (200, 201), out
+    return out
+
+
+def test_stale_draft_is_redone_from_the_drafts_page(page, live_server):
+    pg = page
+    pg.goto(live_server + "/plan")
+    a = call(pg, "drafts", {"note": "A", "effective_date": "2026-07-01"})
+    b = call(pg, "drafts", {"note": "B", "effective_date": "2026-07-01"})
+    # B reshapes WEST; A merges WEST and EAST and is published first, so B's reshape no longer fits.
+    b = call(pg, f"drafts/{b['id']}/reshape", {"row_version": b["row_version"], "code": WEST,
+                                                "geometry": box(113.60, Y0, 113.625, Y1)})["draft"]
+    a = call(pg, f"drafts/{a['id']}/merge", {"row_version": a["row_version"], "codes": [WEST, EAST]})["draft"]
+    call(pg, f"drafts/{a['id']}/publish", {"row_version": a["row_version"]})
+
+    pg.goto(live_server + "/plan")
+    row = pg.locator(f"tr[data-draft-id='{b['id']}']")
+    assert row.locator(".plan-stale").count() == 1
+    pg.on("dialog", lambda dialog: dialog.accept())
+    row.locator(".plan-rebase").click()
+    pg.wait_for_selector("#plan-rebase-result:not([hidden])", timeout=WAIT_MS)
+    result = pg.locator("#plan-rebase-result")
+    assert result.locator("li").count() == 1 and WEST in result.inner_text()
+    assert row.locator(".plan-stale").count() == 0 and row.locator(".plan-rebase").count() == 0
+    current = pg.evaluate(f"() => fetch('/api/v1/drafts/{b['id']}').then(r => r.json())")
+    assert current["stale"] is False and current["operations"] == 0
+    assert row.locator(".plan-discard").get_attribute("data-row-version") == str(current["row_version"])
+    assert_clean(pg)
+
+
+def test_stale_draft_is_redone_in_the_editor(page, live_server):
+    pg = page
+    pg.goto(live_server + "/plan")
+    a = call(pg, "drafts", {"note": "A", "effective_date": "2026-07-01"})
+    b = call(pg, "drafts", {"note": "B", "effective_date": "2026-07-01"})
+    b = call(pg, f"drafts/{b['id']}/reshape", {"row_version": b["row_version"], "code": WEST,
+                                                "geometry": box(113.60, Y0, 113.625, Y1)})["draft"]
+    a = call(pg, f"drafts/{a['id']}/reshape", {"row_version": a["row_version"], "code": WEST,
+                                                "geometry": box(113.60, Y0, 113.61, Y1), "leftover": "neighbours"})
+    a = a["draft"]
+    call(pg, f"drafts/{a['id']}/publish", {"row_version": a["row_version"]})
+
+    pg.goto(live_server + f"/plan/drafts/{b['id']}")
+    wait_ready(pg, validations=1)
+    assert pg.locator("#plan-stale").is_visible() and pg.locator("#plan-publish").is_disabled()
+    pg.on("dialog", lambda dialog: dialog.accept())
+    pg.click("#plan-rebase")
+    pg.wait_for_selector("#plan-rebase-result:not([hidden])", timeout=WAIT_MS)
+    wait_ready(pg, validations=2)
+    assert pg.locator("#plan-rebase-result li").count() == 1 and not pg.locator("#plan-stale").is_visible()
+    assert pg.evaluate("() => gridmapPlan.draft.stale") is False
+    pg.wait_for_function("""() => gridmapLayers.planGrids.loaded
+        && gridmapLayers.planGrids.url.includes('rv=' + gridmapPlan.draft.row_version)""", timeout=WAIT_MS)
+    # B's reshape (to 113.625) replayed over A's (to 113.61): the draft can be published again.
+    assert grid_bounds(pg, WEST)[2] == pytest.approx(113.625, abs=1e-6)
+    pg.wait_for_function("() => !document.getElementById('plan-publish').disabled", timeout=WAIT_MS)
+    assert_clean(pg)
