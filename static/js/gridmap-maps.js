@@ -255,6 +255,28 @@
   GM.fmt = fmt;
   GM.esc = esc;
 
+  // A filter form that changes what the layers fetch instead of reloading the page: on submit,
+  // apply(query) with the named fields, and the query kept in the URL (bookmarks, reloads);
+  // a changed select submits at once.
+  GM.bindFilters = function (formId, fields, apply) {
+    var form = document.getElementById(formId);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      var query = {};
+      fields.forEach(function (k) { query[k] = data.get(k) || ""; });
+      apply(query);
+      var url = new URL(window.location.href);
+      fields.forEach(function (k) {
+        if (query[k]) url.searchParams.set(k, query[k]); else url.searchParams.delete(k);
+      });
+      window.history.replaceState(null, "", url.toString());
+    });
+    form.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", function () { form.requestSubmit(); });
+    });
+  };
+
   GM.init = function (map, options) {
     settings = L.extend(settings, options || {});
     GM.map = map;
