@@ -204,3 +204,19 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def scratch_url(app, request):
+    """A database of its own on the test server, for migration tests that go down and up
+    (the session's test database stays at the heads); dropped afterwards."""
+    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    name = f"{server.database}_{request.node.module.__name__.rsplit('.', 2)[-2]}_scratch"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -4,23 +4,8 @@ Runs on a database of its own (the session's test database stays at the heads).
 """
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-
-@pytest.fixture
-def scratch_url(app):
-    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    name = f"{server.database}_m0007"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrade_backfills_old_reports_and_downgrade_restores_the_old_schema(scratch_url):
