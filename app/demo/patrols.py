@@ -6,9 +6,12 @@ record and phone). The accounts cannot sign in until an administrator sets a
 password (``flask users set-password``): a demo must not ship known
 passwords. Each walks their grid during yesterday's and today's working
 hours (up to now) with a fix every 20 s; a few fixes are GPS jumps or have
-poor accuracy, so the rejected-fix handling shows too. Schools (the
-dedicated grids) and a market or construction site per chosen grid become
-key places.
+poor accuracy, so the rejected-fix handling shows too. Each walk day is also
+one stopped patrol session (started and stopped on the phone), and each
+walker has visited about 60 % of the households in their grid this month
+(入户走访), so the sessions list and the "households visited this cycle"
+figures have something to show. Schools (the dedicated grids) and a market
+or construction site per chosen grid become key places.
 """
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ from app.patrols.period import BEIJING
 
 DEMO_WORKERS = 16
 FIX_EVERY_S = 20
+#: Share (in 1/100) of the households in a walker's grid visited this month.
+VISITED_PERCENT = 60
+VISIT_NOTE = "入户走访"
 #: Unusable as an argon2 hash: verification fails until a password is set.
 NO_PASSWORD = "!demo-account-without-password"
 
@@ -128,19 +134,113 @@ def _places(grids, district_code: str, rng) -> int:
         {"d": district_code, "rows": json.dumps(rows, ensure_ascii=False)}).rowcount
 
 
+_SESSIONS = text("""
+-- One stopped session per walker and Beijing walk day, from the first to the
+-- last stored fix. A day that already overlaps a session of the worker (a
+-- second load, or a session the worker ran) gets none: no overlaps, no
+-- second open session (ours are all stopped; stopped_at >= started_at).
+INSERT INTO patrol_session (district_code, worker_id, started_at, stopped_at)
+SELECT :district_code, d.worker_id, d.first_fix, d.last_fix
+FROM (
+  SELECT f.worker_id, min(f.time) AS first_fix, max(f.time) AS last_fix
+  FROM patrol_fix f
+  WHERE f.worker_id = ANY(CAST(:workers AS integer[])) AND f.time >= :t_from AND f.time < :t_to
+  GROUP BY f.worker_id, CAST(f.time AT TIME ZONE 'Asia/Shanghai' AS date)
+) d
+WHERE NOT EXISTS (SELECT 1 FROM patrol_session s
+                  WHERE s.worker_id = d.worker_id AND s.started_at <= d.last_fix
+                    AND (s.stopped_at IS NULL OR s.stopped_at >= d.first_fix))
+""")
+
+# The household rule is household_grids.sql's (an address no other key
+# refines), copied here: that file only yields counts per grid. The walker's
+# grid holds an address when its assigned grid has the grid in its lineage.
+# Which households, and on which day of the month up to today, follow from a
+# hash of seed, worker and address: the same every load. An address the
+# worker visited this month already is skipped, so a load on a later day adds
+# nothing twice either.
+_VISITS = text("""
+WITH keys AS (
+  SELECT string_to_array(a.norm_key, '|') AS parts FROM standard_address a WHERE a.district_code = :district_code
+),
+refined AS (
+  SELECT DISTINCT array_to_string(k.parts[1:j] || array_fill(''::text, ARRAY[5 - j]), '|') AS key
+  FROM keys k CROSS JOIN generate_series(1, 4) j
+  WHERE array_to_string(k.parts[j + 1:5], '') <> ''
+),
+household AS (
+  SELECT a.id, a.grid_id FROM standard_address a
+  WHERE a.district_code = :district_code AND a.grid_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM refined r WHERE r.key = a.norm_key)
+),
+walker AS (
+  SELECT w.worker_id, g.id AS grid_id
+  FROM unnest(CAST(:workers AS integer[]), CAST(:grids AS text[])) AS w(worker_id, grid_code)
+  JOIN grid g ON g.code = w.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+),
+pick AS (
+  SELECT DISTINCT w.worker_id, h.id AS address_id,
+         hashtext(CAST(:seed AS text) || '/' || w.worker_id || '/' || h.id)::bigint & 2147483647 AS k
+  FROM walker w JOIN grid ag ON w.grid_id = ANY(ag.lineage) JOIN household h ON h.grid_id = ag.id
+),
+chosen AS (
+  SELECT p.worker_id, p.address_id, p.k,
+         CAST(:month_start AS date) + CAST(p.k % :days AS integer) AS day
+  FROM pick p
+  WHERE p.k % 100 < :percent
+    AND NOT EXISTS (SELECT 1 FROM household_visit v
+                    WHERE v.worker_id = p.worker_id AND v.address_id = p.address_id AND v.visited_at >= :cycle_from)
+),
+timed AS (
+  -- 08:30-17:30 on past days; today, between 08:30 (midnight before then) and now.
+  SELECT c.worker_id, c.address_id,
+         CASE WHEN c.day = CAST(:today AS date)
+              THEN o.opens + (CAST(:now AS timestamptz) - o.opens) * ((c.k / 100 % 1000) / 1000.0)
+              ELSE o.opens + make_interval(mins => CAST(c.k / 100 % 540 AS integer))
+         END AS visited_at
+  FROM chosen c
+  CROSS JOIN LATERAL (SELECT CASE WHEN c.day < CAST(:today AS date) OR CAST(:now AS timestamptz) > m.midnight + interval '8 hours 30 minutes'
+                                  THEN m.midnight + interval '8 hours 30 minutes' ELSE m.midnight END AS opens
+                      FROM (SELECT c.day::timestamp AT TIME ZONE 'Asia/Shanghai' AS midnight) m) o
+)
+INSERT INTO household_visit (district_code, worker_id, address_id, visited_at, day, note)
+SELECT :district_code, t.worker_id, t.address_id, t.visited_at,
+       CAST(t.visited_at AT TIME ZONE 'Asia/Shanghai' AS date), :note
+FROM timed t
+ON CONFLICT ON CONSTRAINT uq_household_visit_day DO NOTHING
+""")
+
+
+def _sessions(district_code: str, workers: list[int], today, now: datetime) -> int:
+    return db.session.execute(_SESSIONS, {
+        "district_code": district_code, "workers": workers,
+        "t_from": datetime.combine(today - timedelta(days=1), time(0), BEIJING),
+        "t_to": datetime.combine(today + timedelta(days=1), time(0), BEIJING)}).rowcount
+
+
+def _visits(district_code: str, walkers, today, now: datetime, seed: int) -> int:
+    month_start = today.replace(day=1)
+    return db.session.execute(_VISITS, {
+        "district_code": district_code, "workers": [w for w, _g in walkers], "grids": [g.code for _w, g in walkers],
+        "seed": str(seed), "percent": VISITED_PERCENT, "month_start": month_start,
+        "days": (today - month_start).days + 1, "today": today, "now": now,
+        "cycle_from": datetime.combine(month_start, time(0), BEIJING), "note": VISIT_NOTE}).rowcount
+
+
 def load_patrols(district_code: str, *, now: datetime | None = None, workers: int = DEMO_WORKERS,
                  seed: int = 2024) -> dict:
-    """Accounts, key places and yesterday's and today's tracks; the caller commits.
+    """Accounts, key places, yesterday's and today's tracks and sessions, this month's household visits;
+    the caller commits.
 
     Worker accounts that exist already (with a grid as area) get tracks too;
     running it again adds nothing twice (the fixes are the same, the ingest
-    path skips stored ones).
+    path skips stored ones; sessions and visits skip what is there).
     """
     now = now or datetime.now(timezone.utc)
     rng = np.random.default_rng([seed, 6])
     grids = _chosen_grids(workers)
     if not grids:
-        return {"workers": 0, "places": 0, "fixes": 0, "rejected": 0}
+        return {"workers": 0, "places": 0, "fixes": 0, "rejected": 0, "sessions": 0, "visits": 0}
     ids = _accounts(grids)
     places = _places(grids, district_code, rng)
     walkers = [(ids[g.code], g) for g in grids] + _existing_workers(set(ids.values()))
@@ -168,5 +268,7 @@ def load_patrols(district_code: str, *, now: datetime | None = None, workers: in
                     fixes.append(IncomingFix(len(fixes), user_id, t_start + timedelta(seconds=k * FIX_EVERY_S),
                                              float(x), float(y), round(accuracy, 1)))
     result = ingest(fixes, now=now, lookup_already=False) if fixes else None
+    sessions = _sessions(district_code, [w for w, _g in walkers], today, now)
+    visits = _visits(district_code, walkers, today, now, seed)
     return {"workers": len(walkers), "places": places, "fixes": result.stored if result else 0,
-            "rejected": result.rejected if result else 0}
+            "rejected": result.rejected if result else 0, "sessions": sessions, "visits": visits}

@@ -37,3 +37,70 @@ def test_demo_patrols(db, sample, client, client_as):
     db.session.commit()
     assert again["fixes"] == 0 and again["places"] == 0
     assert db.session.execute(text("SELECT count(*) FROM app_user WHERE username LIKE 'demo-%'")).scalar() == 3
+
+
+def _households_in_staffed_grids(db, per_grid: int = 10) -> None:
+    """Ten units (household-level: nothing refines them) in every staffed grid, and their building above them."""
+    from app.addresses.service import import_addresses
+
+    rows = []
+    for n, (x, y) in enumerate(db.session.execute(text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grid "
+            "WHERE level = 'grid' AND kind = 'regular' AND generation_high IS NULL AND draft_id IS NULL) g")).all()):
+        rows.append({"道路": "演示路", "门牌号": str(n + 1), "楼栋": "1", "经度": x, "纬度": y})
+        rows += [{"道路": "演示路", "门牌号": str(n + 1), "楼栋": "1", "单元": f"{u + 1}单元", "经度": x, "纬度": y}
+                 for u in range(per_grid)]
+    assert not import_addresses(rows, source="test").errors
+
+
+def test_demo_sessions_and_household_visits(db, sample, client):
+    _households_in_staffed_grids(db)
+    first = load_patrols("410102", now=NOW, workers=3, seed=1)
+    db.session.commit()
+    walkers = db.session.execute(text("SELECT id FROM app_user WHERE username LIKE 'demo-%'")).scalars().all()
+    # One stopped session per walker and walk day, spanning that day's fixes; none open.
+    sessions = db.session.execute(text("""
+        SELECT s.worker_id, s.started_at, s.stopped_at,
+               (SELECT min(time) FROM patrol_fix f WHERE f.worker_id = s.worker_id
+                  AND f.time >= s.started_at - interval '12 hours' AND f.time <= s.stopped_at) AS first_fix,
+               CAST(s.started_at AT TIME ZONE 'Asia/Shanghai' AS date) AS day
+        FROM patrol_session s""")).all()
+    assert first["sessions"] == len(sessions) and len(sessions) >= 2 * len(walkers) - 1
+    assert all(s.stopped_at is not None and s.stopped_at >= s.started_at and s.stopped_at <= NOW for s in sessions)
+    assert {s.worker_id for s in sessions} >= set(walkers)
+    assert len({(s.worker_id, s.day) for s in sessions}) == len(sessions)
+    assert all(s.first_fix == s.started_at for s in sessions)
+    listed = client.get("/api/v1/patrols/sessions?from=2026-05-11&to=2026-05-12").get_json()
+    assert sum(1 for s in listed["sessions"] if s["source"] == "explicit") == len(sessions)
+    # About 60 % of the households in each walker's grid, this month, before now, noted.
+    visits = db.session.execute(text("""
+        SELECT v.worker_id, count(*) AS n, min(v.visited_at) AS first, max(v.visited_at) AS last,
+               bool_and(v.note = '入户走访') AS noted,
+               bool_and(v.day = CAST(v.visited_at AT TIME ZONE 'Asia/Shanghai' AS date)) AS days_ok,
+               bool_and(NOT EXISTS (SELECT 1 FROM standard_address b WHERE b.id = v.address_id AND coalesce(b.unit, '') = '')) AS units
+        FROM household_visit v GROUP BY v.worker_id""")).all()
+    by_worker = {v.worker_id: v for v in visits}
+    assert set(walkers) <= set(by_worker) and first["visits"] == sum(v.n for v in visits)
+    assert all(1 <= by_worker[w].n <= 10 for w in walkers) and 0.3 < sum(by_worker[w].n for w in walkers) / 30 < 0.9
+    assert all(v.noted and v.days_ok and v.units and v.last < NOW
+               and v.first >= datetime(2026, 4, 30, 16, 0, tzinfo=timezone.utc) for v in visits)
+    # The KPI figures show them: households visited this cycle.
+    body = client.get("/api/v1/patrols/workers?from=2026-05-11&to=2026-05-12").get_json()
+    demo = [w for w in body["workers"] if w["username"].startswith("demo-")]
+    assert len(demo) == 3 and all(w["household_addresses"] == 10 and w["households_visited"] == by_worker[w["id"]].n
+                                  for w in demo)
+    grids = client.get("/api/v1/patrols/grids?from=2026-05-11&to=2026-05-12&level=grid").get_json()["grids"]
+    assert sum(g["households_visited"] for g in grids) == sum(by_worker[w].n for w in walkers)
+    # Loading again adds no session and no visit.
+    again = load_patrols("410102", now=NOW, workers=3, seed=1)
+    db.session.commit()
+    assert again["sessions"] == 0 and again["visits"] == 0
+    assert db.session.execute(text("SELECT count(*) FROM patrol_session WHERE stopped_at IS NULL")).scalar() == 0
+
+
+def test_demo_visits_on_the_first_of_the_month_lie_before_now(db, sample):
+    _households_in_staffed_grids(db)
+    now = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)   # 11:00 on 1 June in Beijing
+    assert load_patrols("410102", now=now, workers=3, seed=1)["visits"] > 0
+    first, last = db.session.execute(text("SELECT min(visited_at), max(visited_at) FROM household_visit")).one()
+    assert datetime(2026, 6, 1, 0, 30, tzinfo=timezone.utc) <= first and last < now
