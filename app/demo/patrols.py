@@ -152,26 +152,17 @@ WHERE NOT EXISTS (SELECT 1 FROM patrol_session s
                     AND (s.stopped_at IS NULL OR s.stopped_at >= d.first_fix))
 """)
 
-# The household rule is household_grids.sql's (an address no other key
-# refines), copied here: that file only yields counts per grid. The walker's
-# grid holds an address when its assigned grid has the grid in its lineage.
+# Households are the view household_address (migration 0014), as in the patrol
+# figures. The walker's grid holds an address when its assigned grid has the
+# grid in its lineage.
 # Which households, and on which day of the month up to today, follow from a
 # hash of seed, worker and address: the same every load. An address the
 # worker visited this month already is skipped, so a load on a later day adds
 # nothing twice either.
 _VISITS = text("""
-WITH keys AS (
-  SELECT string_to_array(a.norm_key, '|') AS parts FROM standard_address a WHERE a.district_code = :district_code
-),
-refined AS (
-  SELECT DISTINCT array_to_string(k.parts[1:j] || array_fill(''::text, ARRAY[5 - j]), '|') AS key
-  FROM keys k CROSS JOIN generate_series(1, 4) j
-  WHERE array_to_string(k.parts[j + 1:5], '') <> ''
-),
-household AS (
-  SELECT a.id, a.grid_id FROM standard_address a
+WITH household AS (  -- household-level addresses: the view of migration 0014
+  SELECT a.id, a.grid_id FROM household_address a
   WHERE a.district_code = :district_code AND a.grid_id IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM refined r WHERE r.key = a.norm_key)
 ),
 walker AS (
   SELECT w.worker_id, g.id AS grid_id

@@ -3,19 +3,9 @@
 -- grids (user_area; regular grids by the address's assigned grid lineage,
 -- dedicated grids by covering the point), and how many of them the worker
 -- visited from :cycle_from to :t_to.
-WITH keys AS (
-  SELECT string_to_array(a.norm_key, '|') AS parts, a.norm_key
-  FROM standard_address a WHERE a.district_code = :district_code
-),
-refined AS (
-  SELECT DISTINCT array_to_string(k.parts[1:j] || array_fill(''::text, ARRAY[5 - j]), '|') AS key
-  FROM keys k CROSS JOIN generate_series(1, 4) j
-  WHERE array_to_string(k.parts[j + 1:5], '') <> ''
-),
-household AS (
-  SELECT a.id, a.grid_id, a.location FROM standard_address a
+WITH household AS (  -- household-level addresses: the view of migration 0014
+  SELECT a.id, a.grid_id, a.location FROM household_address a
   WHERE a.district_code = :district_code
-    AND NOT EXISTS (SELECT 1 FROM refined r WHERE r.key = a.norm_key)
 ),
 area AS (
   SELECT ua.user_id AS worker_id, g.id AS grid_id, g.kind, g.geom
