@@ -32,6 +32,17 @@ def log(msg: str) -> None:
     tqdm.write(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr)
 
 
+def run(main, interrupted: str = "interrupted; the throwaway database was dropped") -> None:
+    """Run a benchmark's ``main()`` as the script's exit code; Ctrl-C (and SIGTERM, see
+    install_sigterm) ends it with 130 after its clean-up ran in ``main``'s finally blocks."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        if interrupted:
+            log(interrupted)
+        sys.exit(130)
+
+
 def _sigterm(signum, frame):  # SIGTERM takes the same clean-up path as Ctrl-C
     raise KeyboardInterrupt
 

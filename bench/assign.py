@@ -32,7 +32,7 @@ from tqdm import tqdm  # noqa: E402
 
 # LEAF_FILTER: the leaves the project assigns to, copied into a bare table with a plain GiST
 # index: the anchor joins against exactly the same polygons.
-from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, migrated_app, settle  # noqa: E402
+from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, run, migrated_app, settle  # noqa: E402
 from bench._http import PING_PATH, RATELIMIT_PUBLIC, add_ping_route  # noqa: E402
 
 TARGET_BULK = 0.8
@@ -432,8 +432,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; the throwaway database was dropped")
-        sys.exit(130)
+    run(main, "interrupted; the throwaway database was dropped")

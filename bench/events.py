@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, migrated_app, sample_points, settle  # noqa: E402,E501
+from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, run, migrated_app, sample_points, settle  # noqa: E402,E501
 from bench._http import PING_PATH, Gunicorn, loopback_session  # noqa: E402
 
 #: Intake (one client) rate over the constant endpoint's rate. Measured 0.16-0.18 on 2 cores, quiet or loaded,
@@ -503,8 +503,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; gunicorn was stopped and the throwaway database dropped")
-        sys.exit(130)
+    run(main, "interrupted; gunicorn was stopped and the throwaway database dropped")

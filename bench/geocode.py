@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tqdm import tqdm  # noqa: E402
 
-from bench._db import ThrowawayDatabase, install_sigterm, log  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, run  # noqa: E402
 from bench._http import Gunicorn, loopback_session  # noqa: E402
 
 CN_DIGITS = "零一二三四五六七八九"
@@ -297,8 +297,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; gunicorn was stopped and the throwaway database dropped")
-        sys.exit(130)
+    run(main, "interrupted; gunicorn was stopped and the throwaway database dropped")

@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from bench._db import ThrowawayDatabase, install_sigterm, log, sample_points  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, run, sample_points  # noqa: E402
 from bench._http import RATELIMIT_PUBLIC, Gunicorn, loopback_session  # noqa: E402
 
 #: An endpoint passes when it delivered at least this share of its target rate.
@@ -417,8 +417,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; gunicorn was stopped and the throwaway database dropped")
-        sys.exit(130)
+    run(main, "interrupted; gunicorn was stopped and the throwaway database dropped")

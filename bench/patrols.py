@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from bench._db import ThrowawayDatabase, install_sigterm, log, migrated_app  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, run, migrated_app  # noqa: E402
 
 TARGET_INGEST = 0.5
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -282,8 +282,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        log("interrupted; the throwaway database was dropped")
-        sys.exit(130)
+    run(main, "interrupted; the throwaway database was dropped")

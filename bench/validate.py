@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import shapely  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench._db import ThrowawayDatabase, install_sigterm, log, migrated_app  # noqa: E402
+from bench._db import ThrowawayDatabase, install_sigterm, log, run, migrated_app  # noqa: E402
 
 
 def best(fn, repeat: int):
@@ -170,7 +170,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run(main, "")
