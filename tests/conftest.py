@@ -18,6 +18,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import GridMapSession, db as _db
+from tests.live import serving
 
 # Headless-chromium fixtures (browser, blank_page, page, map_data): one browser for the whole run.
 pytest_plugins = ["tests.browser"]
@@ -190,20 +191,8 @@ def committed_db(app):
 @pytest.fixture
 def live_server(app):
     """Base URL of ``app`` served on 127.0.0.1 (a free port) for this test: browsers and HTTP clients."""
-    import logging
-    import threading
-
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from app.maps.builders import base_map, community_outlines, overlay_crs
+from app.maps.builders import base_map, community_outlines
 from app.maps.elements import GridmapSetup, Legend
 
 DISPATCH_JS = [("gridmap_dispatch", "/static/js/gridmap-dispatch.js")]
@@ -62,13 +62,12 @@ def desk_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, lab
     """Community outlines (fetched by the browser) and the live events.
 
     ``settings`` go to ``GridMapDispatch.init`` as they are (URLs, filters,
-    polling interval); the status colours and the map's coordinate system are added here.
+    polling interval); the status colours are added here.
     """
     m = base_map(center, zoom, tiles, tianditu_key)
-    crs = overlay_crs(tiles)
-    GridmapSetup(texts, crs=crs).add_to(m)
+    GridmapSetup(texts).add_to(m)
     community_outlines(grids_url, labels["communities"]).add_to(m)
-    DispatchSetup({**settings, "texts": dict(texts), "colors": STATUS_COLORS, "crs": crs}).add_to(m)
+    DispatchSetup({**settings, "texts": dict(texts), "colors": STATUS_COLORS}).add_to(m)
     items = [{"label": status_labels[code], "marker": color} for code, color in STATUS_COLORS.items()]
     items.append({"label": labels["overdue"], "marker": "#ffffff", "overdue": True})
     Legend(labels["legend"], items).add_to(m)

@@ -15,6 +15,7 @@ from folium.template import Template
 from app.auth.guard import public
 from app.labels import LEVEL_LABELS
 from app.maps.builders import base_map, page_parts
+from app.maps.settings import map_settings
 
 bp = Blueprint("lookup", __name__)
 
@@ -76,18 +77,14 @@ def texts() -> dict[str, str]:
 @public
 def lookup_page():
     cfg = current_app.config
-    center = cfg.get("MAP_CENTER", (34.748, 113.61))
-    if isinstance(center, str):
-        center = tuple(float(x) for x in center.split(","))
-    m = base_map(center, 12, cfg.get("TILES", "none"), cfg.get("TIANDITU_KEY", ""))
+    ms = map_settings()
+    m = base_map(ms["center"], 12, ms["tiles"], ms["tianditu_key"])
     LookupMapHandle().add_to(m)
     root = request.script_root
     settings = {
         "api": {"lookup": f"{root}/api/v1/lookup", "suggest": f"{root}/api/v1/addresses/suggest"},
         "debounce_ms": SUGGEST_DEBOUNCE_MS,
         "near_m": float(cfg.get("LOOKUP_NEIGHBOUR_M", 15.0)),
-        # Overlays must be shifted into GCJ-02 on AMap tiles (as on the other map pages).
-        "crs": "gcj02" if cfg.get("TILES") == "amap" else None,
         "texts": texts(),
     }
     return render_template("lookup/index.html", settings=settings, **page_parts(m))

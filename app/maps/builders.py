@@ -12,7 +12,7 @@ from typing import Sequence
 import folium
 from folium import plugins
 
-from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
+from app.maps.elements import GcjTileLayer, GridmapSetup, Legend, RemoteGeoJson
 
 LEVELS = ("district", "subdistrict", "community", "grid", "micro")
 
@@ -58,11 +58,6 @@ _TIANDITU = (
 _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
 
-def overlay_crs(tiles: str) -> str | None:
-    """The ``crs`` the overlays must be requested in for this base map."""
-    return "gcj02" if tiles == "amap" else None
-
-
 def base_map(center: Sequence[float], zoom: int, tiles: str, tianditu_key: str = "") -> folium.Map:
     """A map with the configured base tiles; ``"none"`` needs no network at all."""
     if tiles not in TILE_SETTINGS:
@@ -86,7 +81,8 @@ def base_map(center: Sequence[float], zoom: int, tiles: str, tianditu_key: str =
                 max_zoom=MAX_ZOOM,
             ).add_to(m)
     elif tiles == "amap":
-        folium.TileLayer(
+        # AMap draws in GCJ-02: the tiles are moved under the WGS-84 data, not the other way round.
+        GcjTileLayer(
             tiles=_AMAP,
             attr="&copy; 高德地图",
             name="高德地图",
@@ -117,7 +113,7 @@ def coverage_map(
     are off, and when switched on are fetched for the visible bbox only.
     """
     m = base_map(center, zoom, tiles, tianditu_key)
-    GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
+    GridmapSetup(texts).add_to(m)
     for level in LEVELS:
         micro = level == "micro"
         RemoteGeoJson(
@@ -187,7 +183,7 @@ def issues_map(
     (``GridMap.setQuery("reports", {...})``); nothing is re-rendered.
     """
     m = base_map(center, zoom, tiles, tianditu_key)
-    GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
+    GridmapSetup(texts).add_to(m)
     community_outlines(grids_url, labels["communities"]).add_to(m)
     cluster = plugins.MarkerCluster(
         name=labels["reports"],

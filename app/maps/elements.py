@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from folium.elements import JSCSSMixin
 from folium.map import Layer
+from folium.raster_layers import TileLayer
 from folium.template import Template
 from branca.element import MacroElement
 
@@ -31,15 +32,39 @@ class GridmapSetup(JSCSSMixin):
         """
     )
 
-    def __init__(self, texts: dict[str, str], crs: str | None = None):
+    def __init__(self, texts: dict[str, str]):
         super().__init__()
         self._name = "GridmapSetup"
-        self.settings = {"texts": dict(texts), "crs": crs}
+        self.settings = {"texts": dict(texts)}
 
     def render(self, **kwargs):
         # Read the module lists at render time so tests can see one source of truth.
         self.default_js = list(GRIDMAP_JS)
         self.default_css = list(GRIDMAP_CSS)
+        super().render(**kwargs)
+
+
+class GcjTileLayer(JSCSSMixin, TileLayer):
+    """A tile layer drawn in GCJ-02 (AMap), moved tile by tile under WGS-84 overlays.
+
+    See ``GridMap.gcjTileLayer`` in gridmap-maps.js: all of GridMap's data,
+    clicks and drawings stay WGS-84, whatever the base map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = GridMap.gcjTileLayer(
+                {{ this.tiles|tojson }},
+                {{ this.options|tojavascript }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def render(self, **kwargs):
+        self.default_js = list(GRIDMAP_JS)
+        self.default_css = []
         super().render(**kwargs)
 
 

@@ -16,7 +16,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from app.maps.builders import base_map, overlay_crs
+from app.maps.builders import base_map
 from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
 
 PATROLS_JS = [("gridmap_patrols", "/static/js/gridmap-patrols.js")]
@@ -55,7 +55,7 @@ def patrol_map(center: Sequence[float], zoom: int, tiles: str, urls: dict[str, s
     legend, grid. ``query``: from, to, level, worker, date, shape (hex or square) -- the page's filters
     at start."""
     m = base_map(center, zoom, tiles, tianditu_key)
-    GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
+    GridmapSetup(texts).add_to(m)
     PatrolScripts({"densityColors": DENSITY_COLORS, "texts": dict(texts)}).add_to(m)
     period = {"from": query.get("from"), "to": query.get("to")}
     RemoteGeoJson(urls["density"], name=labels["density"], key="density",

@@ -19,7 +19,7 @@ import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from app.maps.builders import base_map, overlay_crs
+from app.maps.builders import base_map
 from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
 
 V = "/static/vendor/leaflet-draw"
@@ -80,7 +80,7 @@ def plan_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, dra
     if level not in EDIT_LEVELS:
         raise ValueError(f"level must be one of {EDIT_LEVELS}")
     m = base_map(center, zoom, tiles, tianditu_key)
-    GridmapSetup(texts, crs=overlay_crs(tiles)).add_to(m)
+    GridmapSetup(texts).add_to(m)
     above, below = LEVEL_ABOVE[level], LEVEL_BELOW[level]
     PlanScripts({**settings, "level": level, "childLevel": below, "parentLevel": above,
                  "styles": {"edit": EDIT_STYLE, "selected": SELECTED_STYLE, "picked": PICKED_STYLE,

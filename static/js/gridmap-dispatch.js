@@ -632,7 +632,7 @@
     var box = byId("dispatch-placing");
     clearErrors(box);
     var ll = state.placing.latlng;
-    var body = { lon: Number(ll.lng.toFixed(7)), lat: Number(ll.lat.toFixed(7)), crs: cfg.crs || "wgs84",
+    var body = { lon: Number(ll.lng.toFixed(7)), lat: Number(ll.lat.toFixed(7)), crs: "wgs84",
                  row_version: r.row_version };
     byId("dispatch-place-confirm").disabled = true;
     api("POST", reportUrl(r.ticket, "placement"), body)

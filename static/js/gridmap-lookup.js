@@ -256,42 +256,21 @@
     });
   }
 
-  // WGS-84 -> GCJ-02, only when the base map is AMap (same formulas as geo/gcj.py).
-  function toMap(lon, lat) {
-    if (settings.crs !== "gcj02" || lon <= 73.66 || lon >= 135.05 || lat <= 3.86 || lat >= 53.55) return [lat, lon];
-    var a = 6378245.0, ee = 0.00669342162296594323, PI = Math.PI, x = lon - 105.0, y = lat - 35.0;
-    var dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    dlat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
-    dlat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
-    dlat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
-    var dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    dlon += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
-    dlon += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
-    dlon += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
-    var radlat = lat / 180.0 * PI, magic = 1 - ee * Math.sin(radlat) * Math.sin(radlat), sq = Math.sqrt(magic);
-    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sq) * PI);
-    dlon = (dlon * 180.0) / (a / sq * Math.cos(radlat) * PI);
-    return [lat + dlat, lon + dlon];
-  }
-
   function drawMap(body) {
     if (!map) return;
     mapBox.hidden = false;
     map.invalidateSize();
     drawn.clearLayers();
-    var coords = { coordsToLatLng: function (c) { var p = toMap(c[0], c[1]); return L.latLng(p[0], p[1]); } };
     (body.neighbours || []).forEach(function (n) {
-      if (n.geometry) L.geoJSON(n.geometry, L.extend({ style: { color: "#6c757d", weight: 1.5, dashArray: "4 4",
-                                                                  fillOpacity: 0.05 } }, coords))
+      if (n.geometry) L.geoJSON(n.geometry, { style: { color: "#6c757d", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05 } })
         .bindTooltip(n.name + " " + n.code).addTo(drawn);
     });
     if (body.grid && body.grid.geometry) {
-      L.geoJSON(body.grid.geometry, L.extend({ style: { color: "#ff7f00", weight: 3, fillOpacity: 0.12 } }, coords))
+      L.geoJSON(body.grid.geometry, { style: { color: "#ff7f00", weight: 3, fillOpacity: 0.12 } })
         .bindTooltip(body.grid.name + " " + body.grid.code).addTo(drawn);
     }
     if (body.point) {
-      var p = toMap(body.point.lon, body.point.lat);
-      L.circleMarker(p, { radius: 8, color: "#fff", weight: 2, fillColor: "#d7191c", fillOpacity: 1 }).addTo(drawn);
+      L.circleMarker([body.point.lat, body.point.lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#d7191c", fillOpacity: 1 }).addTo(drawn);
     }
     var bounds = drawn.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 18 });

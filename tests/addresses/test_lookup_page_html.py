@@ -15,7 +15,7 @@ def test_page_is_public_and_chinese(anon, sample):
     assert 'name="viewport"' in html
     settings = json.loads(Markup(re.search(r"data-settings='([^']*)'", html).group(1)).unescape())
     assert settings["api"] == {"lookup": "/api/v1/lookup", "suggest": "/api/v1/addresses/suggest"}
-    assert settings["debounce_ms"] == 250 and settings["near_m"] == 15.0 and settings["crs"] is None
+    assert settings["debounce_ms"] == 250 and settings["near_m"] == 15.0
     assert settings["texts"]["level_micro"]
     english = anon.get("/lookup?lang=en").get_data(as_text=True)
     assert "Which grid is this?" in english
@@ -39,11 +39,14 @@ def test_navigation_links_the_page(client, sample):
     assert 'href="/lookup"' in html
 
 
-def test_amap_tiles_shift_the_overlays(app, anon, sample):
+def test_amap_tiles_are_moved_under_the_wgs84_answer(app, anon, sample):
     app.config["TILES"] = "amap"
     try:
         html = anon.get("/lookup").get_data(as_text=True)
     finally:
         app.config["TILES"] = "none"
     settings = json.loads(Markup(re.search(r"data-settings='([^']*)'", html).group(1)).unescape())
-    assert settings["crs"] == "gcj02"
+    # The answer is drawn as the API gives it (WGS-84); the AMap tiles carry the correction.
+    assert "crs" not in settings
+    assert "GridMap.gcjTileLayer(" in html and "autonavi.com" in html
+    assert "/static/js/gridmap-maps.js" in html
