@@ -52,7 +52,8 @@ def changes():
         area=event_area(), personal=may_see_personal(), role=current_user.role, user_id=current_user.id)
     # The features are JSON text from the database: spliced, not parsed and dumped again.
     head = json.dumps({"type": "FeatureCollection", "cursor": feed.format_cursor(page.cursor),
-                       "unmatched": page.unmatched, "truncated": page.truncated}, ensure_ascii=False)
+                       "unmatched": page.unmatched, "truncated": page.truncated, "scope": page.scope},
+                      ensure_ascii=False)
     body = head[:-1] + ',"features":[' + ",".join(page.features) + "]}"
     return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "no-store"})
 

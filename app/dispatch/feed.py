@@ -13,18 +13,26 @@ never lost, at the price of a few rows sent twice, which the client drops by
 ticket + row_version. A filtered desk also learns which changed reports no
 longer match its filters (``unmatched``), so an event closed elsewhere
 leaves an "open events" queue.
+
+What the caller may see can change without any report changing in it: a
+publish moves events between grids, an administrator changes a worker's
+grids. Such events leave the caller's scope, so no scoped answer can name
+them. Every answer therefore carries ``scope``, a fingerprint of the
+published boundaries and the caller's area; when it changes, the client
+loads everything again.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Report
+from app.models import BoundaryVersion, Report
 from app.reports import service as reports
 from app.sqlfiles import sql
 
@@ -42,6 +50,16 @@ class FeedPage:
     cursor: datetime
     unmatched: list[str]     # tickets changed after ``since`` that no longer match the filters
     truncated: bool
+    scope: str               # see scope_fingerprint
+
+
+def scope_fingerprint(area: tuple[str, ...] | None) -> str:
+    """Changes exactly when what the caller may see can change without a report changing:
+    a new published version, or another area (``None`` = the whole district)."""
+    generation = db.session.scalar(select(func.max(BoundaryVersion.generation))
+                                   .where(BoundaryVersion.status == "published"))
+    seen = "*" if area is None else ",".join(sorted(area))
+    return hashlib.sha256(f"{generation}|{seen}".encode()).hexdigest()[:16]
 
 
 def next_cursor() -> datetime:
@@ -64,9 +82,10 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     ``role``, ``user_id`` (see app.reports.service.list_features).
     """
     cursor = next_cursor()
+    scope = scope_fingerprint(caller.get("area"))
     if since is None:
         features = reports.list_features(**filters, sort=sort, limit=limit, **caller)
-        return FeedPage(features, cursor, [], len(features) == limit)
+        return FeedPage(features, cursor, [], len(features) == limit, scope)
     features = reports.list_features(**filters, updated_since=since, sort="updated", limit=limit, **caller)
     truncated = len(features) == limit
     if truncated:
@@ -76,7 +95,7 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     matched = set(_tickets(features))
     # The same query without the filters, for the tickets that left the filtered view.
     changed = _tickets(reports.list_features(updated_since=since, sort="updated", limit=limit, **caller))
-    return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated)
+    return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated, scope)
 
 
 def format_cursor(cursor: datetime) -> str:

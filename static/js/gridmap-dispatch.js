@@ -19,6 +19,7 @@
     store: {},          // ticket -> GeoJSON feature
     markers: {},        // ticket -> L.marker
     cursor: null,
+    scope: null,        // the feed's fingerprint of boundaries and our area
     polls: 0,
     lastUpdate: null,
     error: null,
@@ -167,9 +168,9 @@
         state.error = null;
         state.polls += 1;
         state.lastUpdate = new Date();
-        apply(res.body, wasFull);
+        var applied = apply(res.body, wasFull) !== false;
         setLive(true);
-        if (res.body.truncated && !wasFull) next = 0; // more changes are waiting
+        if (!applied || (res.body.truncated && !wasFull)) next = 0; // more changes are waiting
       })
       .catch(function (err) {
         failures += 1;
@@ -219,6 +220,13 @@
 
   function apply(data, full) {
     var fresh = {};
+    // A publish or a change of our grids can take events out of our view, which no
+    // answer scoped to that view can name: start again from a full load.
+    if (!full && state.scope && data.scope !== state.scope) {
+      state.cursor = null;
+      return false;
+    }
+    state.scope = data.scope;
     if (full) {
       Object.keys(state.markers).forEach(function (k) { markerLayer.removeLayer(state.markers[k]); });
       state.store = {};

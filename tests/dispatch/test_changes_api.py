@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from app.events.escalation import escalate_overdue
-from tests.events.flow import ELSEWHERE, IN_GRID, MONDAY_9, act, ok, report
+from tests.events.flow import ELSEWHERE, IN_GRID, MONDAY_9, OTHER_GRID, act, ok, report
 
 FEED = "/api/v1/reports/changes"
 
@@ -164,3 +164,32 @@ def test_the_route_is_not_taken_for_a_ticket(people, role):
     """/reports/changes is the feed, not the report with ticket "changes"."""
     res = getattr(people, role).get(FEED)
     assert res.status_code == 200 and "cursor" in res.get_json()
+
+
+def test_the_scope_fingerprint_changes_with_a_publish_or_the_callers_grids(anon, people, db):
+    """Events can leave a caller's view with no change the feed could name to them (a publish moves
+    them, an administrator takes a grid away): the fingerprint tells the desk to load everything."""
+    from app.models import BoundaryVersion, UserArea
+
+    mine = report(anon, point=IN_GRID)["ticket"]
+    first = feed(people.worker)
+    assert tickets(first) == [mine]
+    assert feed(people.worker, since=first["cursor"])["scope"] == first["scope"]
+    assert feed(people.worker2)["scope"] == first["scope"]       # the same grids, the same view
+    assert feed(people.outsider)["scope"] != first["scope"]
+    assert feed(people.dispatcher)["scope"] not in (first["scope"], feed(people.outsider)["scope"])
+
+    # The worker's grid is taken away: nothing about the event changed, but the view did.
+    user = people.worker.user
+    db.session.query(UserArea).filter_by(user_id=user.id).update({"grid_code": OTHER_GRID})
+    db.session.commit()
+    moved = feed(people.worker, since=first["cursor"])
+    assert moved["features"] == [] and moved["scope"] != first["scope"]
+    assert mine not in tickets(feed(people.worker))
+
+    # A newly published version changes every caller's fingerprint.
+    before = feed(people.dispatcher)["scope"]
+    version = db.session.query(BoundaryVersion).filter_by(status="published").one()
+    version.generation += 100
+    db.session.commit()
+    assert feed(people.dispatcher)["scope"] != before

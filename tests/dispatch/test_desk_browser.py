@@ -220,3 +220,27 @@ def test_an_event_whose_deadline_passes_gets_the_overdue_ring(page, live_server,
     assert "gm-badge-overdue" in item.inner_html()
     assert page.locator("#dispatch-counts .gm-overdue").count() == 1
     assert_clean(page)
+
+
+def test_events_that_leave_a_workers_grids_leave_their_desk(blank_page, live_server, desk_people, committed_db):
+    """No report changes when an administrator moves a worker to another grid (or a publish moves
+    events away): the feed's scope fingerprint changes, and the desk loads everything again."""
+    from app.models import UserArea
+
+    page = blank_page
+    sign_in(page, live_server, WORKER, PASSWORD)
+    open_desk(page, live_server)
+    page.evaluate("() => { window.__marker = 1; }")
+    before = set(desk_state(page)["tickets"])
+    assert len(before) == 2          # the two sample reports in the worker's grid
+
+    next_grid = f"{sample.DISTRICT}001001002"
+    committed_db.session.query(UserArea).filter_by(user_id=desk_people["worker_id"]).update({"grid_code": next_grid})
+    committed_db.session.commit()
+    page.wait_for_function("old => Object.keys(gridmapDispatch.store).every(t => !old.includes(t))",
+                           arg=sorted(before), timeout=WAIT_MS)
+    after = desk_state(page)
+    assert len(after["tickets"]) == 1 and after["markers"] == after["tickets"]
+    assert page.locator("#dispatch-list li[data-ticket]").count() == 1
+    assert page.evaluate("() => window.__marker") == 1          # the same document: no reload
+    assert_clean(page)
