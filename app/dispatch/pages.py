@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 
 from app.auth.guard import require
 from app.auth.roles import REPORTS_ACT, REPORTS_READ, allows
@@ -37,13 +37,16 @@ FILTER_LEVELS = ("subdistrict", "community", "grid")
 
 
 def _grid_choices() -> list[dict]:
+    """Subdistricts, communities and grids in code order (a parent before its children), the
+    caller's area only: an area code stands for itself and everything below it (codes nest)."""
     stmt = (select(Grid.id, Grid.code, Grid.name, Grid.level)
             .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.kind == "regular",
                    Grid.level.in_(FILTER_LEVELS)).order_by(Grid.code))
     area = event_area()
     if area is not None:
-        stmt = stmt.where(Grid.code.in_(area))
-    return [{"id": i, "code": c, "name": n, "level": lv} for i, c, n, lv in db.session.execute(stmt)]
+        stmt = stmt.where(or_(false(), *(Grid.code.startswith(code, autoescape=True) for code in area)))
+    return [{"id": i, "code": c, "name": n, "level": lv, "depth": FILTER_LEVELS.index(lv)}
+            for i, c, n, lv in db.session.execute(stmt)]
 
 
 def _filters(categories, grids) -> dict:

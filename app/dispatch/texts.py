@@ -45,6 +45,7 @@ def desk_texts() -> dict[str, str]:
     texts = {
         **js_texts(),
         "queue_empty": _("No events match these filters."),
+        "grid_matches": _("%(n)s grids match"),
         "count": _("%(n)s events"),
         "count_overdue": _("%(n)s overdue"),
         "count_due_soon": _("%(n)s due soon"),

@@ -661,11 +661,42 @@
       .catch(function (err) { fieldError(box, "placement", String(err)); });
   }
 
+  // ---- the grid filter's search box ----------------------------------------------
+
+  /* Narrows the grid list (about a thousand options in a district) to the options whose
+   * name or code holds what was typed; Enter picks the first of them. */
+  function wireGridSearch() {
+    var box = byId("dispatch-grid-search"), select = byId("dispatch-grid"), count = byId("dispatch-grid-count");
+    if (!box || !select) return;
+    function matches() {
+      var needle = box.value.trim().toLowerCase();
+      var found = [];
+      Array.prototype.forEach.call(select.options, function (o) {
+        if (!o.value) return; // "all grids" stays
+        var hit = !needle || (o.dataset.search || "").toLowerCase().indexOf(needle) >= 0;
+        o.hidden = !hit && !o.selected;
+        if (hit && needle) found.push(o);
+      });
+      count.textContent = needle ? fmt(t("grid_matches"), { n: found.length }) : "";
+      return found;
+    }
+    box.addEventListener("input", matches);
+    box.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      var found = matches();
+      if (!found.length || select.value === found[0].value) return;
+      select.value = found[0].value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
   // ---- start ----------------------------------------------------------------------
 
   function wire() {
     var form = byId("dispatch-filters");
-    form.addEventListener("change", function () {
+    form.addEventListener("change", function (event) {
+      if (!event.target.name) return; // the grid search box filters the list, not the events
       cfg.filters = Object.assign({}, cfg.filters, readForm());
       syncUrl();
       generation += 1;
@@ -675,6 +706,7 @@
       else poll(true);
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
+    wireGridSearch();
     var list = byId("dispatch-list");
     list.addEventListener("click", function (event) {
       var li = event.target.closest("li[data-ticket]");

@@ -244,3 +244,41 @@ def test_events_that_leave_a_workers_grids_leave_their_desk(blank_page, live_ser
     assert page.locator("#dispatch-list li[data-ticket]").count() == 1
     assert page.evaluate("() => window.__marker") == 1          # the same document: no reload
     assert_clean(page)
+
+
+def test_the_grid_filter_is_found_by_typing_its_name_or_code(page, live_server):
+    open_desk(page, live_server)
+    options = page.locator("#dispatch-grid option[value]:not([value=''])")
+    total = options.count()
+    assert total > 3
+    page.fill("#dispatch-grid-search", sample.STAFFED_GRID)
+    visible = page.locator("#dispatch-grid option[value]:not([value='']):not([hidden])")
+    assert visible.count() == 1 and sample.STAFFED_GRID in visible.inner_text()
+    assert page.locator("#dispatch-grid-count").inner_text() in ("匹配 1 个网格", "1 grids match")
+    page.press("#dispatch-grid-search", "Enter")
+    # Enter picked it: the queue holds that grid's two sample events only, and the URL says so.
+    page.wait_for_function("() => Object.keys(gridmapDispatch.store).length === 2", timeout=WAIT_MS)
+    assert "grid_id=" in page.url
+    assert page.locator("#dispatch-list li[data-ticket]").count() == 2
+    # Clearing the box shows every grid again; the chosen one stays chosen.
+    page.fill("#dispatch-grid-search", "")
+    assert visible.count() == total and page.input_value("#dispatch-grid") != ""
+    assert_clean(page)
+
+
+def test_an_area_dispatchers_grid_filter_lists_their_community_and_its_grids(blank_page, live_server, map_data,
+                                                                             committed_db):
+    from app.auth import users
+
+    community = sample.STAFFED_GRID[:12]
+    users.create("desk-community", PASSWORD, "dispatcher", display_name="社区调度", areas=[community])
+    committed_db.session.commit()
+    page = blank_page
+    sign_in(page, live_server, "desk-community", PASSWORD)
+    open_desk(page, live_server)
+    codes = page.locator("#dispatch-grid option[data-search]").evaluate_all(
+        "els => els.map(e => e.dataset.search.split(' ').pop())")
+    # The community itself, then its grids (indented below it); nothing of other communities.
+    assert codes[0] == community and len(codes) > 1
+    assert all(c.startswith(community) for c in codes)
+    assert_clean(page)
