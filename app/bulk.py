@@ -22,6 +22,18 @@ def _field(value) -> str:
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def array_literal(values: Sequence[str] | None) -> str | None:
+    """``values`` as a PostgreSQL array literal (``{"a","b"}``) for a ``text[]`` column of
+    :func:`copy_rows`: every element quoted, so commas, braces and spaces stay inside it.
+
+    >>> array_literal(['https://x.cn/a.jpg?s=1,2', 'say "hi"'])
+    '{"https://x.cn/a.jpg?s=1,2","say \\\\"hi\\\\""}'
+    """
+    if values is None:
+        return None
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """COPY ``rows`` into ``table`` on the session's connection (same transaction).
 

@@ -45,6 +45,13 @@ class Report(db.Model):
     address = Column(Text)
     reporter_name = Column(Text)
     reporter_phone = Column(String(32))
+    # How to reach the reporter again (Open311 email / device_id): personal data like the
+    # phone, masked by gridmap_mask_email (migration 0015) for roles that do not call back.
+    reporter_email = Column(Text)
+    reporter_device = Column(Text)
+    # Links to the reporter's photos (随手拍, Open311 media_url): http(s) only, at most 9
+    # (app.reports.validation); the photos stay where the reporter's app stored them.
+    media_urls = Column(ARRAY(Text), nullable=False, server_default="{}")
     location = Column(Geometry("POINT", srid=4326, spatial_index=False))
     # The coordinates exactly as sent and the system they were sent in.
     coord_crs = Column(String(16))

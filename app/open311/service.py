@@ -4,8 +4,9 @@ Services are the category table (app.events.categories); requests are
 reports. A request posted here goes through the same intake as
 ``POST /api/v1/reports`` (app.reports.service.create_report: geocoding,
 assignment to its grid, history row, audit entry), filed on behalf of the
-user whose API token came as ``api_key``. Nothing here ever returns a
-reporter's name or phone (see sql/requests.sql).
+user whose API token came as ``api_key``; its photo (``media_url``), ``email``
+and ``device_id`` are kept with the report. Nothing here ever returns a
+reporter's name, phone, email or device (see sql/requests.sql).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from app.extensions import db
 from app.labels import STATUS_LABELS, text as label_text
 from app.models import OPEN_STATUSES, STATUSES, Category, Grid, Report, StandardAddress, User
 from app.reports import service as reports
-from app.reports.validation import BEIJING, MAX_DESCRIPTION, MAX_NAME, PHONE_RE
+from app.reports.validation import (BEIJING, EMAIL_RE, MAX_DESCRIPTION, MAX_DEVICE, MAX_EMAIL, MAX_NAME, MAX_URL,
+                                   PHONE_RE, check_media_urls)
 from app.sqlfiles import sql
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -211,7 +213,7 @@ def _request(r) -> dict:
         "zipcode": None,
         "lat": r["lat"],
         "long": r["lon"],
-        "media_url": None,
+        "media_url": r["media_url"],
     }
 
 
@@ -301,12 +303,29 @@ def _reporter(form) -> dict:
     if phone is not None and not PHONE_RE.match(phone):
         raise ValidationError(_("phone must be a phone number (digits, spaces, - and a leading +)."),
                               {"field": "phone"})
-    return {"reporter_name": name, "reporter_phone": phone}
+    email = _text(form, "email", MAX_EMAIL)
+    if email is not None and not EMAIL_RE.match(email):
+        raise ValidationError(_("email must be an email address like name@example.com."), {"field": "email"})
+    return {"reporter_name": name, "reporter_phone": phone, "reporter_email": email,
+            "reporter_device": _text(form, "device_id", MAX_DEVICE)}
+
+
+def _media(form) -> dict:
+    """GeoReport's one photo link, checked by the intake's rule (absolute http/https only)."""
+    url = _text(form, "media_url", MAX_URL)
+    if url is None:
+        return {}
+    problems: list = []
+    urls = check_media_urls([url], 0, problems, "media_url")
+    if problems:
+        raise ValidationError(problems[0].message, {"field": "media_url"})
+    return {"media_urls": urls}
 
 
 #: Report fields named as GeoReport names them, for errors the shared intake finds.
 _FIELD_NAMES = {"category": "service_code", "lon": "long", "lat": "lat", "address": "address_string",
-                "reporter_name": "last_name", "reporter_phone": "phone", "description": "description"}
+                "reporter_name": "last_name", "reporter_phone": "phone", "description": "description",
+                "reporter_email": "email", "reporter_device": "device_id", "media_urls": "media_url"}
 
 
 def create_request(form) -> list[dict]:
@@ -327,7 +346,7 @@ def create_request(form) -> list[dict]:
         raise ValidationError(exc.message, exc.details) from None
     description = _text(form, "description", MAX_DESCRIPTION) or category_table.label(category)
     payload = {"category": category.code, "channel": CHANNEL, "description": description,
-               **_location(form), **_reporter(form)}
+               **_location(form), **_reporter(form), **_media(form)}
     # The report is filed (and audited) as the token's user, as a Bearer request would be.
     g._login_user, g.auth_via = user, "token"
     try:

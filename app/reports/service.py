@@ -22,7 +22,7 @@ from app import audit
 from app.auth.guard import current_actor
 from app.auth.masking import reporter_of
 from app.auth.scope import area_param, in_area
-from app.bulk import copy_rows
+from app.bulk import array_literal, copy_rows
 from app.errors import NotFound, ValidationError
 from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
@@ -36,7 +36,7 @@ from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
                    "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at", "idempotency_key",
-                   "request_hash")
+                   "request_hash", "media_urls", "reporter_email", "reporter_device")
 
 
 @dataclass
@@ -90,7 +90,8 @@ def _store(rows: list[CleanReport]) -> None:
         " row_no integer, category text, channel text, description text, address text,"
         " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
         " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
-        " created_at timestamptz, idempotency_key text, request_hash text) ON COMMIT DELETE ROWS"))
+        " created_at timestamptz, idempotency_key text, request_hash text, media_urls text[],"
+        " reporter_email text, reporter_device text) ON COMMIT DELETE ROWS"))
     _assign_target_table(conn)
     # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
     # "commit" inside an outer transaction; DELETE on an empty table is free,
@@ -99,7 +100,7 @@ def _store(rows: list[CleanReport]) -> None:
     copy_rows("report_import_staging", STAGING_COLUMNS, (
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
          r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
-         r.request_hash) for r in rows))
+         r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device) for r in rows))
     actor = current_actor()
     conn.execute(sql("reports/insert_from_staging"),
                  {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name})
@@ -225,11 +226,13 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
 
 
 def _audit_created(report_id: int) -> None:
-    # The reporter's name and phone stay out of the log (data minimisation).
+    # The reporter's name, phone, email and device stay out of the log (data minimisation);
+    # of the photos only their number (a picture may show the reporter or a neighbour).
     r = db.session.get(Report, report_id)
     audit.record("report.create", "report", r.ticket, after={
         "category": r.category, "channel": r.channel, "description": r.description, "address": r.address,
-        "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage})
+        "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage,
+        "photos": len(r.media_urls or [])})
 
 
 def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report:
@@ -264,7 +267,9 @@ def report_to_dict(report: Report) -> dict:
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
         "description": report.description, "address": report.address,
-        "reporter": reporter_of(report.reporter_name, report.reporter_phone),
+        "reporter": reporter_of(report.reporter_name, report.reporter_phone, report.reporter_email,
+                                report.reporter_device),
+        "media_urls": list(report.media_urls or []),
         "location": {"lon": point[0], "lat": point[1]} if point[0] is not None else None,
         "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
         "out_of_coverage": report.out_of_coverage,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Collection
@@ -23,6 +24,18 @@ MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
 MAX_NAME = 100
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+#: Photo links per report: a WeChat / 随手拍 post carries at most nine pictures.
+MAX_MEDIA = 9
+MAX_URL = 2048
+MAX_EMAIL = 254
+MAX_DEVICE = 128
+#: Plausible, not RFC 5322: a dot-atom local part and a domain of at least two labels
+#: (letters of any script, so 邮箱.中国 passes; \w is Unicode-aware).
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+EMAIL_RE = re.compile(rf"^[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*"
+                      rf"@{_LABEL}(?:\.{_LABEL})+$")
+#: A CSV cell lists several photo links separated by whitespace or semicolons.
+_MEDIA_SEPARATORS = re.compile(r"[\s;；]+")
 
 #: Channel names as hotline and city-management exports write them (value → code).
 CHANNEL_ALIASES = {
@@ -42,6 +55,9 @@ ALIASES = {
     "坐标系": "crs",
     "联系人": "reporter_name", "姓名": "reporter_name", "反映人": "reporter_name",
     "电话": "reporter_phone", "联系电话": "reporter_phone", "手机": "reporter_phone",
+    "邮箱": "reporter_email", "电子邮箱": "reporter_email", "email": "reporter_email",
+    "设备": "reporter_device", "设备号": "reporter_device",
+    "照片": "media_urls", "图片": "media_urls", "照片链接": "media_urls", "media_url": "media_urls",
     "状态": "status", "时间": "created_at", "上报时间": "created_at", "受理时间": "created_at",
 }
 
@@ -78,6 +94,10 @@ class CleanReport:
     request_hash: str | None = None
     # Came with an address and no lon/lat: app.addresses.intake geocodes it.
     needs_geocoding: bool = False
+    # Photo links and how to reach the reporter again (migration 0015).
+    media_urls: list = field(default_factory=list)
+    reporter_email: str | None = None
+    reporter_device: str | None = None
 
 
 def normalise_keys(raw: dict) -> dict:
@@ -142,6 +162,8 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
     if isinstance(reporter, dict):
         raw.setdefault("reporter_name", reporter.get("name"))
         raw.setdefault("reporter_phone", reporter.get("phone"))
+        raw.setdefault("reporter_email", reporter.get("email"))
+        raw.setdefault("reporter_device", reporter.get("device"))
 
     category = _text(raw, "category", 8, errors, row, required=True)
     if category is not None and category not in (BY_CODE if categories is None else categories):
@@ -159,6 +181,12 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
     if phone is not None and not PHONE_RE.match(phone):
         errors.append(RowError(row, "reporter_phone", _("reporter_phone must be a phone number (digits, "
                                                         "spaces, - and a leading +)."), phone))
+    email = _text(raw, "reporter_email", MAX_EMAIL, errors, row)
+    if email is not None and not EMAIL_RE.match(email):
+        errors.append(RowError(row, "reporter_email", _("reporter_email must be an email address like "
+                                                        "name@example.com."), email[:80]))
+    device = _text(raw, "reporter_device", MAX_DEVICE, errors, row)
+    media = check_media_urls(raw.get("media_urls"), row, errors)
     # An address and no point at all: geocoded against the standard address library on intake.
     needs_geocoding = address is not None and all(raw.get(k) in (None, "") for k in ("lon", "lat"))
     lon, lat, crs = check_point(raw, row, errors, required=not needs_geocoding)
@@ -189,7 +217,48 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
             if created_at > datetime.now(timezone.utc):
                 errors.append(RowError(row, "created_at", _("created_at is in the future."), str(when)))
     return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
-                       address, name, phone, status, created_at, errors, needs_geocoding=needs_geocoding)
+                       address, name, phone, status, created_at, errors, needs_geocoding=needs_geocoding,
+                       media_urls=media, reporter_email=email, reporter_device=device)
+
+
+def check_media_urls(value, row: int, errors: list, field_name: str = "media_urls") -> list[str]:
+    """Photo links: a list of absolute http(s) URLs (a text is split on whitespace and ``;``,
+    as a CSV cell lists them). Other schemes (javascript:, data:, file:) are refused: the
+    links are shown to dispatchers as links, so only a web address may get there."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = [v for v in _MEDIA_SEPARATORS.split(value) if v]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(RowError(row, field_name, _("%(field)s must be a list of photo links (http or https "
+                                                  "URLs).", field=field_name)))
+        return []
+    urls = [v.strip() for v in value if v.strip()]
+    if len(urls) > MAX_MEDIA:
+        errors.append(RowError(row, field_name, _("%(field)s has %(count)s links: at most %(n)s photos per "
+                                                  "report; send the most telling ones.", field=field_name,
+                                                  count=len(urls), n=MAX_MEDIA)))
+        return []
+    for url in urls:
+        if len(url) > MAX_URL:
+            errors.append(RowError(row, field_name, _("A link in %(field)s is too long: at most %(n)s "
+                                                      "characters.", field=field_name, n=MAX_URL), url[:80]))
+        elif not _web_url(url):
+            errors.append(RowError(row, field_name, _("%(field)s may only hold absolute http or https links, "
+                                                      "like https://example.com/photo.jpg.", field=field_name),
+                                   url[:80]))
+    return urls
+
+
+def _web_url(url: str) -> bool:
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def check_point(raw: dict, row: int, errors: list, *, required: bool = True) -> tuple:

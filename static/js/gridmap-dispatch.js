@@ -455,7 +455,10 @@
       row(t("dispatched_at"), when(r.dispatched_at)) +
       row(t("deadline"), deadline) +
       row(t("reporter"), reporter) +
+      row(t("reporter_email"), r.reporter && r.reporter.email) +
       row(t("duplicate_of"), r.duplicate_of);
+    var photos = (r.media_urls || []).filter(function (url) { return /^https?:\/\//i.test(url); });
+    if (photos.length) byId("dispatch-fields").appendChild(photoRow(photos));
     var actions = byId("dispatch-actions");
     var html = (r.allowed_actions || []).map(function (a) {
       var style = a === "cancel" || a === "merge" ? "btn-outline-danger" : "btn-outline-primary";
@@ -466,6 +469,28 @@
       html = "<button type=\"button\" class=\"btn btn-sm btn-warning\" id=\"dispatch-place\">" + esc(t("place")) + "</button>" + html;
     }
     actions.innerHTML = html || "<span class=\"text-muted small\">" + esc(t("no_actions")) + "</span>";
+  }
+
+  // The reporter's photos (随手拍) as links opening in a new tab, built with textContent and
+  // setAttribute (a URL never goes through markup). Not <img>: the Content-Security-Policy
+  // allows images from this site only, and the photos live on the reporting app's servers.
+  function photoRow(urls) {
+    var tr = document.createElement("tr"), th = document.createElement("th"), td = document.createElement("td");
+    tr.id = "dispatch-photos";
+    th.textContent = t("photos");
+    urls.forEach(function (url, i) {
+      var a = document.createElement("a");
+      a.setAttribute("href", url);
+      a.setAttribute("target", "_blank");
+      a.setAttribute("rel", "noopener noreferrer");
+      a.className = "gm-photo-link";
+      a.textContent = fmt(t("photo_n"), { n: i + 1 });
+      td.appendChild(a);
+      td.appendChild(document.createTextNode(" "));
+    });
+    tr.appendChild(th);
+    tr.appendChild(td);
+    return tr;
   }
 
   function renderHistory(entries) {

@@ -76,19 +76,19 @@ def test_reporter_is_masked_for_roles_that_do_not_call_back(client_as, tickets, 
     mapped = {f["id"]: f["properties"] for f in
               c.get("/api/v1/reports", query_string={"format": "geojson"}).get_json()["features"]}
     if masked:
-        assert one == {"name": "张**", "phone": "138****5678"}
+        assert one == {"name": "张**", "phone": "138****5678", "email": None, "device": None}
         assert (listed[tickets["east"]]["reporter_name"], listed[tickets["east"]]["reporter_phone"]) == \
                ("欧阳**", "037*****1234")
         assert mapped[tickets["west"]]["reporter_phone"] == "138****5678"
     else:
-        assert one == {"name": "张三丰", "phone": "13812345678"}
+        assert one == {"name": "张三丰", "phone": "13812345678", "email": None, "device": None}
         assert listed[tickets["east"]]["reporter_phone"] == "0371-6788 1234"
     assert listed[tickets["school"]]["reporter_name"] is None
 
 
 def test_the_submitter_gets_their_report_back_masked(anon, sample):
     body = anon.post("/api/v1/reports", json=WEST).get_json()
-    assert body["reporter"] == {"name": "张**", "phone": "138****5678"}
+    assert body["reporter"] == {"name": "张**", "phone": "138****5678", "email": None, "device": None}
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -36,6 +36,9 @@ def test_a_posted_request_lands_in_its_grid(post_request, anon, db, sample):
     assert (report.raw_lon, report.raw_lat, report.coord_crs) == (IN_GRID[0], IN_GRID[1], "EPSG:4326")
     # Kept for the dispatcher to call back; never shown by Open311 (tests/open311/test_requests.py).
     assert (report.reporter_name, report.reporter_phone) == ("王小明", "13812345678")
+    # Nothing the reporter sent is lost: the photo, the email and the device.
+    assert report.media_urls == ["https://example.com/p.jpg"]
+    assert (report.reporter_email, report.reporter_device) == ("wang@example.com", "dev-1")
     # It is an ordinary event: readable through Open311 and the JSON API alike.
     [item] = anon.get(f"{V2}/requests/{report.ticket}.json").get_json()
     assert item["status"] == "open" and item["service_code"] == "0102"
@@ -48,9 +51,35 @@ def test_the_intake_is_audited_as_the_tokens_user(post_request, db, sample):
                                                         AuditEntry.entity_id == ticket)).one()
     assert entry.actor == "open311-bridge"
     assert "13812345678" not in str(entry.after) and "王小明" not in str(entry.after)
+    assert "wang@example.com" not in str(entry.after) and "dev-1" not in str(entry.after)
     [history] = db.session.scalars(select(ReportTransition).where(
         ReportTransition.report_id == stored(ticket).id)).all()
     assert history.action == "report" and history.actor == "open311-bridge"
+
+
+def test_the_photo_comes_back_as_media_url_and_contact_never_does(post_request, anon, db, sample):
+    ticket = post_request(**FORM).get_json()[0]["service_request_id"]
+    [item] = anon.get(f"{V2}/requests/{ticket}.json").get_json()
+    assert item["media_url"] == "https://example.com/p.jpg"
+    [as_xml] = xml_items(anon.get(f"{V2}/requests/{ticket}.xml"), "request")
+    assert as_xml["media_url"] == "https://example.com/p.jpg"
+    [listed] = anon.get(f"{V2}/requests.json").get_json()
+    assert listed["media_url"] == "https://example.com/p.jpg"
+    for url in (f"{V2}/requests/{ticket}.json", f"{V2}/requests.xml"):
+        body = anon.get(url).get_data(as_text=True)
+        assert "wang@example.com" not in body and "dev-1" not in body, url
+    # Without a photo: empty, as before.
+    bare = post_request(**{**FORM, "media_url": None, "email": None, "device_id": None}) \
+        .get_json()[0]["service_request_id"]
+    assert anon.get(f"{V2}/requests/{bare}.json").get_json()[0]["media_url"] is None
+    assert (stored(bare).media_urls, stored(bare).reporter_email, stored(bare).reporter_device) == ([], None, None)
+
+
+def test_the_photo_and_email_reach_the_dispatch_desk(post_request, client, sample):
+    ticket = post_request(**FORM).get_json()[0]["service_request_id"]
+    detail = client.get(f"/api/v1/reports/{ticket}").get_json()
+    assert detail["media_urls"] == ["https://example.com/p.jpg"]
+    assert (detail["reporter"]["email"], detail["reporter"]["device"]) == ("wang@example.com", "dev-1")
 
 
 def test_xml_answer(post_request, sample):
@@ -136,6 +165,13 @@ def test_a_key_in_the_url_is_refused_with_the_fix(api_key, anon, db, sample):
     ({"lat": None, "long": None, "address_id": "424242"}, 400, "address_id"),
     ({"lat": None, "long": None, "address_id": "x"}, 400, "address_id"),
     ({"phone": "call me"}, 400, "phone"),
+    ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
+    ({"media_url": "data:image/png;base64,iVBORw0KGgo="}, 400, "media_url"),
+    ({"media_url": "photo.jpg"}, 400, "media_url"),
+    ({"media_url": "https://example.com/" + "p" * 2030}, 400, "media_url"),
+    ({"email": "wang at example.com"}, 400, "email"),
+    ({"email": "w" * 250 + "@example.com"}, 400, "email"),
+    ({"device_id": "d" * 129}, 400, "device_id"),
     ({"description": "长" * 4001}, 400, "description"),
     ({"jurisdiction_id": "110101"}, 404, "jurisdiction_id"),
 ])
@@ -174,7 +210,7 @@ ODD = ["", "\x00", "\x01", "😀" * 300, "1e309", "' OR 1=1 --", "<x>&</x>", "9"
 @pytest.mark.parametrize("value", ODD)
 def test_odd_values_never_cause_a_server_error(post_request, anon, db, sample, value):
     for field in ("service_code", "lat", "long", "address_string", "address_id", "description", "first_name",
-                  "phone", "account_id", "jurisdiction_id", "api_key"):
+                  "phone", "account_id", "jurisdiction_id", "api_key", "media_url", "email", "device_id"):
         assert post_request(**{**FORM, field: value}).status_code in (201, 400, 403, 404), field
         db.session.rollback()
     for field in ("service_request_id", "service_code", "status", "start_date", "end_date"):

@@ -12,7 +12,7 @@ from tests.open311.conftest import IN_GRID, V2, json_errors, xml_items
 FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
           "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
           "address", "address_id", "zipcode", "lat", "long", "media_url"]
-NAME, PHONE = "张三丰", "13812345678"
+NAME, PHONE, EMAIL = "张三丰", "13812345678", "zhangsanfeng@example.com"
 
 
 def report(client, category="0102", point=IN_GRID, description="小区门口垃圾堆放", **extra) -> str:
@@ -53,16 +53,27 @@ def test_a_request_has_every_georeport_field(client, anon, sample):
 
 
 def test_no_personal_data_in_either_format(client, anon, sample):
-    # The reporter also typed their name and number into the text, and a neighbour's mobile.
-    ticket = report(client, description=f"我是{NAME}，电话{PHONE}，邻居13900001111也看到了")
+    # The reporter also typed their name, number and email into the text, and a neighbour's mobile.
+    ticket = report(client, description=f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}，邻居13900001111也看到了",
+                    reporter_email=EMAIL, reporter_device="dev-77")
     for fmt in ("json", "xml"):
         for url in (f"{V2}/requests.{fmt}", f"{V2}/requests/{ticket}.{fmt}"):
             body = anon.get(url).get_data(as_text=True)
             assert ticket in body
             assert NAME not in body and PHONE not in body and "13900001111" not in body, url
+            assert EMAIL not in body and "dev-77" not in body, url
             assert "5678" in body and "139****1111" in body   # masked, not dropped
     [item] = anon.get(f"{V2}/requests/{ticket}.json").get_json()
-    assert item["description"] == "我是张**，电话138****5678，邻居139****1111也看到了"
+    assert item["description"] == "我是张**，电话138****5678，邮箱z***@example.com，邻居139****1111也看到了"
+
+
+def test_media_url_is_the_first_photo_in_both_formats(client, anon, sample):
+    photos = ["https://img.example.cn/1.jpg?a=1&b=2", "https://img.example.cn/2.jpg"]
+    ticket = report(client, media_urls=photos)
+    [item] = anon.get(f"{V2}/requests/{ticket}.json").get_json()
+    assert item["media_url"] == photos[0]
+    [as_xml] = xml_items(anon.get(f"{V2}/requests.xml"), "request")
+    assert as_xml["media_url"] == photos[0]
 
 
 def test_single_request_in_both_formats_and_404(client, anon, sample):

@@ -1,16 +1,18 @@
 -- Service requests for Open311 GeoReport v2 (app.open311.service), newest first.
--- Public fields only: the reporter's name and phone are never selected, and the
--- description goes out with them masked (migration 0006) in case the reporter
--- typed them into the text, and with every mainland mobile number masked.
+-- Public fields only: the reporter's name, phone, email and device are never
+-- selected, and the description goes out with them masked (migrations 0006,
+-- 0015) in case the reporter typed them into the text, and with every mainland
+-- mobile number masked. The first photo link is GeoReport's one media_url.
 SELECT r.ticket,
        r.status,
        r.category,
        regexp_replace(
-         replace(
+         replace(replace(
            CASE WHEN length(btrim(coalesce(r.reporter_name, ''))) >= 2
                 THEN replace(r.description, btrim(r.reporter_name), gridmap_mask_name(r.reporter_name))
                 ELSE r.description END,
            coalesce(nullif(btrim(r.reporter_phone), ''), chr(1)), coalesce(gridmap_mask_phone(r.reporter_phone), '')),
+           coalesce(nullif(btrim(r.reporter_email), ''), chr(1)), coalesce(gridmap_mask_email(r.reporter_email), '')),
          '(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])', '\1\2****\3', 'g') AS description,
        r.handling_level,
        agency.name AS agency,
@@ -20,7 +22,8 @@ SELECT r.ticket,
        to_char(r.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS expected,
        r.address,
        ST_Y(r.location) AS lat,
-       ST_X(r.location) AS lon
+       ST_X(r.location) AS lon,
+       r.media_urls[1] AS media_url
 FROM report r
 -- The unit at the event's handling level (grid, community, subdistrict; a
 -- department is one of the district's), in its current grid chain.

@@ -14,6 +14,10 @@ SELECT json_build_object(
     -- Masked (migration 0006) unless the caller's role needs to call the reporter back.
     'reporter_name', CASE WHEN :personal THEN r.reporter_name ELSE gridmap_mask_name(r.reporter_name) END,
     'reporter_phone', CASE WHEN :personal THEN r.reporter_phone ELSE gridmap_mask_phone(r.reporter_phone) END,
+    'reporter_email', CASE WHEN :personal THEN r.reporter_email ELSE gridmap_mask_email(r.reporter_email) END,
+    -- A device id has no useful masked form: only for callers who may see personal data.
+    'reporter_device', CASE WHEN :personal THEN r.reporter_device END,
+    'media_urls', r.media_urls,
     'grid_code', g.code, 'grid_name', g.name,
     'out_of_coverage', r.out_of_coverage,
     'needs_placement', r.needs_placement,
