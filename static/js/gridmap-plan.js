@@ -377,6 +377,12 @@
       editLayer = layers[0];
       editLayer.setStyle(extend({}, settings.styles.selected, { fillOpacity: 0.15 }));
       editLayer.addTo(map);
+      // Leaflet.draw gives a polygon one vertex handler, for its first ring only; a grid in
+      // several parts (or with a hole) has more. One handler per ring, all on the same layer:
+      // each edits its ring in place, so the saved shape keeps every part.
+      var rings = [];
+      collectRings(editLayer.getLatLngs(), rings);
+      editLayer.editing.latlngs = rings;
       editLayer.editing.enable();
       state.mode = "vertices";
       update();

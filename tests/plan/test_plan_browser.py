@@ -413,3 +413,87 @@ def test_import_a_level_from_a_file_and_see_a_bad_file_refused(page, live_server
     assert pg.locator("#plan-validation-summary").get_attribute("data-errors") == "0"
     assert pg.locator("#plan-undo").is_enabled()
     assert_clean(pg, expected_statuses=(422,))
+
+
+def drag(pg, start: tuple[float, float], end: tuple[float, float]):
+    """Drag what lies at map position ``start`` (a corner handle) to ``end``."""
+    pg.mouse.move(*screen_point(pg, *start))
+    pg.mouse.down()
+    x, y = screen_point(pg, *end)
+    pg.mouse.move(x, y, steps=8)
+    pg.mouse.up()
+
+
+def saved_geometry(pg, draft_id: int, code: str) -> dict:
+    return pg.evaluate("""([id, code]) => fetch(`/api/v1/grids/${code}?version=${id}`, {credentials: 'same-origin'})
+        .then(r => r.json()).then(f => f.geometry)""", [draft_id, code])
+
+
+def outer_corners(geometry: dict) -> list[list[float]]:
+    """The outer rings' vertices of a Polygon or MultiPolygon."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return [xy for polygon in polygons for xy in polygon[0]]
+
+
+def edit_corners(pg, code: str, lon: float, lat: float):
+    select_grid(pg, code, lon, lat)
+    pg.click("#plan-vertices")
+    pg.wait_for_function("() => gridmapPlan.mode === 'vertices'", timeout=WAIT_MS)
+
+
+def test_a_corner_dragged_on_the_page_reshapes_the_grid_and_its_neighbour(page, live_server):
+    pg = page
+    draft_id = open_draft(pg, live_server)
+    show_community(pg)
+    edit_corners(pg, WEST, 113.605, 34.7475)
+    # The north-east corner (shared with the east grid) moves east along the community's edge.
+    drag(pg, (113.62, Y1), (113.625, Y1))
+    pg.click("#plan-save")
+    pg.wait_for_function("() => gridmapPlan.saved === 1 && !gridmapPlan.busy", timeout=WAIT_MS)
+    pg.wait_for_function("() => gridmapLayers.planGrids.loaded && gridmapLayers.planGrids.url.includes('rv=2')",
+                         timeout=WAIT_MS)
+    assert grid_bounds(pg, WEST)[2] == pytest.approx(113.625, abs=1e-4)
+    ring = outer_corners(saved_geometry(pg, draft_id, WEST))
+    moved = [xy for xy in ring if xy[0] > 113.6201]
+    # The dragged corner, snapped onto the community's northern edge; the rest where they were.
+    assert moved and all(xy == [pytest.approx(113.625, abs=1e-4), pytest.approx(Y1, abs=1e-9)] for xy in moved)
+    assert [113.62, Y0] in [[round(x, 6), round(y, 6)] for x, y in ring]
+    assert pg.locator("#plan-operations li[data-kind=reshape]").count() == 1
+    assert_clean(pg)
+
+
+def test_every_part_of_a_multipart_grid_has_corners_to_drag(page, live_server):
+    """Leaflet.draw alone edits the first ring only; the second part's corner must move too."""
+    pg = page
+    draft_id = open_draft(pg, live_server)
+    # The west grid takes a detached square out of the east grid (straight to the API).
+    part = [[113.63, Y0 + 0.004], [113.634, Y0 + 0.004], [113.634, Y0 + 0.008], [113.63, Y0 + 0.008],
+            [113.63, Y0 + 0.004]]
+    whole = [[113.60, Y0], [113.62, Y0], [113.62, Y1], [113.60, Y1], [113.60, Y0]]
+    status = pg.evaluate("""([id, geometry, code]) => fetch(`/api/v1/drafts/${id}/reshape`, {method: 'POST',
+        credentials: 'same-origin', headers: {'Content-Type': 'application/json',
+        'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({row_version: 1, code, geometry})}).then(r => r.status)""",
+                         [draft_id, {"type": "MultiPolygon", "coordinates": [[whole], [part]]}, WEST])
+    assert status == 200
+    pg.reload()
+    wait_ready(pg, validations=1)
+    show_community(pg)
+    edit_corners(pg, WEST, 113.605, 34.7475)
+    # A handle on every corner of both parts (and one between each two).
+    handles = pg.evaluate("""() => [...document.querySelectorAll('.leaflet-editing-icon')].map(e => {
+        const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })""")
+    for lon, lat in part[:4] + whole[:4]:
+        x, y = screen_point(pg, lon, lat)
+        assert any(abs(hx - x) < 2 and abs(hy - y) < 2 for hx, hy in handles), (lon, lat)
+    # The detached square's north-east corner goes 0.002 degrees (about 180 m) further east.
+    drag(pg, (113.634, Y0 + 0.008), (113.636, Y0 + 0.008))
+    pg.click("#plan-save")
+    pg.wait_for_function("() => gridmapPlan.saved === 1 && !gridmapPlan.busy", timeout=WAIT_MS)
+    geometry = saved_geometry(pg, draft_id, WEST)
+    assert geometry["type"] == "MultiPolygon" and len(geometry["coordinates"]) == 2
+    points = outer_corners(geometry)
+    assert [pytest.approx(113.636, abs=1e-4), pytest.approx(Y0 + 0.008, abs=1e-4)] in points
+    assert [113.634, pytest.approx(Y0 + 0.008, abs=1e-9)] not in points
+    assert [113.60, pytest.approx(Y0, abs=1e-9)] in points          # the main part kept its corners
+    assert_clean(pg)
