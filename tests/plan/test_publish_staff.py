@@ -124,3 +124,23 @@ def test_reshape_keeps_codes_and_staff(client, sample, draft, db):
                                          StaffAssignment.role)).all()) == snapshot
     assert set(db.session.execute(select(UserArea.user_id, UserArea.grid_code)).all()) == areas
     assert _carry_entries(db) == [] and _carry_entries(db, "user.area_carry") == []
+
+
+def test_a_half_split_again_in_the_same_draft_still_gets_the_worker(client, sample, draft, db):
+    """The grids of the second split never existed in a published version before: their
+    predecessors are traced back to the published west grid, so its worker follows them too."""
+    (worker,) = {s for s, _, _ in _assignments(db, WEST)}
+    d = _split(client, draft)
+    # The north half (34.7565-34.76) split again along a meridian.
+    line = {"type": "LineString", "coordinates": [[113.606, 34.7560], [113.606, 34.7605]]}
+    d = post(client, d, "split", {"code": NORTH, "line": line})["draft"]
+    grids = {f["properties"]["code"]: f["properties"] for f in
+             client.get(f"/api/v1/grids?version={d['id']}&level=grid&kind=regular").get_json()["features"]}
+    final = sorted(c for c in grids if c.startswith("410102001001") and c not in (EAST, NORTH))
+    assert len(final) == 3 and WEST not in final
+    impact = client.get(f"/api/v1/versions/{d['id']}/impact").get_json()
+    added = {g["code"]: g["predecessors"] for g in impact["grids"] if g["change"] == "added" and g["level"] == "grid"}
+    assert added == {code: [WEST] for code in final}
+    _publish(client, d)
+    db.session.expire_all()
+    assert _assignments(db, *final) == {(worker, code, "grid_worker") for code in final}
