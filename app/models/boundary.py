@@ -147,6 +147,8 @@ class DraftOperation(db.Model):
     summary = Column(JSONB, nullable=False, server_default="{}")
     before = Column(JSONB, nullable=False, server_default="{}")
     after = Column(JSONB, nullable=False, server_default="{}")
+    # What the edit was made from when params cannot make it again (an import's features): for rebase.
+    source = Column(JSONB)
     actor_id = Column(Integer)
     actor = Column(Text, nullable=False)
     at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())

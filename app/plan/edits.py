@@ -150,7 +150,8 @@ def _summary(edit: Edit) -> dict:
             "created": edit.created[:SUMMARY_CODES], "recoded": dict(list(edit.recoded.items())[:SUMMARY_CODES])}
 
 
-def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before: dict, after: dict) -> DraftOperation:
+def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before: dict, after: dict,
+         source: dict | None = None) -> DraftOperation:
     # A new edit makes the undone ones unreachable: redo only replays the edit just undone.
     db.session.execute(delete(DraftOperation).where(DraftOperation.draft_id == draft.id,
                                                     DraftOperation.state == "undone"))
@@ -158,17 +159,18 @@ def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before:
            or 0) + 1
     actor = current_actor()
     op = DraftOperation(draft_id=draft.id, seq=seq, kind=kind, state="done", params=params, summary=summary,
-                        before=before, after=after, actor_id=actor.id, actor=actor.name)
+                        before=before, after=after, source=source or None, actor_id=actor.id, actor=actor.name)
     db.session.add(op)
     return op
 
 
 def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
-            params: dict, *, record: bool = True) -> tuple[DraftOperation, Edit]:
+            params: dict, *, record: bool = True, source: dict | None = None) -> tuple[DraftOperation, Edit]:
     """Compute, write and log one edit of the locked ``draft`` (no commit).
 
     Raises the 422 of a refused edit before anything is written. ``record`` bumps ``row_version`` and
     writes the edit's audit entry; a rebase replays many edits and does both once for all of them.
+    ``source`` is logged as it stands once ``compute`` has run (an import fills it in, see import_op).
     """
     try:
         family, edit = compute(draft)
@@ -180,7 +182,7 @@ def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersio
     before, after = fam.snapshot(family, edit)
     fam.apply(draft, edit)
     summary = _summary(edit)
-    op = _log(draft, kind, params, summary, before, after)
+    op = _log(draft, kind, params, summary, before, after, source)
     if record:
         old = draft.row_version
         drafts.bump(draft)
@@ -192,10 +194,10 @@ def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersio
 
 
 def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
-        params: dict) -> tuple[BoundaryVersion, DraftOperation]:
+        params: dict, source: dict | None = None) -> tuple[BoundaryVersion, DraftOperation]:
     """Lock, compute, write, log, audit, commit. ``compute`` raises PlanError for an edit that cannot be made."""
     draft = drafts.lock(draft_id, body.get("row_version"))
-    op, _edit = perform(draft, kind, compute, params)
+    op, _edit = perform(draft, kind, compute, params, source=source)
     db.session.commit()
     return draft, op
 
@@ -283,12 +285,25 @@ def move_grids(draft_id: int, body: dict):
     return run(draft_id, body, "move", *move_op(codes, target))
 
 
-def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *, level: str, scope: str | None,
-                 kind: str, filename: str):
-    """Replace a level of the draft by the features of a file (already read by app.plan.files)."""
+def import_op(nodes_of: Callable[[Family], list[Node]], *, level: str, scope: str | None, kind: str,
+              params: dict, source: dict) -> Operation:
+    """Replace ``level`` (of ``kind``) under ``scope`` (the district when None) by the grids
+    ``nodes_of(family)`` gives. They are also put into ``source`` (the log's ``source`` column):
+    a rebase replays the import from there, as the file itself is not kept."""
     def compute(draft):
         root = scope or _district_code(draft)
         family = fam.load(draft, codes=[root], subtrees=[root])
+        nodes = nodes_of(family)
+        source["features"] = [fam.node_to_json(n) for n in nodes]
+        return family, replace_level(family, nodes, level=level, scope=root, kind=kind)
+
+    return compute, params
+
+
+def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *, level: str, scope: str | None,
+                 kind: str, filename: str):
+    """Replace a level of the draft by the features of a file (already read by app.plan.files)."""
+    def read(family: Family) -> list[Node]:
         parent_level = h.PARENT_LEVEL.get(level)
         existing = {n.code: ExistingGrid(n.code, n.level, n.kind, n.geometry)
                     for n in family.nodes.values() if n.level == parent_level}
@@ -302,12 +317,13 @@ def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *
                 {"errors": feature_error_details(parsed.errors)[:1000], "field": "file"})
         if not parsed.features:
             raise ValidationError(_("The file holds no features; nothing was imported."), {"field": "file"})
-        nodes = [Node(f.code, f.name, f.level, f.kind, f.parent_code, f.geometry, f.households, f.population,
-                      in_base=False) for f in parsed.features]
-        return family, replace_level(family, nodes, level=level, scope=root, kind=kind)
+        return [Node(f.code, f.name, f.level, f.kind, f.parent_code, f.geometry, f.households, f.population,
+                     in_base=False) for f in parsed.features]
 
     params = {"level": level, "scope": scope, "kind": kind, "file": filename[:200], "crs": crs}
-    return run(draft_id, body, "import", compute, params)
+    source: dict = {}
+    compute, params = import_op(read, level=level, scope=scope, kind=kind, params=params, source=source)
+    return run(draft_id, body, "import", compute, params, source=source)
 
 
 def _district_code(draft: BoundaryVersion) -> str:

@@ -25,12 +25,15 @@ skipped (or whose new codes cannot be matched) is skipped too, never applied
 to whatever grid now carries that code.
 
 Limits: a reshape is replayed with the shape the grid had after the original
-edit (the log keeps that, not the drawing); an import is never replayed, the
-file is not kept.
+edit (the log keeps that, not the drawing). An import is replayed from the
+features it read, kept in the log's ``source`` (migration 0016), as a new
+import of the same file would: it replaces the whole level under its scope,
+including grids of that level published since. Imports logged before the
+features were kept cannot be replayed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import shapely
 from flask_babel import gettext as _
@@ -40,7 +43,7 @@ from app import audit
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.models import BoundaryVersion, DraftOperation
-from app.plan import drafts, edits
+from app.plan import drafts, edits, family as fam
 from app.sqlfiles import statements
 
 
@@ -90,8 +93,9 @@ class Codes:
         self.lost |= set((op["summary"].get("recoded") or {}).values())
 
 
-def _operation(op: dict, codes: Codes) -> edits.Operation:
-    """The replay of one logged edit, its codes rewritten: (compute, params) as the original request built."""
+def _operation(op: dict, codes: Codes, source: dict) -> edits.Operation:
+    """The replay of one logged edit, its codes rewritten: (compute, params) as the original request built.
+    ``source`` receives what the replayed edit must log as its source (an import's features)."""
     params, kind = op["params"], op["kind"]
     if kind == "reshape":
         state = (op["after"] or {}).get(params["code"])
@@ -104,6 +108,14 @@ def _operation(op: dict, codes: Codes) -> edits.Operation:
         return edits.merge_op([codes(c) for c in params["codes"]], params.get("name"))
     if kind == "move":
         return edits.move_op([codes(c) for c in params["codes"]], codes(params["target"]))
+    if kind == "import" and (op.get("source") or {}).get("features"):
+        nodes = [fam.node_from_json(f) for f in op["source"]["features"]]
+        # Read before replaying, so an imported code that an earlier skipped edit made skips this one too.
+        nodes = [replace(n, code=codes(n.code), parent_code=codes(n.parent_code) if n.parent_code else None,
+                         in_base=False) for n in nodes]
+        scope = codes(params["scope"]) if params.get("scope") else None
+        return edits.import_op(lambda family: nodes, level=params["level"], scope=scope, kind=params["kind"],
+                               params=params, source=source)
     raise Skip("not_replayable", _("An import cannot be replayed: the file is not kept. Import it again."))
 
 
@@ -122,7 +134,8 @@ def rebase(draft_id: int, body) -> dict:
         raise Conflict(_("This draft is already based on the published version; there is nothing to rebase."),
                        {"field": "draft_id", "reason": "not_stale", "base_generation": draft.base_generation})
 
-    log = [{"seq": o.seq, "kind": o.kind, "params": o.params, "summary": o.summary or {}, "after": o.after}
+    log = [{"seq": o.seq, "kind": o.kind, "params": o.params, "summary": o.summary or {}, "after": o.after,
+            "source": o.source}
            for o in db.session.scalars(select(DraftOperation).where(DraftOperation.draft_id == draft.id,
                                                                     DraftOperation.state == "done")
                                        .order_by(DraftOperation.seq))]
@@ -137,9 +150,10 @@ def rebase(draft_id: int, body) -> dict:
     codes, applied, skipped = Codes(), [], []
     for op in log:
         try:
-            compute, params = _operation(op, codes)
+            source: dict = {}
+            compute, params = _operation(op, codes, source)
             # A refused edit raises before writing anything, so the draft stays as the last applied one left it.
-            new_op, edit = edits.perform(draft, op["kind"], compute, params, record=False)
+            new_op, edit = edits.perform(draft, op["kind"], compute, params, record=False, source=source)
         except Skip as exc:
             codes.lose(op)
             skipped.append({"operation": _brief(op), "reason": exc.reason, "message": exc.message})

@@ -227,11 +227,10 @@ def test_pages_offer_the_rebase_button_on_stale_drafts_only(client, sample):
     assert 'id="plan-rebase"' in editor and 'id="plan-rebase-result"' in editor
 
 
-def test_an_import_is_reported_not_replayable(client, sample):
+def _import_c2(client, b):
     import io
     import json
 
-    a, b = _open(client, "A"), _open(client, "B")
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": C2W, "name": "西", "level": "grid", "parent_code": C2},
          "geometry": box(113.62, 34.75, 113.632, 34.76)},
@@ -241,8 +240,42 @@ def test_an_import_is_reported_not_replayable(client, sample):
         "file": (io.BytesIO(json.dumps(fc).encode()), "c2.geojson"), "row_version": str(b["row_version"]),
         "level": "grid", "parent": C2})
     assert res.status_code == 200, res.get_json()
-    b = res.get_json()["draft"]
+    return res.get_json()["draft"]
+
+
+def test_an_import_is_replayed_from_the_features_it_read(client, sample, db):
+    a, b = _open(client, "A"), _open(client, "B")
+    b = _import_c2(client, b)
     b = post(client, b, "reshape", {"code": C2W, "geometry": box(113.62, 34.75, 113.634, 34.76)})["draft"]
+    a = post(client, a, "reshape", {"code": WEST, "geometry": box(113.60, 34.75, 113.614, 34.76)})["draft"]
+    _publish(client, a)
+    out = _rebase(client, b)
+    assert out["skipped"] == []
+    assert [x["operation"]["kind"] for x in out["applied"]] == ["import", "reshape"]
+    level = grids(client, b["id"], level="grid")
+    # The import's border (113.632) moved on by the reshape after it (113.634); A's published edit is kept.
+    assert _max_x(level[C2W]) == pytest.approx(113.634) and _min_x(level[C2E]) == pytest.approx(113.634)
+    assert _max_x(level[WEST]) == pytest.approx(113.614)
+    # The replayed import keeps its features for the next rebase; the log's params stay small.
+    from app.models import DraftOperation
+
+    (op,) = db.session.scalars(select(DraftOperation).where(DraftOperation.draft_id == b["id"],
+                                                            DraftOperation.kind == "import")).all()
+    assert len(op.source["features"]) == 2 and "features" not in op.params
+    assert _publish(client, out["draft"])["version"]["generation"]
+
+
+def test_an_import_logged_without_its_features_is_reported_not_replayable(client, sample, db):
+    from sqlalchemy import update
+
+    from app.models import DraftOperation
+
+    a, b = _open(client, "A"), _open(client, "B")
+    b = _import_c2(client, b)
+    b = post(client, b, "reshape", {"code": C2W, "geometry": box(113.62, 34.75, 113.634, 34.76)})["draft"]
+    # As an import logged before migration 0016 kept the features.
+    db.session.execute(update(DraftOperation).where(DraftOperation.draft_id == b["id"]).values(source=None))
+    db.session.commit()
     a = post(client, a, "reshape", {"code": WEST, "geometry": box(113.60, 34.75, 113.614, 34.76)})["draft"]
     _publish(client, a)
     out = _rebase(client, b)
