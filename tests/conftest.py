@@ -209,3 +209,40 @@ def scratch_url(app, request):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+class ScratchDatabase:
+    """The app on a scratch database: ``upgrade``/``downgrade`` to a revision, ``begin()`` a connection."""
+
+    def __init__(self, url: str):
+        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "m"})
+        self.engine = create_engine(url)
+
+    def upgrade(self, revision: str) -> None:
+        from flask_migrate import upgrade
+
+        with self.app.app_context():
+            upgrade(revision=revision)
+
+    def downgrade(self, revision: str) -> None:
+        from flask_migrate import downgrade
+
+        with self.app.app_context():
+            downgrade(revision=revision)
+
+    def begin(self):
+        return self.engine.begin()
+
+    def close(self) -> None:
+        # Both pools, or DROP DATABASE waits for their connections.
+        self.engine.dispose()
+        with self.app.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def scratch_db(scratch_url):
+    """A ScratchDatabase on ``scratch_url``, for migrations taken down and up again."""
+    scratch = ScratchDatabase(scratch_url)
+    yield scratch
+    scratch.close()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 
@@ -17,36 +17,26 @@ def _history_row(conn, action: str) -> None:
         "SELECT id, district_code, 'test', :action, status, status FROM report LIMIT 1"), {"action": action})
 
 
-def test_upgrade_allows_place_and_indexes_updated_at_and_downgrade_undoes_it(scratch_url):
-    from flask_migrate import downgrade, upgrade
-
-    from app import create_app
-
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "m"})
-    engine = create_engine(scratch_url)
-    try:
-        with app.app_context():
-            upgrade(revision="0011_addresses")
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO report (district_code, category, channel, description) "
-                                  "VALUES ('410102', '0402', 'hotline_12345', '违停')"))
-            with pytest.raises(IntegrityError), engine.begin() as conn:
-                _history_row(conn, "place")
-            upgrade(revision="0012_report_updated_idx")
-            with engine.begin() as conn:
-                assert _index_exists(conn)
-                _history_row(conn, "place")
-            with pytest.raises(IntegrityError), engine.begin() as conn:
-                _history_row(conn, "teleport")
-            downgrade(revision="0011_addresses")
-            with engine.begin() as conn:
-                assert not _index_exists(conn)
-                assert conn.execute(text("SELECT count(*) FROM report_transition WHERE action = 'place'")) \
-                    .scalar_one() == 0
-            with pytest.raises(IntegrityError), engine.begin() as conn:
-                _history_row(conn, "place")
-            upgrade(revision="0012_report_updated_idx")
-            with engine.begin() as conn:
-                assert _index_exists(conn)
-    finally:
-        engine.dispose()
+def test_upgrade_allows_place_and_indexes_updated_at_and_downgrade_undoes_it(scratch_db):
+    scratch_db.upgrade("0011_addresses")
+    with scratch_db.begin() as conn:
+        conn.execute(text("INSERT INTO report (district_code, category, channel, description) "
+                          "VALUES ('410102', '0402', 'hotline_12345', '违停')"))
+    with pytest.raises(IntegrityError), scratch_db.begin() as conn:
+        _history_row(conn, "place")
+    scratch_db.upgrade("0012_report_updated_idx")
+    with scratch_db.begin() as conn:
+        assert _index_exists(conn)
+        _history_row(conn, "place")
+    with pytest.raises(IntegrityError), scratch_db.begin() as conn:
+        _history_row(conn, "teleport")
+    scratch_db.downgrade("0011_addresses")
+    with scratch_db.begin() as conn:
+        assert not _index_exists(conn)
+        assert conn.execute(text("SELECT count(*) FROM report_transition WHERE action = 'place'")) \
+            .scalar_one() == 0
+    with pytest.raises(IntegrityError), scratch_db.begin() as conn:
+        _history_row(conn, "place")
+    scratch_db.upgrade("0012_report_updated_idx")
+    with scratch_db.begin() as conn:
+        assert _index_exists(conn)
