@@ -81,6 +81,17 @@ def draw(pg, points, close: bool):
         pg.click("#plan-finish")
 
 
+def call(pg, path: str, body: dict) -> dict:
+    """POST JSON to /api/v1/``path`` as the signed-in page would (its session and CSRF token), e.g. for
+    another planner's edit; the answer must be a success."""
+    status, out = pg.evaluate("""([path, body]) => fetch('/api/v1/' + path, {method: 'POST',
+        credentials: 'same-origin', headers: {'Content-Type': 'application/json',
+                  'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify(body)}).then(r => r.json().then(j => [r.status, j]))""", [path, body])
+    assert status in (200, 201), out
+    return out
+
+
 def select_grid(pg, code: str, lon: float, lat: float):
     click_map(pg, lon, lat)
     pg.wait_for_function("code => gridmapPlan.selected && gridmapPlan.selected.code === code", arg=code,
@@ -187,11 +198,7 @@ def test_a_draft_changed_elsewhere_is_reloaded(page, live_server):
     draft_id = open_draft(pg, live_server)
     show_community(pg)
     # The other planner (same session, straight to the API) merges the two grids.
-    status = pg.evaluate("""([id, codes]) => fetch(`/api/v1/drafts/${id}/merge`, {method: 'POST',
-        credentials: 'same-origin', headers: {'Content-Type': 'application/json',
-        'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
-        body: JSON.stringify({row_version: 1, codes})}).then(r => r.status)""", [draft_id, [WEST, EAST]])
-    assert status == 200
+    call(pg, f"drafts/{draft_id}/merge", {"row_version": 1, "codes": [WEST, EAST]})
     select_grid(pg, WEST, 113.605, 34.7475)
     pg.click("#plan-split")
     draw(pg, [(113.599, 34.7475), (113.621, 34.7475)], close=False)
@@ -470,12 +477,8 @@ def test_every_part_of_a_multipart_grid_has_corners_to_drag(page, live_server):
     part = [[113.63, Y0 + 0.004], [113.634, Y0 + 0.004], [113.634, Y0 + 0.008], [113.63, Y0 + 0.008],
             [113.63, Y0 + 0.004]]
     whole = [[113.60, Y0], [113.62, Y0], [113.62, Y1], [113.60, Y1], [113.60, Y0]]
-    status = pg.evaluate("""([id, geometry, code]) => fetch(`/api/v1/drafts/${id}/reshape`, {method: 'POST',
-        credentials: 'same-origin', headers: {'Content-Type': 'application/json',
-        'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
-        body: JSON.stringify({row_version: 1, code, geometry})}).then(r => r.status)""",
-                         [draft_id, {"type": "MultiPolygon", "coordinates": [[whole], [part]]}, WEST])
-    assert status == 200
+    multipart = {"type": "MultiPolygon", "coordinates": [[whole], [part]]}
+    call(pg, f"drafts/{draft_id}/reshape", {"row_version": 1, "code": WEST, "geometry": multipart})
     pg.reload()
     wait_ready(pg, validations=1)
     show_community(pg)

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plan.test_plan_browser import EAST, WAIT_MS, WEST, Y0, Y1, assert_clean, grid_bounds, wait_ready
+from tests.plan.test_plan_browser import EAST, WAIT_MS, WEST, Y0, Y1, assert_clean, call, grid_bounds, wait_ready
 
 pytestmark = [pytest.mark.browser]
 
-CALL = """([path, body]) => fetch('/api/v1/' + path, {method: 'POST', credentials: 'same-origin',
-    headers: {'Content-Type': 'application/json',
-              'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
-    body: JSON.stringify(body)}).then(r => r.json().then(j => [r.status, j]))"""
-
-
 def box(x0, y0, x1, y1):
     return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
-
-
-def call(pg, path, body):
-    status, out = pg.evaluate(CALL, [path, body])
-    assert status in (200, 201), out
-    return out
 
 
 def test_stale_draft_is_redone_from_the_drafts_page(page, live_server):
