@@ -26,21 +26,29 @@ def _field_error(form, exc: DomainError) -> None:
         flash(exc.message)
 
 
+def _commit(form, change) -> tuple[bool, object]:
+    """``(True, change())`` committed; a refused change is rolled back and shown on ``form``: ``(False, None)``."""
+    try:
+        result = change()
+        db.session.commit()
+        return True, result
+    except DomainError as exc:
+        db.session.rollback()
+        _field_error(form, exc)
+        return False, None
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @require(USERS_MANAGE)
 def users():
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.create(form.username.data, form.password.data, form.role.data,
-                                display_name=form.display_name.data or "", areas=form.areas.data or "",
-                                phone=form.phone.data or None)
-            db.session.commit()
+        ok, user = _commit(form, lambda: accounts.create(
+            form.username.data, form.password.data, form.role.data, display_name=form.display_name.data or "",
+            areas=form.areas.data or "", phone=form.phone.data or None))
+        if ok:
             flash(_("User %(name)s created.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/users.html", form=form, **_user_page(request.args)), status
 
@@ -70,17 +78,13 @@ def user_edit(user_id: int):
         form.areas.data = " ".join(user.area_codes)
         form.row_version.data = user.row_version
     elif form.validate_on_submit():
-        try:
-            expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
-            accounts.update(user, expected_version=expected, role=form.role.data,
-                         display_name=form.display_name.data or "", phone=form.phone.data or "",
-                         areas=form.areas.data or "", active=form.active.data)
-            db.session.commit()
+        expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+        ok, _saved = _commit(form, lambda: accounts.update(
+            user, expected_version=expected, role=form.role.data, display_name=form.display_name.data or "",
+            phone=form.phone.data or "", areas=form.areas.data or "", active=form.active.data))
+        if ok:
             flash(_("Changes to %(name)s saved.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
     status = 200 if request.method == "GET" else 422
     return render_template("admin/user_edit.html", user=accounts.get(user_id), form=form,
                            password_form=PasswordForm(), token_form=TokenForm(), revoke_form=RevokeForm(),
@@ -93,14 +97,10 @@ def user_password(user_id: int):
     user = accounts.get(user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_password(user, form.password.data)
-            db.session.commit()
+        ok, _saved = _commit(form, lambda: accounts.set_password(user, form.password.data))
+        if ok:
             flash(_("Password of %(name)s changed.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
     return _edit_again(user, password_form=form)
 
 
@@ -110,14 +110,10 @@ def user_token(user_id: int):
     user = accounts.get(user_id)
     form = TokenForm()
     if form.validate_on_submit():
-        try:
-            _, secret = accounts.issue_token(user, form.name.data)
-            db.session.commit()
+        ok, issued = _commit(form, lambda: accounts.issue_token(user, form.name.data))
+        if ok:
             # Shown once, in this response only; never stored in clear.
-            return _edit_again(user, new_token=secret, status=201)
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
+            return _edit_again(user, new_token=issued[1], status=201)
     return _edit_again(user, token_form=form)
 
 
