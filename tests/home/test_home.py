@@ -26,3 +26,12 @@ def test_home_shows_figures_and_links(client, sample):
     assert "87.5%" in html
     for link in ("/maps/coverage", "/maps/issues", "/api/v1/openapi.json", "lang=zh"):
         assert link in html
+
+
+def test_every_page_has_an_icon_and_favicon_ico_is_not_a_404(anon):
+    html = anon.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/img/gridmap.svg">' in html
+    res = anon.get("/favicon.ico")
+    assert res.status_code == 301 and res.headers["Location"].endswith("/static/img/gridmap.svg")
+    icon = anon.get("/static/img/gridmap.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
