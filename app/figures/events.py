@@ -118,9 +118,10 @@ def _unit(row, by: str) -> dict:
     median = row["median_hours_to_close"]
     if by == "worker":
         label = {"code": row["username"], "name": row["display_name"] or row["username"],
-                 "parent_code": None, "user_id": row["user_id"]}
+                 "parent_code": None, "parent_name": None, "user_id": row["user_id"]}
     else:
-        label = {"code": row["unit"], "name": row["grid_name"], "parent_code": row["parent_code"], "user_id": None}
+        label = {"code": row["unit"], "name": row["grid_name"], "parent_code": row["parent_code"],
+                 "parent_name": row["parent_name"], "user_id": None}
     return {
         "unit": row["unit"], **label, **counts,
         **{name: rate(counts[num], counts[den]) for name, (num, den) in RATES.items()},
@@ -142,7 +143,7 @@ def event_figures(filters: Filters, *, now: datetime | None = None) -> dict:
         "area": None if filters.area is None else list(filters.area), "now": now or deadlines.now(),
     }).mappings().all()
     total = next(_unit(r, filters.by) for r in rows if r["is_total"])
-    for key in ("unit", "code", "name", "parent_code", "user_id"):
+    for key in ("unit", "code", "name", "parent_code", "parent_name", "user_id"):
         total[key] = None
     units = sorted((_unit(r, filters.by) for r in rows if not r["is_total"]), key=_order)
     # The "no unit" row only when some event is in it: zeros there say nothing.

@@ -28,9 +28,13 @@ def grouping_labels() -> dict[str, str]:
 
 
 def unit_label(unit: dict, by: str) -> str:
+    """The unit's name, after its parent's for grids and communities (第1网格 is in every community)."""
     if unit["unit"] is None:
         return _("Not assigned") if by == "worker" else _("Outside every grid")
-    return unit["name"] or unit["code"] or ""
+    name = unit["name"] or unit["code"] or ""
+    if by in ("grid", "community") and unit.get("parent_name"):
+        return f"{unit['parent_name']} · {name}"
+    return name
 
 
 def chart_data(units: list[dict], by: str) -> dict:

@@ -46,6 +46,7 @@ def test_per_grid_every_figure(client, events):
                           "410102002002002"}
     assert pick(units[G4]) == ZERO
     assert units[G1]["name"] == "第1网格" and units[G1]["parent_code"] == C1 and units[G1]["user_id"] is None
+    assert units[G1]["parent_name"] == "样例1-1社区" and units[None]["parent_name"] is None
     assert pick(body["total"]) == TOTAL and body["total"]["unit"] is None
     assert body["count"] == len(body["units"])
     # Ordered by code, the "outside every grid" row last.
@@ -59,6 +60,7 @@ def test_per_community_and_subdistrict(client, events):
     assert set(units) == {None, C1, C3, "410102001002", "410102002002"}
     assert pick(units[C1]) == COMMUNITY_1 and pick(units[C3]) == GRID_3 and pick(units[None]) == NO_GRID
     assert units[C1]["name"] == "样例1-1社区" and units[C1]["parent_code"] == S1
+    assert units[C1]["parent_name"] == "样例1街道"
     body = get(client, f"{PERIOD}&by=subdistrict")
     units = by_unit(body)
     assert set(units) == {None, S1, S2}

@@ -80,8 +80,8 @@ def test_figures_follow_the_loop(sample, client_as, anon, clock, db):
         (1.0, 1.0, 0.5, 0.5)
     assert total["median_hours_to_close"] == 5.0
     grid = next(u for u in body["units"] if u["unit"] == GRID)
-    assert {k: grid[k] for k in total if k not in ("unit", "code", "name", "parent_code", "user_id")} == \
-        {k: total[k] for k in total if k not in ("unit", "code", "name", "parent_code", "user_id")}
+    assert {k: grid[k] for k in total if k not in ("unit", "code", "name", "parent_code", "parent_name", "user_id")} == \
+        {k: total[k] for k in total if k not in ("unit", "code", "name", "parent_code", "parent_name", "user_id")}
 
     units = {u["code"]: u for u in dispatcher.get(f"/api/v1/figures/events?{DAY}&by=worker").get_json()["units"]}
     assert units["fig-worker"]["reported"] == 2 and units["fig-worker"]["on_time_rate"] == 0.5

@@ -43,14 +43,16 @@ def table_rows(html: str) -> dict[str, list[str]]:
 def test_page_table_charts_and_csv_link(client, events):
     html = page(client, f"{PERIOD}&by=grid")
     rows = table_rows(html)
-    assert rows[G1] == [G1, "第1网格", "8", "6", "3", "2", "50.0%", "33.3%", "50.0%", "50.0%", "1", "22.5"]
+    # Grid names repeat in every community: the community comes first.
+    assert rows[G1] == [G1, "样例1-1社区 · 第1网格", "8", "6", "3", "2", "50.0%", "33.3%", "50.0%", "50.0%", "1", "22.5"]
     assert rows[""][1] == "Outside every grid"
     total = re.search(r'<tr[^>]*id="figures-total">(.*?)</tr>', html, re.S).group(1)
     assert [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", total, re.S)] == [
         "", "Total", "13", "11", "7", "4", "63.6%", "36.4%", "66.7%", "25.0%", "1", "16.5"]
     data = chart(html)
     # Busiest first; units with no event are left out of the charts.
-    assert data["labels"] == ["第1网格", "第2网格", "第1网格", "Outside every grid"]
+    assert data["labels"] == ["样例1-1社区 · 第1网格", "样例1-1社区 · 第2网格", "样例2-1社区 · 第1网格",
+                              "Outside every grid"]
     rates = {s["key"]: s["values"] for s in data["rates"]}
     assert [s["key"] for s in data["rates"]] == ["disposal_rate", "closing_rate", "on_time_rate", "rework_rate"]
     assert rates["disposal_rate"] == [50.0, 100.0, 100.0, 0.0]

@@ -85,7 +85,7 @@ per_unit AS (
   FROM agg WHERE is_total
 )
 SELECT p.is_total, p.unit,
-       n.name AS grid_name, n.parent_code,
+       n.name AS grid_name, n.parent_code, pn.name AS parent_name,
        w.id AS user_id, w.username, nullif(w.display_name, '') AS display_name,
        COALESCE(p.reported, 0) AS reported, COALESCE(p.cancelled, 0) AS cancelled,
        COALESCE(p.merged, 0) AS merged, COALESCE(p.valid, 0) AS valid, COALESCE(p.handled, 0) AS handled,
@@ -99,4 +99,10 @@ LEFT JOIN LATERAL (
   WHERE CAST(:level AS text) IS NOT NULL AND g.code = p.unit AND g.draft_id IS NULL
   ORDER BY g.generation_high IS NULL DESC, g.generation_low DESC
   LIMIT 1) n ON true
+-- Its parent's name the same way: grids of different communities share names (第1网格).
+LEFT JOIN LATERAL (
+  SELECT g.name FROM grid g
+  WHERE g.code = n.parent_code AND g.draft_id IS NULL
+  ORDER BY g.generation_high IS NULL DESC, g.generation_low DESC
+  LIMIT 1) pn ON true
 LEFT JOIN app_user w ON CAST(:level AS text) IS NULL AND w.id::text = p.unit
