@@ -37,18 +37,25 @@ NO_PASSWORD = "!demo-account-without-password"
 
 
 def _chosen_grids(n: int) -> list:
+    """``n`` staffed grids spread over the district, those holding household addresses first:
+    the demo's address library covers only some grids, and a walker elsewhere would have no
+    household to visit (the KPI page would show 0/0 for every one of them)."""
     rows = db.session.execute(text("""
         SELECT DISTINCT ON (g.code) g.code, g.name, s.id AS staff_id, s.name AS staff_name, s.phone,
-               ST_AsBinary(g.geom) AS wkb
+               ST_AsBinary(g.geom) AS wkb,
+               EXISTS (SELECT 1 FROM grid mg JOIN household_address h ON h.grid_id = mg.id
+                       WHERE g.id = ANY(mg.lineage)) AS has_households
         FROM grid g
         JOIN staff_assignment a ON a.grid_code = g.code AND a.role = 'grid_worker'
         JOIN staff s ON s.id = a.staff_id AND s.active
         WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.level = 'grid' AND g.kind = 'regular'
         ORDER BY g.code, s.id""")).all()
-    if not rows:
-        return []
-    step = max(1, len(rows) // n)
-    return rows[::step][:n]
+    chosen: list = []
+    for pool in ([r for r in rows if r.has_households], [r for r in rows if not r.has_households]):
+        wanted = n - len(chosen)
+        if wanted > 0 and pool:
+            chosen += pool[::max(1, len(pool) // wanted)][:wanted]
+    return sorted(chosen, key=lambda r: r.code)
 
 
 def _accounts(grids) -> dict[str, int]:

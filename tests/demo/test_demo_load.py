@@ -99,3 +99,12 @@ def test_force_replaces_the_data(loaded, cli, db):
     assert again.exit_code == 0, again.output + repr(again.exception)
     assert scalar(db, "SELECT count(*) FROM grid") == before
     assert scalar(db, "SELECT count(*) FROM boundary_version") == 1
+
+
+def test_demo_walkers_patrol_grids_with_households_and_visit_some(loaded, db):
+    """The address library covers some grids only; the walkers are put there, so the KPI page's
+    "households visited this cycle" has something to show."""
+    walkers = scalar(db, "SELECT count(DISTINCT worker_id) FROM patrol_fix")
+    visiting = scalar(db, "SELECT count(DISTINCT worker_id) FROM household_visit")
+    assert walkers > 0 and visiting > 0
+    assert scalar(db, "SELECT count(*) FROM household_visit") > visiting
