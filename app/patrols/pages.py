@@ -108,7 +108,10 @@ def _level_labels() -> dict:
 
 
 def _kpi_period() -> Period:
-    preset = request.args.get("preset")
+    """The request's period; else this month up to the latest day with fixes (``preset=week``: this
+    week). Workers are judged by the month (入户走访 cycles monthly), and one day says little: on a
+    weekend it holds no working hour at all, so no online rate either."""
+    preset = request.args.get("preset") or "month"
     if preset in ("week", "month") and not (request.args.get("from") or request.args.get("to")):
         last = latest_day() or today()
         first = last - timedelta(days=last.weekday()) if preset == "week" else last.replace(day=1)

@@ -91,3 +91,17 @@ def test_access_and_scope(anon, client_as, patrolled, app, db):
     assert [r[0] for r in rows[1:]] == ["410102002002002"]
     page = c.get(f"/maps/patrols?{Q}").get_data(as_text=True)
     assert re.findall(r'<option value="(\d+)"', page) == [str(b.id)]
+
+
+def test_kpi_page_defaults_to_the_month_so_far_and_offers_this_week(client, patrolled):
+    """Up to the latest day with fixes (Tuesday 12 May): from the 1st by default, from Monday for the week."""
+    def period(html):
+        return (re.search(r'id="kpi-from" name="from" value="([^"]+)"', html).group(1),
+                re.search(r'id="kpi-to" name="to" value="([^"]+)"', html).group(1))
+
+    assert period(client.get("/patrols/kpi").get_data(as_text=True)) == ("2026-05-01", "2026-05-12")
+    assert period(client.get("/patrols/kpi?preset=week").get_data(as_text=True)) == ("2026-05-11", "2026-05-12")
+    assert period(client.get(f"/patrols/kpi?{Q}").get_data(as_text=True)) == ("2026-05-12", "2026-05-12")
+    # The CSV without a period is the same month.
+    disposition = client.get("/patrols/kpi.csv").headers["Content-Disposition"]
+    assert disposition.endswith("patrol-workers-20260501-20260512.csv")
