@@ -6,8 +6,10 @@ Called from ``app.reports.service`` (single reports and bulk imports):
    came without lon/lat (``CleanReport.needs_geocoding``) is matched against
    the standard address library. A confident match gets the standard
    address's point (WGS-84, coordinate system label ``address``) and is
-   then converted and assigned like any other report; the rest keep no
-   point. Returns the rows that have a point, and one outcome per geocoded row.
+   then converted and assigned like any other report, and keeps the
+   standard address's id and the match's confidence (``report.address_id``,
+   ``address_confidence``); the rest keep no point and no address id.
+   Returns the rows that have a point, and one outcome per geocoded row.
 2. ``mark_unplaced()`` after assignment: reports of this batch stored without
    a point get ``needs_placement`` (and not ``out_of_coverage``: nobody knows
    yet where they are). A person places them; nothing is guessed.
@@ -59,6 +61,10 @@ def place_reports(rows: list) -> tuple[list, list[GeocodeOutcome]]:
             r.lon = r.lat = None
         else:
             r.lon, r.lat, r.crs = found.lon, found.lat, ADDRESS_CRS
+            # Kept with the report (report.address_id): only a library match names a standard
+            # address; an external geocoder's point has none.
+            if found.address_id is not None:
+                r.address_id, r.address_confidence = found.address_id, round(found.confidence, 4)
         outcomes.append(GeocodeOutcome(r.row, r.address, found.status, found.confidence, found.source,
                                        found.address_id, found.best["text"] if found.best else None))
     return [r for r in rows if r.lon is not None], outcomes

@@ -73,6 +73,8 @@ def desk_texts() -> dict[str, str]:
         "history_empty": _("No history."),
         "reporter": _("Reporter"),
         "reporter_email": _("Reporter email"),
+        "standard_address": _("Standard address"),
+        "address_confidence": _("match %(percent)s"),
         "photos": _("Photos"),
         "photo_n": _("Photo %(n)s"),
         "created_at": _("Reported at"),

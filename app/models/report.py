@@ -62,6 +62,11 @@ class Report(db.Model):
     # Came with an address and no point, and the standard address library gave no confident
     # match (app.addresses): a person places it on the map; it is never guessed.
     needs_placement = Column(Boolean, nullable=False, server_default="false")
+    # The standard address whose point it took when the library matched its address confidently
+    # on intake, and how sure that match was (migration 0017). NULL when it came with a point or
+    # was placed by hand; the link goes (SET NULL) when the address leaves the library.
+    address_id = Column(BigInteger, ForeignKey("standard_address.id", ondelete="SET NULL"))
+    address_confidence = Column(Numeric(5, 4))
     # Assignment on arrival: the boundary generation used, the finest regular
     # grid covering the point, its lineage (district → that grid) and any
     # dedicated grids covering it.
@@ -125,6 +130,8 @@ class Report(db.Model):
         CheckConstraint(f"handling_level IN {HANDLING_LEVELS}", name="handling_level"),
         CheckConstraint(f"time_unit IS NULL OR time_unit IN {TIME_UNITS}", name="time_unit"),
         CheckConstraint("rework_count >= 0", name="rework_count"),
+        CheckConstraint("address_confidence IS NULL OR address_confidence BETWEEN 0 AND 1",
+                        name="address_confidence"),
         Index("ix_report_location", "location", postgresql_using="gist"),
         Index("ix_report_grid_lineage", "grid_lineage", postgresql_using="gin"),
         Index("ix_report_grid_id", "grid_id"),
@@ -143,6 +150,7 @@ class Report(db.Model):
         Index("ix_report_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")),
         # The dispatch desk's live feed: reports changed after a cursor (migration 0012).
         Index("ix_report_updated_at", "updated_at"),
+        Index("ix_report_address_id", "address_id", postgresql_where=text("address_id IS NOT NULL")),
     )
 
 

@@ -209,7 +209,8 @@ def _request(r) -> dict:
         "updated_datetime": r["updated"],
         "expected_datetime": r["expected"],
         "address": r["address"],
-        "address_id": None,
+        # GeoReport's address_id is a string; here the standard address the report was geocoded to.
+        "address_id": str(r["address_id"]) if r["address_id"] is not None else None,
         "zipcode": None,
         "lat": r["lat"],
         "long": r["lon"],

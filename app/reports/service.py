@@ -28,7 +28,7 @@ from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
 from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
-from app.models import Grid, Report
+from app.models import Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
 from app.addresses.intake import mark_unplaced, place_reports
 from app.sqlfiles import sql, statements
@@ -36,7 +36,8 @@ from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
                    "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at", "idempotency_key",
-                   "request_hash", "media_urls", "reporter_email", "reporter_device")
+                   "request_hash", "media_urls", "reporter_email", "reporter_device", "address_id",
+                   "address_confidence")
 
 
 @dataclass
@@ -91,7 +92,8 @@ def _store(rows: list[CleanReport]) -> None:
         " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
         " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
         " created_at timestamptz, idempotency_key text, request_hash text, media_urls text[],"
-        " reporter_email text, reporter_device text) ON COMMIT DELETE ROWS"))
+        " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4))"
+        " ON COMMIT DELETE ROWS"))
     _assign_target_table(conn)
     # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
     # "commit" inside an outer transaction; DELETE on an empty table is free,
@@ -100,7 +102,8 @@ def _store(rows: list[CleanReport]) -> None:
     copy_rows("report_import_staging", STAGING_COLUMNS, (
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
          r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
-         r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device) for r in rows))
+         r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device, r.address_id,
+         r.address_confidence) for r in rows))
     actor = current_actor()
     conn.execute(sql("reports/insert_from_staging"),
                  {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name})
@@ -274,6 +277,7 @@ def report_to_dict(report: Report) -> dict:
         "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
         "out_of_coverage": report.out_of_coverage,
         "needs_placement": report.needs_placement,
+        "standard_address": standard_address_of(report),
         "grid": brief(report.grid_id) if report.grid_id else None,
         "grid_chain": [brief(i) for i in report.grid_lineage or []],
         "dedicated_grids": [brief(i) for i in report.dedicated_grid_ids or []],
@@ -281,6 +285,19 @@ def report_to_dict(report: Report) -> dict:
         "created_at": report.created_at.astimezone(BEIJING).isoformat(timespec="seconds")
         if report.created_at else None,
     } | loop.loop_fields(report)
+
+
+def standard_address_of(report: Report) -> dict | None:
+    """The standard address (标准地址) the report was geocoded to on intake, with the match's
+    confidence; None when it came with a point, was placed by hand or its address left the library."""
+    if report.address_id is None:
+        return None
+    full_text = db.session.scalar(select(StandardAddress.full_text).where(StandardAddress.id == report.address_id))
+    if full_text is None:
+        return None
+    confidence = report.address_confidence
+    return {"id": report.address_id, "full_text": full_text,
+            "confidence": float(confidence) if confidence is not None else None}
 
 
 def _labels(mapping) -> str:

@@ -92,8 +92,11 @@ class CleanReport:
     raw_lat: float | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
-    # Came with an address and no lon/lat: app.addresses.intake geocodes it.
+    # Came with an address and no lon/lat: app.addresses.intake geocodes it, and a confident
+    # library match leaves the standard address and the match's confidence here.
     needs_geocoding: bool = False
+    address_id: int | None = None
+    address_confidence: float | None = None
     # Photo links and how to reach the reporter again (migration 0015).
     media_urls: list = field(default_factory=list)
     reporter_email: str | None = None

@@ -448,6 +448,7 @@
       row(t("channel"), r.channel_label || r.channel) +
       row(t("description"), r.description) +
       row(t("address"), r.address) +
+      "<tr id=\"dispatch-standard-address\"></tr>" +
       row(t("grid"), grid) +
       row(t("level"), t("handling_" + r.level)) +
       row(t("assignee"), r.assignee ? (r.assignee.display_name || r.assignee.username) : t("unassigned")) +
@@ -457,6 +458,7 @@
       row(t("reporter"), reporter) +
       row(t("reporter_email"), r.reporter && r.reporter.email) +
       row(t("duplicate_of"), r.duplicate_of);
+    standardAddressRow(byId("dispatch-standard-address"), r.standard_address);
     var photos = (r.media_urls || []).filter(function (url) { return /^https?:\/\//i.test(url); });
     if (photos.length) byId("dispatch-fields").appendChild(photoRow(photos));
     var actions = byId("dispatch-actions");
@@ -469,6 +471,18 @@
       html = "<button type=\"button\" class=\"btn btn-sm btn-warning\" id=\"dispatch-place\">" + esc(t("place")) + "</button>" + html;
     }
     actions.innerHTML = html || "<span class=\"text-muted small\">" + esc(t("no_actions")) + "</span>";
+  }
+
+  // The standard address (标准地址) the report was geocoded to on intake and how sure the match
+  // was; the library's text goes in with textContent, never through markup.
+  function standardAddressRow(tr, address) {
+    if (!address) { tr.remove(); return; }
+    var th = document.createElement("th"), td = document.createElement("td");
+    th.textContent = t("standard_address");
+    td.textContent = address.full_text + (typeof address.confidence === "number" ?
+      " · " + fmt(t("address_confidence"), { percent: Math.round(address.confidence * 100) + "%" }) : "");
+    tr.appendChild(th);
+    tr.appendChild(td);
   }
 
   // The reporter's photos (随手拍) as links opening in a new tab, built with textContent and

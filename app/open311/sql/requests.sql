@@ -20,7 +20,9 @@ SELECT r.ticket,
        to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS requested,
        to_char(r.updated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS updated,
        to_char(r.deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS expected,
-       r.address,
+       -- The report's own address; without one, the standard address it was geocoded to.
+       coalesce(nullif(btrim(r.address), ''), std.full_text) AS address,
+       r.address_id,
        ST_Y(r.location) AS lat,
        ST_X(r.location) AS lon,
        r.media_urls[1] AS media_url
@@ -34,6 +36,8 @@ LEFT JOIN LATERAL (
   ORDER BY g.id LIMIT 1
 ) agency ON true
 LEFT JOIN report dup ON dup.id = r.duplicate_of
+-- The standard address (标准地址) it was geocoded to on intake (migration 0017).
+LEFT JOIN standard_address std ON std.id = r.address_id
 WHERE r.district_code = :district_code
   -- service_request_id overrides every other filter (GeoReport v2).
   AND (CASE WHEN CAST(:tickets AS text[]) IS NOT NULL THEN r.ticket = ANY(CAST(:tickets AS text[]))

@@ -2,19 +2,22 @@
 -- out_of_coverage starts true: assignment clears it for every point it places.
 -- Each report takes its category's handling level and time limit as they are
 -- now (later edits of the category apply to new events only), and gets the
--- first row of its history: the intake itself.
+-- first row of its history: the intake itself. address_id / address_confidence:
+-- the standard address a geocoded row matched (app.addresses.intake), else NULL.
 WITH ins AS (
   INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
                       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage,
                       created_at, updated_at, closed_at, idempotency_key, request_hash,
-                      handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device)
+                      handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
+                      address_id, address_confidence)
   SELECT :district_code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.coord_crs, s.raw_lon, s.raw_lat, s.status, true,
          coalesce(s.created_at, now()), now(),
          CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, now()) END,
          s.idempotency_key, s.request_hash,
          coalesce(c.handling_level, 'grid'), c.time_limit, c.time_unit,
-         coalesce(s.media_urls, '{}'), s.reporter_email, s.reporter_device
+         coalesce(s.media_urls, '{}'), s.reporter_email, s.reporter_device,
+         s.address_id, s.address_confidence
   FROM report_import_staging s
   LEFT JOIN category c ON c.code = s.category
   ORDER BY s.row_no

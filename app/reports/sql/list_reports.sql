@@ -21,6 +21,8 @@ SELECT json_build_object(
     'grid_code', g.code, 'grid_name', g.name,
     'out_of_coverage', r.out_of_coverage,
     'needs_placement', r.needs_placement,
+    -- The standard address it was geocoded to on intake (migration 0017); details: GET /reports/{ticket}.
+    'address_id', r.address_id,
     'created_at', to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
     'age_hours', round((extract(epoch FROM now() - r.created_at) / 3600)::numeric, 1),
     'level', r.handling_level,
