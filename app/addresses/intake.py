@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.addresses.geocoding import current_library, geocode
@@ -46,6 +48,36 @@ class GeocodeOutcome:
         return {"row": self.row, "address": self.address, "status": self.status,
                 "confidence": round(self.confidence, 4), "source": self.source, "address_id": self.address_id,
                 "matched_text": self.matched_text, "needs_placement": self.needs_placement}
+
+
+def from_address_ids(rows: list) -> list:
+    """Rows that name a standard address (``address_id``): one query for all of them. A row
+    without a point takes the address's point (and its text when it has none); every found
+    row keeps the id with confidence 1 (the sender picked it). An id not in the library is an
+    error of its row (``RowError``), never a report placed somewhere else."""
+    from app.reports.validation import RowError
+
+    naming = [r for r in rows if r.address_id is not None]
+    if not naming:
+        return []
+    found = {i: (text_, x, y) for i, text_, x, y in db.session.execute(text(
+        "SELECT id, full_text, ST_X(location), ST_Y(location) FROM standard_address "
+        "WHERE id = ANY(:ids) AND district_code = :district"),
+        {"ids": sorted({r.address_id for r in naming}),
+         "district": current_app.config["DISTRICT_CODE"]})}
+    errors = []
+    for r in naming:
+        if r.address_id not in found:
+            errors.append(RowError(r.row, "address_id", _(
+                "No standard address with address_id %(id)s: pick one from /api/v1/addresses/suggest, or send "
+                "lon and lat or an address instead.", id=r.address_id), str(r.address_id)))
+            continue
+        full_text, x, y = found[r.address_id]
+        r.address_confidence = 1.0
+        r.address = r.address or full_text
+        if r.needs_library_point:
+            r.lon, r.lat, r.crs = x, y, ADDRESS_CRS
+    return errors
 
 
 def place_reports(rows: list) -> tuple[list, list[GeocodeOutcome]]:

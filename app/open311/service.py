@@ -23,7 +23,7 @@ from app.errors import DomainError, NotFound, ValidationError
 from app.events import categories as category_table
 from app.extensions import db
 from app.labels import STATUS_LABELS, text as label_text
-from app.models import OPEN_STATUSES, STATUSES, Category, Grid, Report, StandardAddress, User
+from app.models import OPEN_STATUSES, STATUSES, Category, Grid, Report, User
 from app.reports import service as reports
 from app.reports.validation import (BEIJING, EMAIL_RE, MAX_DESCRIPTION, MAX_DEVICE, MAX_EMAIL, MAX_NAME, MAX_URL,
                                    PHONE_RE, check_media_urls)
@@ -261,7 +261,8 @@ def _text(form, field: str, limit: int) -> str | None:
 
 
 def _location(form) -> dict:
-    """lon/lat (WGS-84), an address to geocode, or a standard address's point."""
+    """lon/lat (WGS-84), an address to geocode, or a standard address (whose point and text the
+    intake takes, app.addresses.intake.from_address_ids)."""
     lat = params.number(form, "lat", lo=-90, hi=90)
     lon = params.number(form, "long", lo=-180, hi=180)
     if (lat is None) != (lon is None):
@@ -270,24 +271,13 @@ def _location(form) -> dict:
                               {"field": missing})
     address = _text(form, "address_string", 500)
     address_id = params.integer(form, "address_id", lo=1, hi=2**63 - 1)
-    if address_id is not None:
-        place = db.session.execute(
-            select(StandardAddress.full_text, StandardAddress.location.ST_X(), StandardAddress.location.ST_Y())
-            .where(StandardAddress.id == address_id,
-                   StandardAddress.district_code == current_app.config["DISTRICT_CODE"])).first()
-        if place is None:
-            raise ValidationError(_("No standard address with address_id %(id)s: use an id from the address "
-                                    "library, or send lat and long or address_string instead.", id=address_id),
-                                  {"field": "address_id"})
-        if lat is None:
-            lon, lat = place[1], place[2]
-        address = address or place[0]
-    if lat is None and address is None:
+    if lat is None and address is None and address_id is None:
         raise ValidationError(_("Say where: send lat and long (WGS-84), or address_string, or address_id."),
                               {"field": "lat"})
-    if lat is None:
-        return {"address": address}  # geocoded on intake against the standard address library
-    return {"lon": lon, "lat": lat, "crs": "4326", "address": address}
+    where: dict = {"address": address, "address_id": address_id}
+    if lat is not None:
+        where.update(lon=lon, lat=lat, crs="4326")
+    return where
 
 
 def _reporter(form) -> dict:
@@ -326,7 +316,8 @@ def _media(form) -> dict:
 #: Report fields named as GeoReport names them, for errors the shared intake finds.
 _FIELD_NAMES = {"category": "service_code", "lon": "long", "lat": "lat", "address": "address_string",
                 "reporter_name": "last_name", "reporter_phone": "phone", "description": "description",
-                "reporter_email": "email", "reporter_device": "device_id", "media_urls": "media_url"}
+                "reporter_email": "email", "reporter_device": "device_id", "media_urls": "media_url",
+                "address_id": "address_id"}
 
 
 def create_request(form) -> list[dict]:

@@ -30,7 +30,7 @@ from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
 from app.models import Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
-from app.addresses.intake import mark_unplaced, place_reports
+from app.addresses.intake import from_address_ids, mark_unplaced, place_reports
 from app.sqlfiles import sql, statements
 from geo.crs import to_wgs84
 
@@ -146,6 +146,10 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
             result.errors.extend(c.errors)
         else:
             clean.append(c)
+    id_errors = from_address_ids(clean)
+    if id_errors:
+        result.errors.extend(id_errors)
+        clean = [c for c in clean if c.row not in {e.row for e in id_errors}]
     placed, result.geocoding = place_reports(clean)
     conversion_errors = _convert(placed)
     if conversion_errors:
@@ -206,7 +210,7 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
         if existing is not None:
             return _replay(existing, fingerprint)
     c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
-    errors = c.errors or _convert(place_reports([c])[0])
+    errors = c.errors or from_address_ids([c]) or _convert(place_reports([c])[0])
     if errors:
         raise ValidationError(_("The report could not be stored: %(problems)s",
                                 problems="; ".join(e.message for e in errors)),

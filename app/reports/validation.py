@@ -97,6 +97,8 @@ class CleanReport:
     needs_geocoding: bool = False
     address_id: int | None = None
     address_confidence: float | None = None
+    # Came with an address_id and no lon/lat: takes the standard address's point on intake.
+    needs_library_point: bool = False
     # Photo links and how to reach the reporter again (migration 0015).
     media_urls: list = field(default_factory=list)
     reporter_email: str | None = None
@@ -127,6 +129,21 @@ def _text(raw: dict, name: str, limit: int, errors: list, row: int, *, required=
     if len(value) > limit:
         errors.append(RowError(row, name, _("%(field)s is too long: at most %(n)s characters.",
                                             field=name, n=limit)))
+        return None
+    return value
+
+
+def _address_id(raw: dict, row: int, errors: list) -> int | None:
+    """A standard address's id (a whole number; digits from a CSV cell), or None when absent."""
+    value = raw.get("address_id")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**63:
+        errors.append(RowError(row, "address_id", _("address_id must be the id of a standard address (a whole "
+                                                    "number), as /api/v1/addresses/suggest gives it."),
+                               str(value)[:40]))
         return None
     return value
 
@@ -190,9 +207,14 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
                                                         "name@example.com."), email[:80]))
     device = _text(raw, "reporter_device", MAX_DEVICE, errors, row)
     media = check_media_urls(raw.get("media_urls"), row, errors)
-    # An address and no point at all: geocoded against the standard address library on intake.
-    needs_geocoding = address is not None and all(raw.get(k) in (None, "") for k in ("lon", "lat"))
-    lon, lat, crs = check_point(raw, row, errors, required=not needs_geocoding)
+    # A standard address picked by id (a field app's suggestion list): its point, when none is sent
+    # (app.addresses.intake.from_address_ids). Else an address and no point at all: geocoded against
+    # the standard address library on intake.
+    address_id = _address_id(raw, row, errors)
+    named = raw.get("address_id") not in (None, "")   # a bad id is its own error, not also "lon is required"
+    no_point = all(raw.get(k) in (None, "") for k in ("lon", "lat"))
+    needs_geocoding = address is not None and not named and no_point
+    lon, lat, crs = check_point(raw, row, errors, required=not (needs_geocoding or (named and no_point)))
 
     status = "reported"
     created_at = None
@@ -221,6 +243,7 @@ def check_report(raw, row: int = 0, *, allow_status: bool = False, default_chann
                 errors.append(RowError(row, "created_at", _("created_at is in the future."), str(when)))
     return CleanReport(row, category or "", channel, description or "", lon or 0.0, lat or 0.0, crs,
                        address, name, phone, status, created_at, errors, needs_geocoding=needs_geocoding,
+                       address_id=address_id, needs_library_point=address_id is not None and no_point,
                        media_urls=media, reporter_email=email, reporter_device=device)
 
 

@@ -174,3 +174,40 @@ def test_open311_publishes_the_standard_address_id(client, anon, db, library, fm
     assert by_ticket[blank]["address"] == "伊河路148号院"
     [one] = anon.get(f"/open311/v2/requests/{matched}.json").get_json()
     assert one["address_id"] == str(library["qj32"])
+
+
+def test_a_report_filed_at_an_address_id_takes_its_point_and_keeps_it(spec, client, db, library):  # noqa: F811
+    """A field app picks the address from /api/v1/addresses/suggest and sends its id, no point."""
+    resp = client.post("/api/v1/reports", json={**ADDRESS_ONLY, "address_id": library["qj32"]})
+    assert resp.status_code == 201, resp.get_json()
+    body = check(spec, resp, "/api/v1/reports", "post")
+    assert body["standard_address"] == {"id": library["qj32"], "full_text": "前进路32号", "confidence": 1.0}
+    assert body["address"] == "前进路32号" and body["needs_placement"] is False and body["grid"] is not None
+    x, y = db.session.execute(text("SELECT ST_X(location), ST_Y(location) FROM standard_address WHERE id = :i"),
+                              {"i": library["qj32"]}).one()
+    assert (body["location"]["lon"], body["location"]["lat"]) == (pytest.approx(x), pytest.approx(y))
+    # With a point of its own the point stays, the address is still kept; its own text too.
+    own = post(client, "前进路32号东门", address_id=library["qj32"], lon=113.6351, lat=34.7581)
+    assert own["location"] == {"lon": pytest.approx(113.6351), "lat": pytest.approx(34.7581)}
+    assert own["standard_address"]["id"] == library["qj32"] and own["address"] == "前进路32号东门"
+
+
+@pytest.mark.parametrize("bad", [999_999_999, "abc", -3, True, 1.5])
+def test_an_address_id_not_in_the_library_is_refused_and_nothing_stored(client, db, library, bad):
+    resp = client.post("/api/v1/reports", json={**ADDRESS_ONLY, "address_id": bad})
+    assert resp.status_code == 422
+    errors = resp.get_json()["error"]["details"]["errors"]
+    assert [e["field"] for e in errors] == ["address_id"] and "address_id" in errors[0]["message"]
+    assert db.session.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
+
+
+def test_bulk_rows_with_address_ids_are_placed_and_an_unknown_one_is_a_row_error(client, db, library):
+    rows = [{"category": "0102", "description": "a", "address_id": library["yh148"]},
+            {"category": "0102", "description": "b", "address_id": 987654321},
+            {"category": "0102", "description": "c", "address_id": str(library["jy-b"])}]
+    resp = client.post("/api/v1/reports/import", json=rows)
+    result = resp.get_json()["import"]
+    assert resp.status_code == 201, result
+    assert result["stored"] == 2 and [(e["row"], e["field"]) for e in result["errors"]] == [(2, "address_id")]
+    kept = dict(db.session.execute(text("SELECT description, address_id FROM report")).all())
+    assert kept == {"a": library["yh148"], "c": library["jy-b"]}

@@ -107,6 +107,8 @@ def test_address_id_takes_the_standard_addresss_point(post_request, db, sample):
     report = stored(res.get_json()[0]["service_request_id"])
     from app.models import Grid
     assert report.address == "建设路32号" and db.session.get(Grid, report.grid_id).code == MICRO
+    # The report keeps the standard address it was filed at (the sender picked it: confidence 1).
+    assert (report.address_id, float(report.address_confidence)) == (place.id, 1.0)
 
 
 def test_an_address_nobody_can_place_is_stored_for_a_person_to_place(post_request, sample):
