@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from flask import current_app
+from sqlalchemy import text
 
 from app.extensions import db
 from app.patrols.period import BEIJING, Period
@@ -87,6 +88,19 @@ def grid_collection(figures: list[dict], tolerance: float | None = None) -> dict
     shapes = {r.id: json.loads(r.geometry) for r in rows}
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": f["code"], "geometry": shapes.get(f["id"]), "properties": f} for f in figures]}
+
+
+def first_walker(worker_ids: list[int], day) -> int | None:
+    """The first of ``worker_ids`` (in their order) with a fix that day, so the map opens on a
+    track rather than on "no track". An index probe per worker (the key is worker, time) until one
+    answers, never a scan of the day's fixes."""
+    if not worker_ids:
+        return None
+    start = datetime.combine(day, datetime.min.time(), BEIJING)
+    return db.session.execute(text(
+        "SELECT w.id FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS w(id, n) "
+        "WHERE EXISTS (SELECT 1 FROM patrol_fix f WHERE f.worker_id = w.id AND f.time >= :t_from AND f.time < :t_to) "
+        "ORDER BY w.n LIMIT 1"), {"ids": worker_ids, "t_from": start, "t_to": start + timedelta(days=1)}).scalar()
 
 
 def track_collection(worker_id: int, day, *, limit: int = MAX_TRACK_FIXES) -> dict:

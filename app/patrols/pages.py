@@ -25,7 +25,7 @@ from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
 from app.models import LEVELS, User
 from app.patrols import figures, visits
-from app.patrols.layers import SHAPES
+from app.patrols.layers import SHAPES, first_walker
 from app.patrols.map import patrol_map
 from app.patrols.partitions import latest_day
 from app.patrols.period import Period, parse_day, parse_period, today
@@ -83,9 +83,9 @@ def patrol_map_page():
     worker = params.integer(request.args, "worker", lo=1)
     if worker is None and current_user.role == "worker":
         worker = current_user.id
-    if worker is None and workers:
-        worker = workers[0]["id"]
     day = parse_day(request.args.get("date"), "date") or period.last
+    if worker is None and workers:
+        worker = first_walker([w["id"] for w in workers], day) or workers[0]["id"]
     shape = params.choice(request.args, "shape", SHAPES, default="hex")
     query = {"from": period.first.isoformat(), "to": period.last.isoformat(), "level": level,
              "worker": worker, "date": day.isoformat(), "shape": shape}

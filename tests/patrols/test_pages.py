@@ -105,3 +105,16 @@ def test_kpi_page_defaults_to_the_month_so_far_and_offers_this_week(client, patr
     # The CSV without a period is the same month.
     disposition = client.get("/patrols/kpi.csv").headers["Content-Disposition"]
     assert disposition.endswith("patrol-workers-20260501-20260512.csv")
+
+
+def test_map_page_opens_on_a_worker_who_walked_that_day(client, db, sample):
+    """The first worker in the list did not go out; the map opens on the one who did."""
+    idle = make_worker("page-a-idle", areas=[WEST])
+    walker = make_worker("page-z-walker", areas=[WEST])
+    db.session.commit()
+    store(walker.id, walk(0, 40, from_m=(-200.0, 30.0)))
+    html = client.get("/maps/patrols").get_data(as_text=True)
+    assert re.search(rf'<option value="{walker.id}"\s+selected', html), "the walker is chosen"
+    assert f'"worker": {walker.id}' in html and idle.id < walker.id
+    # Asked for by name, the idle one is shown (with "no track that day").
+    assert f'"worker": {idle.id}' in client.get(f"/maps/patrols?worker={idle.id}").get_data(as_text=True)
