@@ -45,6 +45,7 @@ GRIDS = 1000
 REPORTS = 5000
 MICRO_PER_GRID = (3, 7)          # inclusive range; mean 5
 HOUSEHOLDS_PER_GRID = (150, 300)
+MICRO_HOUSEHOLDS = (20, 75)       # at least, and on average at most, per micro-grid
 PEOPLE_PER_HOUSEHOLD = (2.1, 2.5)
 DEDICATED_SHARE = 0.3            # dedicated grids per community
 UNSTAFFED_SHARE = 0.05           # grids left without a worker on purpose
@@ -208,10 +209,14 @@ def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _
 
 def _cut_micros(grid: Unit, rng: np.random.Generator) -> list[Unit]:
     m = int(rng.integers(MICRO_PER_GRID[0], MICRO_PER_GRID[1] + 1))
-    parts = partition(grid.geom, m, rng, relax=6)
     households = int(rng.integers(HOUSEHOLDS_PER_GRID[0], HOUSEHOLDS_PER_GRID[1] + 1))
+    # Within the planners' default micro-grid range (geo.validation, 20-100 households) as
+    # real ones mostly are, so the editor's balance warnings point at something, not at
+    # every fifth micro-grid of the demo.
+    m = max(m, -(-households // MICRO_HOUSEHOLDS[1]))
+    parts = partition(grid.geom, m, rng, relax=6)
     areas = np.array([p.area for p in parts])
-    split = _allocate(households, areas * rng.uniform(0.6, 1.4, len(parts)), 10, rng)
+    split = _allocate(households, areas * rng.uniform(0.6, 1.4, len(parts)), MICRO_HOUSEHOLDS[0], rng)
     out = []
     for number, i in enumerate(reading_order(parts), start=1):
         h = int(split[i])
