@@ -342,7 +342,8 @@
     var items = sorted();
     var html = items.map(function (p) {
       var cls = (p.ticket === state.selected ? "gm-selected" : "") + (fresh && fresh[p.ticket] ? " gm-fresh" : "");
-      var grid = p.grid_name ? p.grid_name : p.out_of_coverage ? t("out_of_coverage") : "";
+      var grid = p.grid_name ? (p.grid_parent_name ? p.grid_parent_name + " · " : "") + p.grid_name
+        : p.out_of_coverage ? t("out_of_coverage") : "";
       return "<li data-ticket=\"" + esc(p.ticket) + "\" data-status=\"" + esc(p.status) + "\" class=\"" + cls + "\" tabindex=\"0\">" +
         "<div class=\"gm-q-top\"><strong>" + esc(p.ticket) + "</strong>" + badge(p) + "</div>" +
         "<div class=\"gm-q-desc\">" + esc(p.category_label || p.category) + " · " + esc(p.description) + "</div>" +

@@ -116,7 +116,11 @@ def test_get_and_list(client, sample):
     assert client.get(f"/api/v1/reports/{ticket}").get_json()["ticket"] == ticket
     assert client.get("/api/v1/reports/GM0000").status_code == 404
     fc = client.get("/api/v1/reports?format=geojson&status=open&category=0102").get_json()
-    assert fc["features"][0]["properties"]["grid_code"] == "41010200100100202"
+    props = fc["features"][0]["properties"]
+    assert props["grid_code"] == "41010200100100202"
+    # Micro-grid names repeat in every grid: its grid's name comes along.
+    grid_name = client.get("/api/v1/grids/410102001001002").get_json()["properties"]["name"]
+    assert props["grid_parent_name"] == grid_name and grid_name != props["grid_name"]
     assert client.get("/api/v1/reports?category=0101").get_json()["count"] == 0
     grid_id = sample["result"].version_id and client.get("/api/v1/grids/410102001").get_json()["properties"]["id"]
     assert client.get(f"/api/v1/reports?grid_id={grid_id}").get_json()["count"] == 1

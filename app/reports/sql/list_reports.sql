@@ -18,7 +18,7 @@ SELECT json_build_object(
     -- A device id has no useful masked form: only for callers who may see personal data.
     'reporter_device', CASE WHEN :personal THEN r.reporter_device END,
     'media_urls', r.media_urls,
-    'grid_code', g.code, 'grid_name', g.name,
+    'grid_code', g.code, 'grid_name', g.name, 'grid_parent_name', gp.name,
     'out_of_coverage', r.out_of_coverage,
     'needs_placement', r.needs_placement,
     -- The standard address it was geocoded to on intake (migration 0017); details: GET /reports/{ticket}.
@@ -42,6 +42,8 @@ SELECT json_build_object(
 )::text AS feature
 FROM report r
 LEFT JOIN grid g ON g.id = r.grid_id
+-- Its parent (the lineage runs district .. grid): names like 1号微网格 repeat in every grid.
+LEFT JOIN grid gp ON gp.id = r.grid_lineage[cardinality(r.grid_lineage) - 1]
 LEFT JOIN app_user u ON u.id = r.assignee_id
 LEFT JOIN report dup ON dup.id = r.duplicate_of
 -- The deadline state, as app.events.deadlines.state() spells it.
