@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from app.home.figures import district_figures
+from app.auth.scope import event_area
+from app.home.figures import district_figures, event_figures
 from app.auth.guard import public, require
 from app.auth.roles import GRIDS_READ
 
@@ -13,7 +14,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @require(GRIDS_READ)
 def index():
-    return render_template("home.html", figures=district_figures())
+    return render_template("home.html", figures=district_figures(), events=event_figures(event_area()))
 
 
 @bp.get("/favicon.ico")

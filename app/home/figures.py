@@ -1,31 +1,41 @@
 """Figures for the home page, each from one aggregate query."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
+from app.auth.scope import area_param
+from app.events import deadlines
 from app.extensions import db
 from app.grids.queries import counts_by_level
 from app.grids.versions import Scope, published_version
 from app.labels import LEVEL_LABELS, text as label_text
-from app.models import LEVELS, OPEN_STATUSES, Report
+from app.models import LEVELS, OPEN_STATUSES
+from app.sqlfiles import sql
+
+#: Levels that have workers of their own: a district or subdistrict has none, and "0 % staffed"
+#: there would read as a gap.
+STAFFED_LEVELS = ("community", "grid", "micro")
 
 
 def district_figures() -> dict:
+    """The published boundaries, grids and staffing per level (the whole district)."""
     version = published_version()
     levels = []
     if version is not None:
         counts = {(lvl, kind): (n, staffed) for lvl, kind, n, staffed in counts_by_level(Scope(version))}
         for level in LEVELS:
             n, staffed = counts.get((level, "regular"), (0, 0))
+            share = (staffed / n) if n and level in STAFFED_LEVELS else None
             levels.append({"level": level, "label": label_text(LEVEL_LABELS, level), "grids": n,
-                           "staffed": staffed, "staffed_share": (staffed / n) if n else None})
+                           "staffed": staffed if level in STAFFED_LEVELS else None, "staffed_share": share})
         dedicated = sum(v[0] for (lvl, kind), v in counts.items() if kind == "dedicated")
     else:
         dedicated = 0
-    open_reports, out_of_coverage, total = db.session.execute(select(
-        func.count().filter(Report.status.in_(OPEN_STATUSES)),
-        func.count().filter(Report.out_of_coverage, Report.status.in_(OPEN_STATUSES)),
-        func.count(),
-    )).one()
-    return {"version": version, "levels": levels, "dedicated": dedicated,
-            "open_reports": open_reports, "out_of_coverage": out_of_coverage, "total_reports": total}
+    return {"version": version, "levels": levels, "dedicated": dedicated}
+
+
+def event_figures(area: tuple[str, ...] | None) -> dict:
+    """Open, overdue, due soon, waiting for placement, outside every grid, reported today and all
+    events, in ``area`` (None: the whole district) -- the same scope as the dispatch desk's."""
+    row = db.session.execute(sql("home/events"), {
+        "open_statuses": list(OPEN_STATUSES), "now": deadlines.now(), "area": area_param(area),
+    }).mappings().one()
+    return dict(row)
