@@ -188,7 +188,7 @@ def test_home_page_is_chinese_by_default_and_english_on_request(zh_client):
     assert "Grid coverage" not in html
 
     html = _get(zh_client, "/?lang=en").get_data(as_text=True)
-    assert "Grid coverage" in html and "Open reports" in html
+    assert "Grid coverage" in html and "Open events" in html
     assert "网格覆盖" not in html and "首页" not in html
     # The choice is remembered in a cookie.
     html = _get(zh_client, "/").get_data(as_text=True)
