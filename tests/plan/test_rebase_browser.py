@@ -12,16 +12,23 @@ def box(x0, y0, x1, y1):
     return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 
-def test_stale_draft_is_redone_from_the_drafts_page(page, live_server):
-    pg = page
+def stale_draft(pg, live_server, action: str, body: dict) -> dict:
+    """Drafts A and B opened together; B reshapes WEST, A makes ``action`` and is published first.
+    B, now stale, is returned."""
     pg.goto(live_server + "/plan")
     a = call(pg, "drafts", {"note": "A", "effective_date": "2026-07-01"})
     b = call(pg, "drafts", {"note": "B", "effective_date": "2026-07-01"})
-    # B reshapes WEST; A merges WEST and EAST and is published first, so B's reshape no longer fits.
     b = call(pg, f"drafts/{b['id']}/reshape", {"row_version": b["row_version"], "code": WEST,
                                                 "geometry": box(113.60, Y0, 113.625, Y1)})["draft"]
-    a = call(pg, f"drafts/{a['id']}/merge", {"row_version": a["row_version"], "codes": [WEST, EAST]})["draft"]
+    a = call(pg, f"drafts/{a['id']}/{action}", {"row_version": a["row_version"], **body})["draft"]
     call(pg, f"drafts/{a['id']}/publish", {"row_version": a["row_version"]})
+    return b
+
+
+def test_stale_draft_is_redone_from_the_drafts_page(page, live_server):
+    pg = page
+    # A merges WEST and EAST, so B's reshape of WEST no longer fits.
+    b = stale_draft(pg, live_server, "merge", {"codes": [WEST, EAST]})
 
     pg.goto(live_server + "/plan")
     row = pg.locator(f"tr[data-draft-id='{b['id']}']")
@@ -40,15 +47,8 @@ def test_stale_draft_is_redone_from_the_drafts_page(page, live_server):
 
 def test_stale_draft_is_redone_in_the_editor(page, live_server):
     pg = page
-    pg.goto(live_server + "/plan")
-    a = call(pg, "drafts", {"note": "A", "effective_date": "2026-07-01"})
-    b = call(pg, "drafts", {"note": "B", "effective_date": "2026-07-01"})
-    b = call(pg, f"drafts/{b['id']}/reshape", {"row_version": b["row_version"], "code": WEST,
-                                                "geometry": box(113.60, Y0, 113.625, Y1)})["draft"]
-    a = call(pg, f"drafts/{a['id']}/reshape", {"row_version": a["row_version"], "code": WEST,
-                                                "geometry": box(113.60, Y0, 113.61, Y1), "leftover": "neighbours"})
-    a = a["draft"]
-    call(pg, f"drafts/{a['id']}/publish", {"row_version": a["row_version"]})
+    b = stale_draft(pg, live_server, "reshape", {"code": WEST, "geometry": box(113.60, Y0, 113.61, Y1),
+                                                 "leftover": "neighbours"})
 
     pg.goto(live_server + f"/plan/drafts/{b['id']}")
     wait_ready(pg, validations=1)
