@@ -188,6 +188,15 @@ def get_request(ticket: str) -> list[dict]:
     return found
 
 
+def _request_notice(r) -> str | None:
+    """What is being done about it, for readers of the request (POST answers with its own notice)."""
+    if r["needs_placement"]:
+        return _placing_notice()
+    if r["out_of_coverage"]:
+        return _routing_notice()
+    return _("Handled by %(unit)s.", unit=r["agency"]) if r["agency"] else None
+
+
 def _status_notes(status: str, duplicate_of: str | None) -> str:
     if duplicate_of:
         return _("Merged into %(ticket)s, which is handled instead.", ticket=duplicate_of)
@@ -204,7 +213,7 @@ def _request(r) -> dict:
         "service_code": r["category"],
         "description": r["description"],
         "agency_responsible": r["agency"],
-        "service_notice": None,
+        "service_notice": _request_notice(r),
         "requested_datetime": r["requested"],
         "updated_datetime": r["updated"],
         "expected_datetime": r["expected"],
@@ -358,13 +367,21 @@ def _renamed(exc: ValidationError) -> ValidationError:
     return ValidationError("; ".join(p["message"] for p in problems), {"field": field})
 
 
+def _placing_notice() -> str:
+    return _("Received. The address could not be placed on the map with confidence; the operations centre "
+             "will place it.")
+
+
+def _routing_notice() -> str:
+    return _("Received. The location lies outside every grid of this district; the operations centre will "
+             "route it.")
+
+
 def _notice(report: Report) -> str:
     if report.needs_placement:
-        return _("Received. The address could not be placed on the map with confidence; the operations centre "
-                 "will place it.")
+        return _placing_notice()
     if report.out_of_coverage or report.grid_id is None:
-        return _("Received. The location lies outside every grid of this district; the operations centre will "
-                 "route it.")
+        return _routing_notice()
     names = dict(db.session.execute(select(Grid.level, Grid.name).where(Grid.id.in_(report.grid_lineage))).all())
     where = " ".join(n for n in (names.get("community"), names.get("grid")) if n)
     return _("Received and assigned to %(grid)s.", grid=where or names.get("micro", ""))

@@ -50,6 +50,20 @@ def test_a_request_has_every_georeport_field(client, anon, sample):
     datetime.fromisoformat(item["requested_datetime"])
     assert item["expected_datetime"] is None    # no deadline before dispatch
     assert item["media_url"] is None and item["zipcode"] is None
+    assert item["service_notice"] == "由第2网格处置。"
+
+
+def test_the_notice_says_when_a_person_must_place_or_route_the_request(client, anon, sample):
+    outside = report(client, point=(113.9, 34.7525))
+    res = client.post("/api/v1/reports", json={"category": "0102", "description": "无法定位",
+                                               "address": "不存在路999号"})
+    assert res.status_code == 201 and res.get_json()["needs_placement"]
+    unplaced = res.get_json()["ticket"]
+    notices = {i["service_request_id"]: i["service_notice"] for i in anon.get(f"{V2}/requests.json").get_json()}
+    assert notices[outside] == "已收到。该位置不在本区任何网格范围内，将由城运中心分派。"
+    assert notices[unplaced] == "已收到。该地址无法在地图上准确定位，将由城运中心人工定位。"
+    xml = anon.get(f"{V2}/requests/{unplaced}.xml").get_data(as_text=True)
+    assert f"<service_notice>{notices[unplaced]}</service_notice>" in xml
 
 
 def test_no_personal_data_in_either_format(client, anon, sample):

@@ -25,7 +25,9 @@ SELECT r.ticket,
        r.address_id,
        ST_Y(r.location) AS lat,
        ST_X(r.location) AS lon,
-       r.media_urls[1] AS media_url
+       r.media_urls[1] AS media_url,
+       r.needs_placement,
+       r.out_of_coverage
 FROM report r
 -- The unit at the event's handling level (grid, community, subdistrict; a
 -- department is one of the district's), in its current grid chain.
