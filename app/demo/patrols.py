@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 from sqlalchemy import insert, select, text
 
+from app.events import deadlines
 from app.extensions import db
 from app.models import User, UserArea
 from app.patrols.ingest import IncomingFix, ingest
@@ -183,18 +184,20 @@ pick AS (
 ),
 chosen AS (
   SELECT p.worker_id, p.address_id, p.k,
-         CAST(:month_start AS date) + CAST(p.k % :days AS integer) AS day
+         (CAST(:days AS date[]))[1 + p.k % cardinality(CAST(:days AS date[]))] AS day
   FROM pick p
   WHERE p.k % 100 < :percent
     AND NOT EXISTS (SELECT 1 FROM household_visit v
                     WHERE v.worker_id = p.worker_id AND v.address_id = p.address_id AND v.visited_at >= :cycle_from)
 ),
 timed AS (
-  -- 08:30-17:30 on past days; today, between 08:30 (midnight before then) and now.
+  -- In working hours on past days; today, between 08:30 (midnight before then) and now.
   SELECT c.worker_id, c.address_id,
          CASE WHEN c.day = CAST(:today AS date)
               THEN o.opens + (CAST(:now AS timestamptz) - o.opens) * ((c.k / 100 % 1000) / 1000.0)
-              ELSE o.opens + make_interval(mins => CAST(c.k / 100 % 540 AS integer))
+              -- 08:30-12:00 and 14:00-17:30 (210 minutes each), never over lunch
+              ELSE o.opens + make_interval(mins => CAST(c.k / 100 % 420 AS integer)
+                                                   + CASE WHEN c.k / 100 % 420 >= 210 THEN 120 ELSE 0 END)
          END AS visited_at
   FROM chosen c
   CROSS JOIN LATERAL (SELECT CASE WHEN c.day < CAST(:today AS date) OR CAST(:now AS timestamptz) > m.midnight + interval '8 hours 30 minutes'
@@ -216,12 +219,20 @@ def _sessions(district_code: str, workers: list[int], today, now: datetime) -> i
         "t_to": datetime.combine(today + timedelta(days=1), time(0), BEIJING)}).rowcount
 
 
+def _visit_days(month_start, today) -> list:
+    """The working days of the month so far (the event loop's calendar: weekends and public holidays
+    off), today included if it is one; the month's first day if none is yet (1 May, say)."""
+    calendar = deadlines.calendar()
+    days = [month_start + timedelta(days=i) for i in range((today - month_start).days + 1)]
+    return [d for d in days if calendar.is_working_day(d)] or [month_start]
+
+
 def _visits(district_code: str, walkers, today, now: datetime, seed: int) -> int:
     month_start = today.replace(day=1)
     return db.session.execute(_VISITS, {
         "district_code": district_code, "workers": [w for w, _g in walkers], "grids": [g.code for _w, g in walkers],
-        "seed": str(seed), "percent": VISITED_PERCENT, "month_start": month_start,
-        "days": (today - month_start).days + 1, "today": today, "now": now,
+        "seed": str(seed), "percent": VISITED_PERCENT,
+        "days": _visit_days(month_start, today), "today": today, "now": now,
         "cycle_from": datetime.combine(month_start, time(0), BEIJING), "note": VISIT_NOTE}).rowcount
 
 

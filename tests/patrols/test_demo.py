@@ -1,7 +1,7 @@
 """Demo patrols: accounts without passwords, key places, tracks through the real ingest path."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from sqlalchemy import text
 
@@ -104,3 +104,18 @@ def test_demo_visits_on_the_first_of_the_month_lie_before_now(db, sample):
     assert load_patrols("410102", now=now, workers=3, seed=1)["visits"] > 0
     first, last = db.session.execute(text("SELECT min(visited_at), max(visited_at) FROM household_visit")).one()
     assert datetime(2026, 6, 1, 0, 30, tzinfo=timezone.utc) <= first and last < now
+
+
+def test_demo_visits_fall_on_working_days_in_working_hours(db, sample):
+    """The loop's calendar: no weekend, no public holiday, nothing over lunch (12:00-14:00)."""
+    from app.events import deadlines
+
+    _households_in_staffed_grids(db)
+    now = datetime(2026, 10, 20, 10, 0, tzinfo=timezone.utc)   # 18:00 on Tuesday 20 October in Beijing
+    assert load_patrols("410102", now=now, workers=3, seed=1)["visits"] > 0
+    times = db.session.execute(text(
+        "SELECT visited_at AT TIME ZONE 'Asia/Shanghai' FROM household_visit")).scalars().all()
+    calendar = deadlines.calendar()
+    assert times and all(calendar.is_working_day(t.date()) for t in times)
+    assert not any(t.date().isoformat() in ("2026-10-01", "2026-10-02", "2026-10-05") for t in times)  # 国庆
+    assert all(time(8, 30) <= t.time() <= time(12, 0) or time(14, 0) <= t.time() <= time(17, 30) for t in times)
