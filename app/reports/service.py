@@ -106,7 +106,8 @@ def _store(rows: list[CleanReport]) -> None:
          r.address_confidence) for r in rows))
     actor = current_actor()
     conn.execute(sql("reports/insert_from_staging"),
-                 {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name})
+                 {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name,
+                  "now": deadlines.now()})
 
 
 def assign_targets() -> None:

@@ -1,7 +1,7 @@
 -- The home page's event figures, in one pass over the caller's events.
 -- Overdue and due soon as app.events.deadlines.state() spells them for events
--- being handled (dispatched, in progress); "today" is the Beijing calendar day of the database
--- clock, which stamps created_at.
+-- being handled (dispatched, in progress); "today" is the Beijing calendar day of :now, the
+-- event loop's clock (app.events.deadlines.now), which also stamps created_at at intake.
 SELECT count(*) FILTER (WHERE r.status = ANY(CAST(:open_statuses AS text[]))) AS open,
        count(*) FILTER (WHERE r.status IN ('dispatched', 'in_progress') AND r.deadline IS NOT NULL
                           AND CAST(:now AS timestamptz) > r.deadline) AS overdue,
@@ -11,7 +11,7 @@ SELECT count(*) FILTER (WHERE r.status = ANY(CAST(:open_statuses AS text[]))) AS
        count(*) FILTER (WHERE r.needs_placement AND r.status = ANY(CAST(:open_statuses AS text[]))) AS unplaced,
        count(*) FILTER (WHERE r.out_of_coverage AND NOT r.needs_placement
                           AND r.status = ANY(CAST(:open_statuses AS text[]))) AS out_of_coverage,
-       count(*) FILTER (WHERE r.created_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai')
+       count(*) FILTER (WHERE r.created_at >= date_trunc('day', CAST(:now AS timestamptz) AT TIME ZONE 'Asia/Shanghai')
                                                  AT TIME ZONE 'Asia/Shanghai') AS today,
        count(*) AS total
 FROM report r

@@ -4,6 +4,8 @@
 -- now (later edits of the category apply to new events only), and gets the
 -- first row of its history: the intake itself. address_id / address_confidence:
 -- the standard address a geocoded row matched (app.addresses.intake), else NULL.
+-- :now is the event loop's clock (app.events.deadlines.now), the one every later
+-- transition is stamped with, so a report's history starts with its intake.
 WITH ins AS (
   INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
                       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage,
@@ -12,8 +14,8 @@ WITH ins AS (
                       address_id, address_confidence)
   SELECT :district_code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.coord_crs, s.raw_lon, s.raw_lat, s.status, true,
-         coalesce(s.created_at, now()), now(),
-         CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, now()) END,
+         coalesce(s.created_at, CAST(:now AS timestamptz)), now(),
+         CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz)) END,
          s.idempotency_key, s.request_hash,
          coalesce(c.handling_level, 'grid'), c.time_limit, c.time_unit,
          coalesce(s.media_urls, '{}'), s.reporter_email, s.reporter_device,

@@ -24,7 +24,7 @@ SELECT json_build_object(
     -- The standard address it was geocoded to on intake (migration 0017); details: GET /reports/{ticket}.
     'address_id', r.address_id,
     'created_at', to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),
-    'age_hours', round((extract(epoch FROM now() - r.created_at) / 3600)::numeric, 1),
+    'age_hours', round((extract(epoch FROM CAST(:now AS timestamptz) - r.created_at) / 3600)::numeric, 1),
     'level', r.handling_level,
     'assignee_id', r.assignee_id,
     'assignee_name', nullif(coalesce(nullif(u.display_name, ''), u.username), ''),
