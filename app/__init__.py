@@ -19,6 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_config(app.config)
+    from app.events import holidays
+    holidays.init_app(app)   # a bad holidays file stops start-up here, before anything is served
     # Chinese text stays readable in JSON responses.
     app.json.ensure_ascii = False
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -70,6 +70,9 @@ class Config:
     GEOCODER_TIMEOUT = 3.0
     GEOCODER_USER_AGENT = "gridmap"
     GEOCODER_QUERY_PREFIX = "河南省郑州市中原区"
+    # Working calendar for deadlines (app.events.holidays): a JSON file adding years of holidays and
+    # adjusted working days to the built-in ones, e.g. next year's State Council arrangement.
+    HOLIDAYS_FILE = ""
     # Lookups list the neighbouring grids when the point is this close to a boundary (metres).
     LOOKUP_NEIGHBOUR_M = 15.0
     # Default map centre (Zhongyuan district, WGS-84) before any grid is loaded.

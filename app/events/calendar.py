@@ -229,6 +229,10 @@ class WorkingCalendar:
         """True when holiday data is loaded for that year (or the year of that day)."""
         return (when if isinstance(when, int) else when.year) in self._year_data
 
+    def year_data(self, year: int) -> YearData | None:
+        """The holidays and adjusted working days loaded for ``year``; None without data."""
+        return self._year_data.get(year)
+
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays
 

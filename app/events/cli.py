@@ -1,12 +1,14 @@
-"""``flask events escalate [--now ISO]``: escalate overdue events (run it from cron)."""
+"""``flask events escalate [--now ISO]``: escalate overdue events (run it from cron);
+``flask events calendar [YEAR] [--check]``: the working calendar deadlines are counted on."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.events import deadlines, holidays
 from app.events.escalation import escalate_overdue
 from app.reports.validation import BEIJING
 
@@ -35,3 +37,44 @@ def escalate_command(now_text):
     for item in result.escalated:
         click.echo("  " + _("%(ticket)s: %(from_level)s → %(level)s", ticket=item["ticket"],
                             from_level=item["from_level"], level=item["level"]))
+
+
+def _spans(days) -> list[str]:
+    """Consecutive days as 'first – last' spans, in order."""
+    spans: list[list[date]] = []
+    for day in sorted(days):
+        if spans and day - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}" for a, b in spans]
+
+
+@events_cli.command("calendar")
+@click.argument("year", type=int, required=False)
+@click.option("--check", is_flag=True,
+              help="Exit with status 1 when this year, or from December next year, has no holiday data (for cron).")
+def calendar_command(year, check):
+    """Show the working calendar deadlines are counted on: the years with holidays, or one year's days."""
+    calendar = holidays.current()
+    periods = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar.periods)
+    click.echo(_("Working hours: %(periods)s on working days.", periods=periods))
+    built_in = _("built in")
+    loaded = [f"{y} ({built_in if holidays.is_built_in(calendar, y) else 'GRIDMAP_HOLIDAYS_FILE'})"
+              for y in calendar.years]
+    click.echo(_("Years with holidays and adjusted working days: %(years)s", years=", ".join(loaded) or "-"))
+    if year is not None:
+        data = calendar.year_data(year)
+        if data is None:
+            click.echo(_("%(year)s: no data; deadlines count Monday to Friday only.", year=year))
+        else:
+            click.echo(_("%(year)s holidays: %(days)s", year=year, days="; ".join(_spans(data.holidays)) or "-"))
+            click.echo(_("%(year)s adjusted working days: %(days)s", year=year,
+                         days="; ".join(_spans(data.workdays)) or "-"))
+    missing = holidays.missing_years(calendar, deadlines.now().astimezone(BEIJING).date())
+    for y in missing:
+        click.echo(_("Warning: no holiday arrangement for %(year)s is loaded, so its deadlines count Monday to "
+                     "Friday only. Add it to the file of GRIDMAP_HOLIDAYS_FILE (docs/deployment.md).", year=y),
+                   err=True)
+    if check and missing:
+        raise SystemExit(1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from app.events import calendar as cal
+from app.events import calendar as cal, holidays
 from app.events import workflow as wf
 
 #: The share of the allowance left when an event turns "due soon".
@@ -27,7 +27,8 @@ def now() -> datetime:
 
 
 def calendar() -> cal.WorkingCalendar:
-    return cal.DEFAULT_CALENDAR
+    """The app's working calendar: the built-in years plus GRIDMAP_HOLIDAYS_FILE."""
+    return holidays.current()
 
 
 def deadline_for(start: datetime, time_limit, time_unit: str | None) -> datetime | None:

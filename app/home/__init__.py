@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from app.auth.scope import event_area
+from app.events import deadlines, holidays
 from app.home.figures import district_figures, event_figures
-from app.auth.guard import public, require
-from app.auth.roles import GRIDS_READ
+from app.auth.guard import current_actor, public, require
+from app.auth.roles import CATEGORIES_EDIT, GRIDS_READ, allows
+from app.reports.validation import BEIJING
 
 bp = Blueprint("home", __name__)
 
@@ -14,7 +16,12 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @require(GRIDS_READ)
 def index():
-    return render_template("home.html", figures=district_figures(), events=event_figures(event_area()))
+    # Administrators, who set the time limits and the holidays file, are told when deadlines are being
+    # counted without a year's holidays (app.events.holidays).
+    missing = (holidays.missing_years(deadlines.calendar(), deadlines.now().astimezone(BEIJING).date())
+               if allows(current_actor().role, CATEGORIES_EDIT) else [])
+    return render_template("home.html", figures=district_figures(), events=event_figures(event_area()),
+                           calendar_missing=missing)
 
 
 @bp.get("/favicon.ico")

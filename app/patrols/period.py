@@ -1,7 +1,7 @@
 """The period a figure is about (whole Beijing days) and the scheduled patrol time in it.
 
 Schedule assumption (for the online rate): every grid worker is scheduled
-for the working hours of ``app.events.calendar.DEFAULT_CALENDAR`` -- 08:30-12:00
+for the working hours of the app's working calendar (``app.events.holidays``) -- 08:30-12:00
 and 14:00-17:30 on working days (weekends and public holidays off, adjusted
 working days on). There is no per-worker shift table yet. The scheduled time
 is cut into slots of ``PATROL_ONLINE_SLOT_MIN`` minutes aligned to the clock
@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from app.errors import ValidationError
-from app.events.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from app.events import holidays
+from app.events.calendar import WorkingCalendar
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: Longest period one request may ask for (the figures are computed on the fly).
@@ -89,12 +90,15 @@ def period_of(first: date, last: date | None = None) -> Period:
     return Period(first, last or first)
 
 
-def working_days(period: Period, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> int:
+def working_days(period: Period, calendar: WorkingCalendar | None = None) -> int:
+    calendar = calendar or holidays.current()
     return sum(1 for d in period.each_day() if calendar.is_working_day(d))
 
 
-def scheduled_slots(period: Period, slot_min: float, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> list[int]:
-    """Slot numbers (epoch seconds // slot length) of the scheduled working time in ``period``."""
+def scheduled_slots(period: Period, slot_min: float, calendar: WorkingCalendar | None = None) -> list[int]:
+    """Slot numbers (epoch seconds // slot length) of the scheduled working time in ``period``
+    (on the app's working calendar unless given one)."""
+    calendar = calendar or holidays.current()
     slot_s = int(round(slot_min * 60))
     slots: list[int] = []
     for day in period.each_day():

@@ -1,0 +1,83 @@
+"""The working calendar this instance counts deadlines on: built-in years plus ``GRIDMAP_HOLIDAYS_FILE``.
+
+The State Council publishes each year's holiday arrangement (节假日安排) in
+November or December. GridMap ships the years known at its release
+(``app.events.calendar.CN_YEARS``); an operations centre adds the next year,
+or its own days off (a typhoon closure), without a new release by pointing
+``GRIDMAP_HOLIDAYS_FILE`` at a JSON file of years::
+
+    {"2027": {"holidays": {"new_year": ["2027-01-01", "2027-01-03"], ...},
+              "workdays": ["2027-02-06", ...]}}
+
+A year in the file replaces the built-in year of that number wholesale. The
+file is read once at start-up and a bad one stops start-up with a message
+naming the setting, the file and what is wrong: deadlines counted on a
+half-read calendar would be wrong without anyone noticing.
+
+For a year with no data, deadlines count Monday to Friday only; the home
+page tells administrators (``missing_years``) so the year gets loaded before
+its first holiday.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from app.config import ConfigError
+from app.events import calendar as cal
+
+#: Where the app keeps its calendar (``app.extensions``).
+EXTENSION = "gridmap_calendar"
+#: From this month on, next year's arrangement is expected to be loaded: the
+#: notice came out on 2024-11-12 for 2025 and on 2025-11-04 for 2026.
+NEXT_YEAR_DUE_MONTH = 12
+
+
+def load(path: str | Path | None) -> cal.WorkingCalendar:
+    """The PRC calendar with the years of the file at ``path`` added (none: the built-in years)."""
+    if not path:
+        return cal.DEFAULT_CALENDAR
+    setting = f"GRIDMAP_HOLIDAYS_FILE={str(path)!r}"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{setting}: no such file; give the path of a JSON file of years "
+                          "(docs/deployment.md, 'Working calendar')") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{setting}: cannot be read as UTF-8 text ({exc})") from None
+    try:
+        return cal.DEFAULT_CALENDAR.with_years_json(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{setting}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{setting}: {exc}; expected "
+                          '{"2027": {"holidays": {"new_year": ["2027-01-01", "2027-01-03"]}, '
+                          '"workdays": ["2027-02-06"]}}') from None
+
+
+def init_app(app) -> None:
+    """Read ``HOLIDAYS_FILE`` once; the app counts every deadline on the result."""
+    app.extensions[EXTENSION] = load(app.config.get("HOLIDAYS_FILE"))
+
+
+def current() -> cal.WorkingCalendar:
+    """The calendar of the running app; the built-in one outside an app (pure code, scripts)."""
+    if has_app_context():
+        return current_app.extensions.get(EXTENSION, cal.DEFAULT_CALENDAR)
+    return cal.DEFAULT_CALENDAR
+
+
+def missing_years(calendar: cal.WorkingCalendar, today: date) -> list[int]:
+    """The years deadlines are being (or are about to be) counted in without their holidays:
+    this year when it has no data, and next year from ``NEXT_YEAR_DUE_MONTH`` on."""
+    due = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_DUE_MONTH else [])
+    return [year for year in due if not calendar.covers(year)]
+
+
+def is_built_in(calendar: cal.WorkingCalendar, year: int) -> bool:
+    """True when ``year``'s data in ``calendar`` is the one GridMap ships (not replaced by the file)."""
+    built_in = cal.CN_YEARS.get(year)
+    return built_in is not None and calendar.year_data(year) == cal.parse_year(built_in)
