@@ -18,7 +18,7 @@ from app.bulk import copy_rows
 from app.errors import ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details
-from app.grids.versions import ensure_published_version, scope_of
+from app.grids.versions import ensure_published_version, lock_boundaries, scope_of
 from app.models import BoundaryVersion, Grid
 from app.sqlfiles import statements
 from geo.crs import UnknownCRSError, parse_crs
@@ -97,6 +97,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
         raise ValidationError(_("Unknown coordinate system %(crs)s: use an EPSG code such as 4326, 4490 "
                                 "or 4547, or gcj02 / bd09.", crs=str(crs)[:40]),
                               {"field": "crs", "value": str(crs)[:40]}) from exc
+    lock_boundaries()   # before the version is read: a publish may be retiring it
     version = _target_version(version_id)
     existing = _existing_grids(version, _referenced_parents(collection))
     parsed = parse_grid_collection(collection, crs, existing,

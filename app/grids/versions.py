@@ -14,11 +14,24 @@ from dataclasses import dataclass
 
 from flask import has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import BoundaryVersion
+
+
+#: The advisory lock every change of boundary rows takes first (any constant bigint unique to
+#: GridMap; "GRID" in ASCII). Drafts share the published rows (copy-on-write): two drafts editing
+#: the same published grid, a publish and a discard each update those shared rows, and without
+#: one lock taken in one order two of them could deadlock, the loser getting a 503. Planners'
+#: edits are few and short, so serialising them costs nothing a person would notice.
+BOUNDARY_LOCK_KEY = 0x47524944
+
+
+def lock_boundaries() -> None:
+    """Wait for, then hold until commit or rollback, the right to change boundary rows."""
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOUNDARY_LOCK_KEY})
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from app import audit
 from app.auth.guard import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
-from app.grids.versions import published_version
+from app.grids.versions import lock_boundaries, published_version
 from app.models import BoundaryVersion, DraftOperation, Grid
 from app.sqlfiles import statements
 
@@ -136,8 +136,10 @@ def expected_version(value) -> int:
 
 
 def lock(draft_id: int, expected) -> BoundaryVersion:
-    """The draft row, locked until commit, after checking the client saw the latest version of it."""
+    """The draft row, locked until commit, after checking the client saw the latest version of it.
+    The boundary lock comes first, always, so no two changes wait on each other's rows."""
     expected = expected_version(expected)
+    lock_boundaries()
     draft = db.session.execute(select(BoundaryVersion).where(BoundaryVersion.id == draft_id)
                                .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
     if draft is None:
@@ -177,6 +179,7 @@ def discard(draft_id: int, expected=None) -> None:
     """Drop a draft: its own rows, its edit log; the rows it ended are shared again."""
     draft = lock(draft_id, expected) if expected not in (None, "") else get(draft_id)
     if expected in (None, ""):
+        lock_boundaries()
         db.session.refresh(draft, with_for_update=True)
         if draft.status != "draft":
             raise Conflict(_("Version %(id)s is not a draft any more (%(status)s).", id=draft_id,
