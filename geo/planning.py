@@ -77,6 +77,7 @@ REASONS = (
     "unknown_grid", "district_fixed", "wrong_level", "wrong_kind", "empty_geometry", "outside_parent",
     "swallows_sibling", "leaves_gap", "line_not_crossing", "too_few_grids", "different_parents", "not_adjacent",
     "already_in_target", "would_empty", "no_free_code", "bad_parent", "outside_scope", "duplicate_code",
+    "plot_outside_grid", "plot_not_adjacent", "plot_is_whole_grid",
 )
 
 _GEOD = Geod(ellps="WGS84")
@@ -709,7 +710,13 @@ def move(family: Family, codes: Sequence[str], target: str) -> Edit:
             raise PlanError("would_empty", "codes", code=s)
     for u in units:
         u.parent_key = dest.key
+    _regroup(work, sources | {dest.key})
+    return _finish(work)
 
+
+def _regroup(work: _Work, keys: set[str]) -> None:
+    """Grids ``keys`` lost or gained territory or children: they, and their ancestors up to the
+    first one they all share, become the unions of their children, bottom-up."""
     def chain(key):
         out = []
         while key is not None:
@@ -717,12 +724,13 @@ def move(family: Family, codes: Sequence[str], target: str) -> Edit:
             key = work.items[key].parent_key if key in work.items else None
         return out
 
-    chains = [chain(k) for k in sources | {dest.key}]
+    chains = [chain(k) for k in keys]
     common = set(chains[0]).intersection(*map(set, chains[1:]))
     affected = {k for c in chains for k in c if k not in common}
     for key in sorted(affected, key=lambda k: -work.depth(work.items[k])):
         item = work.items[key]
-        item.geometry = _union_of_children(work, item)
+        if work.children(item.key, "regular"):
+            item.geometry = _union_of_children(work, item)
     # Dedicated grids under a reshaped parent follow the grid that now holds them.
     regrouped = [work.items[k] for k in affected]
     by_level: dict[str, list[_Item]] = {}
@@ -732,6 +740,65 @@ def move(family: Family, codes: Sequence[str], target: str) -> Edit:
         dedicated = [c for p in level_items for c in work.children(p.key, "dedicated")]
         if dedicated:
             _refit(work, level_items, dedicated)
+
+
+def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | None]], target: str) -> Edit:
+    """Move plots of land (buildings' plots, geo.plots) out of their leaf grids into ``target``.
+
+    ``plots``: (leaf grid code, plot, households on it or None). ``target`` is
+    a leaf of the plots' level, or a grid one level up: then the plot goes to
+    the child of ``target`` it shares the longest border with. The leaf
+    keeps the rest of its land; the households move with the plot (when
+    known); parents up to the first shared ancestor become the unions of
+    their children, as in ``move``. ``family`` must hold those paths with all
+    their children.
+
+    Raises ``wrong_level``, ``wrong_kind``, ``already_in_target``,
+    ``plot_not_adjacent`` (the plot does not touch the receiving grid),
+    ``plot_is_whole_grid`` (the plot is the whole leaf: move the leaf instead),
+    ``plot_outside_grid`` (the plot lies outside its leaf), ``would_empty`` (``target`` has no children).
+    """
+    work = _Work(family)
+    dest = work.get(target, "target")
+    if dest.kind != "regular":
+        raise PlanError("wrong_kind", "target", code=dest.key, kind=dest.kind)
+    if not plots:
+        raise PlanError("too_few_grids", "address_ids", got=0)
+    touched: set[str] = set()
+    for code, plot, households in plots:
+        leaf = work.get(code, "address_ids")
+        if leaf.kind != "regular" or work.children(leaf.key, "regular"):
+            raise PlanError("wrong_level", "address_ids", code=leaf.key, level=leaf.level, expected=leaf.level)
+        piece = clean(shapely.intersection(plot, leaf.geometry))
+        if piece.is_empty:
+            raise PlanError("plot_outside_grid", "address_ids", code=leaf.key)
+        if dest.level == leaf.level:
+            receiver = dest
+        elif h.PARENT_LEVEL.get(leaf.level) == dest.level:
+            if dest.key == leaf.parent_key:
+                raise PlanError("already_in_target", "target", code=leaf.key, target=dest.key)
+            kids = work.children(dest.key, "regular")
+            receiver = max(kids, key=lambda c: shared_border_m(piece, c.geometry), default=None)
+            if receiver is None:
+                raise PlanError("would_empty", "target", code=dest.key)
+        else:
+            raise PlanError("wrong_level", "target", code=dest.key, level=dest.level, expected=leaf.level)
+        if receiver.key == leaf.key:
+            raise PlanError("already_in_target", "target", code=leaf.key, target=dest.key)
+        if shared_border_m(piece, receiver.geometry) < MIN_SHARED_BORDER_M:
+            raise PlanError("plot_not_adjacent", "target", geometry=piece, code=leaf.key, target=dest.key)
+        rest = clean(shapely.difference(leaf.geometry, piece))
+        if rest.is_empty:
+            raise PlanError("plot_is_whole_grid", "address_ids", code=leaf.key)
+        leaf.geometry = rest
+        receiver.geometry = clean(shapely.union(receiver.geometry, piece))
+        if households is not None:
+            for item, delta in ((leaf, -households), (receiver, households)):
+                if item.households is not None:
+                    item.households = max(item.households + delta, 0)
+                    item.counts_given = True
+        touched |= {leaf.key, receiver.key}
+    _regroup(work, touched)
     return _finish(work)
 
 

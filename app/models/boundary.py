@@ -124,7 +124,7 @@ class Grid(db.Model):
         return self.draft_id is None and self.generation_high is None
 
 
-OPERATION_KINDS = ("reshape", "split", "merge", "move", "import")
+OPERATION_KINDS = ("reshape", "split", "merge", "move", "import", "move_buildings")
 
 
 class DraftOperation(db.Model):

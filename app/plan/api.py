@@ -13,7 +13,7 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
 from app.models import BoundaryVersion, KINDS, LEVELS
-from app.plan import checks, drafts, edits, files, impact, publish as publishing, rebase as rebasing
+from app.plan import buildings, checks, drafts, edits, files, impact, publish as publishing, rebase as rebasing
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -95,6 +95,22 @@ def merge_grids(draft_id: int):
 @require(GRIDS_EDIT)
 def move_grids(draft_id: int):
     return _edited(*edits.move_grids(draft_id, _json_body()))
+
+
+@api_bp.get("/drafts/<int:draft_id>/buildings")
+@require(GRIDS_EDIT)
+def draft_buildings(draft_id: int):
+    bbox = params.bbox(request.args)
+    if bbox is None:
+        raise ValidationError(_("bbox is required: the map view as min_lon,min_lat,max_lon,max_lat."),
+                              {"field": "bbox"})
+    return buildings.in_view(drafts.get(draft_id), bbox)
+
+
+@api_bp.post("/drafts/<int:draft_id>/move-buildings")
+@require(GRIDS_EDIT)
+def move_buildings(draft_id: int):
+    return _edited(*edits.move_buildings(draft_id, _json_body()))
 
 
 @api_bp.post("/drafts/<int:draft_id>/undo")

@@ -1,4 +1,4 @@
-"""Editing a draft: reshape, split, merge, move, import a level; undo and redo.
+"""Editing a draft: reshape, split, merge, move grids or buildings, import a level; undo and redo.
 
 Each edit runs the same workflow in one transaction: lock the draft and check
 the client's ``row_version`` (app.plan.drafts), load the grids the edit
@@ -24,12 +24,14 @@ from app.extensions import db
 from app.grids.messages import feature_error_details
 from app.models import BoundaryVersion, DraftOperation
 from app.plan import drafts, family as fam
+from app.sqlfiles import sql
 from app.plan.messages import edit_error
 from geo import hierarchy as h
 from geo.crs import UnknownCRSError, geometry_to_wgs84, parse_crs
 from geo.features import ExistingGrid, parse_grid_collection
 from geo.geometry import parse_polygonal
-from geo.planning import Edit, Family, Node, PlanError, merge, move, replace_level, reshape, split
+from geo.planning import Edit, Family, Node, PlanError, merge, move, move_plots, replace_level, reshape, split
+from geo.plots import building_plots
 
 #: Codes listed in an operation's summary (the log keeps every grid in before/after anyway).
 SUMMARY_CODES = 200
@@ -253,6 +255,47 @@ def move_op(codes: list[str], target: str) -> Operation:
     return compute, {"codes": codes, "target": target}
 
 
+def move_buildings_op(address_ids: list[int], target: str) -> Operation:
+    """Move the buildings of ``address_ids`` (each address stands for its whole building) into
+    ``target``: each takes its plot of its leaf grid along (geo.plots, geo.planning.move_plots)."""
+    def compute(draft):
+        params = {"draft_id": draft.id, "base": draft.base_generation,
+                  "district_code": current_app.config["DISTRICT_CODE"]}
+        known = set(db.session.scalars(text(
+            "SELECT id FROM standard_address WHERE id = ANY(CAST(:ids AS bigint[])) AND district_code = :district_code"),
+            {"ids": address_ids, "district_code": params["district_code"]}))
+        missing = [i for i in address_ids if i not in known]
+        if missing:
+            raise ValidationError(_("No standard address %(ids)s: pick the buildings on the map again.",
+                                    ids=", ".join(map(str, missing[:10]))),
+                                  {"field": "address_ids", "reason": "unknown_address", "ids": missing[:100]},
+                                  code="invalid_edit")
+        picked = db.session.execute(sql("plan/building_sites"), {**params, "address_ids": address_ids}).all()
+        outside = [row.key for row in picked if row.leaf is None]
+        if outside:
+            raise ValidationError(_("Building %(building)s lies outside every grid of this draft.",
+                                    building=outside[0]), {"field": "address_ids", "reason": "outside_grids"},
+                                  code="invalid_edit")
+        leaves = sorted({row.leaf for row in picked})
+        sites: dict[str, dict[str, tuple[float, float]]] = {leaf: {} for leaf in leaves}
+        for row in db.session.execute(sql("plan/leaf_buildings"), {**params, "leaves": leaves}):
+            sites[row.leaf][row.key] = (row.lon, row.lat)
+        for row in picked:  # the picked building's site counts all its addresses, wherever they are
+            sites[row.leaf][row.key] = (row.lon, row.lat)
+        chain = sorted({a for c in leaves for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
+        family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves)
+        plots = []
+        for leaf in leaves:
+            node = family.get(leaf, "address_ids")
+            of_leaf = building_plots(sites[leaf], node.geometry)
+            mine = [row for row in picked if row.leaf == leaf]
+            plots.append((leaf, shapely.union_all([of_leaf[row.key] for row in mine]),
+                          sum(int(row.households) for row in mine)))
+        return family, move_plots(family, plots, target)
+
+    return compute, {"address_ids": address_ids, "target": target}
+
+
 def reshape_grid(draft_id: int, body: dict):
     body = drafts.body_object(body)
     code = _code(body.get("code"))
@@ -283,6 +326,17 @@ def move_grids(draft_id: int, body: dict):
     codes = _codes(body.get("codes"))
     target = _code(body.get("target"), "target")
     return run(draft_id, body, "move", *move_op(codes, target))
+
+
+def move_buildings(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    ids = body.get("address_ids")
+    if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
+        raise ValidationError(_("address_ids must be a list of 1 to 500 standard address ids (one per building)."),
+                              {"field": "address_ids"})
+    target = _code(body.get("target"), "target")
+    return run(draft_id, body, "move_buildings", *move_buildings_op(sorted(set(ids)), target))
 
 
 def import_op(nodes_of: Callable[[Family], list[Node]], *, level: str, scope: str | None, kind: str,

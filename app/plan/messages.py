@@ -31,6 +31,10 @@ EDIT_MESSAGES = {
     "bad_parent": _l("The parent %(parent_code)s of grid %(code)s is not in this draft at the level above."),
     "outside_scope": _l("Grid %(code)s is not under %(scope)s, the part of the draft being replaced."),
     "duplicate_code": _l("The code %(code)s appears more than once."),
+    "plot_outside_grid": _l("The building lies outside grid %(code)s; reload the map and pick it again."),
+    "plot_not_adjacent": _l("The building's plot in %(code)s does not touch %(target)s: a building can only move "
+                            "to a neighbouring grid."),
+    "plot_is_whole_grid": _l("The chosen buildings hold all of grid %(code)s; move the whole grid instead."),
 }
 
 RULE_MESSAGES = {

@@ -22,9 +22,8 @@ WITH changed AS (
   FROM zone z JOIN report r ON ST_Covers(z.geom, r.location)
   WHERE r.location IS NOT NULL
   UNION
-  -- A building is its compound (or road and number) and building name; a door without one is its own.
-  SELECT 'address', a.id, NULL, a.full_text,
-         coalesce(a.compound, a.road || ' ' || coalesce(a.number, '')) || ' / ' || coalesce(a.building, a.id::text),
+  -- A building: its compound (or road and number) and building name (migration 0018).
+  SELECT 'address', a.id, NULL, a.full_text, gridmap_building_key(a.compound, a.road, a.number, a.building, a.id),
          a.location
   FROM zone z JOIN standard_address a ON ST_Covers(z.geom, a.location)
 ), assigned AS (
