@@ -13,6 +13,10 @@
  * and, when the API sends one, the geometry at fault are shown. A 409 on
  * row_version means someone else changed the draft: it is reloaded.
  *
+ * "Move buildings" shows the buildings of the draft in the map view (one point per building, from
+ * /drafts/<id>/buildings, fetched again after each pan or zoom while they are being picked); the
+ * picked ones then move, each with its plot of land, into the grid clicked next.
+ *
  * State is exposed as window.gridmapPlan for tests and the console.
  */
 (function () {
@@ -24,8 +28,11 @@
   var state = (window.gridmapPlan = {
     draft: null,
     mode: "idle",        // idle | reshape | vertices | split | merge | move-pick | move-target
+                         // | building-pick | building-target
     selected: null,      // {code, name} of the selected grid
     picked: {},          // code -> name: grids to merge, units to move
+    pickedBuildings: {}, // address_id -> the building's GeoJSON feature: buildings to move
+    buildings: { loads: 0, count: 0, truncated: false, error: "" },  // the last answer of the building layer
     busy: false,
     published: false,
     validation: null,
@@ -45,6 +52,8 @@
   var editLayer = null;      // the polygon whose corners are being dragged
   var issueLayer = null;     // validation issues with a geometry
   var refusedLayer = null;   // the geometry a refused edit points at
+  var buildingLayer = null;  // the buildings shown while "move buildings" is on
+  var buildingSeq = 0;       // numbers the building fetches: only the latest answer is drawn
 
   // ---- small helpers -------------------------------------------------------
 
@@ -315,6 +324,11 @@
     } else if (state.mode === "move-target" && which === "grid") {
       save("move", { codes: pickedCodes(), target: p.code });
       return;
+    } else if (state.mode === "building-target") {
+      // A grid of the edited level (the plot goes to its child next to it) or, when the planner
+      // switched them on, a unit of the level below: the API decides whether it can take the plot.
+      save("move-buildings", { address_ids: pickedBuildingIds(), target: p.code });
+      return;
     } else {
       return;
     }
@@ -346,6 +360,7 @@
     container.classList.remove("gm-plan-picking", "gm-plan-targeting");
     var children = entry("planChildren");
     if (children && map.hasLayer(children.target)) map.removeLayer(children.target);
+    hideBuildings();
     restyle();
     update();
   }
@@ -412,6 +427,153 @@
     update();
   }
 
+  // ---- move buildings ------------------------------------------------------
+  // Each building is one circle marker in a pane of its own above the grids: the grid layers are
+  // brought to the front whenever they reload, which would otherwise cover the points. While the
+  // target is chosen only the picked buildings stay, not clickable, so a click on a grid under one
+  // still reaches the grid.
+
+  var BUILDING_PANE = "gmPlanBuildings";
+  var BUILDING_STYLE = { radius: 6, color: "#1d3557", weight: 2, fillColor: "#ffffff", fillOpacity: 0.9 };
+  // The green of the grids picked for a move or merge (editor.py PICKED_STYLE), bigger and filled.
+  var BUILDING_PICKED_STYLE = { radius: 8, color: "#008744", weight: 3, fillColor: "#008744", fillOpacity: 0.9 };
+  var buildingFeatures = [];   // the buildings of the last answer (the current view)
+
+  function pickedBuildingIds() {
+    return Object.keys(state.pickedBuildings).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  /* The map's own notice overlay, shared with gridmap-maps.js ("zoom in to see ..."): each writer keeps
+     its text in a data attribute of its own and the overlay shows them all, as gridmap-maps.js does. */
+  function mapHint(message) {
+    var el = byId("gridmap-hint");
+    if (!el) return;
+    el.dataset.planBuildings = message || "";
+    var parts = [];
+    Object.keys(el.dataset).forEach(function (k) {
+      if (el.dataset[k]) parts.push(el.dataset[k]);
+    });
+    el.textContent = parts.join(" ");
+    el.hidden = parts.length === 0;
+  }
+
+  function buildingTooltip(p) {
+    var html = "<div class=\"gm-tip\"><strong>" + esc(p.label) + "</strong><table>";
+    html += "<tr><th>" + esc(t("households")) + "</th><td>" + esc(p.households) + "</td></tr>";
+    html += "<tr><th>" + esc(t("grid")) + "</th><td>" + esc(p.grid || t("out_of_coverage")) + "</td></tr>";
+    return html + "</table></div>";
+  }
+
+  function buildingStyle(picked) {
+    return extend({}, picked ? BUILDING_PICKED_STYLE : BUILDING_STYLE);
+  }
+
+  function markBuilding(marker, picked) {
+    marker.setStyle(buildingStyle(picked));  // a circle marker's setStyle takes the radius too
+    var el = marker.getElement && marker.getElement();
+    if (el) el.classList.toggle("gm-plan-building-picked", picked);
+  }
+
+  function toggleBuilding(feature, marker) {
+    if (state.busy || state.mode !== "building-pick") return;
+    var id = feature.properties.address_id;
+    if (state.pickedBuildings[id]) delete state.pickedBuildings[id];
+    else state.pickedBuildings[id] = feature;
+    markBuilding(marker, !!state.pickedBuildings[id]);
+    update();
+  }
+
+  /* Draw the buildings of the view (picking) or the picked ones only (choosing the target). */
+  function drawBuildings() {
+    if (!buildingLayer) return;
+    buildingLayer.clearLayers();
+    var targeting = state.mode === "building-target";
+    var feats = targeting
+      ? Object.keys(state.pickedBuildings).map(function (id) { return state.pickedBuildings[id]; })
+      : buildingFeatures;
+    feats.forEach(function (f) {
+      var xy = f.geometry.coordinates;
+      var picked = !!state.pickedBuildings[f.properties.address_id];
+      var marker = L.circleMarker([xy[1], xy[0]], extend(buildingStyle(picked), {
+        pane: BUILDING_PANE, interactive: !targeting,
+        className: "gm-plan-building" + (picked ? " gm-plan-building-picked" : ""),
+      }));
+      marker.feature = f;
+      if (!targeting) {
+        marker.bindTooltip(buildingTooltip(f.properties), { direction: "top" });
+        marker.on("click", function (event) {
+          L.DomEvent.stopPropagation(event);
+          toggleBuilding(f, marker);
+        });
+      }
+      buildingLayer.addLayer(marker);
+    });
+  }
+
+  /* Fetch the buildings of the map view; a picked building keeps its pick when it comes back into view. */
+  function loadBuildings() {
+    if (state.mode !== "building-pick" || !buildingLayer) return;
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map(function (x) { return x.toFixed(6); }).join(",");
+    var seq = (buildingSeq += 1);
+    state.buildings.loading = true;
+    api("GET", "drafts/" + state.draft.id + "/buildings?bbox=" + bbox).then(function (res) {
+      if (seq !== buildingSeq) return; // panned again, or the mode ended, meanwhile
+      state.buildings.loading = false;
+      state.buildings.loads += 1;
+      if (!res.ok) {
+        state.buildings.error = errorOf(res).message;
+        buildingFeatures = [];
+        state.buildings.count = 0;
+        showError(fmt(t("failed"), { message: state.buildings.error }));
+        mapHint("");
+      } else {
+        state.buildings.error = "";
+        state.buildings.truncated = !!res.body.truncated;
+        buildingFeatures = res.body.features || [];
+        state.buildings.count = buildingFeatures.length;
+        // A view with too many buildings sends none: say why the map is empty.
+        mapHint(state.buildings.truncated ? fmt(t("buildings_zoom_in"), { limit: res.body.limit })
+          : buildingFeatures.length ? "" : t("no_buildings"));
+      }
+      drawBuildings();
+      update();
+    }, function (err) {
+      if (seq !== buildingSeq) return;
+      state.buildings.loading = false;
+      state.buildings.loads += 1;
+      state.buildings.error = err.message;
+      showError(fmt(t("network"), { message: err.message }));
+    });
+  }
+
+  function startMoveBuildings() {
+    if (state.busy || state.published || state.mode !== "idle" || !buildingLayer) return;
+    showError("");
+    state.mode = "building-pick";
+    state.pickedBuildings = {};
+    state.buildings = { loads: 0, count: 0, truncated: false, error: "", loading: false };
+    buildingFeatures = [];
+    buildingLayer.addTo(map);
+    loadBuildings();
+    update();
+  }
+
+  function hideBuildings() {
+    buildingSeq += 1; // an answer still on its way is not drawn
+    buildingFeatures = [];
+    state.pickedBuildings = {};
+    state.buildings.loading = false;
+    if (buildingLayer) {
+      buildingLayer.clearLayers();
+      if (map.hasLayer(buildingLayer)) map.removeLayer(buildingLayer);
+    }
+    mapHint("");
+  }
+
+  P.buildingLayer = function () { return buildingLayer; };
+
   function onSave() {
     if (state.mode === "vertices" && editLayer) {
       save("reshape", { code: state.selected.code, geometry: snappedPolygon(editLayer), leftover: leftover() });
@@ -425,6 +587,12 @@
       var c = map.getContainer();
       c.classList.remove("gm-plan-picking");
       c.classList.add("gm-plan-targeting");
+      update();
+    } else if (state.mode === "building-pick") {
+      if (!pickedBuildingIds().length) { showError(t("need_building")); return; }
+      showError("");
+      state.mode = "building-target";
+      drawBuildings();
       update();
     }
   }
@@ -694,6 +862,9 @@
         li.dataset.kind = op.kind;
         li.dataset.state = op.state;
         var codes = (op.params && (op.params.code || op.params.target || (op.params.codes || []).join(", "))) || "";
+        if (op.kind === "move_buildings" && op.params && op.params.address_ids) {
+          codes += " (" + fmt(t("op_buildings_n"), { n: op.params.address_ids.length }) + ")";
+        }
         li.textContent = t("op_" + op.kind) + " " + codes + " · " + (op.actor || "") +
           (op.state === "undone" ? " " + t("undone") : "");
         list.appendChild(li);
@@ -1044,6 +1215,7 @@
     enable("plan-split", idle && !!state.selected);
     enable("plan-merge", idle);
     enable("plan-move", idle && !!entry("planChildren"));
+    enable("plan-move-buildings", idle);
     enable("plan-undo", idle && !!d.can_undo);
     enable("plan-redo", idle && !!d.can_redo);
     var v = state.validation;
@@ -1052,11 +1224,12 @@
     enable("plan-import", idle);
     var drawing = state.mode === "reshape" || state.mode === "split";
     show("plan-finish", drawing);
-    show("plan-save", state.mode === "vertices" || state.mode === "merge" || state.mode === "move-pick");
+    var picking = state.mode === "move-pick" || state.mode === "building-pick";
+    show("plan-save", state.mode === "vertices" || state.mode === "merge" || picking);
     enable("plan-save", !state.busy);
     show("plan-cancel", state.mode !== "idle");
     var save = byId("plan-save");
-    if (save) save.textContent = state.mode === "move-pick" ? t("choose_target") : t("save");
+    if (save) save.textContent = picking ? t("choose_target") : t("save");
 
     var sel = byId("plan-selection");
     if (sel) {
@@ -1072,6 +1245,8 @@
       merge: fmt(t("merge_pick"), { n: n }),
       "move-pick": fmt(t("move_pick"), { n: n }),
       "move-target": fmt(t("move_target"), { n: n }),
+      "building-pick": fmt(t("move_buildings_pick"), { n: pickedBuildingIds().length }),
+      "building-target": fmt(t("move_buildings_target"), { n: pickedBuildingIds().length }),
     };
     setHint(hints[state.mode] || "");
     document.body.dataset.planMode = state.mode;
@@ -1095,6 +1270,12 @@
       interactive: false,
     }).addTo(map);
     map.on(L.Draw.Event.CREATED, onDrawn);
+    if (!map.getPane(BUILDING_PANE)) {
+      // Above the grids (overlay pane, 400), under Leaflet's markers, tooltips and popups.
+      map.createPane(BUILDING_PANE).style.zIndex = 450;
+    }
+    buildingLayer = L.featureGroup();
+    map.on("moveend", function () { if (state.mode === "building-pick") loadBuildings(); });
     if (L.drawLocal) {
       // Leaflet.draw's own tooltips, in the page's language.
       var h = L.drawLocal.draw.handlers;
@@ -1107,6 +1288,7 @@
     on("plan-vertices", startVertices);
     on("plan-merge", startMerge);
     on("plan-move", startMove);
+    on("plan-move-buildings", startMoveBuildings);
     on("plan-save", onSave);
     on("plan-finish", function () { if (drawHandler) drawHandler.completeShape(); });
     on("plan-cancel", function () { showError(""); resetMode(); });
