@@ -261,14 +261,22 @@ def move_buildings_op(address_ids: list[int], target: str) -> Operation:
     def compute(draft):
         params = {"draft_id": draft.id, "base": draft.base_generation,
                   "district_code": current_app.config["DISTRICT_CODE"]}
-        known = set(db.session.scalars(text(
-            "SELECT id FROM standard_address WHERE id = ANY(CAST(:ids AS bigint[])) AND district_code = :district_code"),
-            {"ids": address_ids, "district_code": params["district_code"]}))
+        known = {row.id: row.building for row in db.session.execute(text(
+            "SELECT a.id, a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id) "
+            "AS building FROM standard_address a "
+            "WHERE a.id = ANY(CAST(:ids AS bigint[])) AND a.district_code = :district_code"),
+            {"ids": address_ids, "district_code": params["district_code"]})}
         missing = [i for i in address_ids if i not in known]
         if missing:
             raise ValidationError(_("No standard address %(ids)s: pick the buildings on the map again.",
                                     ids=", ".join(map(str, missing[:10]))),
                                   {"field": "address_ids", "reason": "unknown_address", "ids": missing[:100]},
+                                  code="invalid_edit")
+        not_buildings = [i for i in address_ids if not known[i]]
+        if not_buildings:
+            raise ValidationError(_("Address %(ids)s is a compound or a road with buildings of its own on record: "
+                                    "pick those buildings.", ids=", ".join(map(str, not_buildings[:10]))),
+                                  {"field": "address_ids", "reason": "not_a_building", "ids": not_buildings[:100]},
                                   code="invalid_edit")
         picked = db.session.execute(sql("plan/building_sites"), {**params, "address_ids": address_ids}).all()
         outside = [row.key for row in picked if row.leaf is None]

@@ -32,6 +32,8 @@ def test_the_buildings_layer_lists_the_buildings_in_view(client, draft, ids):
         "key": "绿城百合花园 / 3", "address_id": ids["lb-3-1"], "addresses": 2, "households": 2,
         "label": "绿城百合花园3号楼", "grid": WEST_NORTH}
     assert {p["grid"] for p in by_label.values()} == {WEST_NORTH}
+    # The compound itself is listed with its buildings: it is not one more building.
+    assert sorted(by_label) == ["绿城百合花园1号楼", "绿城百合花园2号楼", "绿城百合花园3号楼"]
     assert client.get(f"/api/v1/drafts/{draft['id']}/buildings").status_code == 422   # bbox required
 
 
@@ -74,6 +76,7 @@ def test_undo_puts_the_building_back(client, draft, ids):
     ("lb-3-1", WEST_NORTH, "already_in_target", "target"),
     ("yh148", EAST, "plot_is_whole_grid", "address_ids"),      # the only building of its micro-grid
     ("tb1", EAST, "outside_grids", "address_ids"),
+    ("lb", EAST, "not_a_building", "address_ids"),             # the compound, listed with its buildings
     (None, EAST, "unknown_address", "address_ids"),
 ])
 def test_refused_moves_name_the_reason_and_leave_the_draft_unchanged(client, draft, ids, name, target, reason,

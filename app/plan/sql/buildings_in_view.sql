@@ -2,6 +2,8 @@
 -- one point per building (the centroid of its addresses in the view), the leaf grid of draft
 -- :draft_id holding it (as intake assigns: finest covering grid, lowest code on an edge), and
 -- its households. :limit + 1 rows at most, so the caller knows when the view holds more.
+-- An address without a building name is a building only when nothing refines it (a door, a
+-- compound with no buildings on record): a compound listed with its buildings is not one more.
 WITH b AS (
   SELECT gridmap_building_key(a.compound, a.road, a.number, a.building, a.id) AS key,
          min(a.id) AS address_id, count(*) AS addresses, count(h.id) AS households,
@@ -11,6 +13,7 @@ WITH b AS (
   LEFT JOIN household_address h ON h.id = a.id
   WHERE a.district_code = :district_code
     AND a.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)
+    AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id))
   GROUP BY 1
   ORDER BY 1
   LIMIT CAST(:limit AS integer) + 1
