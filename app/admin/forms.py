@@ -55,3 +55,24 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     token_id = IntegerField(validators=[DataRequired()])
+
+
+class CategoryForm(FlaskForm):
+    """The rules of one event category (app.events.categories checks the values and names the field)."""
+    row_version = HiddenField()
+    time_limit = StringField(_l("Time limit"), validators=[DataRequired(_l("Enter a time limit.")), Length(max=12)])
+    time_unit = SelectField(_l("Counted in"), choices=[])
+    handling_level = SelectField(_l("Handled at"), choices=[])
+    duplicate_radius_m = StringField(_l("Duplicate radius (m; 0 turns the check off)"),
+                                     validators=[DataRequired(_l("Enter a radius in metres (0 for none).")),
+                                                 Length(max=6)])
+    color = StringField(_l("Colour on the maps"), validators=[DataRequired(), Length(max=7)])
+    active = BooleanField(_l("In use for new events"))
+
+    def __init__(self, *args, **kwargs):
+        from app.admin.category_pages import TIME_UNIT_LABELS
+        from app.dispatch.texts import HANDLING_LEVEL_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.time_unit.choices = [(k, str(v)) for k, v in TIME_UNIT_LABELS.items()]
+        self.handling_level.choices = [(k, str(v)) for k, v in HANDLING_LEVEL_LABELS.items()]
