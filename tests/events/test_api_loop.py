@@ -114,6 +114,12 @@ def test_the_list_sorts_by_deadline(people, anon, clock):
     rows = people.dispatcher.get("/api/v1/reports?sort=deadline").get_json()["reports"]
     # 0402: 2 h (11:00), 0102: 4 h (15:00), 0701: 1 working day (Tuesday 17:30).
     assert [r["ticket"] for r in rows] == [first, third, second]
+    # Handled on time, the first no longer presses: the events still being handled come first.
+    clock.advance(minutes=30)
+    ok(act(people.worker, first, "start", "dispatched"))
+    ok(act(people.worker, first, "handle", "in_progress", note="已劝离"))
+    rows = people.dispatcher.get("/api/v1/reports?sort=deadline").get_json()["reports"]
+    assert [r["ticket"] for r in rows] == [third, second, first]
 
 
 def test_deadline_states_follow_the_working_clock(people, anon, clock):

@@ -1,4 +1,4 @@
--- Reports as GeoJSON Feature text, newest first (or soonest deadline first),
+-- Reports as GeoJSON Feature text, newest first (or soonest deadline first, events being handled first),
 -- with their grid on arrival and their place in the closed loop.
 SELECT json_build_object(
   'type', 'Feature',
@@ -77,6 +77,9 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
           AND a.code = ANY(CAST(:area AS text[]))))
   AND (CAST(:minx AS double precision) IS NULL
        OR r.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
-ORDER BY CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST,
+-- By deadline: the events still running against theirs (dispatched, in progress) first, the
+-- most urgent on top; then the rest (handled, verified ...) whose deadline no longer presses.
+ORDER BY CASE WHEN :sort_deadline THEN r.status NOT IN ('dispatched', 'in_progress') END ASC NULLS LAST,
+         CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST,
          CASE WHEN :sort_updated THEN r.updated_at END ASC, r.created_at DESC, r.id DESC
 LIMIT :limit OFFSET :offset
