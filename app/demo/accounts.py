@@ -6,7 +6,7 @@ its users with `flask users create` and never loads the demo.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.auth import users
 from app.extensions import db
@@ -25,14 +25,18 @@ ACCOUNTS = (
 
 
 def _first_staffed_grid() -> tuple[str, Staff | None] | None:
-    """The lowest-coded current grid with a grid worker, and that worker."""
+    """The lowest-coded current grid with a grid worker, and that worker; a grid holding
+    household addresses first, so the demo worker has households to visit on the KPI page
+    (the demo address library covers only some grids)."""
+    has_households = select(text("1")).select_from(text(
+        "grid mg JOIN household_address h ON h.grid_id = mg.id")).where(text("grid.id = ANY(mg.lineage)")).exists()
     row = db.session.execute(
         select(Grid.code, Staff)
         .join(StaffAssignment, StaffAssignment.grid_code == Grid.code)
         .join(Staff, Staff.id == StaffAssignment.staff_id)
         .where(Grid.level == "grid", Grid.kind == "regular", Grid.generation_high.is_(None), Grid.draft_id.is_(None),
                StaffAssignment.role == "grid_worker")
-        .order_by(Grid.code).limit(1)).first()
+        .order_by(has_households.desc(), Grid.code).limit(1)).first()
     return (row[0], row[1]) if row else None
 
 

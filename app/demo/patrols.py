@@ -4,8 +4,9 @@ A handful of grid workers (spread over the district) get an account
 (``demo-<grid code>``, role worker, their grid as area, linked to their staff
 record and phone). The accounts cannot sign in until an administrator sets a
 password (``flask users set-password``): a demo must not ship known
-passwords. Each walks their grid during yesterday's and today's working
-hours (up to now) with a fix every 20 s; a few fixes are GPS jumps or have
+passwords. Each walks their grid during the working
+hours (up to now) with a fix every 20 s -- the last two working days up to today, and today
+(weekend duty) when it is not one, so a weekend or holiday load still shows online rates; a few fixes are GPS jumps or have
 poor accuracy, so the rejected-fix handling shows too. Each walk day is also
 one stopped patrol session (started and stopped on the phone), and each
 walker has visited about 60 % of the households in their grid this month
@@ -212,11 +213,23 @@ ON CONFLICT ON CONSTRAINT uq_household_visit_day DO NOTHING
 """)
 
 
-def _sessions(district_code: str, workers: list[int], today, now: datetime) -> int:
+def _sessions(district_code: str, workers: list[int], first_day, last_day) -> int:
     return db.session.execute(_SESSIONS, {
         "district_code": district_code, "workers": workers,
-        "t_from": datetime.combine(today - timedelta(days=1), time(0), BEIJING),
-        "t_to": datetime.combine(today + timedelta(days=1), time(0), BEIJING)}).rowcount
+        "t_from": datetime.combine(first_day, time(0), BEIJING),
+        "t_to": datetime.combine(last_day + timedelta(days=1), time(0), BEIJING)}).rowcount
+
+
+def _walk_days(today) -> list:
+    """The last two working days up to today, and today (weekend duty, when it is not one), oldest
+    first: the online rate counts working hours only, and the patrol map opens on today."""
+    calendar = deadlines.calendar()
+    days, day = {today}, today
+    while sum(calendar.is_working_day(d) for d in days) < 2:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            days.add(day)
+    return sorted(days)
 
 
 def _visit_days(month_start, today) -> list:
@@ -254,11 +267,12 @@ def load_patrols(district_code: str, *, now: datetime | None = None, workers: in
     places = _places(grids, district_code, rng)
     walkers = [(ids[g.code], g) for g in grids] + _existing_workers(set(ids.values()))
     today = now.astimezone(BEIJING).date()
+    walk_days = _walk_days(today)
     fixes: list[IncomingFix] = []
     for user_id, g in walkers:
         poly = shapely.from_wkb(bytes(g.wkb))
         shapely.prepare(poly)
-        for day in (today - timedelta(days=1), today):
+        for day in walk_days:
             for start, end in ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30))):
                 if rng.random() < 0.15:
                     continue  # this worker was not out this half-day
@@ -277,7 +291,7 @@ def load_patrols(district_code: str, *, now: datetime | None = None, workers: in
                     fixes.append(IncomingFix(len(fixes), user_id, t_start + timedelta(seconds=k * FIX_EVERY_S),
                                              float(x), float(y), round(accuracy, 1)))
     result = ingest(fixes, now=now, lookup_already=False) if fixes else None
-    sessions = _sessions(district_code, [w for w, _g in walkers], today, now)
+    sessions = _sessions(district_code, [w for w, _g in walkers], walk_days[0], walk_days[-1])
     visits = _visits(district_code, walkers, today, now, seed)
     return {"workers": len(walkers), "places": places, "fixes": result.stored if result else 0,
             "rejected": result.rejected if result else 0, "sessions": sessions, "visits": visits}

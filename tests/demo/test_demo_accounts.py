@@ -23,6 +23,12 @@ def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
     from sqlalchemy import func, select
     from app.models import PatrolFix
     assert db.session.scalar(select(func.count()).select_from(PatrolFix).where(PatrolFix.worker_id == worker.id)) > 0
+    # Its grid holds household addresses, so its KPI page has households to visit (not 0/0).
+    from sqlalchemy import text
+    assert db.session.scalar(text(
+        "SELECT count(*) FROM household_address h JOIN grid mg ON mg.id = h.grid_id "
+        "JOIN grid g ON g.id = ANY(mg.lineage) WHERE g.code = :code AND g.generation_high IS NULL"),
+        {"code": worker.area_codes[0]}) > 0
     again = cli.invoke(args=["demo", "accounts"])
     assert again.exit_code == 0 and "exist already" in again.output
     # Reloading the demo keeps the accounts.

@@ -119,3 +119,14 @@ def test_demo_visits_fall_on_working_days_in_working_hours(db, sample):
     assert times and all(calendar.is_working_day(t.date()) for t in times)
     assert not any(t.date().isoformat() in ("2026-10-01", "2026-10-02", "2026-10-05") for t in times)  # 国庆
     assert all(time(8, 30) <= t.time() <= time(12, 0) or time(14, 0) <= t.time() <= time(17, 30) for t in times)
+
+
+def test_demo_walkers_walk_the_last_two_working_days_and_today():
+    """A load on a Sunday still has working-hours patrols (online rate), and today's for the map."""
+    from datetime import date
+
+    from app.demo.patrols import _walk_days
+
+    assert _walk_days(date(2026, 12, 6)) == [date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 6)]  # Sunday
+    assert _walk_days(date(2026, 12, 8)) == [date(2026, 12, 7), date(2026, 12, 8)]                      # Tuesday
+    assert _walk_days(date(2026, 10, 8)) == [date(2026, 9, 30), date(2026, 10, 8)]     # after 国庆 (1-7 Oct)
