@@ -76,3 +76,14 @@ class CategoryForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.time_unit.choices = [(k, str(v)) for k, v in TIME_UNIT_LABELS.items()]
         self.handling_level.choices = [(k, str(v)) for k, v in HANDLING_LEVEL_LABELS.items()]
+
+
+class CategoryCreateForm(CategoryForm):
+    """A new small class (小类): its code and name, plus the rules of CategoryForm."""
+    big_class = StringField(_l("Big class code (2 digits)"), validators=[DataRequired(_l("Enter two digits.")),
+                                                                          Length(max=2)])
+    small_class = StringField(_l("Small class code (2 digits)"), validators=[DataRequired(_l("Enter two digits.")),
+                                                                              Length(max=2)])
+    label = StringField(_l("Name"), validators=[DataRequired(_l("Enter the category's name.")), Length(max=40)])
+    big_class_label = StringField(_l("Big class name (only for a new big class)"), validators=[Optional(),
+                                                                                              Length(max=40)])

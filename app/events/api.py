@@ -74,6 +74,14 @@ def assignees(ticket: str):
     return {"ticket": report.ticket, "assignees": service.assignees(report)}
 
 
+@api_bp.post("/categories")
+@require(CATEGORIES_EDIT)
+def create_category():
+    category = categories.create(_body((*categories.NEW_FIELDS, *categories.EDITABLE)))
+    db.session.commit()
+    return categories.to_dict(category), 201
+
+
 @api_bp.patch("/categories/<code>")
 @require(CATEGORIES_EDIT)
 def update_category(code: str):

@@ -126,6 +126,57 @@ def update(code: str, changes: dict, *, expected_version: int | None = None) -> 
     return category
 
 
+#: Fields of a new category besides the rules (EDITABLE).
+NEW_FIELDS = ("big_class", "small_class", "label", "big_class_label")
+MAX_LABEL = 40
+TWO_DIGITS = re.compile(r"^[0-9]{2}$")
+#: Rules a new category gets when the request leaves them out.
+NEW_DEFAULTS = {"handling_level": "grid", "duplicate_radius_m": 50, "color": "#1f77b4", "active": True}
+
+
+def create(values: dict) -> Category:
+    """Add a small class (小类), under an existing big class (大类) or a new one.
+
+    The time limit and its unit are required; the other rules default to
+    NEW_DEFAULTS. A new big class needs its name; an existing one keeps its
+    own. The code is big + small class; a code in use is a 409.
+    """
+    big, small = values.get("big_class"), values.get("small_class")
+    for field, value in (("big_class", big), ("small_class", small)):
+        if not isinstance(value, str) or not TWO_DIGITS.match(value) or value == "00":
+            raise ValidationError(_("%(field)s must be two digits from 01 to 99, as in GB/T 30428.2.", field=field),
+                                  {"field": field})
+    code = big + small
+    if db.session.get(Category, code) is not None:
+        raise Conflict(_("Category %(code)s exists already; edit it, or choose another small class.", code=code),
+                       {"field": "small_class", "code": code})
+    label = _label(values.get("label"), "label")
+    siblings = [c for c in db.session.scalars(select(Category).where(Category.big_class == big))]
+    big_label = siblings[0].big_class_label if siblings else _label(values.get("big_class_label"), "big_class_label")
+    for field in ("time_limit", "time_unit"):
+        if values.get(field) in (None, ""):
+            raise ValidationError(_("%(field)s is required for a new category.", field=field), {"field": field})
+    draft = Category(code=code, big_class=big, small_class=small, label=label, big_class_label=big_label,
+                     time_limit=Decimal(1), time_unit="hours", **NEW_DEFAULTS)
+    rules = _check({**NEW_DEFAULTS, **{k: v for k, v in values.items() if k in EDITABLE}}, draft)
+    for name, value in rules.items():
+        setattr(draft, name, value)
+    db.session.add(draft)
+    db.session.flush()
+    audit.record("category.create", "category", code, after={"label": label, "big_class_label": big_label,
+                                                                   **snapshot(draft)})
+    forget()
+    return draft
+
+
+def _label(value, field: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > MAX_LABEL:
+        raise ValidationError(_("%(field)s must be a name of 1 to %(n)s characters.", field=field, n=MAX_LABEL),
+                              {"field": field})
+    return text
+
+
 def _check(changes: dict, current: Category) -> dict:
     """The changes, validated field by field (the message names the field and the fix)."""
     clean: dict = {}

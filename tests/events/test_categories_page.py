@@ -92,3 +92,49 @@ def test_only_administrators_edit_categories(people, anon):
     signin = anon.get("/admin/categories", headers={"Accept": "text/html"})
     assert signin.status_code == 302 and "/login" in signin.headers["Location"]
     assert people.admin.get("/admin/categories/9999").status_code == 404
+
+
+def test_an_administrator_adds_a_category_that_new_events_can_use(people, anon, clock):
+    body = {"big_class": "04", "small_class": "09", "label": "共享单车乱停放", "time_limit": 4,
+            "time_unit": "hours", "handling_level": "community", "duplicate_radius_m": 40}
+    res = people.admin.post("/api/v1/categories", json=body)
+    assert res.status_code == 201, res.get_json()
+    made = res.get_json()
+    assert (made["code"], made["label"], made["big_class"], made["color"], made["active"]) == \
+        ("0409", "共享单车乱停放", "街面秩序", "#1f77b4", True)              # the big class keeps its name
+    assert any(c["code"] == "0409" for c in anon.get("/api/v1/categories").get_json()["categories"])
+    ticket = report(anon, category="0409", description="单车堵住盲道")["ticket"]
+    ok(act(people.dispatcher, ticket, "accept", "reported"))
+    r = ok(act(people.dispatcher, ticket, "dispatch", "accepted", assignee=people.worker.user.id))["report"]
+    assert r["deadline"] == "2026-11-23T15:00:00+08:00" and r["level"] == "community"   # 4 working hours
+    again = people.admin.post("/api/v1/categories", json=body)
+    assert again.status_code == 409 and again.get_json()["error"]["details"]["field"] == "small_class"
+
+
+def test_a_new_category_is_checked_field_by_field(people):
+    base = {"big_class": "30", "small_class": "01", "label": "无人机违规飞行", "big_class_label": "低空安全",
+            "time_limit": 1, "time_unit": "days"}
+    for change, field in (({"big_class": "3"}, "big_class"), ({"small_class": "00"}, "small_class"),
+                          ({"label": " "}, "label"), ({"big_class_label": None}, "big_class_label"),
+                          ({"time_limit": None}, "time_limit"), ({"time_limit": 1.5}, "time_limit"),
+                          ({"handling_level": "city"}, "handling_level"), ({"color": "blue"}, "color"),
+                          ({"code": "3001"}, "code")):
+        res = people.admin.post("/api/v1/categories", json={**base, **change})
+        assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == field, (change, res.get_json())
+    res = people.admin.post("/api/v1/categories", json=base)
+    assert res.status_code == 201 and res.get_json()["big_class"] == "低空安全"
+    assert people.dispatcher.post("/api/v1/categories", json={**base, "small_class": "02"}).status_code == 403
+
+
+def test_the_page_adds_a_category_or_shows_what_is_wrong(people):
+    html = people.admin.get("/admin/categories?lang=en").get_data(as_text=True)
+    form = {"csrf_token": _csrf(html), "big_class": "04", "small_class": "10", "label": "门前杂物堆放",
+            "big_class_label": "", "time_limit": "1", "time_unit": "days", "handling_level": "grid",
+            "duplicate_radius_m": "30", "color": "#336699", "active": "y"}
+    bad = people.admin.post("/admin/categories?lang=en", data={**form, "big_class": "99"})
+    assert bad.status_code == 422
+    assert 'is-invalid" id="big_class_label"' in bad.get_data(as_text=True)   # a new big class needs a name
+    res = people.admin.post("/admin/categories?lang=en", data=form)
+    assert res.status_code == 302
+    page = people.admin.get("/admin/categories?lang=en").get_data(as_text=True)
+    assert "Category 0410 门前杂物堆放 added" in page and '<tr data-code="0410"' in page
