@@ -181,11 +181,33 @@ def committed_db(app):
     with app.app_context():
         yield _db
         _db.session.remove()
-        _db.session.execute(text(
-            "TRUNCATE report_transition, report, staff_assignment, staff, draft_operation, grid, boundary_version, api_token, "
-            "user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, standard_address, "
-            "address_alias, patrol_session, household_visit RESTART IDENTITY CASCADE"))
-        _db.session.commit()
+        _empty_tables()
+
+
+#: Every table a committed test may fill.
+COMMITTED_TABLES = ("report_transition, report, staff_assignment, staff, draft_operation, grid, boundary_version, "
+                    "api_token, user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, "
+                    "standard_address, address_alias, patrol_session, household_visit")
+
+
+def _empty_tables(attempts: int = 5) -> None:
+    """TRUNCATE locks the tables one by one; a request of the live server still answering a page's
+    last poll may hold one and want another, and PostgreSQL then cancels one of the two as a
+    deadlock. The request ends either way; emptying the tables again a moment later succeeds."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            _db.session.execute(text(f"TRUNCATE {COMMITTED_TABLES} RESTART IDENTITY CASCADE"))
+            _db.session.commit()
+            return
+        except OperationalError as exc:
+            _db.session.rollback()
+            if getattr(exc.orig, "pgcode", None) != "40P01" or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
