@@ -30,3 +30,10 @@ def make_admin_token(username: str = "ops-admin") -> str:
     _, token = users.issue_token(user, "tests")
     db.session.commit()
     return token
+
+
+def token_client(app, token: str):
+    """A test client of its own (its own requests, its own database connection) sending ``token``."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client

@@ -12,13 +12,9 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from tests.auth_helpers import token_client
 from tests.events.flow import GRID, IN_GRID, PASSWORD
 
-
-def _client(app, token):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return c
 
 
 def _waiting_on_locks(conn) -> int:
@@ -38,7 +34,7 @@ def test_two_dispatchers_at_once_one_wins_the_other_gets_409(app, committed_db, 
         user = users.create(name, PASSWORD, role, areas=areas)
         tokens[name] = (user.id, users.issue_token(user, "tests")[1])
     committed_db.session.commit()
-    a, b = _client(app, tokens["desk-a"][1]), _client(app, tokens["desk-b"][1])
+    a, b = token_client(app, tokens["desk-a"][1]), token_client(app, tokens["desk-b"][1])
     res = a.post("/api/v1/reports", json={"category": "0402", "description": "违停", "lon": IN_GRID[0],
                                           "lat": IN_GRID[1]})
     ticket = res.get_json()["ticket"]

@@ -5,11 +5,8 @@ import re
 
 from sqlalchemy import text
 
+from tests.auth_helpers import csrf_from
 from tests.events.flow import act, ok, report
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def _form(client, code: str) -> dict:
@@ -17,7 +14,7 @@ def _form(client, code: str) -> dict:
     value = lambda name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', html).group(1)  # noqa: E731
     selected = lambda name: re.search(  # noqa: E731
         rf'<select[^>]*name="{name}".*?<option selected value="([^"]+)"', html, re.S).group(1)
-    return {"csrf_token": _csrf(html), "row_version": value("row_version"), "time_limit": value("time_limit"),
+    return {"csrf_token": csrf_from(html), "row_version": value("row_version"), "time_limit": value("time_limit"),
             "time_unit": selected("time_unit"), "handling_level": selected("handling_level"),
             "duplicate_radius_m": value("duplicate_radius_m"), "color": value("color"), "active": "y"}
 
@@ -128,7 +125,7 @@ def test_a_new_category_is_checked_field_by_field(people):
 
 def test_the_page_adds_a_category_or_shows_what_is_wrong(people):
     html = people.admin.get("/admin/categories?lang=en").get_data(as_text=True)
-    form = {"csrf_token": _csrf(html), "big_class": "04", "small_class": "10", "label": "门前杂物堆放",
+    form = {"csrf_token": csrf_from(html), "big_class": "04", "small_class": "10", "label": "门前杂物堆放",
             "big_class_label": "", "time_limit": "1", "time_unit": "days", "handling_level": "grid",
             "duplicate_radius_m": "30", "color": "#336699", "active": "y"}
     bad = people.admin.post("/admin/categories?lang=en", data={**form, "big_class": "99"})

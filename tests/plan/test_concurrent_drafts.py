@@ -18,13 +18,9 @@ from shapely.geometry import shape
 from sqlalchemy import create_engine, text
 
 from app.grids.versions import BOUNDARY_LOCK_KEY
+from tests.auth_helpers import token_client
 from tests.plan.conftest import EAST, WEST, box
 
-
-def _client(app, token):
-    c = app.test_client()
-    c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return c
 
 
 def _waiting_for_the_boundary_lock(conn) -> int:
@@ -41,7 +37,7 @@ def test_two_drafts_reshaping_one_published_grid_queue_and_both_succeed(app, com
     planners = {}
     for name in ("plan-a", "plan-b"):
         user = users.create(name, "correct-horse-battery", "planner")
-        planners[name] = _client(app, users.issue_token(user, "tests")[1])
+        planners[name] = token_client(app, users.issue_token(user, "tests")[1])
     committed_db.session.commit()
     drafts = {}
     for name, c in planners.items():

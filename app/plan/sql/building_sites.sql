@@ -23,6 +23,6 @@ SELECT b.key, ST_X(b.site) AS lon, ST_Y(b.site) AS lat, b.addresses, b.household
         WHERE g.kind = 'regular' AND ST_Covers(g.geom, b.site)
           AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                               CAST(:base AS integer), CAST(:draft_id AS integer))
-        ORDER BY length(g.code) DESC, g.code LIMIT 1) AS leaf
+        ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS leaf
 FROM building b
 ORDER BY b.key

@@ -24,5 +24,5 @@ SELECT b.key, b.address_id, b.addresses, b.households, b.place, b.building,
         WHERE g.kind = 'regular' AND ST_Covers(g.geom, b.site)
           AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                               CAST(:base AS integer), CAST(:draft_id AS integer))
-        ORDER BY length(g.code) DESC, g.code LIMIT 1) AS grid
+        ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS grid
 FROM b
