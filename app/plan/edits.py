@@ -23,8 +23,7 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details
 from app.models import BoundaryVersion, DraftOperation
-from app.plan import drafts, family as fam
-from app.sqlfiles import sql
+from app.plan import buildings, drafts, family as fam
 from app.plan.messages import edit_error
 from geo import hierarchy as h
 from geo.crs import UnknownCRSError, geometry_to_wgs84, parse_crs
@@ -259,46 +258,15 @@ def move_buildings_op(address_ids: list[int], target: str) -> Operation:
     """Move the buildings of ``address_ids`` (each address stands for its whole building) into
     ``target``: each takes its plot of its leaf grid along (geo.plots, geo.planning.move_plots)."""
     def compute(draft):
-        params = {"draft_id": draft.id, "base": draft.base_generation,
-                  "district_code": current_app.config["DISTRICT_CODE"]}
-        known = {row.id: row.building for row in db.session.execute(text(
-            "SELECT a.id, a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id) "
-            "AS building FROM standard_address a "
-            "WHERE a.id = ANY(CAST(:ids AS bigint[])) AND a.district_code = :district_code"),
-            {"ids": address_ids, "district_code": params["district_code"]})}
-        missing = [i for i in address_ids if i not in known]
-        if missing:
-            raise ValidationError(_("No standard address %(ids)s: pick the buildings on the map again.",
-                                    ids=", ".join(map(str, missing[:10]))),
-                                  {"field": "address_ids", "reason": "unknown_address", "ids": missing[:100]},
-                                  code="invalid_edit")
-        not_buildings = [i for i in address_ids if not known[i]]
-        if not_buildings:
-            raise ValidationError(_("Address %(ids)s is a compound or a road with buildings of its own on record: "
-                                    "pick those buildings.", ids=", ".join(map(str, not_buildings[:10]))),
-                                  {"field": "address_ids", "reason": "not_a_building", "ids": not_buildings[:100]},
-                                  code="invalid_edit")
-        picked = db.session.execute(sql("plan/building_sites"), {**params, "address_ids": address_ids}).all()
-        outside = [row.key for row in picked if row.leaf is None]
-        if outside:
-            raise ValidationError(_("Building %(building)s lies outside every grid of this draft.",
-                                    building=outside[0]), {"field": "address_ids", "reason": "outside_grids"},
-                                  code="invalid_edit")
-        leaves = sorted({row.leaf for row in picked})
-        sites: dict[str, dict[str, tuple[float, float]]] = {leaf: {} for leaf in leaves}
-        for row in db.session.execute(sql("plan/leaf_buildings"), {**params, "leaves": leaves}):
-            sites[row.leaf][row.key] = (row.lon, row.lat)
-        for row in picked:  # the picked building's site counts all its addresses, wherever they are
-            sites[row.leaf][row.key] = (row.lon, row.lat)
+        picked, sites = buildings.picked(draft, address_ids)
+        leaves = sorted(sites)
         chain = sorted({a for c in leaves for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
         family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves)
         plots = []
         for leaf in leaves:
-            node = family.get(leaf, "address_ids")
-            of_leaf = building_plots(sites[leaf], node.geometry)
-            mine = [row for row in picked if row.leaf == leaf]
-            plots.append((leaf, shapely.union_all([of_leaf[row.key] for row in mine]),
-                          sum(int(row.households) for row in mine)))
+            of_leaf = building_plots(sites[leaf], family.get(leaf, "address_ids").geometry)
+            mine = [b for b in picked if b.leaf == leaf]
+            plots.append((leaf, shapely.union_all([of_leaf[b.key] for b in mine]), sum(b.households for b in mine)))
         return family, move_plots(family, plots, target)
 
     return compute, {"address_ids": address_ids, "target": target}
