@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.errors import Conflict, NotFound, ValidationError
@@ -151,8 +152,8 @@ def create(values: dict) -> Category:
         raise Conflict(_("Category %(code)s exists already; edit it, or choose another small class.", code=code),
                        {"field": "small_class", "code": code})
     label = _label(values.get("label"), "label")
-    siblings = [c for c in db.session.scalars(select(Category).where(Category.big_class == big))]
-    big_label = siblings[0].big_class_label if siblings else _label(values.get("big_class_label"), "big_class_label")
+    sibling = db.session.scalars(select(Category).where(Category.big_class == big).limit(1)).first()
+    big_label = sibling.big_class_label if sibling else _label(values.get("big_class_label"), "big_class_label")
     for field in ("time_limit", "time_unit"):
         if values.get(field) in (None, ""):
             raise ValidationError(_("%(field)s is required for a new category.", field=field), {"field": field})
@@ -161,8 +162,13 @@ def create(values: dict) -> Category:
     rules = _check({**NEW_DEFAULTS, **{k: v for k, v in values.items() if k in EDITABLE}}, draft)
     for name, value in rules.items():
         setattr(draft, name, value)
-    db.session.add(draft)
-    db.session.flush()
+    try:
+        # Two administrators adding the same code at once: the second insert meets the first's key.
+        with db.session.begin_nested():
+            db.session.add(draft)
+    except IntegrityError:
+        raise Conflict(_("Category %(code)s exists already; edit it, or choose another small class.", code=code),
+                       {"field": "small_class", "code": code}) from None
     audit.record("category.create", "category", code, after={"label": label, "big_class_label": big_label,
                                                                    **snapshot(draft)})
     forget()

@@ -135,3 +135,18 @@ def test_the_page_adds_a_category_or_shows_what_is_wrong(people):
     assert res.status_code == 302
     page = people.admin.get("/admin/categories?lang=en").get_data(as_text=True)
     assert "Category 0410 门前杂物堆放 added" in page and '<tr data-code="0410"' in page
+
+
+def test_a_code_taken_between_the_check_and_the_insert_is_a_409_not_a_500(people, monkeypatch):
+    """Two administrators adding 0402 at once: the second passes the existence check, then meets the key."""
+    from app.extensions import db
+    from app.models import Category
+
+    real_get = db.session.get
+    monkeypatch.setattr(db.session, "get", lambda model, key, *a, **k:
+                        None if model is Category else real_get(model, key, *a, **k))
+    res = people.admin.post("/api/v1/categories", json={"big_class": "04", "small_class": "02", "label": "重复",
+                                                        "time_limit": 2, "time_unit": "hours"})
+    assert res.status_code == 409 and res.get_json()["error"]["details"]["code"] == "0402"
+    monkeypatch.undo()
+    assert people.admin.get("/api/v1/categories").status_code == 200        # the session is usable again
