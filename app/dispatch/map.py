@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Sequence
 
 import folium
-from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from app.maps.builders import base_map, community_outlines
-from app.maps.elements import GridmapSetup, Legend
+from app.maps.elements import GridmapSetup, Legend, ModuleScripts
 
-DISPATCH_JS = [("gridmap_dispatch", "/static/js/gridmap-dispatch.js")]
+DISPATCH_MODULES = [("gridmap_dispatch", "/static/js/gridmap-dispatch.js")]
 DISPATCH_CSS = [("gridmap_dispatch_css", "/static/css/gridmap-dispatch.css")]
 
 #: Marker colour per state: cool colours wait at the centre, warm ones are in the field,
@@ -34,7 +33,7 @@ STATUS_COLORS = {
 }
 
 
-class DispatchSetup(JSCSSMixin):
+class DispatchSetup(ModuleScripts):
     """Loads gridmap-dispatch.js/css and starts the desk on the map (after GridmapSetup)."""
 
     _template = Template(
@@ -51,7 +50,7 @@ class DispatchSetup(JSCSSMixin):
         self.settings = settings
 
     def render(self, **kwargs):
-        self.default_js = list(DISPATCH_JS)
+        self.default_modules = list(DISPATCH_MODULES)
         self.default_css = list(DISPATCH_CSS)
         super().render(**kwargs)
 

@@ -45,8 +45,10 @@ PLUGINS = {
     ),
 }
 
-#: Our own script, loaded after Leaflet by every map page (see builders.GridmapScripts).
-GRIDMAP_JS = [("gridmap_maps", "/static/js/gridmap-maps.js")]
+#: Our own scripts are ES modules (static/js/, importing static/js/core.js): linked with
+#: <script type="module">, they run after the classic vendor scripts and before the page's map
+#: script, itself a module (see elements.ModuleScripts). This one is on every map page.
+GRIDMAP_MODULES = [("gridmap_maps", "/static/js/gridmap-maps.js")]
 GRIDMAP_CSS = [("gridmap_maps_css", "/static/css/gridmap-maps.css")]
 
 

@@ -13,12 +13,39 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.raster_layers import TileLayer
 from folium.template import Template
-from branca.element import MacroElement
+from branca.element import JavascriptLink, MacroElement
 
-from app.maps.assets import GRIDMAP_CSS, GRIDMAP_JS
+from app.maps.assets import GRIDMAP_CSS, GRIDMAP_MODULES
 
 
-class GridmapSetup(JSCSSMixin):
+class JavascriptModuleLink(JavascriptLink):
+    """``<script type="module" src=...>``: one of GridMap's own scripts (static/js/)."""
+
+    _template = Template('<script type="module" src="{{this.url}}"></script>')
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self._name = "JavascriptModuleLink"
+
+
+class ModuleScripts(JSCSSMixin):
+    """A ``JSCSSMixin`` that also links ``default_modules``, ES modules, in the page's header.
+
+    Modules run once the page is parsed, in document order, and the page templates make folium's
+    map script a module too: so the map script finds ``GridMap``, ``GridMapPlan`` ... defined,
+    whatever the order of the links. A module imported by several (static/js/core.js) runs once.
+    """
+
+    default_modules: list[tuple[str, str]] = []
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        for name, url in self.default_modules:
+            figure.header.add_child(JavascriptModuleLink(url), name=name)
+        super().render(**kwargs)
+
+
+class GridmapSetup(ModuleScripts):
     """Loads gridmap-maps.js/css and hands it the map and the page's texts.
 
     Add it to the map before any ``RemoteGeoJson``: the layers call into it.
@@ -39,12 +66,12 @@ class GridmapSetup(JSCSSMixin):
 
     def render(self, **kwargs):
         # Read the module lists at render time so tests can see one source of truth.
-        self.default_js = list(GRIDMAP_JS)
+        self.default_modules = list(GRIDMAP_MODULES)
         self.default_css = list(GRIDMAP_CSS)
         super().render(**kwargs)
 
 
-class GcjTileLayer(JSCSSMixin, TileLayer):
+class GcjTileLayer(ModuleScripts, TileLayer):
     """A tile layer drawn in GCJ-02 (AMap), moved tile by tile under WGS-84 overlays.
 
     See ``GridMap.gcjTileLayer`` in gridmap-maps.js: all of GridMap's data,
@@ -63,7 +90,7 @@ class GcjTileLayer(JSCSSMixin, TileLayer):
     )
 
     def render(self, **kwargs):
-        self.default_js = list(GRIDMAP_JS)
+        self.default_modules = list(GRIDMAP_MODULES)
         self.default_css = []
         super().render(**kwargs)
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Sequence
 
 import folium
-from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from app.maps.builders import base_map
-from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
+from app.maps.elements import GridmapSetup, Legend, ModuleScripts, RemoteGeoJson
 
-PATROLS_JS = [("gridmap_patrols", "/static/js/gridmap-patrols.js")]
+PATROLS_MODULES = [("gridmap_patrols", "/static/js/gridmap-patrols.js")]
 
 #: Density colour ramp, lowest share first (ColorBrewer YlOrRd 5).
 DENSITY_COLORS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -29,7 +28,7 @@ UNDER_STYLE = {"color": "#d7191c", "weight": 3, "dashArray": "6 4", "fillColor":
 TRACK_STYLE = {"color": "#6a3d9a", "weight": 3, "opacity": 0.9}
 
 
-class PatrolScripts(JSCSSMixin):
+class PatrolScripts(ModuleScripts):
     """Loads gridmap-patrols.js (after gridmap-maps.js, which GridmapSetup brings)."""
 
     _template = Template("""
@@ -44,7 +43,7 @@ class PatrolScripts(JSCSSMixin):
         self.settings = settings
 
     def render(self, **kwargs):
-        self.default_js = list(PATROLS_JS)
+        self.default_modules = list(PATROLS_MODULES)
         self.default_css = []
         super().render(**kwargs)
 

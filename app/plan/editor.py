@@ -3,7 +3,7 @@
 Three layers, each fetched by the browser from ``/api/v1/grids?version=<draft>``:
 the level being edited (clickable: select, merge, target of a move), the level
 above as outlines (context; it fits the view) and the level below (the units a
-move picks, shown in "move" mode only). ``static/js/gridmap-plan.js`` draws
+move picks, shown in "move" mode only). ``static/js/plan/editor.js`` draws
 with Leaflet.draw, saves each edit to the draft API with the draft's
 ``row_version`` and reloads the layers and the validation after it.
 
@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Sequence
 
 import folium
-from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from app.maps.builders import base_map
-from app.maps.elements import GridmapSetup, Legend, RemoteGeoJson
+from app.maps.elements import GridmapSetup, Legend, ModuleScripts, RemoteGeoJson
 
 V = "/static/vendor/leaflet-draw"
-PLAN_JS = [("leaflet_draw", f"{V}/leaflet.draw.js"), ("gridmap_plan", "/static/js/gridmap-plan.js")]
+PLAN_JS = [("leaflet_draw", f"{V}/leaflet.draw.js")]
+PLAN_MODULES = [("gridmap_plan", "/static/js/plan/editor.js")]
 PLAN_CSS = [("leaflet_draw_css", f"{V}/leaflet.draw.css"), ("gridmap_plan_css", "/static/css/gridmap-plan.css")]
 
 #: Levels a planner edits (the district outline is fixed in a draft).
@@ -47,8 +47,8 @@ NEW_STYLE = {"color": "#0057e7", "weight": 2, "fillColor": "#0057e7", "fillOpaci
 BBOX_LEVELS = {"micro": 14}
 
 
-class PlanScripts(JSCSSMixin):
-    """Loads Leaflet.draw and gridmap-plan.js (after gridmap-maps.js) and starts the editor."""
+class PlanScripts(ModuleScripts):
+    """Loads Leaflet.draw and the editor's modules (static/js/plan/) and starts the editor."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -63,6 +63,7 @@ class PlanScripts(JSCSSMixin):
 
     def render(self, **kwargs):
         self.default_js = list(PLAN_JS)
+        self.default_modules = list(PLAN_MODULES)
         self.default_css = list(PLAN_CSS)
         super().render(**kwargs)
 

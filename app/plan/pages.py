@@ -32,7 +32,7 @@ EXPORT_FORMATS = (("geojson", "GeoJSON"), ("gpkg", "GeoPackage"), ("shp", "Shape
 
 
 def plan_texts() -> dict[str, str]:
-    """Strings static/js/gridmap-plan.js shows (``%(name)s`` placeholders)."""
+    """Strings the planners' pages (static/js/plan/) show (``%(name)s`` placeholders)."""
     return {
         **js_texts(),
         "saving": _("Saving…"),

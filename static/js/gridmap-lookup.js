@@ -2,12 +2,14 @@
  * address, grid code or the phone's location, the answer as cards and on a
  * small Leaflet map. Everything is built with textContent (never innerHTML
  * with data) and wired with addEventListener: the page's CSP allows no
- * inline handlers. */
-(function () {
-  "use strict";
+ * inline handlers. An ES module, run after the page's map script (which
+ * hands over the map as window.gridmapLookupMap). */
+import { api, errorOf, fmt } from "./core.js";
 
-  var form = document.getElementById("lookup-form");
-  if (!form) return;
+var form = document.getElementById("lookup-form");
+if (form) start();
+
+function start() {
   var settings = JSON.parse(form.getAttribute("data-settings"));
   var T = settings.texts;
   var input = document.getElementById("lookup-q");
@@ -29,12 +31,6 @@
   var items = [];
 
   window.gridmapLookup = { last: null, suggestions: [] };
-
-  function fmt(template, values) {
-    return String(template).replace(/%\((\w+)\)s/g, function (_, k) {
-      return values && values[k] !== undefined && values[k] !== null ? String(values[k]) : "";
-    }).replace(/%%/g, "%");
-  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -93,11 +89,11 @@
     if (!q || /^\d+$/.test(q)) { closeSuggestions(); return; }   // grid codes need no suggestions
     if (suggestAbort) suggestAbort.abort();
     suggestAbort = new AbortController();
-    fetch(settings.api.suggest + "?" + new URLSearchParams({ q: q }).toString(),
-          { headers: { Accept: "application/json" }, signal: suggestAbort.signal, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-      .then(function (body) {
-        if (input.value.trim() === q) showSuggestions(body.suggestions || []);
+    api("GET", settings.api.suggest + "?" + new URLSearchParams({ q: q }).toString(), undefined,
+        { signal: suggestAbort.signal })
+      .then(function (res) {
+        var found = res.ok && res.body ? res.body.suggestions : [];
+        if (input.value.trim() === q) showSuggestions(found || []);
       })
       .catch(function (e) { if (e.name !== "AbortError") closeSuggestions(); });
   }
@@ -159,15 +155,14 @@
     if (lookupAbort) lookupAbort.abort();
     lookupAbort = new AbortController();
     setStatus(T.searching);
-    fetch(settings.api.lookup + "?" + new URLSearchParams(params).toString(),
-          { headers: { Accept: "application/json" }, signal: lookupAbort.signal, credentials: "same-origin" })
-      .then(function (r) { return r.json().then(function (body) { return { status: r.status, body: body }; }); })
+    api("GET", settings.api.lookup + "?" + new URLSearchParams(params).toString(), undefined,
+        { signal: lookupAbort.signal })
       .then(function (res) {
         window.gridmapLookup.last = res.body;
         if (res.status === 200) { setStatus(""); render(res.body); return; }
-        var error = res.body && res.body.error;
-        if (error && error.code === "out_of_coverage") { renderOutside(error); return; }
-        setStatus(fmt(T.failed, { error: error ? error.message : res.status }), true);
+        var error = errorOf(res);
+        if (error.code === "out_of_coverage") { renderOutside(error); return; }
+        setStatus(fmt(T.failed, { error: error.message }), true);
       })
       .catch(function (e) { if (e.name !== "AbortError") setStatus(fmt(T.failed, { error: e.message }), true); });
   }
@@ -298,4 +293,4 @@
                                                                        distance: Math.round(nearest.distance_m) }) }));
     if (map && error.details) drawMap({ point: { lon: error.details.lon, lat: error.details.lat } });
   }
-})();
+}

@@ -22,14 +22,15 @@ def test_drafts_page_lists_drafts_and_versions(client, sample, draft):
     for fmt in ("geojson", "gpkg", "shp"):
         assert f"/api/v1/versions/{published}/export?format={fmt}" in html
     assert 'id="plan-new-draft"' in html and 'type="date"' in html
-    assert "js/gridmap-plan.js" in html
+    assert '<script type="module" src="/static/js/plan/drafts.js">' in html
 
 
 def test_editor_page_renders_the_map_with_local_assets_only(client, sample, draft):
     res = client.get(f"/plan/drafts/{draft['id']}")
     assert res.status_code == 200
     html = res.get_data(as_text=True)
-    assert "/static/vendor/leaflet-draw/leaflet.draw.js" in html and "/static/js/gridmap-plan.js" in html
+    assert "/static/vendor/leaflet-draw/leaflet.draw.js" in html
+    assert re.search(r'<script [^>]*type="module" src="/static/js/plan/editor.js">', html)
     assert "/static/vendor/leaflet-draw/leaflet.draw.css" in html
     assert not re.search(r'(src|href)="(https?:)?//', html), "no asset from another host"
     # Every inline script carries this response's nonce (CSP), and no inline handler is used.
