@@ -2,8 +2,13 @@
  *
  * Nobody clicks exactly on a border: a drawn corner within SNAP_PX pixels of a corner of the grids on
  * the map takes that corner, else one near a border moves onto it. Without it every hand-drawn shape
- * would leave slivers or overhang its parent. (Why this is not Leaflet-Geoman's or Leaflet.Snap's
- * snapping: see the comment at snapLatLng.)
+ * would leave slivers or overhang its parent.
+ *
+ * Not a library's: Leaflet.Snap is written for Leaflet 0.7 (its last npm release depends on it).
+ * Leaflet-Geoman snaps while dragging, which feels better, but it replaces Leaflet.draw altogether
+ * (drawing, corner handles, tooltips), snaps to every layer on the map unless each is opted out, and
+ * puts a point on a border by unprojecting screen pixels; these 60 lines keep Leaflet.draw and put it
+ * on the border's own coordinates.
  */
 import { layerEntry, map } from "./state.js";
 
@@ -30,9 +35,7 @@ function snapRings(bounds) {
 
 /* A corner first (exactly that corner's coordinates), else the nearest point of a border. The point
  * on a border is interpolated in degrees, not taken back from screen pixels: a corner snapped onto a
- * straight north-south or east-west border keeps that border's exact longitude or latitude, so the
- * server sees the shared edge as shared. Leaflet-Geoman and Leaflet.Snap snap while dragging, in
- * pixels, and promise no such exactness. */
+ * straight north-south or east-west border keeps that border's exact longitude or latitude. */
 function snapLatLng(latlng, rings) {
   var p = map.latLngToContainerPoint(latlng);
   var best = null, bestD = SNAP_PX;
