@@ -22,9 +22,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from tqdm import tqdm
 
-#: The current leaf grids, the ones a lookup or a report ends in (same filter
-#: as the partial index in app/models/boundary.py).
-LEAF_FILTER = "generation_high IS NULL AND draft_id IS NULL AND kind = 'regular' AND is_leaf"
+#: Over the view grid_current (migration 0023): the current leaf grids, the ones a lookup or a
+#: report ends in (the rows of the partial index ix_grid_current_leaf_geom).
+LEAF_FILTER = "kind = 'regular' AND is_leaf"
 
 
 def log(msg: str) -> None:
@@ -129,7 +129,7 @@ def sample_points(engine: Engine, n: int, seed: int) -> list[tuple[float, float]
     with engine.connect() as conn:
         x0, y0, x1, y1 = conn.execute(text(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            f"FROM (SELECT ST_Extent(geom) AS e FROM grid WHERE {LEAF_FILTER}) s")).one()
+            f"FROM (SELECT ST_Extent(geom) AS e FROM grid_current WHERE {LEAF_FILTER}) s")).one()
         if x0 is None:
             raise RuntimeError("no leaf grids in the database: the demo did not load")
         points: list[tuple[float, float]] = []
@@ -139,7 +139,7 @@ def sample_points(engine: Engine, n: int, seed: int) -> list[tuple[float, float]
             points += conn.execute(text(
                 "SELECT c.lon, c.lat FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
                 "WITH ORDINALITY AS c(lon, lat, i) "
-                "WHERE EXISTS (SELECT 1 FROM grid g WHERE " + LEAF_FILTER.replace("generation", "g.generation")
+                "WHERE EXISTS (SELECT 1 FROM grid_current g WHERE " + LEAF_FILTER
                 + " AND ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326))) ORDER BY c.i"),
                 {"lon": lon, "lat": lat}).all()
     return [(float(a), float(b)) for a, b in points[:n]]

@@ -89,8 +89,7 @@ def make_points(engine, n: int, seed: int, outside: float = 0.02) -> dict:
     put a third of the points outside, which measures the rare path instead.
     """
     with engine.begin() as conn:
-        wkb = raw(conn, "SELECT ST_AsBinary(ST_Union(geom)) FROM grid WHERE level = 'district' "
-                        "AND generation_high IS NULL AND draft_id IS NULL").scalar()
+        wkb = raw(conn, "SELECT ST_AsBinary(ST_Union(geom)) FROM grid_current WHERE level = 'district'").scalar()
         district = shapely.from_wkb(bytes(wkb))
         x0, y0, x1, y1 = district.bounds
         mx, my = (x1 - x0) * 0.02, (y1 - y0) * 0.02
@@ -114,11 +113,10 @@ def make_points(engine, n: int, seed: int, outside: float = 0.02) -> dict:
             buf.seek(0)
             cur.copy_expert("COPY bench_point (id, lon, lat) FROM STDIN", buf)
         raw(conn, "UPDATE bench_point SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4326)")
-        raw(conn, f"CREATE TABLE bench_leaf AS SELECT id, code, geom FROM grid WHERE {LEAF_FILTER}")
+        raw(conn, f"CREATE TABLE bench_leaf AS SELECT id, code, geom FROM grid_current WHERE {LEAF_FILTER}")
         raw(conn, "CREATE INDEX bench_leaf_geom ON bench_leaf USING gist (geom)")
         leaves = raw(conn, "SELECT count(*) FROM bench_leaf").scalar()
-        inside = raw(conn, "SELECT count(*) FROM bench_point p JOIN grid d ON d.level = 'district' "
-                           "AND d.generation_high IS NULL AND d.draft_id IS NULL "
+        inside = raw(conn, "SELECT count(*) FROM bench_point p JOIN grid_current d ON d.level = 'district' "
                            "AND ST_Covers(d.geom, p.geom)").scalar()
     return {"bbox": (x0, y0, x1, y1), "leaves": leaves, "inside_district": inside}
 

@@ -92,7 +92,8 @@ def prepare(url: str, seed: int, scale: float):
         db.session.commit()
         log(f"demo loaded in {time.perf_counter() - t:.1f} s (scale {scale:g}): {data.counts}, "
             f"{reports.stored:,} reports")
-        grid = db.session.execute(text(f"SELECT code FROM grid WHERE {LEAF_FILTER} ORDER BY code LIMIT 1")).scalar()
+        grid = db.session.execute(text(
+            f"SELECT code FROM grid_current WHERE {LEAF_FILTER} ORDER BY code LIMIT 1")).scalar()
         worker = users.create("bench-intake", secrets.token_urlsafe(24), "worker", areas=[grid])
         username = worker.username
         _, token = users.issue_token(worker, "bench/events.py")
@@ -251,7 +252,7 @@ def expected_in_grid(engine, rows) -> int:
     with engine.connect() as conn:
         return conn.execute(text(
             "SELECT count(*) FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) AS c(lon, lat) "
-            "WHERE EXISTS (SELECT 1 FROM grid g WHERE " + LEAF_FILTER.replace("generation", "g.generation")
+            "WHERE EXISTS (SELECT 1 FROM grid_current g WHERE " + LEAF_FILTER
             + " AND ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)))"),
             {"lon": lon.tolist(), "lat": lat.tolist()}).scalar()
 

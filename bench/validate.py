@@ -63,9 +63,8 @@ def make_draft():
     draft = drafts.open_draft({"note": "bench", "effective_date": "2026-07-01"})
     rows = db.session.execute(text("""
         SELECT a.code AS a, b.code AS b, a.parent_code AS community
-        FROM grid a JOIN grid b ON a.parent_code = b.parent_code AND a.code < b.code
+        FROM grid_current a JOIN grid_current b ON a.parent_code = b.parent_code AND a.code < b.code
         WHERE a.level = 'grid' AND b.level = 'grid' AND a.kind = 'regular' AND b.kind = 'regular'
-          AND a.generation_high IS NULL AND b.generation_high IS NULL AND a.draft_id IS NULL AND b.draft_id IS NULL
           AND ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))) > 0.001
         ORDER BY a.code LIMIT 40""")).all()
     communities = {}
@@ -76,12 +75,10 @@ def make_draft():
     for pair in pairs:
         # A micro-grid of b on the border with a (their vertices need not match: touching is enough).
         micro = db.session.execute(text("""
-            SELECT m.code FROM grid m JOIN grid a ON a.code = :a AND a.generation_high IS NULL
-                                                 AND a.draft_id IS NULL
-            WHERE m.parent_code = :b AND m.generation_high IS NULL AND m.draft_id IS NULL
+            SELECT m.code FROM grid_current m JOIN grid_current a ON a.code = :a
+            WHERE m.parent_code = :b
               AND ST_DWithin(m.geom, a.geom, 1e-7)
-              AND (SELECT count(*) FROM grid s WHERE s.parent_code = :b AND s.generation_high IS NULL
-                   AND s.draft_id IS NULL) > 1
+              AND (SELECT count(*) FROM grid_current s WHERE s.parent_code = :b) > 1
             ORDER BY ST_Length(ST_Intersection(ST_Boundary(m.geom), ST_Buffer(a.geom, 1e-7))) DESC, m.code
             LIMIT 1"""), {"a": pair.a, "b": pair.b}).scalar()
         if micro:
@@ -94,8 +91,8 @@ def make_draft():
     draft, _ = edits.move_grids(draft.id, {"row_version": draft.row_version, "codes": [micro], "target": first.a})
     timings["move"] = time.perf_counter() - t
     minx, miny, maxx, maxy = db.session.execute(text(
-        "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM grid WHERE code = :c "
-        "AND generation_high IS NULL AND draft_id IS NULL"), {"c": second.a}).one()
+        "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM grid_current WHERE code = :c"),
+        {"c": second.a}).one()
     y = (miny + maxy) / 2
     t = time.perf_counter()
     draft, _ = edits.split_grid(draft.id, {"row_version": draft.row_version, "code": second.a, "line": {

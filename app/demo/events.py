@@ -50,7 +50,7 @@ def _workers_by_report() -> dict[int, tuple[int, str]]:
         FROM report r
         CROSS JOIN LATERAL (SELECT coalesce(r.current_lineage, r.grid_lineage) AS lineage) rl
         JOIN grid g ON g.id = rl.lineage[3]           -- the report's community
-        JOIN grid ug ON ug.lineage[3] = g.id AND ug.generation_high IS NULL AND ug.draft_id IS NULL
+        JOIN grid_current ug ON ug.lineage[3] = g.id
         JOIN user_area ua ON ua.grid_code = ug.code
         JOIN app_user u ON u.id = ua.user_id AND u.role = 'worker' AND u.active
         WHERE cardinality(rl.lineage) >= 3

@@ -47,10 +47,10 @@ def _chosen_grids(n: int) -> list:
                ST_AsBinary(g.geom) AS wkb,
                EXISTS (SELECT 1 FROM grid mg JOIN household_address h ON h.grid_id = mg.id
                        WHERE g.id = ANY(mg.lineage)) AS has_households
-        FROM grid g
+        FROM grid_current g
         JOIN staff_assignment a ON a.grid_code = g.code AND a.role = 'grid_worker'
         JOIN staff s ON s.id = a.staff_id AND s.active
-        WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.level = 'grid' AND g.kind = 'regular'
+        WHERE g.level = 'grid' AND g.kind = 'regular'
         ORDER BY g.code, s.id""")).all()
     chosen: list = []
     for pool in ([r for r in rows if r.has_households], [r for r in rows if not r.has_households]):
@@ -81,8 +81,7 @@ def _existing_workers(exclude: set[int]) -> list[tuple[int, object]]:
         SELECT DISTINCT ON (u.id) u.id AS user_id, g.code, g.name, ST_AsBinary(g.geom) AS wkb
         FROM app_user u
         JOIN user_area ua ON ua.user_id = u.id
-        JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
-                   AND g.level = 'grid' AND g.kind = 'regular'
+        JOIN grid_current g ON g.code = ua.grid_code AND g.level = 'grid' AND g.kind = 'regular'
         -- demo-<grid> accounts are the chosen walkers' or app.demo.events' (every staffed grid): not walkers.
         WHERE u.role = 'worker' AND u.active AND u.username NOT LIKE 'demo-%'
         ORDER BY u.id, g.code""")).all()
@@ -120,8 +119,8 @@ def _walk(poly, start, steps: int, rng) -> np.ndarray:
 def _places(grids, district_code: str, rng) -> int:
     rows = []
     for code, name, wkb in db.session.execute(text(
-            "SELECT code, name, ST_AsBinary(ST_PointOnSurface(geom)) FROM grid WHERE kind = 'dedicated' "
-            "AND generation_high IS NULL AND draft_id IS NULL ORDER BY code")).all():
+            "SELECT code, name, ST_AsBinary(ST_PointOnSurface(geom)) FROM grid_current WHERE kind = 'dedicated' "
+            "ORDER BY code")).all():
         p = shapely.from_wkb(bytes(wkb))
         rows.append({"code": f"D{code}", "name": name, "kind": "school", "x": p.x, "y": p.y, "r": 60, "t": 5})
     kinds = [("market", "农贸市场", 3, "M"), ("construction_site", "建筑工地", 2, "C"),
@@ -176,7 +175,7 @@ WITH household AS (  -- household-level addresses: the view of migration 0014
 walker AS (
   SELECT w.worker_id, g.id AS grid_id
   FROM unnest(CAST(:workers AS integer[]), CAST(:grids AS text[])) AS w(worker_id, grid_code)
-  JOIN grid g ON g.code = w.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+  JOIN grid_current g ON g.code = w.grid_code
 ),
 pick AS (
   SELECT DISTINCT w.worker_id, h.id AS address_id,

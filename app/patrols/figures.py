@@ -83,9 +83,8 @@ def visible_workers() -> list[int] | None:
         return None
     return list(db.session.execute(text("""
         SELECT DISTINCT ua.user_id FROM user_area ua
-        JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
-        JOIN grid a ON a.code = ANY(CAST(:area AS text[])) AND a.generation_high IS NULL AND a.draft_id IS NULL
-                   AND a.id = ANY(g.lineage)
+        JOIN grid_current g ON g.code = ua.grid_code
+        JOIN grid_current a ON a.code = ANY(CAST(:area AS text[])) AND a.id = ANY(g.lineage)
         ORDER BY ua.user_id"""), {"area": list(area)}).scalars())
 
 
@@ -94,8 +93,8 @@ def grid_ids(level: str = "grid", area: tuple[str, ...] | None = None, codes: li
     if level not in LEVELS:
         raise ValueError(level)
     return list(db.session.execute(text("""
-        SELECT g.id FROM grid g
-        WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.level = :level
+        SELECT g.id FROM grid_current g
+        WHERE g.kind = 'regular' AND g.level = :level
           AND (CAST(:codes AS text[]) IS NULL OR g.code = ANY(CAST(:codes AS text[])))
           AND (CAST(:area AS text[]) IS NULL OR EXISTS (
                 SELECT 1 FROM grid a WHERE a.id = ANY(g.lineage) AND a.code = ANY(CAST(:area AS text[]))))
@@ -140,11 +139,10 @@ def touched(ids: list[int], level: str | None = None) -> list[int]:
         return []
     return list(db.session.execute(text("""
         SELECT DISTINCT g.id FROM patrol_track t
-        JOIN grid g ON g.geom && ST_Expand(CASE WHEN t.dt <= :max_gap THEN ST_MakeLine(t.prev_geom, t.geom)
-                                                ELSE t.geom END, :pad_deg)
-                   AND (CAST(:level AS text) IS NULL OR g.level = :level)
-                   AND g.generation_high IS NULL AND g.draft_id IS NULL
-                   AND g.id IN (SELECT DISTINCT unnest(CAST(:ids AS integer[])))"""),
+        JOIN grid_current g ON g.geom && ST_Expand(CASE WHEN t.dt <= :max_gap THEN ST_MakeLine(t.prev_geom, t.geom)
+                                                        ELSE t.geom END, :pad_deg)
+                           AND (CAST(:level AS text) IS NULL OR g.level = :level)
+                           AND g.id IN (SELECT DISTINCT unnest(CAST(:ids AS integer[])))"""),
         {"ids": ids, "level": level, "max_gap": MAX_GAP_S, "pad_deg": PAD_DEG}).scalars())
 
 
@@ -221,7 +219,7 @@ def worker_figures(period: Period, *, workers: list[int] | None = None) -> list[
     area_ids = list(db.session.execute(text("""
         SELECT DISTINCT g.id FROM user_area ua
         JOIN app_user u ON u.id = ua.user_id AND u.role = 'worker' AND u.active
-        JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+        JOIN grid_current g ON g.code = ua.grid_code
         WHERE CAST(:workers AS integer[]) IS NULL OR u.id = ANY(CAST(:workers AS integer[]))"""),
         {"workers": workers}).scalars())
     ensure_cells(area_ids)

@@ -1,6 +1,6 @@
 -- Assign every address listed in address_assign_target to its grid in the
 -- current published boundaries, with the project's rule (geo/assign.py,
--- app/reports/sql/assign.sql): the finest regular grid that COVERS the point,
+-- gridmap_finest_grid of migration 0023): the finest regular grid that COVERS the point,
 -- the lowest code on a shared edge or vertex; covered by nothing -> stored,
 -- grid NULL, out_of_coverage.
 --
@@ -9,13 +9,8 @@ WITH hit AS (
   SELECT t.id, leaf.id AS grid_id, leaf.code
   FROM address_assign_target t
   JOIN standard_address p ON p.id = t.id
-  CROSS JOIN LATERAL (
-    SELECT g.id, g.code FROM grid g
-    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.is_leaf
-      AND ST_Covers(g.geom, p.location)
-    -- Leaves sit at different depths: on their shared edge the deeper one wins, as in the lookup.
-    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
-  ) leaf
+  -- Leaves sit at different depths: on their shared edge the deeper one wins, as in the lookup.
+  CROSS JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL, leaves_only => true) leaf
 ), placed AS (
   UPDATE standard_address a
   SET grid_id = hit.grid_id, grid_code = hit.code, generation = :generation, out_of_coverage = false
@@ -25,7 +20,8 @@ WITH hit AS (
 UPDATE address_assign_target t SET placed = true FROM hit WHERE t.id = hit.id
 -- ;;
 -- 2. The rest: a point in a gap between leaves but inside their parent gets
---    the deepest regular grid covering it; anything else is outside coverage.
+--    the deepest regular grid covering it (no leaf covers these points, so the
+--    finest grid of all is the finest non-leaf); anything else is outside coverage.
 --    The root polygons are tested first (most such points are outside the district).
 UPDATE standard_address a
 SET grid_id = hit.grid_id, grid_code = hit.code, generation = :generation,
@@ -35,13 +31,10 @@ FROM (
   FROM address_assign_target t
   JOIN standard_address p ON p.id = t.id AND NOT t.placed
   LEFT JOIN LATERAL (
-    SELECT g.id, g.code FROM grid g
-    WHERE EXISTS (SELECT 1 FROM grid root
-                  WHERE root.generation_high IS NULL AND root.draft_id IS NULL AND root.kind = 'regular'
-                    AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
-      AND g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND NOT g.is_leaf
-      AND ST_Covers(g.geom, p.location)
-    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
+    SELECT g.id, g.code FROM gridmap_finest_grid(p.location, NULL, NULL) g
+    WHERE EXISTS (SELECT 1 FROM grid_current root
+                  WHERE root.kind = 'regular' AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
+    OFFSET 0  -- keeps this sub-select whole, so the root test runs once per point, before the search
   ) g2 ON true
 ) hit
 WHERE a.id = hit.id

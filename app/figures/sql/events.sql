@@ -51,29 +51,28 @@ agg AS (
 -- whose grids overlap them.
 units AS (
   SELECT g.code AS unit
-  FROM grid g
+  FROM grid_current g
   WHERE CAST(:level AS text) IS NOT NULL AND g.level = :level AND g.kind = 'regular'
-    AND g.generation_high IS NULL AND g.draft_id IS NULL
     AND (CAST(:within AS text) IS NULL OR EXISTS (
-          SELECT 1 FROM grid w WHERE w.code = :within AND w.generation_high IS NULL AND w.draft_id IS NULL
+          SELECT 1 FROM grid_current w WHERE w.code = :within
             AND (w.id = ANY(g.lineage) OR g.id = ANY(w.lineage))))
     AND (CAST(:area AS text[]) IS NULL OR EXISTS (
-          SELECT 1 FROM grid a WHERE a.code = ANY(CAST(:area AS text[])) AND a.generation_high IS NULL
-            AND a.draft_id IS NULL AND (a.id = ANY(g.lineage) OR g.id = ANY(a.lineage))))
+          SELECT 1 FROM grid_current a WHERE a.code = ANY(CAST(:area AS text[]))
+            AND (a.id = ANY(g.lineage) OR g.id = ANY(a.lineage))))
   UNION
   SELECT u.id::text
   FROM app_user u
   WHERE CAST(:level AS text) IS NULL AND u.role = 'worker' AND u.active
     AND ((CAST(:area AS text[]) IS NULL AND CAST(:within AS text) IS NULL) OR EXISTS (
           SELECT 1 FROM user_area ua
-          JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+          JOIN grid_current g ON g.code = ua.grid_code
           WHERE ua.user_id = u.id
             AND (CAST(:within AS text) IS NULL OR EXISTS (
-                  SELECT 1 FROM grid w WHERE w.code = :within AND w.generation_high IS NULL AND w.draft_id IS NULL
+                  SELECT 1 FROM grid_current w WHERE w.code = :within
                     AND (w.id = ANY(g.lineage) OR g.id = ANY(w.lineage))))
             AND (CAST(:area AS text[]) IS NULL OR EXISTS (
-                  SELECT 1 FROM grid a WHERE a.code = ANY(CAST(:area AS text[])) AND a.generation_high IS NULL
-                    AND a.draft_id IS NULL AND (a.id = ANY(g.lineage) OR g.id = ANY(a.lineage))))))
+                  SELECT 1 FROM grid_current a WHERE a.code = ANY(CAST(:area AS text[]))
+                    AND (a.id = ANY(g.lineage) OR g.id = ANY(a.lineage))))))
 ),
 per_unit AS (
   SELECT unit, false AS is_total, a.reported, a.cancelled, a.merged, a.valid, a.handled, a.closed,

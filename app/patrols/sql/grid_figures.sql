@@ -24,8 +24,7 @@ inside AS (
          ST_Length(CAST(s.line AS geography)) * x.frac AS metres
   FROM seg s
   -- The level test runs in the index scan, before any geometry is compared.
-  JOIN grid g ON g.geom && s.line AND g.level = :level AND g.generation_high IS NULL AND g.draft_id IS NULL
-             AND g.id IN (SELECT id FROM ids)
+  JOIN grid_current g ON g.geom && s.line AND g.level = :level AND g.id IN (SELECT id FROM ids)
   CROSS JOIN LATERAL (SELECT CASE
       WHEN ST_Length(s.line) = 0 THEN CASE WHEN ST_Covers(g.geom, s.p0) THEN 1.0 ELSE 0.0 END
       WHEN ST_CoveredBy(s.line, g.geom) THEN 1.0
@@ -47,8 +46,8 @@ near AS (
   -- pad_deg (>= buffer_m in degrees) keeps pieces just outside the boundary in play.
   SELECT g.id AS grid_id, ST_Collect(p.piece) AS track
   FROM pieces p
-  JOIN grid g ON g.geom && ST_Expand(p.piece, :pad_deg) AND g.level = :level AND g.generation_high IS NULL
-             AND g.draft_id IS NULL AND g.id IN (SELECT id FROM ids)
+  JOIN grid_current g ON g.geom && ST_Expand(p.piece, :pad_deg) AND g.level = :level
+                     AND g.id IN (SELECT id FROM ids)
   GROUP BY g.id
 ),
 projected AS MATERIALIZED (

@@ -11,7 +11,7 @@ area AS (
   SELECT ua.user_id AS worker_id, g.id AS grid_id, g.kind, g.geom
   FROM user_area ua
   JOIN app_user u ON u.id = ua.user_id AND u.role = 'worker' AND u.active
-  JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+  JOIN grid_current g ON g.code = ua.grid_code
   WHERE CAST(:workers AS integer[]) IS NULL OR ua.user_id = ANY(CAST(:workers AS integer[]))
 ),
 member AS (

@@ -7,7 +7,7 @@
 SELECT a.id, a.full_text, a.grid_code,
        EXISTS (
          SELECT 1 FROM user_area ua
-         JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+         JOIN grid_current g ON g.code = ua.grid_code
          WHERE ua.user_id = :worker_id
            AND ((g.kind = 'regular' AND EXISTS (SELECT 1 FROM grid ag WHERE ag.id = a.grid_id AND g.id = ANY(ag.lineage)))
                 OR (g.kind = 'dedicated' AND ST_Covers(g.geom, a.location)))

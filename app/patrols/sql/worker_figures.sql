@@ -25,10 +25,10 @@ area AS (
   SELECT ua.user_id AS worker_id, g.id AS grid_id, g.code, g.name, g.geom
   FROM user_area ua
   JOIN w ON w.id = ua.user_id
-  JOIN grid g ON g.code = ua.grid_code AND g.generation_high IS NULL AND g.draft_id IS NULL
+  JOIN grid_current g ON g.code = ua.grid_code
   WHERE NOT EXISTS (
     SELECT 1 FROM user_area ua2
-    JOIN grid g2 ON g2.code = ua2.grid_code AND g2.generation_high IS NULL AND g2.draft_id IS NULL
+    JOIN grid_current g2 ON g2.code = ua2.grid_code
     WHERE ua2.user_id = ua.user_id AND g2.id <> g.id AND g2.id = ANY(g.lineage))
 ),
 track AS (

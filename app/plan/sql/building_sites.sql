@@ -19,10 +19,7 @@ WITH picked AS (
   GROUP BY p.key
 )
 SELECT b.key, ST_X(b.site) AS lon, ST_Y(b.site) AS lat, b.addresses, b.households, b.address_id,
-       (SELECT g.code FROM grid g
-        WHERE g.kind = 'regular' AND ST_Covers(g.geom, b.site)
-          AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
-                              CAST(:base AS integer), CAST(:draft_id AS integer))
-        ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS leaf
+       (SELECT f.code FROM gridmap_finest_grid(b.site, CAST(:base AS integer), CAST(:draft_id AS integer)) f)
+         AS leaf
 FROM building b
 ORDER BY b.key

@@ -9,9 +9,8 @@ WITH old_codes AS (
                         CAST(:old_generation AS integer), CAST(NULL AS integer))
 ), added AS (
   SELECT g.code, p.code AS predecessor
-  FROM grid g CROSS JOIN LATERAL unnest(g.predecessors) AS p(code)
-  WHERE g.draft_id IS NULL AND g.generation_high IS NULL
-    AND NOT EXISTS (SELECT 1 FROM old_codes o WHERE o.code = g.code)
+  FROM grid_current g CROSS JOIN LATERAL unnest(g.predecessors) AS p(code)
+  WHERE NOT EXISTS (SELECT 1 FROM old_codes o WHERE o.code = g.code)
 ), sources AS (
   SELECT ad.code, ad.predecessor, ua.user_id FROM added ad JOIN user_area ua ON ua.grid_code = ad.predecessor
 ), carried AS (

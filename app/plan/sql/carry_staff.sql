@@ -10,7 +10,7 @@ WITH old_codes AS (
   WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:old_generation AS integer), CAST(NULL AS integer))
 ), new_grids AS (
-  SELECT g.code, g.predecessors FROM grid g WHERE g.draft_id IS NULL AND g.generation_high IS NULL
+  SELECT g.code, g.predecessors FROM grid_current g
 ), added AS (
   SELECT n.code, p.code AS predecessor
   FROM new_grids n CROSS JOIN LATERAL unnest(n.predecessors) AS p(code)

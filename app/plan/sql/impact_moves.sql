@@ -28,16 +28,10 @@ WITH changed AS (
   FROM zone z JOIN standard_address a ON ST_Covers(z.geom, a.location)
 ), assigned AS (
   SELECT c.kind, c.id, c.status, c.label, c.building,
-         (SELECT g.code FROM grid g
-          WHERE g.kind = 'regular' AND ST_Covers(g.geom, c.location)
-            AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
-                                CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))
-          ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS from_code,
-         (SELECT g.code FROM grid g
-          WHERE g.kind = 'regular' AND ST_Covers(g.geom, c.location)
-            AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
-                                CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))
-          ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1) AS to_code
+         (SELECT f.code FROM gridmap_finest_grid(c.location, CAST(:a_generation AS integer),
+                                                 CAST(:a_draft_id AS integer)) f) AS from_code,
+         (SELECT f.code FROM gridmap_finest_grid(c.location, CAST(:b_generation AS integer),
+                                                 CAST(:b_draft_id AS integer)) f) AS to_code
   FROM candidates c
 )
 SELECT kind, from_code, to_code, count(*) AS moved,

@@ -1,7 +1,7 @@
 -- Publish draft :draft_id as generation :new_generation, in the caller's transaction.
 -- 1. The rows the draft ended stop at the old generation (kept as history).
-UPDATE grid SET generation_high = CAST(:old_generation AS integer)
-WHERE draft_id IS NULL AND generation_high IS NULL AND ended_in_drafts @> ARRAY[CAST(:draft_id AS integer)]
+UPDATE grid_current SET generation_high = CAST(:old_generation AS integer)
+WHERE ended_in_drafts @> ARRAY[CAST(:draft_id AS integer)]
 -- ;;
 -- 2. The draft's own rows become the new generation; shared rows simply carry on (high stays NULL).
 UPDATE grid SET draft_id = NULL, generation_low = CAST(:new_generation AS integer)

@@ -14,16 +14,10 @@ SET current_grid_id = hit.grid_id, current_lineage = coalesce(hit.lineage, '{}')
 FROM (
   SELECT p.id, reg.id AS grid_id, reg.lineage, ded.ids AS dedicated
   FROM report p
+  LEFT JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL) reg ON true
   LEFT JOIN LATERAL (
-    SELECT g.id, g.lineage FROM grid g
-    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular'
-      AND ST_Covers(g.geom, p.location)
-    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
-  ) reg ON true
-  LEFT JOIN LATERAL (
-    SELECT array_agg(g.id ORDER BY g.code) AS ids FROM grid g
-    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'dedicated'
-      AND ST_Covers(g.geom, p.location)
+    SELECT array_agg(g.id ORDER BY g.code) AS ids FROM grid_current g
+    WHERE g.kind = 'dedicated' AND ST_Covers(g.geom, p.location)
   ) ded ON true
   WHERE p.status = ANY(CAST(:open_statuses AS text[])) AND p.location IS NOT NULL
 ) hit

@@ -1,5 +1,6 @@
 -- Assign every report listed in the temp table assign_target to its grids in
--- the current published boundaries. The rule (see geo/assign.py): the finest
+-- the current published boundaries. The rule (geo/assign.py; in SQL
+-- gridmap_finest_grid, migration 0023): the finest
 -- regular grid that COVERS the point (edges and vertices included); on a
 -- shared edge or vertex the lowest code wins; dedicated grids are added; a
 -- point covered by nothing is flagged out_of_coverage (stored, never dropped).
@@ -14,20 +15,16 @@ FROM (
   SELECT t.id, leaf.id AS grid_id, leaf.lineage
   FROM assign_target t
   JOIN report p ON p.id = t.id
-  CROSS JOIN LATERAL (
-    SELECT g.id, g.lineage FROM grid g
-    WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.is_leaf
-      AND ST_Covers(g.geom, p.location)
-    -- Leaves sit at different depths (a grid without micro-grids is a leaf
-    -- too): on their shared edge the deeper one wins, as in the lookup.
-    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
-  ) leaf
+  -- Leaves sit at different depths (a grid without micro-grids is a leaf
+  -- too): on their shared edge the deeper one wins, as in the lookup.
+  CROSS JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL, leaves_only => true) leaf
 ) hit
 WHERE r.id = hit.id
 -- ;;
 -- 2. The rest, written once each: a point in a gap between leaves but inside
 --    their parent gets the deepest regular grid covering it; anything else is
---    outside coverage. Most of these points are outside the district, so the
+--    outside coverage (no leaf covers these points, so the finest grid of all
+--    is the finest non-leaf). Most of these points are outside the district, so the
 --    root polygons are tested first (one polygon, which PostGIS keeps prepared
 --    between rows) before the wider search.
 UPDATE report r
@@ -38,14 +35,11 @@ FROM (
   FROM assign_target t
   JOIN report p ON p.id = t.id AND p.grid_id IS NULL
   LEFT JOIN LATERAL (
-    SELECT g.id, g.lineage FROM grid g
+    SELECT g.id, g.lineage FROM gridmap_finest_grid(p.location, NULL, NULL) g
     WHERE p.location IS NOT NULL
-      AND EXISTS (SELECT 1 FROM grid root
-                  WHERE root.generation_high IS NULL AND root.draft_id IS NULL AND root.kind = 'regular'
-                    AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
-      AND g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND NOT g.is_leaf
-      AND ST_Covers(g.geom, p.location)
-    ORDER BY cardinality(g.lineage) DESC, g.code LIMIT 1
+      AND EXISTS (SELECT 1 FROM grid_current root
+                  WHERE root.kind = 'regular' AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
+    OFFSET 0  -- keeps this sub-select whole, so the root test runs once per point, before the search
   ) g2 ON true
 ) hit
 WHERE r.id = hit.id
@@ -57,8 +51,7 @@ FROM (
   SELECT t.id, array_agg(g.id ORDER BY g.code) AS ids
   FROM assign_target t
   JOIN report p ON p.id = t.id
-  JOIN grid g ON g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'dedicated'
-             AND ST_Covers(g.geom, p.location)
+  JOIN grid_current g ON g.kind = 'dedicated' AND ST_Covers(g.geom, p.location)
   GROUP BY t.id
 ) d
 WHERE r.id = d.id
