@@ -42,6 +42,17 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # "Keep me signed in" lasts this many seconds from the sign-in, checked on the
+    # server too (app.auth.sessions); signing out or a new password ends it sooner.
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    # Sign-in lockout per user name (app.auth.lockout): after LOGIN_LOCKOUT_AFTER failures
+    # in a row the name is locked for LOGIN_LOCKOUT_SECONDS, doubling with every further
+    # failure up to LOGIN_LOCKOUT_MAX_SECONDS; failures older than LOGIN_LOCKOUT_FORGET_SECONDS
+    # are forgotten.
+    LOGIN_LOCKOUT_AFTER = 5
+    LOGIN_LOCKOUT_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_SECONDS = 3600
+    LOGIN_LOCKOUT_FORGET_SECONDS = 24 * 3600
     # CSRF is checked explicitly for cookie-authenticated writes (app.auth), not on every POST.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = 12 * 3600
