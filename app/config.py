@@ -62,8 +62,13 @@ class Config:
     # endpoints, per client address. Signed-in users and API tokens are not limited.
     RATELIMIT_PUBLIC = "120 per minute"
     RATELIMIT_LOGIN = "10 per minute"
-    # memory:// counts per gunicorn worker; use redis://host:6379 to share counts.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # database:// counts in GridMap's own PostgreSQL (app.rate_limits), shared by every
+    # gunicorn worker and machine, so the advertised limit is the one that holds;
+    # redis://host:6379 works too. (memory:// would count per worker process.)
+    RATELIMIT_STORAGE_URI = "database://"
+    # Fixed windows starting at a caller's first request (the one strategy the
+    # database storage implements; app.rate_limits says why).
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     # Geocoding (app.addresses): the standard address library first; below the
