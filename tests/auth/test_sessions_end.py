@@ -139,6 +139,13 @@ def test_an_administrator_setting_someone_elses_password_on_the_page_ends_their_
     assert me(worker_browser) == 401 and me(admin) == 200
 
 
+def test_a_new_password_set_on_the_command_line_ends_every_session(app, cli, desk):
+    c = browser(app)
+    result = cli.invoke(args=["users", "set-password", "desk1", "--password", NEW_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert me(c) == 401 and me(captured(app, c, names=("remember_token",))) == 401
+
+
 def test_a_new_role_ends_sessions_other_changes_do_not(app, client, desk):
     c = browser(app)
     assert client.patch(f"/api/v1/users/{desk.id}", json={"display_name": "调度员乙"}).status_code == 200
