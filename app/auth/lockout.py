@@ -11,7 +11,8 @@ A name is locked after LOGIN_LOCKOUT_AFTER failures in a row, for
 LOGIN_LOCKOUT_SECONDS, doubling with every further failure up to
 LOGIN_LOCKOUT_MAX_SECONDS (``lock_seconds``). Attempts while locked are
 refused unchecked and do not count. A successful sign-in or an
-administrator's unlock clears the name.
+administrator's unlock clears the name. Attempts at one name are checked one
+at a time (``begin_attempt``), so parallel guesses get no more tries.
 """
 from __future__ import annotations
 
@@ -47,6 +48,22 @@ def lock_seconds(failures: int, *, after: int, first: int, longest: int) -> int:
     if failures < after:
         return 0
     return min(longest, first * 2 ** min(failures - after, 30))
+
+
+def begin_attempt(username: str) -> datetime | None:
+    """Start a sign-in under this name: when its lock ends if it is locked now, else None.
+
+    Takes the name's row lock for the rest of the request (making the row if
+    need be), so attempts at one name are checked one after the other: guesses
+    sent in parallel through many workers cannot all get past the check before
+    the first failure is counted.
+    """
+    stmt = insert(LoginLockout).values(username=name_key(username), failures=0, last_failure_at=func.now())
+    row = db.session.execute(
+        stmt.on_conflict_do_update(index_elements=[LoginLockout.username],
+                                   set_={"username": stmt.excluded.username})  # changes nothing; locks the row
+        .returning(LoginLockout.locked_until, LoginLockout.locked_until > func.now())).one()
+    return row[0] if row[1] else None
 
 
 def locked_until(username: str) -> datetime | None:

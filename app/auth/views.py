@@ -42,7 +42,7 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         name = form.username.data
-        until = lockout.locked_until(name)
+        until = lockout.begin_attempt(name)
         if until is not None:  # refused unchecked, the same for every name
             return _locked(form, until)
         user = users.by_username(name)
@@ -80,7 +80,7 @@ def logout():
     # Signing out ends this user's every session and remember-me cookie, so a
     # copied cookie dies with it; API tokens stay.
     if g.get("auth_via") == "session":
-        sessions.end_all(current_user)
+        sessions.end_all(current_user._get_current_object())
         audit.record("auth.logout", "auth", current_user.id, after={"username": current_user.username})
         db.session.commit()
     logout_user()

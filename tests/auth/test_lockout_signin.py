@@ -176,3 +176,40 @@ def test_lock_rules_doctests():
 
     result = doctest.testmod(lockout)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def test_guesses_sent_at_once_get_no_more_tries(app, committed_db, live_server):
+    """Twelve wrong passwords for one name at the same moment: still only five are checked."""
+    import threading
+
+    import requests
+
+    from app.auth import users
+
+    users.create("desk1", PASSWORD, "dispatcher")
+    committed_db.session.commit()
+    previous = app.config["RATELIMIT_LOGIN"]
+    app.config["RATELIMIT_LOGIN"] = "100 per minute"  # all from 127.0.0.1: the per-address limit is not the point
+    sessions = []
+    for _ in range(12):
+        s = requests.Session()
+        token = csrf_from(s.get(f"{live_server}/login", timeout=30).text)
+        sessions.append((s, token))
+    start, statuses = threading.Barrier(len(sessions)), []
+
+    def guess(s, token):
+        start.wait()
+        statuses.append(s.post(f"{live_server}/login", data={"username": "desk1", "password": "wrong-password-1",
+                                                              "csrf_token": token}, timeout=60).status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in sessions]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        app.config["RATELIMIT_LOGIN"] = previous
+    assert sorted(statuses) == [422] * 4 + [429] * 8
+    assert committed_db.session.execute(text("SELECT failures FROM login_lockout WHERE username = 'desk1'")) \
+        .scalar() == 5
