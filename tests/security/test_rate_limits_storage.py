@@ -35,6 +35,15 @@ def test_the_app_counts_in_its_database_by_default(app, db):
     assert isinstance(limiter.storage, DatabaseStorage) and limiter.storage.check()
 
 
+def test_the_other_storages_are_still_there():
+    from limits.storage import MemoryStorage, storage_from_string
+
+    from app.rate_limits import DatabaseStorage
+
+    assert isinstance(storage_from_string("memory://"), MemoryStorage)
+    assert isinstance(storage_from_string("postgresql://gridmap@/other"), DatabaseStorage)
+
+
 def test_concurrent_hits_are_each_counted_once(app, storage):
     def hits(_):
         with app.app_context():
