@@ -154,8 +154,7 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
     the user's sessions (app.auth.sessions); the last active administrator
     can be neither demoted nor disabled.
     """
-    if role is not None or active is not None:
-        admins = _lock_active_admins()
+    admins = _lock_active_admins() if role is not None or active is not None else []
     db.session.refresh(user, with_for_update=True)
     if expected_version is not None and expected_version != user.row_version:
         raise Conflict(_("Someone else changed this user meanwhile; reload and apply your change again."),
