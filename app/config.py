@@ -42,6 +42,17 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # "Keep me signed in" lasts this many seconds from the sign-in, checked on the
+    # server too (app.auth.sessions); signing out or a new password ends it sooner.
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    # Sign-in lockout per user name (app.auth.lockout): after LOGIN_LOCKOUT_AFTER failures
+    # in a row the name is locked for LOGIN_LOCKOUT_SECONDS, doubling with every further
+    # failure up to LOGIN_LOCKOUT_MAX_SECONDS; failures older than LOGIN_LOCKOUT_FORGET_SECONDS
+    # are forgotten.
+    LOGIN_LOCKOUT_AFTER = 5
+    LOGIN_LOCKOUT_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_SECONDS = 3600
+    LOGIN_LOCKOUT_FORGET_SECONDS = 24 * 3600
     # CSRF is checked explicitly for cookie-authenticated writes (app.auth), not on every POST.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = 12 * 3600
@@ -51,8 +62,13 @@ class Config:
     # endpoints, per client address. Signed-in users and API tokens are not limited.
     RATELIMIT_PUBLIC = "120 per minute"
     RATELIMIT_LOGIN = "10 per minute"
-    # memory:// counts per gunicorn worker; use redis://host:6379 to share counts.
-    RATELIMIT_STORAGE_URI = "memory://"
+    # database:// counts in GridMap's own PostgreSQL (app.rate_limits), shared by every
+    # gunicorn worker and machine, so the advertised limit is the one that holds;
+    # redis://host:6379 works too. (memory:// would count per worker process.)
+    RATELIMIT_STORAGE_URI = "database://"
+    # Fixed windows starting at a caller's first request (the one strategy the
+    # database storage implements; app.rate_limits says why).
+    RATELIMIT_STRATEGY = "fixed-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     # Geocoding (app.addresses): the standard address library first; below the

@@ -37,5 +37,8 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 # Keyed by client address; behind a reverse proxy set GRIDMAP_PROXY_HOPS so
-# the address is the client's, not the proxy's (app.security).
+# the address is the client's, not the proxy's (app.security). Counts live in
+# the database (RATELIMIT_STORAGE_URI, app.rate_limits), shared by every worker.
+from app import rate_limits as _rate_limits  # noqa: E402,F401  (registers the database:// scheme)
+
 limiter = Limiter(key_func=get_remote_address)

@@ -187,7 +187,7 @@ def committed_db(app):
 #: Every table a committed test may fill.
 COMMITTED_TABLES = ("report_transition, report, staff_assignment, staff, draft_operation, grid, boundary_version, "
                     "api_token, user_area, app_user, audit_entry, patrol_fix, patrol_fix_rejected, patrol_place, "
-                    "standard_address, address_alias, patrol_session, household_visit")
+                    "standard_address, address_alias, patrol_session, household_visit, login_lockout")
 
 
 def _empty_tables(attempts: int = 5) -> None:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.admin import api_bp, audit_log as log_queries
 from app.api import params
-from app.auth import users as accounts
+from app.auth import lockout, sessions, users as accounts
 from app.auth.guard import require
 from app.auth.roles import AUDIT_READ, USERS_MANAGE
 from app.errors import ValidationError
@@ -70,7 +70,18 @@ def update_user(user_id: int):
                     display_name=p.get("display_name"), areas=p.get("areas"), active=p.get("active"),
                     phone=p.get("phone"))
     db.session.commit()
+    if "password" in p:
+        sessions.keep_own_session(user)
     return user.to_dict() | {"row_version": user.row_version}
+
+
+@api_bp.delete("/users/<int:user_id>/lockout")
+@require(USERS_MANAGE)
+def unlock_user(user_id: int):
+    """Lift a sign-in lockout (app.auth.lockout) before it runs out."""
+    lockout.unlock(accounts.get(user_id))
+    db.session.commit()
+    return "", 204
 
 
 @api_bp.post("/users/<int:user_id>/tokens")

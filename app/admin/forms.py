@@ -57,6 +57,10 @@ class RevokeForm(FlaskForm):
     token_id = IntegerField(validators=[DataRequired()])
 
 
+class UnlockForm(FlaskForm):
+    """Lift a sign-in lockout (only the CSRF token)."""
+
+
 class CategoryForm(FlaskForm):
     """The rules of one event category (app.events.categories checks the values and names the field)."""
     row_version = HiddenField()

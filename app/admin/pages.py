@@ -5,12 +5,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import audit_log as log_queries, bp
-from app.admin.forms import PasswordForm, RevokeForm, TokenForm, UserCreateForm, UserEditForm
+from app.admin.forms import PasswordForm, RevokeForm, TokenForm, UnlockForm, UserCreateForm, UserEditForm
 from app.api import params
-from app.auth import users as accounts
+from app.auth import lockout, sessions, users as accounts
 from app.auth.guard import require
 from app.auth.roles import AUDIT_READ, USERS_MANAGE
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.models import ROLES
 from app.models.audit import ENTITY_TYPES
@@ -27,7 +27,8 @@ def _field_error(form, exc: DomainError) -> None:
 
 
 def _commit(form, change) -> tuple[bool, object]:
-    """``(True, change())`` committed; a refused change is rolled back and shown on ``form``: ``(False, None)``."""
+    """``(True, change())`` committed; a refused change is rolled back and shown on ``form``:
+    ``(False, the error)``."""
     try:
         result = change()
         db.session.commit()
@@ -35,7 +36,7 @@ def _commit(form, change) -> tuple[bool, object]:
     except DomainError as exc:
         db.session.rollback()
         _field_error(form, exc)
-        return False, None
+        return False, exc
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -74,21 +75,25 @@ def _user_page(args) -> dict:
 def user_edit(user_id: int):
     user = accounts.get(user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
+    status = None
     if request.method == "GET":
         form.areas.data = " ".join(user.area_codes)
         form.row_version.data = user.row_version
     elif form.validate_on_submit():
         expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
-        ok, _saved = _commit(form, lambda: accounts.update(
+        ok, outcome = _commit(form, lambda: accounts.update(
             user, expected_version=expected, role=form.role.data, display_name=form.display_name.data or "",
             phone=form.phone.data or "", areas=form.areas.data or "", active=form.active.data))
         if ok:
             flash(_("Changes to %(name)s saved.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    status = 200 if request.method == "GET" else 422
+        if isinstance(outcome, Conflict):
+            status = 409
+    if status is None:
+        status = 200 if request.method == "GET" else 422
     return render_template("admin/user_edit.html", user=accounts.get(user_id), form=form,
                            password_form=PasswordForm(), token_form=TokenForm(), revoke_form=RevokeForm(),
-                           new_token=None), status
+                           unlock_form=UnlockForm(), lock=_lock_of(user), new_token=None), status
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -99,6 +104,7 @@ def user_password(user_id: int):
     if form.validate_on_submit():
         ok, _saved = _commit(form, lambda: accounts.set_password(user, form.password.data))
         if ok:
+            sessions.keep_own_session(user)
             flash(_("Password of %(name)s changed.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return _edit_again(user, password_form=form)
@@ -129,6 +135,27 @@ def user_token_revoke(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
+@bp.post("/users/<int:user_id>/unlock")
+@require(USERS_MANAGE)
+def user_unlock(user_id: int):
+    """Lift a sign-in lockout (app.auth.lockout) before it runs out."""
+    user = accounts.get(user_id)
+    if UnlockForm().validate_on_submit():
+        lockout.unlock(user)
+        db.session.commit()
+        flash(_("Sign-in lockout of %(name)s lifted.", name=user.username))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _lock_of(user) -> dict | None:
+    """How many failures lock ``user`` until when (Beijing time), while they do; else None."""
+    until = lockout.locked_until(user.username)
+    if until is None:
+        return None
+    return {"failures": lockout.state(user.username).failures,
+            "until": until.astimezone(log_queries.BEIJING).strftime("%Y-%m-%d %H:%M")}
+
+
 def _edit_again(user, *, password_form=None, token_form=None, new_token=None, status=422):
     form = UserEditForm(obj=user, formdata=None)
     form.areas.data = " ".join(user.area_codes)
@@ -136,7 +163,7 @@ def _edit_again(user, *, password_form=None, token_form=None, new_token=None, st
     return render_template("admin/user_edit.html", user=user, form=form,
                            password_form=password_form or PasswordForm(formdata=None),
                            token_form=token_form or TokenForm(formdata=None), revoke_form=RevokeForm(formdata=None),
-                           new_token=new_token), status
+                           unlock_form=UnlockForm(formdata=None), lock=_lock_of(user), new_token=new_token), status
 
 
 @bp.get("/audit")

@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from flask_login import LoginManager, current_user
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import csrf, db
+from app.extensions import csrf
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -22,15 +22,11 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from app.models import User
+def _load_user(session_id: str):
+    from app.auth import sessions
 
     g.auth_via = "session"
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
-        return None
-    return user if user is not None and user.active else None
+    return sessions.user_for(session_id)
 
 
 @login_manager.request_loader
@@ -53,6 +49,8 @@ def init_auth(app: Flask) -> None:
     from app.auth.guard import enforce
 
     login_manager.init_app(app)
+    # The remember-me cookie travels only over HTTPS when the session cookie does.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
 
     @app.before_request
     def guard():

@@ -1,4 +1,4 @@
-"""``flask users create|list|set-password|disable|token``: accounts from the command line.
+"""``flask users create|list|set-password|disable|unlock|token``: accounts from the command line.
 
 The first administrator is made here (``make run`` prints how); after that
 the admin page (/admin/users) does the same.
@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.auth import users as accounts
+from app.auth import lockout, users as accounts
 from app.auth.roles import ROLE_LABELS
 from app.errors import DomainError
 from app.extensions import db
@@ -74,9 +74,23 @@ def password_command(username, password):
 def disable_command(username):
     """Disable an account (it can no longer sign in or use its tokens)."""
     user = _user(username)
-    accounts.update(user, active=False)
-    db.session.commit()
+    try:
+        accounts.update(user, active=False)
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc)
     click.echo(_("User %(name)s disabled.", name=user.username))
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_command(username):
+    """Lift a sign-in lockout (too many wrong passwords) before it runs out."""
+    user = _user(username)
+    lifted = lockout.unlock(user)
+    db.session.commit()
+    click.echo(_("Sign-in lockout of %(name)s lifted.", name=user.username) if lifted
+               else _("%(name)s is not locked out.", name=user.username))
 
 
 @users_cli.command("token")

@@ -111,6 +111,12 @@ class Actor:
     ip: str | None = None
     areas: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def scope(self) -> str:
+        """Whose Idempotency-Keys a request uses: the signed-in user's (by session or
+        token alike), else its client address's (app.reports.service.create_report)."""
+        return f"user:{self.id}" if self.id is not None else f"addr:{self.ip or 'unknown'}"
+
 
 def current_actor() -> Actor:
     if not has_request_context():

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit
-from app.auth import tokens
+from app.auth import sessions, tokens
 from app.auth.passwords import MIN_LENGTH, hash_password
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
@@ -77,7 +77,17 @@ def _check_area_for_role(role: str, areas: list[str]) -> None:
                               {"field": "areas"})
 
 
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return "\x00" not in text
+
+
 def by_username(username: str) -> User | None:
+    if not _storable(username):
+        return None  # no user has such a name; PostgreSQL text cannot even hold it
     return db.session.scalars(select(User).where(func.lower(User.username) == username.strip().lower())).first()
 
 
@@ -140,15 +150,25 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
     """Change a user. ``expected_version`` (the row_version the editor saw) turns a lost update into a 409.
 
     The row is locked first, so of two editors holding the same version one
-    wins and the other sees the bumped version.
+    wins and the other sees the bumped version. A new role or disabling ends
+    the user's sessions (app.auth.sessions); the last active administrator
+    can be neither demoted nor disabled.
     """
+    admins = _lock_active_admins() if role is not None or active is not None else []
     db.session.refresh(user, with_for_update=True)
     if expected_version is not None and expected_version != user.row_version:
         raise Conflict(_("Someone else changed this user meanwhile; reload and apply your change again."),
                        {"field": "row_version", "current": user.row_version})
     before = snapshot(user)
     if role is not None:
-        user.role = _check_role(role)
+        role = _check_role(role)
+    demoting, disabling = role not in (None, "admin"), active is not None and not active
+    if (demoting or disabling) and admins == [user.id]:
+        raise Conflict(_("%(name)s is the last active administrator: make another user an administrator "
+                         "first, then change this one.", name=user.username),
+                       {"field": "role" if demoting else "active"}, code="last_admin")
+    if role is not None:
+        user.role = role
     if display_name is not None:
         user.display_name = display_name.strip()[:100]
     if phone is not None:
@@ -164,11 +184,24 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
     if after != before:
         user.row_version = user.row_version + 1
         audit.record("user.update", "user", user.id, before=before, after=after)
+    if after["role"] != before["role"] or (before["active"] and not after["active"]):
+        sessions.end_all(user)
     return user
 
 
+def _lock_active_admins() -> list[int]:
+    """Ids of the active administrators, their rows locked (in id order, so two
+    editors never deadlock). Of two requests demoting the last two
+    administrators at once, the second waits here and then sees only one left."""
+    return list(db.session.scalars(select(User.id).where(User.role == "admin", User.active)
+                                   .order_by(User.id).with_for_update()))
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session of the user (app.auth.sessions.keep_own_session
+    keeps the one of a user changing their own)."""
     user.password_hash = hash_password(check_password(password))
+    sessions.end_all(user)
     audit.record("user.password", "user", user.id, after={"username": user.username})
 
 

@@ -1,15 +1,18 @@
 """Sign in and out (pages), and who am I (API)."""
 from __future__ import annotations
 
+import math
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import func
 
 from app import audit
-from app.auth import users
+from app.auth import lockout, sessions, users
 from app.auth.guard import public, signed_in
 from app.auth.forms import LoginForm
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -17,6 +20,8 @@ from app.auth.roles import PERMISSIONS, ROLE_LABELS
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _safe_next(target: str | None) -> str:
@@ -36,25 +41,48 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = users.by_username(form.username.data)
+        name = form.username.data
+        until = lockout.begin_attempt(name)
+        if until is not None:  # refused unchecked, the same for every name
+            return _locked(form, until)
+        user = users.by_username(name)
         ok = verify_password(user.password_hash if user else DUMMY_HASH, form.password.data)
         if user and ok and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             user.last_login_at = func.now()
-            login_user(user, remember=form.remember.data)
+            lockout.succeeded(name)
+            sessions.start(user, remember=form.remember.data)
             audit.record("auth.login", "auth", user.id, after={"username": user.username})
             db.session.commit()
             return redirect(_safe_next(form.next.data))
-        audit.record("auth.login_failed", "auth", None, after={"username": form.username.data[:64]})
+        audit.record("auth.login_failed", "auth", None, after={"username": lockout.name_key(name)})
+        until = lockout.failed(name)
         db.session.commit()
+        if until is not None:
+            return _locked(form, until)
         form.password.errors.append(_("Wrong username or password, or the account is disabled."))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" or not form.errors else 422
+
+
+def _locked(form, until: datetime):
+    seconds = max(1, math.ceil((until - datetime.now(timezone.utc)).total_seconds()))
+    form.password.errors.append(_(
+        "Too many failed sign-ins: this account is locked for now. Try again in %(minutes)s minutes "
+        "(after %(time)s Beijing time).", minutes=math.ceil(seconds / 60),
+        time=until.astimezone(BEIJING).strftime("%H:%M")))
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 
 @bp.post("/logout")
 @signed_in
 def logout():
+    # Signing out ends this user's every session and remember-me cookie, so a
+    # copied cookie dies with it; API tokens stay.
+    if g.get("auth_via") == "session":
+        sessions.end_all(current_user._get_current_object())
+        audit.record("auth.logout", "auth", current_user.id, after={"username": current_user.username})
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."))
     return redirect(url_for("auth.login"))

@@ -83,8 +83,11 @@ class Report(db.Model):
     current_dedicated_ids = Column(ARRAY(Integer))
     current_generation = Column(Integer)
     # A client's Idempotency-Key and a hash of what it sent: a retried POST
-    # returns the stored report instead of filing a second one.
+    # returns the stored report instead of filing a second one. The key belongs
+    # to its caller (``user:<id>`` or ``addr:<address>``, migration 0020): another
+    # caller's same key neither replays this report nor blocks theirs.
     idempotency_key = Column(String(128))
+    idempotency_scope = Column(String(80))
     request_hash = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     # Every change path sets it from the database clock (clock_timestamp()): it is the cursor of the
@@ -142,8 +145,9 @@ class Report(db.Model):
         Index("ix_report_out_of_coverage", "created_at", postgresql_where=text("out_of_coverage")),
         Index("ix_report_needs_placement", "created_at", postgresql_where=text("needs_placement")),
         Index("ix_report_district_created", "district_code", "created_at"),
-        Index("uq_report_idempotency_key", "district_code", "idempotency_key", unique=True,
+        Index("uq_report_idempotency_key", "district_code", "idempotency_scope", "idempotency_key", unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),
+        CheckConstraint("idempotency_key IS NULL OR idempotency_scope IS NOT NULL", name="idempotency_scope"),
         Index("ix_report_assignee_open", "assignee_id", postgresql_where=text(OPEN_PREDICATE)),
         # The escalation job's scan: running clocks by deadline.
         Index("ix_report_running_deadline", "deadline", postgresql_where=text(RUNNING_PREDICATE)),

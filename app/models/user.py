@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     last_login_at = Column(DateTime(timezone=True))
     # Bumped on every change through the admin page: a stale form gets a 409.
     row_version = Column(Integer, nullable=False, server_default="1")
+    # Part of every session and remember-me cookie (app.auth.sessions): bumped on
+    # password change, role change, disabling and sign-out, which ends them all.
+    session_version = Column(Integer, nullable=False, server_default="0")
 
     areas = relationship("UserArea", back_populates="user", cascade="all, delete-orphan",
                          order_by="UserArea.grid_code")
@@ -49,6 +52,21 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie (app.auth.sessions)."""
+        from app.auth.sessions import session_id
+
+        return session_id(self)
+
+    # UserMixin compares get_id(), which now carries the sign-in; a user is one user whatever the sign-in.
+    def __eq__(self, other):
+        return isinstance(other, User) and self.id is not None and self.id == other.id
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
 
     @property
     def area_codes(self) -> list[str]:
@@ -71,6 +89,23 @@ class UserArea(db.Model):
     user = relationship("User", back_populates="areas")
 
     __table_args__ = (UniqueConstraint("user_id", "grid_code", name="uq_user_area"),)
+
+
+class LoginLockout(db.Model):
+    """Failed sign-ins under one user name and the lock they earned (app.auth.lockout).
+
+    Keyed by the lower-cased name as typed, whether or not such a user exists,
+    so the lock says nothing about which names are real.
+    """
+    __tablename__ = "login_lockout"
+
+    username = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False)
+    last_failure_at = Column(DateTime(timezone=True), nullable=False)
+    locked_until = Column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),
+                      Index("ix_login_lockout_last_failure_at", "last_failure_at"))
 
 
 class ApiToken(db.Model):

@@ -12,7 +12,7 @@ from app.errors import ValidationError
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, service
-from app.auth.guard import public, require
+from app.auth.guard import current_actor, public, require
 from app.events import categories as category_table
 from app.events.calendar import DEADLINE_STATES
 from app.events.service import possible_duplicates
@@ -34,7 +34,9 @@ def create_report():
     if payload is None:
         raise ValidationError(_("Send the report as a JSON object (Content-Type: application/json)."),
                               {"field": "body"})
-    report, replayed = service.create_report(payload, request.headers.get("Idempotency-Key"))
+    # A key is the caller's own: the signed-in user's (session or token), else the address's.
+    report, replayed = service.create_report(payload, request.headers.get("Idempotency-Key"),
+                                             caller=current_actor().scope)
     body = service.report_to_dict(report)
     # Open events of the same category nearby, for the caller to check before a second team goes out.
     body["possible_duplicates"] = possible_duplicates(report.id)

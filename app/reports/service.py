@@ -36,8 +36,8 @@ from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
                    "lon", "lat", "raw_lon", "raw_lat", "coord_crs", "status", "created_at", "idempotency_key",
-                   "request_hash", "media_urls", "reporter_email", "reporter_device", "address_id",
-                   "address_confidence")
+                   "idempotency_scope", "request_hash", "media_urls", "reporter_email", "reporter_device",
+                   "address_id", "address_confidence")
 
 
 @dataclass
@@ -91,7 +91,8 @@ def _store(rows: list[CleanReport]) -> None:
         " row_no integer, category text, channel text, description text, address text,"
         " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
         " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
-        " created_at timestamptz, idempotency_key text, request_hash text, media_urls text[],"
+        " created_at timestamptz, idempotency_key text, idempotency_scope text, request_hash text,"
+        " media_urls text[],"
         " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4))"
         " ON COMMIT DELETE ROWS"))
     _assign_target_table(conn)
@@ -102,8 +103,8 @@ def _store(rows: list[CleanReport]) -> None:
     copy_rows("report_import_staging", STAGING_COLUMNS, (
         (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
          r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
-         r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device, r.address_id,
-         r.address_confidence) for r in rows))
+         r.idempotency_scope, r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device,
+         r.address_id, r.address_confidence) for r in rows))
     actor = current_actor()
     conn.execute(sql("reports/insert_from_staging"),
                  {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name,
@@ -182,9 +183,10 @@ def _request_hash(payload) -> str:
                           .encode("utf-8")).hexdigest()
 
 
-def _by_idempotency_key(key: str) -> Report | None:
+def _by_idempotency_key(key: str, caller: str) -> Report | None:
     return db.session.scalars(select(Report).where(
-        Report.district_code == current_app.config["DISTRICT_CODE"], Report.idempotency_key == key)).first()
+        Report.district_code == current_app.config["DISTRICT_CODE"], Report.idempotency_scope == caller,
+        Report.idempotency_key == key)).first()
 
 
 def _replay(existing: Report, fingerprint: str) -> tuple[Report, bool]:
@@ -195,19 +197,23 @@ def _replay(existing: Report, fingerprint: str) -> tuple[Report, bool]:
     return existing, True
 
 
-def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, bool]:
+def create_report(payload, idempotency_key: str | None = None, caller: str | None = None) -> tuple[Report, bool]:
     """Store one report from the API and assign it at once.
 
-    With an ``idempotency_key`` a retried request (same key, same body)
-    returns the report stored the first time: ``(report, True)``.
+    With an ``idempotency_key`` a retried request (same key, same body, same
+    ``caller``) returns the report stored the first time: ``(report, True)``.
+    A key belongs to its caller (``Actor.scope``: the signed-in user, else the
+    client address; the current actor when not given): someone else sending the
+    same key files their own report and learns nothing of the first.
     """
     fingerprint = None
     if idempotency_key is not None:
         if not idempotency_key.strip() or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             raise ValidationError(_("Idempotency-Key must be 1 to %(n)s characters.", n=MAX_IDEMPOTENCY_KEY),
                                   {"field": "Idempotency-Key"})
+        caller = caller or current_actor().scope
         fingerprint = _request_hash(payload)
-        existing = _by_idempotency_key(idempotency_key)
+        existing = _by_idempotency_key(idempotency_key, caller)
         if existing is not None:
             return _replay(existing, fingerprint)
     c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
@@ -216,7 +222,7 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
         raise ValidationError(_("The report could not be stored: %(problems)s",
                                 problems="; ".join(e.message for e in errors)),
                               {"errors": [e.to_dict() for e in errors]})
-    c.idempotency_key, c.request_hash = idempotency_key, fingerprint
+    c.idempotency_key, c.idempotency_scope, c.request_hash = idempotency_key, caller, fingerprint
     try:
         _store([c])
         assign_targets()
@@ -226,7 +232,7 @@ def create_report(payload, idempotency_key: str | None = None) -> tuple[Report, 
     except IntegrityError:
         # The same key raced in from a concurrent retry and committed first.
         db.session.rollback()
-        existing = _by_idempotency_key(idempotency_key) if idempotency_key else None
+        existing = _by_idempotency_key(idempotency_key, caller) if idempotency_key else None
         if existing is None:
             raise
         return _replay(existing, fingerprint)

@@ -92,6 +92,7 @@ class CleanReport:
     raw_lon: float | None = None
     raw_lat: float | None = None
     idempotency_key: str | None = None
+    idempotency_scope: str | None = None  # whose key it is (app.auth.guard.Actor.scope)
     request_hash: str | None = None
     # Came with an address and no lon/lat: app.addresses.intake geocodes it, and a confident
     # library match leaves the standard address and the match's confidence here.

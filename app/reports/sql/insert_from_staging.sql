@@ -9,14 +9,14 @@
 WITH ins AS (
   INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
                       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage,
-                      created_at, updated_at, closed_at, idempotency_key, request_hash,
+                      created_at, updated_at, closed_at, idempotency_key, idempotency_scope, request_hash,
                       handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
                       address_id, address_confidence)
   SELECT :district_code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.coord_crs, s.raw_lon, s.raw_lat, s.status, true,
          coalesce(s.created_at, CAST(:now AS timestamptz)), now(),
          CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz)) END,
-         s.idempotency_key, s.request_hash,
+         s.idempotency_key, s.idempotency_scope, s.request_hash,
          coalesce(c.handling_level, 'grid'), c.time_limit, c.time_unit,
          coalesce(s.media_urls, '{}'), s.reporter_email, s.reporter_device,
          s.address_id, s.address_confidence

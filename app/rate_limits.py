@@ -1,0 +1,142 @@
+"""Rate-limit counters in PostgreSQL, shared by every gunicorn worker.
+
+Flask-Limiter's default storage counts in the memory of one process: with two
+workers a caller got twice the advertised limit. This storage (scheme
+``database://``: the app's own database; or an explicit ``postgresql://...``)
+keeps the counters in the UNLOGGED table ``rate_limit_counter`` (migration
+0020), so one caller has one count however many workers or machines serve it,
+with no extra service to run.
+
+Strategy: fixed window, starting at a caller's first request (as limits'
+memory and redis storages do). One atomic ``INSERT ... ON CONFLICT DO
+UPDATE`` counts a hit and restarts an expired window, so concurrent workers
+never lose or double a hit, and the database's clock is the one clock. A
+fixed window lets a caller spend up to twice the limit across a window's edge;
+the moving window would need one row per hit and is not offered.
+
+The counters use their own small connection pool in autocommit mode, never
+the request's session: a request that rolls back must still have counted.
+Engines are made per database URL and per process (gunicorn forks), and the
+app's URL is read per call, so several apps in one process (tests) each count
+in their own database.
+"""
+from __future__ import annotations
+
+import os
+import random
+import threading
+
+from limits.storage import Storage
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+_HIT = text("""
+INSERT INTO rate_limit_counter AS c (key, hits, expires_at)
+VALUES (:key, :amount, now() + make_interval(secs => :expiry))
+ON CONFLICT (key) DO UPDATE SET
+  hits = CASE WHEN c.expires_at <= now() THEN EXCLUDED.hits ELSE c.hits + EXCLUDED.hits END,
+  expires_at = CASE WHEN c.expires_at <= now() THEN EXCLUDED.expires_at ELSE c.expires_at END
+RETURNING hits""")
+_GET = text("SELECT hits FROM rate_limit_counter WHERE key = :key AND expires_at > now()")
+_EXPIRY = text("SELECT extract(epoch FROM coalesce("
+               "(SELECT expires_at FROM rate_limit_counter WHERE key = :key AND expires_at > now()), now()))")
+_FORGET_EXPIRED = text("DELETE FROM rate_limit_counter WHERE expires_at < now() - interval '1 minute'")
+
+#: One hit in this many also deletes the expired counters (callers who went away).
+SWEEP_EVERY = 500
+
+_engines: dict[tuple[int, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine_for(url: str) -> Engine:
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(key)
+            if engine is None:
+                # Small: a hit holds a connection for one statement. pre_ping heals
+                # a restarted server; the timeouts keep a dead one from hanging requests.
+                engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4,
+                                       pool_timeout=5, pool_pre_ping=True,
+                                       connect_args={"connect_timeout": 5, "application_name": "gridmap-limits"})
+                _engines[key] = engine
+    return engine
+
+
+class DatabaseStorage(Storage):
+    """limits storage over PostgreSQL (fixed window only)."""
+
+    STORAGE_SCHEME = ["database", "postgresql", "postgresql+psycopg2"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._url = None if not uri or uri.startswith("database:") else uri
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def _engine(self) -> Engine:
+        if self._url:
+            return _engine_for(self._url)
+        from flask import current_app
+
+        return _engine_for(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def _run(self, statement, **params):
+        """The first column of the first row (None: no row)."""
+        with self._engine().connect() as conn:
+            return conn.execute(statement, params).scalar()
+
+    def _execute(self, statement, **params) -> int:
+        """A statement returning no rows; how many it changed."""
+        with self._engine().connect() as conn:
+            return conn.execute(statement, params).rowcount
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        hits = self._run(_HIT, key=key, amount=amount, expiry=float(expiry))
+        if random.randrange(SWEEP_EVERY) == 0:
+            self.forget_expired()
+        return int(hits)
+
+    def forget_expired(self) -> int:
+        """Delete the counters of windows that ended (a row past its expiry counts as zero anyway)."""
+        return self._execute(_FORGET_EXPIRED)
+
+    def get(self, key: str) -> int:
+        return int(self._run(_GET, key=key) or 0)
+
+    def get_expiry(self, key: str) -> float:
+        return float(self._run(_EXPIRY, key=key))
+
+    def check(self) -> bool:
+        try:
+            return self._run(text("SELECT true")) is True
+        except (SQLAlchemyError, RuntimeError):  # RuntimeError: no app, so no database to ask
+            return False
+
+    def clear(self, key: str) -> None:
+        self._execute(text("DELETE FROM rate_limit_counter WHERE key = :key"), key=key)
+
+    def reset(self) -> int | None:
+        """Forget every counter: of the app's database inside an app context, else of
+        every database this process has counted in (the tests reset between tests)."""
+        from flask import has_app_context
+
+        if self._url or has_app_context():
+            return self._execute(text("DELETE FROM rate_limit_counter"))
+        cleared = 0
+        for key, engine in list(_engines.items()):
+            if key[0] != os.getpid():
+                continue
+            try:
+                with engine.connect() as conn:
+                    cleared += conn.execute(text("DELETE FROM rate_limit_counter")).rowcount
+            except SQLAlchemyError:
+                # A scratch database dropped since (or taken below migration 0020): nothing to reset.
+                _engines.pop(key, None)
+                engine.dispose()
+        return cleared
