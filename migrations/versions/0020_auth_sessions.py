@@ -14,14 +14,14 @@ Idempotency-Keys scoped to their caller (issue 20, items 5, 9, 10 and 11).
   (their retries are long over) and they block nobody.
 
 Revision ID: 0020_auth_sessions
-Revises: 0018_move_buildings
+Revises: 0023_grid_rules
 Create Date: 2026-12-08
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0020_auth_sessions"
-down_revision = "0018_move_buildings"
+down_revision = "0023_grid_rules"
 branch_labels = None
 depends_on = None
 
