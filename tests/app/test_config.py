@@ -112,3 +112,11 @@ def test_serving_variables_are_not_app_settings(monkeypatch):
     monkeypatch.setenv("GRIDMAP_SECRET_KEY", "k" * 40)
     cfg = from_environment()
     assert "SERVE_READ_TIMEOUT" not in cfg and cfg["SECRET_KEY"] == "k" * 40
+
+
+def test_secret_key_doctests():
+    import doctest
+
+    from app import secret_key
+
+    assert doctest.testmod(secret_key).failed == 0
