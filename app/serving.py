@@ -28,6 +28,7 @@ gunicorn.conf.py at the top of the repository selects this worker for
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
@@ -41,8 +42,9 @@ from functools import partial
 from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-#: Bodies up to this size are read by the event loop with the head; larger ones by the thread.
-BUFFERED_BODY = 256 * 1024
+#: Bodies up to this size are read by the event loop with the head; larger ones by the thread
+#: (kept small: the loop holds this much per connection, for up to worker_connections of them).
+BUFFERED_BODY = 64 * 1024
 #: Headers beyond this size are left to gunicorn's parser (which refuses oversized ones).
 HEAD_LIMIT = 64 * 1024
 #: The slowest upload accepted (bytes a second): a 64 MiB import may take ~20 minutes, no more.
@@ -123,6 +125,7 @@ class GuardedConn(TConn):
         super().__init__(cfg, sock, client, server)
         self.received = bytearray()
         self.deadline = 0.0          # monotonic: when an incomplete request is given up
+        self.streamed = False        # a body read by the thread: the connection is not kept alive
         self.reader = _DeadlineSocket(sock)
         # A client that stops reading its response is dropped after gunicorn's timeout.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(cfg.timeout or 30), 0))
@@ -227,7 +230,8 @@ class GuardedThreadWorker(ThreadWorker):
         if self.saturated():
             self.refuse(conn)
             return
-        allowance = missing / MIN_UPLOAD_RATE if state == STREAM else 0.0
+        conn.streamed = state == STREAM
+        allowance = missing / MIN_UPLOAD_RATE if conn.streamed else 0.0
         conn.reader.deadline = time.monotonic() + self.read_timeout + allowance
         self.enqueue_req(conn)
 
@@ -292,12 +296,40 @@ class GuardedThreadWorker(ThreadWorker):
 
     # -- in the threads ---------------------------------------------------------------------------
 
+    def handle(self, conn):
+        """gthread's handling, then any request the client sent right behind this one (pipelined):
+        a complete one is handled by this thread too; the start of one waits in the event loop."""
+        while True:
+            keepalive, conn = super().handle(conn)
+            leftovers = _leftovers(conn) if keepalive else b""
+            if not leftovers:
+                return keepalive, conn
+            if request_state(leftovers)[0] != COMPLETE:
+                conn.received += leftovers
+                return keepalive, conn
+            conn.parser.unreader.unread(leftovers)
+            conn.reader.deadline = time.monotonic() + self.read_timeout
+
     def handle_request(self, req, conn):
         try:
-            return super().handle_request(req, conn)
+            # After a streamed body, what follows on the connection may be the rest of a body the
+            # app did not read rather than a request head: start afresh on a new connection.
+            return super().handle_request(req, conn) and not conn.streamed
         except (BlockingIOError, TimeoutError):
             self.log.info("%s stopped reading its response; connection closed", conn.client)
             return False
+
+
+def _leftovers(conn: GuardedConn) -> bytes:
+    """Bytes the parser holds beyond the request just answered (after its unread body)."""
+    parser = conn.parser
+    if parser is None or parser.mesg is None:
+        return b""
+    while parser.mesg.body and parser.mesg.body.read(8192):
+        pass
+    data = parser.unreader.buf.getvalue()
+    parser.unreader.buf = io.BytesIO()
+    return data
 
 
 def _send_quietly(sock: socket.socket, data: bytes) -> None:
