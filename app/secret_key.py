@@ -81,12 +81,16 @@ def resolve(config) -> str | bytes:
 
 def load_or_create(path: Path) -> str:
     """The key in ``path``; a new random one when the file does not exist yet."""
-    if not path.exists():
-        _create(path)
-    # Tighten a key file someone copied in with loose permissions.
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o600)
-    key = path.read_text(encoding="utf-8").strip()
+    try:
+        if not path.exists():
+            _create(path)
+        # Tighten a key file someone copied in with loose permissions.
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        key = path.read_text(encoding="utf-8").strip()
+    except PermissionError as exc:
+        raise ConfigError(f"cannot read or create the secret key file {path} ({exc.strerror}): run GridMap as "
+                          "the user that owns it (chown it to that user), or set GRIDMAP_SECRET_KEY") from exc
     problem = weakness(key)
     if problem:
         raise ConfigError(f"the key in {path} is {problem}. Delete the file to have a new one generated "

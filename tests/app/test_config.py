@@ -120,3 +120,22 @@ def test_secret_key_doctests():
     from app import secret_key
 
     assert doctest.testmod(secret_key).failed == 0
+
+
+def test_an_unreadable_key_file_names_the_file_and_the_fix(tmp_path, monkeypatch):
+    """A key file made by root (a first `flask` command run as root) and a server run as another user."""
+    import pathlib
+    import secrets
+
+    from app.secret_key import load_or_create
+
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(secrets.token_urlsafe(48))
+    key_file.chmod(0o600)
+
+    def unreadable(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "read_text", unreadable)
+    with pytest.raises(ConfigError, match=f"{key_file}.*chown.*GRIDMAP_SECRET_KEY"):
+        load_or_create(key_file)
