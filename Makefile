@@ -10,6 +10,11 @@ FLASK  := FLASK_APP=app:create_app $(VENV)/bin/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
+THREADS ?=
+# Served on this machine only? Then the demo accounts may have the README's password.
+LOOPBACK := $(filter 127.0.0.1 localhost ::1 [::1],$(HOST))
+# The virtualenv's own installers; python -m venv brings old ones.
+PIP_PINS := pip==26.3 setuptools==84.2.1
 
 .PHONY: run test system-deps system-deps-test venv venv-dev db translations demo bench backup restore help
 
@@ -30,6 +35,7 @@ $(VENV)/bin/python:
 
 # Reinstall only when a requirements file changed.
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade $(PIP_PINS)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -47,8 +53,11 @@ db: system-deps venv
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
 	@$(FLASK) db upgrade
 
+# The demo accounts get the README's password only when nobody else can reach the app;
+# before serving beyond this machine, any account still having it gets a random one (printed once).
 demo: db translations
-	@$(FLASK) demo load --if-empty
+	@$(FLASK) demo load --if-empty $(if $(LOOPBACK),--published-password)
+	@$(if $(LOOPBACK),,$(FLASK) demo new-passwords)
 
 run: demo
 	@echo ""
@@ -62,10 +71,15 @@ run: demo
 	@echo "  Grid lookup:     http://$(HOST):$(PORT)/lookup"
 	@echo "  Grid lookup API: http://$(HOST):$(PORT)/api/v1/lookup?lon=113.62&lat=34.75"
 	@echo "  API description: http://$(HOST):$(PORT)/api/v1/openapi.json"
+ifneq ($(LOOPBACK),)
 	@echo "  Sign in as admin, planner, dispatcher, worker or viewer; password gridmap-demo (demo data only;"
-	@echo "  'flask demo accounts' makes them if an older demo load did not)"
+	@echo "  'flask demo accounts --published-password' makes them if an older demo load did not)"
+else
+	@echo "  Sign in with the demo accounts' random passwords, printed when they were made (demo data only)."
+	@echo "  Serving beyond this machine: put a TLS proxy in front and read docs/deployment.md."
+endif
 	@echo "(Ctrl-C stops the app; the database keeps running in instance/ - 'python -m app.pgcluster stop')"
-	@$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+	@$(VENV)/bin/gunicorn -c gunicorn.conf.py --workers $(WORKERS) $(if $(THREADS),--threads $(THREADS)) --bind $(HOST):$(PORT) "app:create_app()"
 
 test: system-deps system-deps-test venv-dev translations
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi

@@ -19,6 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_config(app.config)
+    from app import secret_key
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # never a known key (issue 20)
     from app.events import holidays
     holidays.init_app(app)   # a bad holidays file stops start-up here, before anything is served
     # Chinese text stays readable in JSON responses.

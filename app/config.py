@@ -8,7 +8,9 @@ TILE_CHOICES = ("none", "osm", "tianditu", "amap")
 
 
 class Config:
-    SECRET_KEY = "dev-only-change-me"
+    # Signs session and remember-me cookies. Unset: a random key generated into
+    # instance/secret_key on first start; a known or short one stops start-up (app.secret_key).
+    SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     # pre_ping swaps out connections the server dropped (a restart heals by
     # itself); connect_timeout bounds how long a request waits for a server
@@ -116,11 +118,16 @@ def _typed(name: str, raw: str):
     return raw
 
 
+NOT_APP_SETTINGS = ("GRIDMAP_INSTANCE_DIR", "GRIDMAP_LANG", "GRIDMAP_LOAD_DEMO")
+
+
 def from_environment() -> dict:
     """Settings read from ``GRIDMAP_*`` variables; ``DATABASE_URL`` picks the database."""
     cfg: dict = {}
     for key, value in os.environ.items():
-        if key.startswith("GRIDMAP_") and key not in ("GRIDMAP_INSTANCE_DIR", "GRIDMAP_LANG", "GRIDMAP_LOAD_DEMO"):
+        # Variables read before the app exists (the cluster, the CLI's language, the image's
+        # entrypoint, gunicorn's worker in app/serving.py) are not app settings.
+        if key.startswith("GRIDMAP_") and key not in NOT_APP_SETTINGS and not key.startswith("GRIDMAP_SERVE_"):
             name = key.removeprefix("GRIDMAP_")
             cfg[name] = _typed(name, value)
     url = os.environ.get("DATABASE_URL")

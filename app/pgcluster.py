@@ -7,6 +7,13 @@ the system's PostgreSQL binaries. ``initdb`` and ``postgres`` refuse to run as
 root, so when we are root the cluster runs as the unprivileged ``postgres``
 system user (created by Debian's postgresql package).
 
+The cluster is private to the user that runs GridMap (issue 20: it used to
+trust every local user, as superuser, through a 0777 socket): the socket
+directory is mode 700 and owned by the cluster's user, the socket itself is
+700, and connections are authenticated by peer: only that user and root may
+connect (as the database user ``gridmap``). A cluster made by an older
+version is brought to this state by the next ``start``.
+
 This module imports neither flask nor sqlalchemy so the Makefile can call it
 before anything else is installed: ``python -m app.pgcluster start``.
 """
@@ -18,6 +25,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -80,6 +88,64 @@ def _chown(path: Path) -> None:
     if user is not None:
         pw = pwd.getpwnam(user)
         os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def _owner() -> str:
+    """The operating-system user that owns and runs the cluster."""
+    return _run_user() or pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _private_dir(path: Path) -> None:
+    """``path`` as a directory only the cluster's user can enter (the socket lives there).
+
+    It may be a fixed name under /tmp (long checkout paths): one that another
+    user made first, or a symbolic link, is refused rather than adopted.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(path)
+    owner = pwd.getpwnam(_run_user()).pw_uid if _run_user() else os.geteuid()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid not in (owner, os.geteuid()):
+        raise ClusterError(f"{path} is not a directory of this user (a link, or made by someone else): "
+                           "remove it and start again")
+    _chown(path)
+    os.chmod(path, 0o700)
+
+
+#: Who may connect, and how (written at every start: clusters of older versions trusted everyone).
+PG_HBA = """\
+# GridMap's embedded cluster (app/pgcluster.py rewrites this file at every start).
+# Unix socket only (listen_addresses = ''), in a directory only the cluster's user can
+# enter; peer authentication: the operating-system users mapped in pg_ident.conf only.
+local   all   all   peer map=gridmap
+"""
+
+
+def _pg_ident() -> str:
+    users = dict.fromkeys([_owner(), "root"])
+    return ("# GridMap: the operating-system users that may connect as the database user gridmap.\n"
+            + "".join(f"gridmap   {u}   {DB_USER}\n" for u in users))
+
+
+def _write_if_changed(path: Path, content: str) -> bool:
+    if path.exists() and path.read_text() == content:
+        return False
+    path.write_text(content)
+    _chown(path)
+    os.chmod(path, 0o600)
+    return True
+
+
+def _harden(p: dict[str, Path]) -> bool:
+    """Make the cluster private (again); True when the running server must reload its access rules."""
+    _private_dir(p["run"])
+    if p["log"].exists():
+        os.chmod(p["log"], 0o600)
+    auto = p["data"] / "postgresql.auto.conf"
+    conf = auto.read_text()
+    if "unix_socket_permissions = 0777" in conf:
+        auto.write_text(conf.replace("unix_socket_permissions = 0777", "unix_socket_permissions = 0700"))
+    changed = _write_if_changed(p["data"] / "pg_hba.conf", PG_HBA)
+    return _write_if_changed(p["data"] / "pg_ident.conf", _pg_ident()) or changed
 
 
 def _reachable_by_other(path: Path) -> bool:
@@ -151,26 +217,23 @@ def _init() -> None:
         (p["instance"] / "pgdata-location").write_text(
             f"{p['data']}\n(the postgres user cannot enter {p['instance']}, so the cluster lives there)\n")
     for d in (p["data"], p["run"]):
-        d.mkdir(parents=True, exist_ok=True)
-        _chown(d)
-        os.chmod(d, 0o700 if d == p["data"] else 0o755)
+        _private_dir(d)
     if not p["log"].exists():
-        p["log"].touch()
+        p["log"].touch(mode=0o600)
     _chown(p["log"])
     res = subprocess.run(
-        _cmd([str(_bindir() / "initdb"), "-D", str(p["data"]), "-U", DB_USER, "--auth=trust",
+        _cmd([str(_bindir() / "initdb"), "-D", str(p["data"]), "-U", DB_USER, "--auth=peer",
               "--encoding=UTF8", "--locale=C.UTF-8"]),
         capture_output=True, text=True,
     )
     if res.returncode != 0:
         raise ClusterError(f"initdb failed:\n{res.stdout}\n{res.stderr}")
-    # Unix socket only: no TCP port to collide with; trust auth is safe because
-    # the socket directory is private to this checkout.
+    # Unix socket only: no TCP port to collide with. Who may connect: _harden().
     with open(p["data"] / "postgresql.auto.conf", "a") as conf:
         conf.write(
             "listen_addresses = ''\n"
             f"unix_socket_directories = '{p['run']}'\n"
-            "unix_socket_permissions = 0777\n"
+            "unix_socket_permissions = 0700\n"
             "fsync = on\n"
             "shared_buffers = '256MB'\n"
             "work_mem = '32MB'\n"
@@ -185,7 +248,8 @@ def _init() -> None:
 #: Settings given at every start, so clusters made by an older checkout get them too.
 #: Patrol fixes live in one partition per day: truncating or dropping a range of
 #: them locks each partition, more than the default 64 locks per transaction.
-START_OPTIONS = "-c max_locks_per_transaction=512"
+#: The socket is the owner's alone, whatever an older postgresql.auto.conf says.
+START_OPTIONS = "-c max_locks_per_transaction=512 -c unix_socket_permissions=0700"
 
 
 def _psql(sql: str, dbname: str = "postgres") -> str:
@@ -222,11 +286,13 @@ def start(wait: float = 30.0) -> str:
     p = paths()
     if not (p["data"] / "PG_VERSION").exists():
         _init()
-    if not is_running():
-        # The socket directory may live in /tmp, which a reboot empties.
-        if not p["run"].exists():
-            p["run"].mkdir(parents=True)
-            _chown(p["run"])
+    # Also (re)creates the socket directory, which may live in /tmp, which a reboot empties.
+    reload = _harden(p)
+    if is_running():
+        if reload:
+            subprocess.run(_cmd([str(_bindir() / "pg_ctl"), "reload", "-D", str(p["data"])]),
+                           check=False, capture_output=True)
+    else:
         # A stale pid file from a killed server would make pg_ctl refuse to start.
         pid = p["data"] / "postmaster.pid"
         if pid.exists():

@@ -1,16 +1,20 @@
-"""Security headers (Flask-Talisman), client addresses behind proxies, rate limits.
+"""Security headers, client addresses behind proxies, rate limits.
 
 The Content-Security-Policy allows scripts only from GridMap itself and
 inline scripts carrying the per-response nonce (the folium map code), so a
 script smuggled into any text field never runs, even if an escape were missed.
 Styles may be inline: Leaflet positions every tile and marker with style
 attributes.
+
+The headers are set here directly (they are a handful of fixed strings and one
+nonce); flask-talisman, which used to set them, is no longer maintained.
 """
 from __future__ import annotations
 
 import re
+import secrets
 
-from flask import Flask
+from flask import Flask, request
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,25 +44,52 @@ def csp_for(tiles: str) -> dict:
     }
 
 
-def init_security(app: Flask) -> None:
-    from flask_talisman import Talisman
+#: HSTS lifetime (one year), sent only over HTTPS and only when cookies are marked secure.
+HSTS = "max-age=31556926; includeSubDomains"
 
+
+def csp_nonce() -> str:
+    """This response's CSP nonce, made on first use (a template, the header)."""
+    nonce = getattr(request, "csp_nonce", None)
+    if not nonce:
+        nonce = request.csp_nonce = secrets.token_urlsafe(24)
+    return nonce
+
+
+def csp_header(policy: dict) -> str:
+    """``policy`` as a header value, with this response's nonce in script-src."""
+    parts = []
+    for directive, sources in policy.items():
+        value = " ".join([sources] if isinstance(sources, str) else sources)
+        if directive == "script-src":
+            value += f" 'nonce-{csp_nonce()}'"
+        parts.append(f"{directive} {value}")
+    return "; ".join(parts)
+
+
+def init_security(app: Flask) -> None:
     from app.extensions import csrf, limiter
 
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    # TLS ends at the reverse proxy (docs/deployment.md): the app never redirects to https itself.
     secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
-    Talisman(
-        app,
-        force_https=False,  # TLS ends at the reverse proxy (docs/deployment.md)
-        strict_transport_security=secure,
-        session_cookie_secure=secure,
-        content_security_policy=csp_for(app.config.get("TILES", "none")),
-        content_security_policy_nonce_in=["script-src"],
-        frame_options="SAMEORIGIN",
-        referrer_policy="strict-origin-when-cross-origin",
-    )
+    policy = csp_for(app.config.get("TILES", "none"))
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers["Permissions-Policy"] = "browsing-topics=()"
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Content-Security-Policy"] = csp_header(policy)
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        if secure and (request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"):
+            headers["Strict-Transport-Security"] = HSTS
+        return response
+
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -66,10 +97,7 @@ def init_security(app: Flask) -> None:
     def with_nonce(html: str) -> Markup:
         """Give the inline <script> tags of trusted, generated HTML (folium's
         header) this response's CSP nonce."""
-        from flask import request
-
-        nonce = getattr(request, "csp_nonce", "")
-        return Markup(_SCRIPT_OPEN.sub(f'<script nonce="{nonce}"', str(html)))
+        return Markup(_SCRIPT_OPEN.sub(f'<script nonce="{csp_nonce()}"', str(html)))
 
 
 def _public_limit() -> str:

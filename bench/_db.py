@@ -100,7 +100,7 @@ def migrated_app(url: str, **config):
 
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", **config})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **config})
     with app.app_context():
         upgrade(revision="heads")
     log("migrations applied")

@@ -155,7 +155,7 @@ def prepare(url: str, seed: int, scale: float) -> dict:
     from app.demo.generate import generate
     from app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "geocode-setup"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         # "heads": sibling migrations may exist until the lead chains them (as in tests/conftest.py).
         upgrade(revision="heads")
@@ -181,7 +181,7 @@ def measure_in_process(url: str, n_variants: int, anchor_n: int, seed: int):
     from app.addresses import geocoding
     from app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "geocode-bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         rows = [dict(r) for r in db.session.execute(text(
             "SELECT id, road, number, compound, building, unit, subdistrict, full_text FROM standard_address "

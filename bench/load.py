@@ -64,7 +64,7 @@ def prepare_database(url: str, seed: int, scale: float) -> dict:
     from app.demo.generate import generate
     from app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load-setup"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(revision="heads")  # sibling migrations until the lead chains them
         log("migrations applied")

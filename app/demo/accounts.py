@@ -1,17 +1,32 @@
 """Demo sign-in accounts, one per role, so a fresh `make run` can be explored.
 
-They share one password, printed by `make run` and README.md. They are for
-the demo data only: `flask demo load` makes them, a real deployment creates
-its users with `flask users create` and never loads the demo.
+Their passwords (issue 20: five accounts whose password is in the README must
+never be reachable from the network):
+
+- ``make run`` on this machine only (HOST 127.0.0.1, the default) gives them
+  the published password :data:`PASSWORD` (``--published-password``), which
+  `make run` and README.md print;
+- everywhere else (``make run HOST=0.0.0.0``, the Docker image with
+  ``GRIDMAP_LOAD_DEMO=1``, a plain ``flask demo load``) each gets a random
+  password, printed once; and before serving beyond this machine `make run`
+  replaces the published password of any demo account that still has it
+  (``flask demo new-passwords``).
+
+They are for the demo data only: a real deployment creates its users with
+`flask users create` and never loads the demo.
 """
 from __future__ import annotations
+
+import secrets
 
 from sqlalchemy import select, text
 
 from app.auth import users
+from app.auth.passwords import verify_password
 from app.extensions import db
 from app.models import Grid, Staff, StaffAssignment
 
+#: The password in README.md: only for an app nobody else can reach.
 PASSWORD = "gridmap-demo"
 
 #: (username, role, display name)
@@ -40,9 +55,17 @@ def _first_staffed_grid() -> tuple[str, Staff | None] | None:
     return (row[0], row[1]) if row else None
 
 
-def create_demo_accounts() -> list[str]:
-    """Create the accounts that do not exist yet; returns their usernames. Does not commit."""
-    made = []
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_demo_accounts(published: bool = False) -> dict[str, str]:
+    """Create the accounts that do not exist yet; returns ``{username: password}`` of those made.
+
+    Each gets a random password unless ``published`` (the README's, for an app on loopback only).
+    Does not commit.
+    """
+    made = {}
     staffed = _first_staffed_grid()
     for username, role, name in ACCOUNTS:
         if users.by_username(username):
@@ -53,8 +76,23 @@ def create_demo_accounts() -> list[str]:
                 continue  # no grid worker in the data: nothing a worker account could see
             areas = [staffed[0]]
             name = staffed[1].name if staffed[1] else "演示网格员"
-        user = users.create(username, PASSWORD, role, display_name=name or username, areas=areas)
+        password = PASSWORD if published else random_password()
+        user = users.create(username, password, role, display_name=name or username, areas=areas)
         if role == "worker" and staffed and staffed[1]:
             user.staff_id = staffed[1].id
-        made.append(username)
+        made[username] = password
     return made
+
+
+def replace_published_passwords() -> dict[str, str]:
+    """A random password for every demo account that still has the published one.
+
+    Returns ``{username: new password}``. Does not commit.
+    """
+    replaced = {}
+    for username, _role, _name in ACCOUNTS:
+        user = users.by_username(username)
+        if user is not None and verify_password(user.password_hash, PASSWORD):
+            replaced[username] = random_password()
+            users.set_password(user, replaced[username])
+    return replaced

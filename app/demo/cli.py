@@ -14,6 +14,26 @@ from tqdm import tqdm
 demo_cli = AppGroup("demo", help="Demo data: Zhengzhou Zhongyuan district (中原区) grids, staff and reports.")
 
 
+_PUBLISHED_HELP = ("Give new demo accounts the password published in README.md (gridmap-demo). Only for an app "
+                   "that nobody else can reach: `make run` on 127.0.0.1 passes it. Without it each account "
+                   "gets a random password, printed once.")
+
+
+def _show_accounts(accounts: dict[str, str]) -> None:
+    """The demo accounts just made or changed, with their passwords (printed this once)."""
+    from app.demo.accounts import PASSWORD as DEMO_PASSWORD
+
+    if not accounts:
+        return
+    if set(accounts.values()) == {DEMO_PASSWORD}:
+        click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
+                     names=", ".join(accounts), password=DEMO_PASSWORD))
+        return
+    click.echo(_("Demo accounts and their passwords, shown only this once (demo data only):"))
+    for username, password in accounts.items():
+        click.echo(f"  {username:<12} {password}")
+
+
 def _progress(iterable, label=None, total=None):
     # disable=None: a bar on a terminal, silence in logs and test runners.
     return tqdm(iterable, desc=label, total=total, unit="community", leave=False, disable=None)
@@ -28,10 +48,10 @@ def _progress(iterable, label=None, total=None):
               help="Replace existing data: deletes ALL grids, boundary versions, staff and reports first.")
 @click.option("--if-empty", "if_empty", is_flag=True,
               help="Do nothing (exit 0) when grids already exist; for `make run`.")
-def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
+@click.option("--published-password", "published", is_flag=True, help=_PUBLISHED_HELP)
+def load_command(seed: int, scale: float, force: bool, if_empty: bool, published: bool) -> None:
     """Generate the demo district inside the real 中原区 outline and load it."""
     from app.demo import loader
-    from app.demo.accounts import PASSWORD as DEMO_PASSWORD
     from app.demo.generate import generate
 
     existing = loader.grid_count()
@@ -51,7 +71,8 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
         click.echo(_("Deleting %(n)s existing grids and everything attached to them ...", n=f"{existing:,}"))
         loader.clear()
     click.echo("  " + _("generated in %(s)s s", s=f"{time.perf_counter() - started:.1f}"))
-    result = loader.load(data, step=lambda label: click.echo(f"  {label} ({time.perf_counter() - started:.1f} s) ..."))
+    result = loader.load(data, step=lambda label: click.echo(f"  {label} ({time.perf_counter() - started:.1f} s) ..."),
+                         published_password=published)
     c = data.counts
     click.echo(_(
         "Loaded the 中原区 demo in %(s)s s: %(sub)s subdistricts, %(com)s communities, %(grids)s grids, "
@@ -63,21 +84,35 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool) -> None:
         assigned=f"{result.assigned:,}", outside=f"{result.out_of_coverage:,}"))
     click.echo(_("%(n)s standard addresses in the address library (/lookup to try them).",
                  n=f"{result.addresses:,}"))
-    if result.accounts:
-        click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
-                     names=", ".join(result.accounts), password=DEMO_PASSWORD))
+    _show_accounts(result.accounts)
 
 
 @demo_cli.command("accounts")
-def accounts_command() -> None:
+@click.option("--published-password", "published", is_flag=True, help=_PUBLISHED_HELP)
+def accounts_command(published: bool) -> None:
     """Create the demo sign-in accounts (one per role) that do not exist yet."""
-    from app.demo.accounts import PASSWORD as DEMO_PASSWORD, create_demo_accounts
+    from app.demo.accounts import create_demo_accounts
     from app.extensions import db
 
-    made = create_demo_accounts()
+    made = create_demo_accounts(published=published)
     db.session.commit()
     if made:
-        click.echo(_("Demo accounts %(names)s, password %(password)s (demo data only).",
-                     names=", ".join(made), password=DEMO_PASSWORD))
+        _show_accounts(made)
     else:
         click.echo(_("The demo accounts exist already."))
+
+
+@demo_cli.command("new-passwords")
+def new_passwords_command() -> None:
+    """Give every demo account that still has the published password a random one, printed once.
+
+    `make run` runs this before serving beyond this machine (HOST other than 127.0.0.1).
+    """
+    from app.demo.accounts import replace_published_passwords
+    from app.extensions import db
+
+    replaced = replace_published_passwords()
+    db.session.commit()
+    if replaced:
+        click.echo(_("These demo accounts had the password published in README.md; it is replaced."))
+        _show_accounts(replaced)

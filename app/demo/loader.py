@@ -33,8 +33,8 @@ class LoadResult:
     assigned: int | None
     out_of_coverage: int | None
     addresses: int = 0
-    #: Demo sign-in accounts made by this load (those that existed are kept as they were).
-    accounts: list[str] = field(default_factory=list)
+    #: Demo sign-in accounts made by this load, with their passwords (those that existed are kept as they were).
+    accounts: dict[str, str] = field(default_factory=dict)
 
 
 def grid_count() -> int:
@@ -102,7 +102,7 @@ def load_reports(data: DemoData):
     return result
 
 
-def load(data: DemoData, step=lambda label: None) -> LoadResult:
+def load(data: DemoData, step=lambda label: None, published_password: bool = False) -> LoadResult:
     """Grids, staff, reports, in that order (reports need the grids to be assigned).
 
     ``step(label)`` is called before each stage so a caller can show progress.
@@ -119,7 +119,7 @@ def load(data: DemoData, step=lambda label: None) -> LoadResult:
     reports = load_reports(data)
     # The sign-in accounts come before the tracks, so the demo `worker` has patrols of its own to look at.
     from app.demo.accounts import create_demo_accounts
-    accounts = create_demo_accounts()
+    accounts = create_demo_accounts(published=published_password)
     step(_("adding demo patrol tracks"))
     from app.demo.patrols import load_patrols  # worker accounts, key places, two days of GPS fixes
     load_patrols(current_app.config["DISTRICT_CODE"])

@@ -109,3 +109,42 @@ def test_wrong_types_are_refused_by_field(client, sample):
         res = client.post("/api/v1/reports", json=body)
         assert res.status_code == 422, (body, res.get_json())
         assert field in str(res.get_json()["error"]["details"])
+
+
+def _nonce(res) -> str:
+    import re
+
+    return re.search(r"'nonce-([^']+)'", res.headers["Content-Security-Policy"]).group(1)
+
+
+def test_inline_scripts_carry_this_responses_nonce(client, sample):
+    """folium's inline map code (the with_nonce filter) and the templates' own scripts run only
+    with the nonce the header names, a new one for every response."""
+    import re
+
+    first, second = client.get("/maps/coverage"), client.get("/maps/coverage")
+    assert first.status_code == 200
+    html = first.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert len(inline) >= 2, "the map page has inline scripts"
+    assert all(f'nonce="{_nonce(first)}"' in attrs for attrs in inline), inline
+    assert _nonce(first) != _nonce(second) and len(_nonce(first)) >= 32
+
+
+def test_hsts_only_over_https_with_secure_cookies(app, anon):
+    from app import create_app
+
+    assert "Strict-Transport-Security" not in anon.get("/login").headers
+    secure = create_app({k: app.config[k] for k in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
+                        | {"SESSION_COOKIE_SECURE": True})
+    assert "Strict-Transport-Security" not in secure.test_client().get("/login").headers  # plain http
+    res = secure.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert res.headers["Strict-Transport-Security"].startswith("max-age=31556926")
+    assert "Secure" in res.headers["Set-Cookie"]
+
+
+def test_headers_no_longer_come_from_flask_talisman():
+    from pathlib import Path
+
+    requirements = (Path(__file__).resolve().parents[2] / "requirements.txt").read_text().lower()
+    assert "talisman" not in requirements

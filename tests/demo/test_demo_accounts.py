@@ -6,7 +6,8 @@ from tests.auth_helpers import sign_in
 
 
 def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
-    res = cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7"])
+    # `make run` on 127.0.0.1 asks for the password of the README.
+    res = cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7", "--published-password"])
     assert res.exit_code == 0, res.output
     assert "gridmap-demo" in res.output
     from app.auth import users
@@ -34,3 +35,46 @@ def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
     # Reloading the demo keeps the accounts.
     assert cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7", "--force"]).exit_code == 0
     assert users.by_username("admin") is not None
+
+
+def _printed_passwords(output: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r"^  (\w+) +(\S+)$", output, re.M))
+
+
+def test_demo_accounts_get_random_passwords_unless_asked_for_the_published_one(app, cli, db):
+    """Issue 20: a deployment (docker, make run HOST=0.0.0.0, a plain `flask demo load`) creates no
+    account with the README's password; each gets its own, printed once."""
+    res = cli.invoke(args=["demo", "accounts"])
+    assert res.exit_code == 0, res.output
+    assert PASSWORD not in res.output and "only this once" in res.output
+    printed = _printed_passwords(res.output)
+    assert set(printed) == {"admin", "planner", "dispatcher", "viewer"}  # no grid worker in an empty database
+    assert len(set(printed.values())) == 4 and all(len(p) >= 16 for p in printed.values())
+    c = app.test_client()
+    assert sign_in(c, "admin", PASSWORD).status_code == 422
+    assert sign_in(c, "admin", printed["admin"]).status_code == 302
+    assert c.get("/api/v1/me").get_json()["role"] == "admin"
+
+
+def test_new_passwords_replace_the_published_one_before_serving_beyond_this_machine(app, cli, db):
+    from app.auth import users
+
+    assert cli.invoke(args=["demo", "accounts", "--published-password"]).exit_code == 0
+    users.create("viewer2", PASSWORD, "viewer")  # not a demo account: left alone
+    res = cli.invoke(args=["demo", "new-passwords"])
+    assert res.exit_code == 0, res.output
+    replaced = _printed_passwords(res.output)
+    assert set(replaced) == {"admin", "planner", "dispatcher", "viewer"}
+    from app.auth.passwords import verify_password
+
+    for username, password in replaced.items():
+        stored = users.by_username(username).password_hash
+        assert verify_password(stored, password) and not verify_password(stored, PASSWORD), username
+    assert sign_in(app.test_client(), "admin", PASSWORD).status_code == 422
+    assert sign_in(app.test_client(), "admin", replaced["admin"]).status_code == 302
+    assert verify_password(users.by_username("viewer2").password_hash, PASSWORD)
+    # Nothing left to replace: silent.
+    again = cli.invoke(args=["demo", "new-passwords"])
+    assert again.exit_code == 0 and again.output.strip() == ""
