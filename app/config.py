@@ -26,6 +26,8 @@ class Config:
     MAX_IMPORT_FEATURES = 50_000
     MAX_GRID_VERTICES = 20_000
     MAX_IMPORT_ROWS = 200_000
+    # One photo from a phone or the residents' page (app.reports.photos); the browser scales it down first.
+    PHOTO_MAX_BYTES = 8 * 1024 * 1024
     # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
     PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
     PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)
@@ -51,6 +53,8 @@ class Config:
     # endpoints, per client address. Signed-in users and API tokens are not limited.
     RATELIMIT_PUBLIC = "120 per minute"
     RATELIMIT_LOGIN = "10 per minute"
+    # Reports sent from the residents' page (/report), per address, on top of the public limit.
+    RATELIMIT_RESIDENT_REPORT = "20 per hour"
     # memory:// counts per gunicorn worker; use redis://host:6379 to share counts.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
