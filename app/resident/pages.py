@@ -84,28 +84,31 @@ def report_form():
 @limiter.limit(_resident_limit, exempt_when=_signed_in)
 def report_submit():
     csrf.protect()   # anonymous writes are not checked by app.auth: this form is
-    address_id = (request.form.get("address_id") or "").strip()
-    upload = request.files.get("photo")
-    form = service.Submission(
-        category=(request.form.get("category") or "").strip() or None,
-        description=(request.form.get("description") or "").strip()[:MAX_DESCRIPTION + 1] or None,
-        lon=_number("lon", -180, 180), lat=_number("lat", -90, 90),
-        address=(request.form.get("address") or "").strip()[:MAX_ADDRESS + 1] or None,
-        address_id=int(address_id) if address_id.isdigit() and len(address_id) < 18 else None,
-        phone=(request.form.get("phone") or "").strip() or None,
-        photo=upload.read() if upload and upload.filename else None,
-        idempotency_key=(request.form.get("key") or "").strip()[:128] or None)
-    if form.phone and not PHONE_RE.match(form.phone):
-        return _refuse(ValidationError(_("The phone number may hold digits, spaces, - and a leading + only."),
-                                       {"field": "phone"}))
     try:
-        report, token = service.submit(form)
+        report, token = service.submit(_submission())
     except DomainError as exc:
         return _refuse(exc)
     status_url = url_for("resident.status_page", token=token)
     if _wants_json():
         return {"ticket": report.ticket, "status_url": status_url}, 201
     return redirect(url_for("resident.status_page", token=token, new=1), 303)
+
+
+def _submission() -> service.Submission:
+    address_id = (request.form.get("address_id") or "").strip()
+    upload = request.files.get("photo")
+    phone = (request.form.get("phone") or "").strip() or None
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError(_("The phone number may hold digits, spaces, - and a leading + only."),
+                              {"field": "phone"})
+    return service.Submission(
+        category=(request.form.get("category") or "").strip() or None,
+        description=(request.form.get("description") or "").strip()[:MAX_DESCRIPTION + 1] or None,
+        lon=_number("lon", -180, 180), lat=_number("lat", -90, 90),
+        address=(request.form.get("address") or "").strip()[:MAX_ADDRESS + 1] or None,
+        address_id=int(address_id) if address_id.isdigit() and len(address_id) < 18 else None,
+        phone=phone, photo=upload.read() if upload and upload.filename else None,
+        idempotency_key=(request.form.get("key") or "").strip()[:128] or None)
 
 
 def _refuse(exc: DomainError):

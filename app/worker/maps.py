@@ -49,11 +49,10 @@ def pin_map_texts() -> dict[str, str]:
         "located": _("Your location (±%(m)s m)"),
         "no_geolocation": _("This browser cannot tell your location; tap the map or type an address."),
         "location_denied": _("Your location is not available (%(error)s); tap the map or type an address."),
-        "pinned": _("The pin is where the problem is. Drag it or tap elsewhere to move it."),
+        "pinned": _("The pin marks the place. Tap elsewhere on the map to move it."),
         "in_grid": _("In %(grid)s (%(parent)s)"),
         "outside": _("This point is outside every grid of the district; check the place."),
         "address_picked": _("Standard address: %(text)s"),
         "photo_ready": _("Photo ready (%(kb)s KB)"),
-        "photo_failed": _("This photo cannot be read; take it again."),
         "sending": _("Sending the report…"),
     }

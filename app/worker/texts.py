@@ -31,13 +31,10 @@ def phone_of(user) -> str | None:
 def common() -> dict[str, str]:
     return {
         "offline": _("No network. Your work is kept on this phone and sent when the network returns."),
-        "online": _("Back online."),
         "queued": _("%(n)s items wait to be sent"),
         "sending": _("Sending…"),
-        "sent": _("Sent."),
         "failed": _("Not sent: %(error)s"),
         "signed_out": _("Your sign-in has expired: sign in again to send what waits on this phone."),
-        "installed": _("GridMap is installed on this phone."),
     }
 
 

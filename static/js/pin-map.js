@@ -64,7 +64,24 @@ export function pinMap(settings) {
     whichGrid(lonInput.value, latInput.value);
   }
 
+  // The worker's own grids, outlined, so a map with no base tiles still shows where one is.
+  function showAreas(codes) {
+    var drawn = L.featureGroup().addTo(map);
+    Promise.all(codes.slice(0, 10).map(function (code) {
+      return api("GET", settings.api.lookup + "?" + new URLSearchParams({ code: code, geometry: "true" }).toString())
+        .then(function (res) {
+          if (res.ok && res.body.grid && res.body.grid.geometry) {
+            L.geoJSON(res.body.grid.geometry, { style: { color: "#1f3a5f", weight: 2, dashArray: "4 4", fillOpacity: 0.03 },
+                                                interactive: false }).addTo(drawn);
+          }
+        }, function () {});
+    })).then(function () {
+      if (drawn.getLayers().length && !pin) map.fitBounds(drawn.getBounds(), { padding: [12, 12] });
+    });
+  }
+
   if (map) {
+    if (settings.areas && settings.areas.length) showAreas(settings.areas);
     map.on("click", function (e) {
       setPoint(e.latlng.lng, e.latlng.lat, null, t("pinned"));
     });

@@ -10,7 +10,7 @@ import { flushSoon, onFlushed, refreshQueue, settings, t } from "./app.js";
 
 var form = byId("report-form"), statusBox = byId("report-status"), submit = byId("report-submit");
 var photo = null;
-var where = pinMap({ handle: "workerPinMap", texts: settings.texts_map, api: settings.api });
+var where = pinMap({ handle: "workerPinMap", texts: settings.texts_map, api: settings.api, areas: settings.user.areas });
 
 window.gridmapWorkerReport = { results: [] };
 
