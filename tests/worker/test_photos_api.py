@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 
 import pytest
@@ -82,3 +83,13 @@ def test_handling_with_a_photo_keeps_the_link_in_the_history(client, client_as, 
     assert done.get_json()["transition"]["details"]["photos"] == [url]
     history = worker.get(f"/api/v1/reports/{ticket}/history").get_json()["history"]
     assert history[-1]["action"] == "handle" and history[-1]["details"]["photos"] == [url]
+
+
+def test_the_upload_answers_as_the_openapi_document_says(client_as, db, sample):
+    from tests.api.test_openapi import SPEC_PATH, check
+
+    spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    worker = client_as("worker", [WEST])
+    check(spec, upload(worker, JPEG), "/api/v1/photos", "post")
+    check(spec, upload(worker, JPEG), "/api/v1/photos", "post")          # 200: stored already
+    check(spec, upload(worker, b"not an image"), "/api/v1/photos", "post")   # 422
