@@ -124,9 +124,10 @@ def test_a_patrol_recorded_offline_is_stored_once_when_the_network_returns(phone
     # Sending again (a second tab, a lost answer) adds nothing.
     phone.evaluate("() => window.gridmapWorker.flush()")
     phone.locator("#patrol-toggle").tap()
-    phone.wait_for_function("() => !window.gridmapPatrol.state.running", timeout=WAIT_MS)
-    phone.wait_for_function("() => window.gridmapWorker.waiting && window.gridmapWorker.waiting.jobs === 0",
+    phone.wait_for_function("() => !window.gridmapPatrol.state.running && window.gridmapPatrol.stopping",
                             timeout=WAIT_MS)
+    phone.evaluate("() => window.gridmapPatrol.stopping")
+    assert phone.evaluate("() => window.gridmapWorker.refreshQueue()")["jobs"] == 0
     recorded = phone.evaluate("() => window.gridmapPatrol.recorded")
     stored, distinct = db_one(committed_db, "SELECT count(*), count(DISTINCT time) FROM patrol_fix WHERE worker_id = :w",
                               w=phone_worker["id"])

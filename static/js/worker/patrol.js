@@ -101,7 +101,7 @@ function stop() {
   var stopping = session ? outbox.addJob(settings.user.id, {
     kind: "session_stop", url: settings.api.sessions + "/" + encodeURIComponent(session) + "/stop", body: {},
   }) : Promise.resolve();
-  stopping.then(function () { if (navigator.onLine) flushSoon(); });
+  window.gridmapPatrol.stopping = stopping.then(function () { return navigator.onLine ? flushSoon() : null; });
 }
 
 toggle.addEventListener("click", function () { if (state.running) stop(); else start(); });
