@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, request
-from app.extensions import db
 from flask_login import current_user
 from flask_babel import gettext as _
 
 from app.api import params
 from app.errors import ValidationError
+from app.extensions import db
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, photos, service
