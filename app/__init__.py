@@ -86,6 +86,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
+    from app.worker import bp as worker_pages  # /m/: the grid worker's phone app (PWA), issue 14
+    app.register_blueprint(worker_pages)
+    from app.resident import bp as resident_pages  # /report: residents report without signing in, issue 14
+    app.register_blueprint(resident_pages)
+
     from app.maps.assets import use_local_assets
     use_local_assets()
 

@@ -28,6 +28,8 @@ class Config:
     MAX_IMPORT_FEATURES = 50_000
     MAX_GRID_VERTICES = 20_000
     MAX_IMPORT_ROWS = 200_000
+    # One photo from a phone or the residents' page (app.reports.photos); the browser scales it down first.
+    PHOTO_MAX_BYTES = 8 * 1024 * 1024
     # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
     PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
     PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)
@@ -71,6 +73,8 @@ class Config:
     # Fixed windows starting at a caller's first request (the one strategy the
     # database storage implements; app.rate_limits says why).
     RATELIMIT_STRATEGY = "fixed-window"
+    # Reports sent from the residents' page (/report), per address, on top of the public limit.
+    RATELIMIT_RESIDENT_REPORT = "20 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     # Geocoding (app.addresses): the standard address library first; below the

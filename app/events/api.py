@@ -15,11 +15,12 @@ from app.events import categories, deadlines, service
 from app.events import workflow as wf
 from app.extensions import db
 from app.reports import service as reports
-from app.reports.validation import BEIJING
+from app.reports.validation import BEIJING, check_media_urls
 
 api_bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 
-TRANSITION_FIELDS = ("action", "expected_state", "note", "assignee", "deadline", "duplicate_of", "row_version")
+TRANSITION_FIELDS = ("action", "expected_state", "note", "assignee", "deadline", "duplicate_of", "row_version",
+                     "photos")
 CATEGORY_FIELDS = (*categories.EDITABLE, "row_version")
 MAX_NOTE = 2000
 #: A deadline further out than this is a typo (and would make the calendar walk for ages).
@@ -42,6 +43,15 @@ def _deadline(payload: dict) -> datetime | None:
     return when
 
 
+def _photos(payload: dict) -> tuple[str, ...]:
+    """Photo links of the step (what the site looks like after handling), as a report's media_urls."""
+    problems: list = []
+    urls = check_media_urls(payload.get("photos"), 0, problems, "photos")
+    if problems:
+        raise ValidationError(problems[0].message, {"field": "photos"})
+    return tuple(urls)
+
+
 @api_bp.post("/reports/<ticket>/transitions")
 @require(REPORTS_ACT)
 def transition(ticket: str):
@@ -53,7 +63,8 @@ def transition(ticket: str):
                                 allowed=", ".join(wf.STATES)), {"field": "expected_state"})
     req = service.TransitionRequest(
         action=action, expected_state=expected, note=_text(p, "note", MAX_NOTE), assignee=_whole(p, "assignee"),
-        deadline=_deadline(p), duplicate_of=_text(p, "duplicate_of", 32), row_version=_whole(p, "row_version"))
+        deadline=_deadline(p), duplicate_of=_text(p, "duplicate_of", 32), row_version=_whole(p, "row_version"),
+        photos=_photos(p))
     report, entry = service.apply_transition(ticket, req, area=event_area())
     db.session.commit()
     return {"report": reports.report_to_dict(report), "transition": service.history_to_dict(entry)}

@@ -46,6 +46,8 @@ class TransitionRequest:
     deadline: datetime | None = None
     duplicate_of: str | None = None
     row_version: int | None = None
+    #: Photo links (app.reports.photos) kept in the history row: the site after handling, for the check.
+    photos: tuple[str, ...] = ()
 
 
 # --- Who may do what -----------------------------------------------------------
@@ -259,6 +261,8 @@ def apply_transition(ticket: str, req: TransitionRequest, *, area: tuple[str, ..
         extra["deadline"] = _iso(report.deadline)
     if target is not None:
         extra["duplicate_of_id"] = target.id
+    if req.photos:
+        extra["photos"] = list(req.photos)
     actor_name = current_user.username
     entry = _history_row(report, plan, at, current_user.id, actor_name, extra)
     audit.record(f"report.{plan.action}", "report", report.ticket, before=before, after=snapshot(report))

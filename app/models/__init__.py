@@ -6,6 +6,7 @@ from app.models.report import Report, ReportTransition, CHANNELS, STATUSES, OPEN
 from app.models.user import User, UserArea, ApiToken, LoginLockout, ROLES
 from app.models.audit import AuditEntry
 from app.models.address import AddressAlias, StandardAddress
+from app.models.photo import PHOTO_TYPES, ReportPhoto
 from app.models.patrol import HouseholdVisit, PatrolFix, PatrolFixRejected, PatrolPlace, PatrolSession, PLACE_KINDS
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "User", "UserArea", "ApiToken", "LoginLockout", "ROLES", "AuditEntry",
     "StandardAddress", "AddressAlias",
     "PatrolFix", "PatrolFixRejected", "PatrolPlace", "PLACE_KINDS", "PatrolSession", "HouseholdVisit",
+    "ReportPhoto", "PHOTO_TYPES",
 ]

@@ -114,6 +114,9 @@ class Report(db.Model):
     rework_count = Column(Integer, nullable=False, server_default="0")
     # Bumped on every transition and placement (app.dispatch.placement).
     row_version = Column(Integer, nullable=False, server_default="1")
+    # SHA-256 of the random token in a resident's status link (app.resident, migration 0025);
+    # NULL for reports that did not come through the residents' page.
+    status_token_hash = Column(String(64))
 
     grid = relationship("Grid", foreign_keys=[grid_id])
     assignee = relationship("User", foreign_keys=[assignee_id])
@@ -155,6 +158,8 @@ class Report(db.Model):
         # The dispatch desk's live feed: reports changed after a cursor (migration 0012).
         Index("ix_report_updated_at", "updated_at"),
         Index("ix_report_address_id", "address_id", postgresql_where=text("address_id IS NOT NULL")),
+        Index("uq_report_status_token_hash", "status_token_hash", unique=True,
+              postgresql_where=text("status_token_hash IS NOT NULL")),
     )
 
 

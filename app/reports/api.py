@@ -9,16 +9,17 @@ from flask_babel import gettext as _
 
 from app.api import params
 from app.errors import ValidationError
+from app.extensions import db
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
-from app.reports import files, service
+from app.reports import files, photos, service
 from app.auth.guard import current_actor, public, require
 from app.events import categories as category_table
 from app.events.calendar import DEADLINE_STATES
 from app.events.service import possible_duplicates
 from app.auth.masking import may_see_personal
 from app.auth.scope import event_area
-from app.auth.roles import REPORTS_IMPORT, REPORTS_READ
+from app.auth.roles import REPORTS_ACT, REPORTS_IMPORT, REPORTS_READ
 from app.security import rate_limited
 
 api_bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
@@ -157,3 +158,25 @@ def statuses():
 @public
 def channels():
     return {"channels": [{"code": c, "label": str(CHANNEL_LABELS[c])} for c in CHANNELS]}
+
+
+@api_bp.post("/photos")
+@require(REPORTS_ACT)
+def upload_photo():
+    """A photo for a report or a handling step (the worker's phone); the answer's url goes into
+    media_urls or photos. Sending the same picture again answers 200 with the same url."""
+    upload = request.files.get("photo")
+    photo, created = photos.store(upload.read() if upload else request.get_data(), "worker_app")
+    db.session.commit()
+    return photos.to_dict(photo), 201 if created else 200
+
+
+@api_bp.get("/photos/<token>")
+@require(REPORTS_READ)
+def get_photo(token: str):
+    photo = photos.by_token(token)
+    response = Response(photo.data, mimetype=photo.content_type)
+    # A photo never changes under its URL; only signed-in users may fetch it, so no shared cache.
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

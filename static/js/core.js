@@ -96,16 +96,24 @@ export function csrfToken() {
   return meta ? meta.getAttribute("content") : "";
 }
 
+/* Replace the page's CSRF token: a page the phone app's service worker opened from its cache
+ * carries the token of an older session (static/js/worker/outbox.js fetches a fresh one). */
+export function setCsrfToken(token) {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta && token) meta.setAttribute("content", token);
+}
+
 // The server's rule (app/auth/__init__.py): a cookie-signed write carries the token, a read does not.
 var READS = { GET: true, HEAD: true, OPTIONS: true };
 
 /* fetch from the JSON API: resolves {ok, status, body} for every HTTP answer (body null when it is
  * not JSON); rejects when the server is not reached or the request is aborted (options.signal).
  * A FormData body goes as multipart (the browser sets its Content-Type), anything else as JSON.
- * options.accept replaces the Accept header (GeoJSON layers). */
+ * options.accept replaces the Accept header (GeoJSON layers); options.headers adds others
+ * (an Idempotency-Key). */
 export function api(method, url, body, options) {
   options = options || {};
-  var headers = { Accept: options.accept || "application/json" };
+  var headers = Object.assign({}, options.headers || {}, { Accept: options.accept || "application/json" });
   if (!READS[method]) headers["X-CSRFToken"] = csrfToken();
   var init = { method: method, headers: headers, credentials: "same-origin" };
   if (options.signal) init.signal = options.signal;
