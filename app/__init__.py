@@ -84,6 +84,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dispatch_api)
     app.register_blueprint(dispatch_pages)
 
+    from app.jobs import api_bp as jobs_api  # GET /api/v1/jobs/<id>: imports that run as jobs
+    app.register_blueprint(jobs_api)
+
     from app.maps.assets import use_local_assets
     use_local_assets()
 
