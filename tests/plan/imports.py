@@ -8,13 +8,18 @@ UNFINISHED = ("queued", "running")
 
 
 def follow(client, res, timeout: float = 60.0, check=None):
-    """(status, body) of an import answer: a 202's job followed to its end -- a done job gives
-    (200, its result), a failed one (its error's status, {"error": its error}) -- anything else as it came.
-    ``check(response)`` sees every answer about the job (the OpenAPI tests validate them)."""
+    """(status, body) of an import answer: a 202's job followed to its end (:func:`outcome`), anything else
+    as it came. ``check(response)`` sees every answer about the job (the OpenAPI tests validate them)."""
     if res.status_code != 202:
         return res.status_code, res.get_json()
     url = res.headers["Location"]
     assert url == res.get_json()["job"]["url"]
+    return outcome(client, url, timeout, check)
+
+
+def outcome(client, url: str, timeout: float = 60.0, check=None):
+    """Poll the job at ``url`` until it ends: (200, its result) when done, (its error's status,
+    {"error": its error}) when failed."""
     deadline = time.monotonic() + timeout
     while True:
         got = client.get(url)
