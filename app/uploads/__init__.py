@@ -16,7 +16,9 @@ error message into a way of reading the server's files.
 """
 from __future__ import annotations
 
-from app.errors import DomainError
+from flask_babel import gettext as _
+
+from app.errors import DomainError, ValidationError
 
 
 class TooLarge(DomainError):
@@ -29,3 +31,11 @@ class TooLarge(DomainError):
 def limit_details(got: int, limit: int, setting: str, field: str = "file", **more) -> dict:
     """The ``details`` of a refusal for a limit: what was found, the limit and the setting that raises it."""
     return {"field": field, "got": int(got), "limit": int(limit), "setting": f"GRIDMAP_{setting}", **more}
+
+
+def too_many_rows(got: int, limit: int) -> ValidationError:
+    """The refusal of a report or address import over ``MAX_IMPORT_ROWS``, before any row is checked (422, as
+    the imports always answered it)."""
+    return ValidationError(_("Too many rows in one import: %(got)s, at most %(n)s (setting GRIDMAP_MAX_IMPORT_ROWS); "
+                             "split the file.", got=got, n=limit),
+                           {"field": "rows", "limit": limit, "got": got, "setting": "GRIDMAP_MAX_IMPORT_ROWS"})

@@ -255,3 +255,27 @@ def test_too_many_features_are_refused_before_the_job(client, sample, draft, app
         assert res.get_json()["error"]["details"] == {"field": "file", "got": 5, "limit": 3,
                                                       "setting": "GRIDMAP_MAX_IMPORT_FEATURES"}
     assert client.get(f"/api/v1/drafts/{draft['id']}").get_json()["row_version"] == 1
+
+
+def test_the_grid_import_refuses_deep_json_and_huge_grids_fast(client, cli, db, tmp_path):
+    """``POST /api/v1/grids/import`` and ``flask grids import`` read JSON only (no GDAL); the limits hold there."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    res = client.post("/api/v1/grids/import", data={"file": (io.BytesIO(deep), "deep.geojson")},
+                      content_type="multipart/form-data")
+    assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == "body"
+    path = tmp_path / "deep.geojson"
+    path.write_bytes(deep)
+    out = cli.invoke(args=["grids", "import", str(path)])
+    assert out.exit_code != 0 and "nested too deep" in out.output
+    ring = [[113.60 + 0.01 * np.cos(a), 34.75 + 0.01 * np.sin(a)] for a in np.linspace(0, 6.28, 1_000_000)]
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+        "type": "Polygon", "coordinates": [ring + [ring[0]]]}, "properties": {
+        "code": "410102", "name": "中原区", "level": "district"}}]}
+    data = json.dumps(fc).encode()
+    started = time.monotonic()
+    res = client.post("/api/v1/grids/import", data={"file": (io.BytesIO(data), "huge.geojson")},
+                      content_type="multipart/form-data")
+    assert time.monotonic() - started < 5.0
+    assert res.status_code == 422
+    (error,) = res.get_json()["error"]["details"]["errors"]
+    assert error["reason"] == "too_many_vertices" and error["params"]["got"] == 1_000_001
