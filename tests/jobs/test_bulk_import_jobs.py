@@ -3,13 +3,17 @@ and both give the same answer. Too many rows are refused before any row is check
 from __future__ import annotations
 
 import io
+import json
 import time
+
+import pytest
 
 from sqlalchemy import func, select
 
 from app.models import Report, StandardAddress
 from tests.addresses import library as lib
-from tests.plan.imports import follow
+from tests.api.test_openapi import SPEC_PATH
+from tests.plan.imports import checked_import, follow
 from tests.reports.test_bulk_import import CSV_ZH
 
 
@@ -21,7 +25,12 @@ def _without_ids(body: dict) -> dict:
     return {k: v for k, v in body["import"].items() if k not in ("first_id", "last_id")}
 
 
-def test_a_large_report_file_is_a_job_with_the_answer_a_small_one_gets(client, sample, db, app, monkeypatch):
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+
+
+def test_a_large_report_file_is_a_job_with_the_answer_a_small_one_gets(spec, client, sample, db, app, monkeypatch):
     data = CSV_ZH.encode("utf-8-sig")
     small = _post(client, "/api/v1/reports/import", data, "12345.csv")
     assert small.status_code == 201
@@ -30,7 +39,7 @@ def test_a_large_report_file_is_a_job_with_the_answer_a_small_one_gets(client, s
     assert res.status_code == 202
     job = res.get_json()["job"]
     assert job["kind"] == "report_import" and job["params"] == {"file": "12345.csv", "bytes": len(data)}
-    status, body = follow(client, res)
+    status, body = checked_import(spec, client, res, "/api/v1/reports/import", "ReportImportResult")
     assert status == 200
     assert body == small.get_json()
     assert db.session.scalar(select(func.count()).select_from(Report)) == 2 * 3
@@ -48,12 +57,12 @@ def test_a_report_file_with_too_many_rows_is_refused_before_any_row_is_checked(c
     assert "GRIDMAP_MAX_IMPORT_ROWS" in err["message"]
 
 
-def test_a_large_address_file_is_a_job_with_the_answer_a_small_one_gets(client, sample, db, app, monkeypatch):
+def test_a_large_address_file_is_a_job_with_the_answer_a_small_one_gets(spec, client, sample, db, app, monkeypatch):
     data = lib.csv_text().encode("gb18030")
     monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", len(data) - 1)
     res = _post(client, "/api/v1/addresses/import", data, "addresses.csv")
     assert res.status_code == 202 and res.get_json()["job"]["kind"] == "address_import"
-    status, body = follow(client, res)
+    status, body = checked_import(spec, client, res, "/api/v1/addresses/import", "AddressImportResult")
     assert status == 200
     assert body["import"]["created"] == len(lib.ROWS) and body["import"]["assigned"] == len(lib.ROWS) - 1
     monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", len(data))
