@@ -493,7 +493,8 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
         file or in ``existing``, and must lie inside it. "defer": the caller
         finds parents and checks containment itself (a draft import does it in
         the database, by containment when ``parent_code`` is missing), so
-        ``parent_code`` may be missing and is only checked for its form.
+        ``parent_code`` may be missing and is only checked for its form, and
+        ``area_m2`` is left at 0 for the caller to measure.
 
     Returns
     -------
@@ -534,9 +535,11 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
         records.append(rec)
 
     _parse_geometries(feats, records, src, out, max_vertices)
-    for rec in records:
-        if rec is not None and rec.geometry is not None:
-            rec.area_m2 = geodesic_area_m2(rec.geometry)
+    if parents == "resolve":
+        # A deferring caller measures where it checks containment (the database, set-based).
+        for rec in records:
+            if rec is not None and rec.geometry is not None:
+                rec.area_m2 = geodesic_area_m2(rec.geometry)
     by_code = _check_codes(records, existing, out)
     if parents == "resolve":
         _resolve_parents(records, by_code, existing, out)

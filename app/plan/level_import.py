@@ -49,7 +49,7 @@ from geo.planning import Node
 #: The steps a level import reports as its progress (done of STEPS).
 STEPS = 4
 STAGING_COLUMNS = ("idx", "code", "name", "level", "kind", "parent_code", "parent_from", "households", "population",
-                   "counts_given", "area_m2", "geom")
+                   "counts_given", "geom")
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ def run(request: LevelImport, progress: Progress) -> dict:
     read = files.read(request.data, request.filename, layer=request.layer, crs=request.crs, level=request.level)
     progress(1, STEPS, _("Checking %(n)s features", n=read.features))
     cfg = current_app.config
+    # Parents, containment and areas are for the database (step 3): parse_grid_collection does the rest.
     parsed = parse_grid_collection(read.collection, read.crs, {}, max_features=cfg["MAX_IMPORT_FEATURES"],
                                    max_vertices=cfg["MAX_GRID_VERTICES"], parents="defer")
     errors = list(parsed.errors)
@@ -198,14 +199,14 @@ def _stage(features) -> None:
         "CREATE TEMP TABLE plan_import (idx integer PRIMARY KEY, code text NOT NULL, name text, level text, kind text,"
         " parent_code text, parent_from text NOT NULL, households integer, population integer,"
         " counts_given boolean NOT NULL, area_m2 double precision, geom geometry(MultiPolygon, 4326) NOT NULL,"
-        " reason text, found_level text, covered boolean, outside_m2 double precision, tolerance_m2 double precision,"
-        " clipped boolean NOT NULL DEFAULT false) ON COMMIT DROP"))
+        " reason text, found_level text, covered boolean, inside geometry, outside_m2 double precision,"
+        " tolerance_m2 double precision, clipped boolean NOT NULL DEFAULT false) ON COMMIT DROP"))
     geoms = shapely.to_wkb(shapely.set_srid(np.asarray([f.geometry for f in features], dtype=object), 4326),
                            hex=True, include_srid=True, output_dimension=2)
     copy_rows("plan_import", STAGING_COLUMNS, (
         (f.index, f.code, f.name, f.level, f.kind, f.parent_code, "file" if f.parent_code else "containment",
          f.households, f.population, "t" if f.households is not None or f.population is not None else "f",
-         f.area_m2, wkb) for f, wkb in zip(features, geoms)))
+         wkb) for f, wkb in zip(features, geoms)))
     db.session.execute(text("ANALYZE plan_import"))
 
 

@@ -2,6 +2,9 @@
 -- draft :draft_id (:base = its base generation), and whether the feature lies inside it. Set-based: one
 -- statement per step for the whole file. A feature that fails gets plan_import.reason (listed by index).
 --
+-- 0. The features' areas: geodesic, GeographicLib's as geo.crs.geodesic_area_m2 computes them, set-based.
+UPDATE plan_import SET area_m2 = ST_Area(CAST(geom AS geography))
+-- ;;
 -- 1. A parent the file names must be a grid of the draft at the level above, under :scope (the part of
 --    the draft the import replaces), and regular for a regular feature.
 UPDATE plan_import s
@@ -59,20 +62,28 @@ WHERE parent_from = 'containment' AND reason IS NULL
 -- ;;
 -- 5. Inside the parent: covered, or overhanging by at most max(:overhang_min, :overhang_ratio * area)
 --    (the rule of geo.containment, whose constants these are; areas geodesic, as geo.crs measures them).
+--    The overhang is the area the intersection with the parent lacks (one overlay, reused to clip).
 UPDATE plan_import s SET covered = ST_Covers(p.geom, s.geom)
 FROM grid p
 WHERE s.reason IS NULL AND p.code = s.parent_code AND p.level = :parent_level
   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
 -- ;;
-UPDATE plan_import s
-SET outside_m2 = ST_Area(CAST(ST_Difference(s.geom, p.geom) AS geography)),
-    tolerance_m2 = GREATEST(CAST(:overhang_min AS double precision),
-                            CAST(:overhang_ratio AS double precision) * s.area_m2)
-FROM grid p
-WHERE s.reason IS NULL AND NOT s.covered AND p.code = s.parent_code AND p.level = :parent_level
-  AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
-                      CAST(:base AS integer), CAST(:draft_id AS integer))
+UPDATE plan_import s SET inside = x.inside
+FROM (
+  SELECT s2.idx, ST_CollectionExtract(ST_Intersection(s2.geom, p.geom), 3) AS inside
+  FROM plan_import s2
+  JOIN grid p ON p.code = s2.parent_code AND p.level = :parent_level
+   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+                       CAST(:base AS integer), CAST(:draft_id AS integer))
+  WHERE s2.reason IS NULL AND NOT s2.covered
+) x
+WHERE s.idx = x.idx
+-- ;;
+UPDATE plan_import
+SET outside_m2 = GREATEST(area_m2 - coalesce(ST_Area(CAST(inside AS geography)), 0), 0),
+    tolerance_m2 = GREATEST(CAST(:overhang_min AS double precision), CAST(:overhang_ratio AS double precision) * area_m2)
+WHERE reason IS NULL AND NOT covered
 -- ;;
 UPDATE plan_import SET reason = 'outside_parent'
 WHERE reason IS NULL AND NOT covered AND outside_m2 > tolerance_m2
@@ -84,10 +95,7 @@ FROM (
   SELECT s2.idx, ST_ForcePolygonCCW(ST_Multi(ST_Collect(d.geom ORDER BY d.path))) AS geom,
          sum(ST_Area(CAST(d.geom AS geography))) AS area_m2
   FROM plan_import s2
-  JOIN grid p ON p.code = s2.parent_code AND p.level = :parent_level
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
-                       CAST(:base AS integer), CAST(:draft_id AS integer))
-  CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(ST_Intersection(s2.geom, p.geom), 3)) d
+  CROSS JOIN LATERAL ST_Dump(s2.inside) d
   WHERE s2.reason IS NULL AND NOT s2.covered
     AND ST_Area(CAST(d.geom AS geography)) >= CAST(:sliver AS double precision)
   GROUP BY s2.idx
