@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.jobs.cli import echo_outcome, progress_bar

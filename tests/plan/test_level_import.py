@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 
-import pytest
 from sqlalchemy import text
 
 from app.plan import level_import
