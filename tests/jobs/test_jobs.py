@@ -171,3 +171,47 @@ def test_a_file_that_is_no_grid_file_is_refused_before_any_job(client, sample, d
         "file": (io.BytesIO(b"code,name\n1,2\n"), name), "row_version": "1", "level": "grid"})
     assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == "file"
     assert db.session.scalar(text("SELECT count(*) FROM job")) == before
+
+
+RUNNER = """
+import sys, time
+from app import create_app
+from app.jobs.runner import _Row, _values
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "runner"})
+with app.app_context():
+    row = _Row()
+    job_id = row.create(_values("level_import", {"file": "slow.gpkg"}, 4, "working"))
+    row.update(job_id, state="running")
+    print(job_id, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_job_outlives_no_process_another_process_marks_it_failed(app, committed_db):
+    """The job row is the truth across processes: while its runner lives nobody reaps it; once the runner
+    is killed (its connection, and with it the job's advisory lock, gone) the next read marks it failed."""
+    import signal
+    import subprocess
+    import sys
+
+    token = _load_committed_sample(app)
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, app.config["SQLALCHEMY_DATABASE_URI"]],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        job_id = int(proc.stdout.readline())
+        c = token_client(app, token)
+        for _ in range(3):
+            job = c.get(f"/api/v1/jobs/{job_id}").get_json()["job"]
+            assert job["state"] == "running" and job["message"] == "working"
+        with app.app_context():
+            assert runner.reap() == 0
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while True:   # the server notices the dropped connection within moments
+        job = c.get(f"/api/v1/jobs/{job_id}").get_json()["job"]
+        if job["state"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert job["state"] == "failed" and job["error"]["code"] == "runner_lost" and job["finished_at"]
