@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -229,13 +230,14 @@ def main() -> int:
             results = [measure(bench) for measure in MEASURES]
 
     print()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (seconds grow with it; ratios less)")
     print(f"{'measure':<36}{'seconds':>9}  {'anchor':<26}{'seconds':>9}{'ratio':>8}{'target':>8}")
     missed = 0
     for r in results:
         ok = r.ratio >= r.target
         missed += not ok
         print(f"{r.name:<36}{r.seconds:>9.3f}  {r.anchor:<26}{r.anchor_seconds:>9.3f}{r.ratio:>8.3f}"
-              f"{'≥' + format(r.target, '.2f'):>8}  {'' if ok else 'MISS'}")
+              f"{'≥' + format(r.target, '.3f'):>8}  {'' if ok else 'MISS'}")
     for r in results:
         for note in r.notes:
             print(note)

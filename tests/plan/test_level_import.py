@@ -203,3 +203,24 @@ def test_the_same_file_twice_changes_nothing_the_second_time(client, sample):
     out = _import(client, d, fc)
     body = _import(client, {"id": d["id"], "row_version": out["draft"]["row_version"]}, fc, status=422)
     assert body["error"]["details"]["reason"] == "no_change"
+
+
+def test_a_rebase_replays_a_set_based_import_from_its_source(client, sample, db):
+    """The log of a set-based import keeps the features as read: a rebase on a newer version replays them."""
+    from tests.plan.conftest import post
+
+    stale = new_draft(client, "导入后变旧")
+    out = _import(client, stale, _edit_cases())
+    stale = out["draft"]
+    other = new_draft(client, "先发布")
+    other = post(client, other, "reshape", {"code": "410102002001001",
+                                            "geometry": box(113.62, 34.75, 113.634, 34.76)})["draft"]
+    res = client.post(f"/api/v1/drafts/{other['id']}/publish", json={"row_version": other["row_version"]})
+    assert res.status_code == 200, res.get_json()
+    res = client.post(f"/api/v1/drafts/{stale['id']}/rebase", json={"row_version": stale["row_version"]})
+    assert res.status_code == 200, res.get_json()
+    body = res.get_json()
+    assert body["skipped"] == [] and [a["operation"]["kind"] for a in body["applied"]] == ["import"]
+    rows = draft_rows(db, stale["id"])
+    assert rows[f"{WEST}01"][5:7] == (150, 300) and "41010200100200102" not in rows
+    assert (rows["41010200100200101"][5], rows["41010200100200103"][5]) == (150, 50)
