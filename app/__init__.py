@@ -90,6 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(worker_pages)
     from app.resident import bp as resident_pages  # /report: residents report without signing in, issue 14
     app.register_blueprint(resident_pages)
+    from app.jobs import api_bp as jobs_api  # GET /api/v1/jobs/<id>: imports that run as jobs
+    app.register_blueprint(jobs_api)
 
     from app.maps.assets import use_local_assets
     use_local_assets()

@@ -30,6 +30,16 @@ class Config:
     MAX_IMPORT_ROWS = 200_000
     # One photo from a phone or the residents' page (app.reports.photos); the browser scales it down first.
     PHOTO_MAX_BYTES = 8 * 1024 * 1024
+    # Uploads (app.uploads): a zipped Shapefile unpacks to at most this, and no member of it may be
+    # compressed more than this many times (zip bombs inflate a thousandfold).
+    MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+    MAX_ZIP_RATIO = 200
+    # Jobs (app.jobs): report and address files larger than this are imported as a background job
+    # (202 + GET /api/v1/jobs/<id>); smaller ones are answered in the request. Level imports always are jobs.
+    IMPORT_JOB_BYTES = 1024 * 1024
+    # Jobs at once in one server process; more wait their turn. Inline: run in the request (tests).
+    JOBS_PER_PROCESS = 1
+    JOBS_INLINE = False
     # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
     PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
     PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)

@@ -49,6 +49,12 @@ bad_coordinates         params: path, detail, (position); detail is one of
 too_few_points          params: path, got, minimum
 invalid_ring            params: explanation, location [x, y] (source CRS), detail
 outside_parent          params: parent_code, outside_m2, tolerance_m2
+too_many_vertices       params: got, limit
+
+A draft import finds parents in the database (``parents="defer"``) and adds
+two reasons of its own, rendered by :func:`geo.messages.render` as well:
+``no_parent`` (params: parent_level, scope) and ``outside_scope`` (params:
+parent_code, scope).
 
 Examples
 --------
@@ -83,7 +89,7 @@ from geo import hierarchy as h
 from geo.containment import (OVERHANG_MIN_M2, OVERHANG_RATIO, SLIVER_M2,  # noqa: F401 (re-exported)
                              check_children)
 from geo.crs import UnknownCRSError, from_wgs84, geodesic_area_m2, geometry_to_wgs84, parse_crs
-from geo.geometry import parse_polygonal, validity_issue
+from geo.geometry import parse_polygonal, parse_shape, position_count, validity_issue
 from geo.messages import render
 
 REASONS = (
@@ -181,12 +187,36 @@ class _Collector:
 
     def add(self, rec: _Record | None, fld: str, reason: str, **params):
         assert reason in REASONS, reason
+        params = {k: _short(v) for k, v in params.items()}
         index = rec.index if rec else None
-        code = rec.code if rec else None
+        code = _short(rec.code) if rec else None
         err = FeatureError(index, code, fld, reason, params, render(reason, fld, params, index))
         self.errors.append(err)
         if rec is not None:
             rec.errors.append(err)
+
+
+#: Longest value from a file repeated in an error: enough to find the feature, never a way to read a file out.
+MAX_ECHO = 40
+
+
+def _short(value):
+    """A value from the file as an error may repeat it: short text, numbers, or just its type.
+
+    >>> _short("x" * 50)[-3:], _short(12), _short({"a": 1})
+    ('xx…', 12, 'dict')
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= MAX_ECHO else value[:MAX_ECHO - 1] + "…"
+    if isinstance(value, (list, tuple)) and len(value) <= 10 and all(
+            v is None or isinstance(v, (bool, int, float)) for v in value):
+        return list(value)   # a position, a list of allowed levels
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) and len(v) <= MAX_ECHO for v in value) \
+            and len(value) <= 10:
+        return list(value)
+    return type(value).__name__
 
 
 def _text(value) -> str | None:
@@ -224,7 +254,7 @@ def _length(level):
     return h.CODE_LENGTH.get(level) if level else None
 
 
-def _parse_properties(rec: _Record, props: dict, out: _Collector):
+def _parse_properties(rec: _Record, props: dict, out: _Collector, parent_required: bool = True):
     raw_level = props.get("level")
     if _text(raw_level) is None:
         rec.level = None
@@ -272,7 +302,8 @@ def _parse_properties(rec: _Record, props: dict, out: _Collector):
     elif rec.level is not None:
         plevel = h.PARENT_LEVEL[rec.level]
         if parent is None:
-            out.add(rec, "properties.parent_code", "missing_property", property="parent_code")
+            if parent_required:
+                out.add(rec, "properties.parent_code", "missing_property", property="parent_code")
         elif not h.code_is_well_formed(parent, plevel):
             out.add(rec, "properties.parent_code", "bad_code", expected=h.CODE_LENGTH[plevel],
                     got=len(parent), level=plevel, value=parent)
@@ -325,14 +356,19 @@ def _parse_geometries(feats, records, src, out: _Collector, max_vertices: int | 
     for rec in records:
         if rec is None:
             continue
-        geom, issues = parse_polygonal(feats[rec.index].get("geometry"), geographic=geographic)
-        for issue in issues:
-            out.add(rec, issue.field, issue.reason, **issue.params)
-        if geom is not None and max_vertices is not None:
-            n = int(shapely.get_num_coordinates(geom))
+        obj = feats[rec.index].get("geometry")
+        if max_vertices is not None:
+            # Counted before anything is parsed: a million-vertex polygon costs nothing to refuse.
+            n = position_count(obj)
             if n > max_vertices:
                 out.add(rec, "geometry", "too_many_vertices", got=n, limit=max_vertices)
                 continue
+        if isinstance(obj, BaseGeometry):  # already built by a file reader (GDAL's WKB)
+            geom, issues = parse_shape(obj, geographic=geographic)
+        else:
+            geom, issues = parse_polygonal(obj, geographic=geographic)
+        for issue in issues:
+            out.add(rec, issue.field, issue.reason, **issue.params)
         if geom is not None:
             pending.append(rec)
             source_geoms.append(geom)
@@ -431,7 +467,7 @@ def _check_containment(records, by_code, existing, out: _Collector):
 
 def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] = {},  # noqa: B006 (read only)
                           *, max_features: int | None = None,
-                          max_vertices: int | None = None) -> ParsedCollection:
+                          max_vertices: int | None = None, parents: str = "resolve") -> ParsedCollection:
     """Parse, normalise and validate a grid FeatureCollection.
 
     Parameters
@@ -451,6 +487,14 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
         Refuse a grid whose boundary has more positions (``too_many_vertices``):
         a grid is drawn with tens to hundreds of vertices; millions are a
         mistake or an attack, and would slow every lookup that tests it.
+        Counted before the coordinates are parsed.
+    parents : {"resolve", "defer"}
+        "resolve": every feature but a district names its parent, found in the
+        file or in ``existing``, and must lie inside it. "defer": the caller
+        finds parents and checks containment itself (a draft import does it in
+        the database, by containment when ``parent_code`` is missing), so
+        ``parent_code`` may be missing and is only checked for its form, and
+        ``area_m2`` is left at 0 for the caller to measure.
 
     Returns
     -------
@@ -487,16 +531,19 @@ def parse_grid_collection(data, crs=None, existing: Mapping[str, ExistingGrid] =
             records.append(None)
             continue
         props = feat.get("properties")
-        _parse_properties(rec, props if isinstance(props, dict) else {}, out)
+        _parse_properties(rec, props if isinstance(props, dict) else {}, out, parent_required=parents == "resolve")
         records.append(rec)
 
     _parse_geometries(feats, records, src, out, max_vertices)
-    for rec in records:
-        if rec is not None and rec.geometry is not None:
-            rec.area_m2 = geodesic_area_m2(rec.geometry)
+    if parents == "resolve":
+        # A deferring caller measures where it checks containment (the database, set-based).
+        for rec in records:
+            if rec is not None and rec.geometry is not None:
+                rec.area_m2 = geodesic_area_m2(rec.geometry)
     by_code = _check_codes(records, existing, out)
-    _resolve_parents(records, by_code, existing, out)
-    _check_containment(records, by_code, existing, out)
+    if parents == "resolve":
+        _resolve_parents(records, by_code, existing, out)
+        _check_containment(records, by_code, existing, out)
 
     features = [
         GridFeature(rec.index, rec.code, rec.name, rec.level, rec.kind, rec.parent_code,

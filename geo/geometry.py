@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 MIN_RING_POSITIONS = 4  # a closed triangle: first == last
 _LOCATION = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")
@@ -67,7 +68,7 @@ def _ring_slow(ring, path: str):
 
 def _ring_array(ring, path: str, geographic: bool):
     """(N, 2) float array of a ring, or an issue explaining why not."""
-    if not isinstance(ring, (list, tuple)):
+    if not isinstance(ring, (list, tuple, np.ndarray)):
         return None, _coord_issue(path, "wrong_nesting")
     arr = None
     try:
@@ -177,3 +178,66 @@ def parse_polygonal(obj, *, geographic: bool = True):
     if issue:
         return None, [issue]
     return geom, []
+
+
+def parse_shape(geom, *, geographic: bool = True):
+    """The checks of :func:`parse_polygonal` for a geometry a file reader already built (GDAL's WKB).
+
+    Same issues, same paths (``coordinates[p][r]``), same repairs (rings
+    closed, consecutive duplicates dropped, Z/M dropped, a Polygon promoted).
+
+    >>> from shapely import box
+    >>> parse_shape(box(0, 0, 1, 1))[0].geom_type, parse_shape(None)[1][0].reason
+    ('MultiPolygon', 'missing_geometry')
+    >>> parse_shape(shapely.Point(0, 0))[1][0].params
+    {'got': 'Point'}
+    """
+    if geom is None or geom.is_empty:
+        return None, [GeometryIssue("missing_geometry", {"empty": geom is not None})]
+    gtype = geom.geom_type
+    if gtype not in ("Polygon", "MultiPolygon"):
+        return None, [GeometryIssue("geometry_type", {"got": gtype})]
+    polys = [geom] if gtype == "Polygon" else list(geom.geoms)
+    issues: list[GeometryIssue] = []
+    parts: list[Polygon] = []
+    for p, poly in enumerate(polys):
+        ppath = "coordinates" if gtype == "Polygon" else f"coordinates[{p}]"
+        rings = [poly.exterior, *poly.interiors]
+        arrays = []
+        for r, ring in enumerate(rings):
+            arr, issue = _ring_array(shapely.get_coordinates(ring), f"{ppath}[{r}]", geographic)
+            if issue:
+                issues.append(issue)
+            else:
+                arrays.append(arr)
+        if len(arrays) == len(rings):
+            parts.append(Polygon(arrays[0], arrays[1:]))
+    if issues:
+        return None, issues
+    out = MultiPolygon(parts)
+    issue = validity_issue(out)
+    if issue:
+        return None, [issue]
+    return out, []
+
+
+def position_count(obj) -> int:
+    """Positions in a GeoJSON geometry object, counted without converting anything (0 for non-geometries).
+
+    For refusing a huge polygon before its coordinates are parsed.
+
+    >>> position_count({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]})
+    4
+    >>> position_count({"type": "MultiPolygon", "coordinates": [[[[0, 0]] * 5], [[[0, 0]] * 4, [[1, 1]] * 4]]})
+    13
+    """
+    if isinstance(obj, BaseGeometry):
+        return int(shapely.get_num_coordinates(obj))
+    if not isinstance(obj, dict):
+        return 0
+    coords = obj.get("coordinates")
+    gtype = obj.get("type")
+    polys = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else None
+    if not isinstance(polys, list):
+        return 0
+    return sum(len(ring) for rings in polys if isinstance(rings, list) for ring in rings if isinstance(ring, list))

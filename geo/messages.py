@@ -46,6 +46,12 @@ TEMPLATES = {
                     "remove the self-intersection or overlapping parts.",
     "outside_parent": "{field} extends {outside_m2:.1f} m² beyond parent {parent_code} "
                       "(tolerance {tolerance_m2:.1f} m²); redraw it inside its parent.",
+    "wrong_level": "{field} is '{got}', but this import replaces level '{expected}'; import each level on its own.",
+    "wrong_kind": "{field} is '{got}', but this import replaces the {expected} grids; import each kind on its own.",
+    "no_parent": "{field} lies in no {parent_level} of the draft under {scope}; redraw it inside one, "
+                 "or give its parent_code.",
+    "outside_scope": "{field}: parent {parent_code} is outside {scope}, the part of the draft this import "
+                     "replaces; import without parent= to replace the whole level, or leave this grid out.",
 }
 
 

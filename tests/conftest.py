@@ -79,6 +79,8 @@ def db(app):
         connection = _db.engine.connect()
         outer = connection.begin()
         original = _db.session
+        # A job's thread could not share this one connection: jobs run in the request (app.jobs.runner).
+        app.config["JOBS_INLINE"] = True
         _db.session = scoped_session(
             sessionmaker(class_=GridMapSession, db=_db, bind=connection,
                          join_transaction_mode="create_savepoint"),
@@ -87,6 +89,7 @@ def db(app):
         try:
             yield _db
         finally:
+            app.config["JOBS_INLINE"] = False
             _db.session.remove()
             _db.session = original
             outer.rollback()

@@ -1,7 +1,7 @@
 """JSON API of the address library (thin: parse, call the service, respond)."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
 from app.addresses import files, geocoding, service
@@ -9,6 +9,8 @@ from app.api import params
 from app.auth.guard import public, require
 from app.auth.roles import ADDRESSES_EDIT, GRIDS_READ
 from app.errors import ValidationError
+from app.jobs import submit
+from app.jobs.api import accepted
 from app.security import rate_limited
 
 api_bp = Blueprint("addresses_api", __name__, url_prefix="/api/v1")
@@ -58,9 +60,32 @@ def import_addresses():
         raise ValidationError(_("Send a CSV, JSON or GeoJSON file as the body or as the file field."),
                               {"field": "file"})
     crs = params.crs(request.args) if request.args.get("crs") else None
-    rows = files.rows_from_bytes(data, upload.filename if upload else "")
-    result = service.import_addresses(rows, crs=crs, source="api")
+    name = upload.filename if upload else ""
+    if len(data) > current_app.config["IMPORT_JOB_BYTES"]:
+        # A large register would hold this worker for many seconds: a job reads, checks and stores it.
+        return accepted(submit("address_import", lambda progress: _imported(files.rows_from_bytes(data, name), crs,
+                                                                            progress, commit=False),
+                               params={"file": name[:200], "bytes": len(data), "crs": crs.label if crs else None},
+                               message=_("Waiting to import %(file)s", file=name[:100] or "CSV")))
+    body = _imported(files.rows_from_bytes(data, name), crs)
+    return body, 201 if body["import"]["stored"] else 422
+
+
+def _counting(rows: list, progress):
+    """``rows`` as they are checked, telling a job's ``progress`` how far it got."""
+    def wrap(iterable):
+        for i, row in enumerate(iterable, start=1):
+            if i % 1000 == 0:
+                progress(i, len(rows))
+            yield row
+        progress(len(rows), len(rows))
+    return wrap
+
+
+def _imported(rows: list, crs, progress=None, commit: bool = True) -> dict:
+    result = service.import_addresses(rows, crs=crs, source="api", commit=commit,
+                                      progress=_counting(rows, progress) if progress is not None else None)
     message = _("%(stored)s of %(received)s addresses stored (%(created)s new, %(updated)s updated); "
                 "%(rejected)s rejected.", stored=result.stored, received=result.received, created=result.created,
                 updated=result.updated, rejected=result.rejected)
-    return {"import": result.to_dict(), "message": message}, 201 if result.stored else 422
+    return {"import": result.to_dict(), "message": message}

@@ -29,6 +29,7 @@ from app.extensions import db
 from app.grids.versions import published_version
 from app.reports.validation import RowError
 from app.sqlfiles import sql, statements
+from app.uploads import too_many_rows
 from app.addresses.geocoding import address_prefixes
 from geo.address import AddressNormaliser, get_normaliser
 from geo.crs import to_wgs84
@@ -225,8 +226,7 @@ def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool
     rows = list(raw_rows)
     limit = max_rows or current_app.config["MAX_IMPORT_ROWS"]
     if len(rows) > limit:
-        raise ValidationError(_("Too many rows in one import: at most %(n)s; split the file.", n=limit),
-                              {"field": "rows", "limit": limit})
+        raise too_many_rows(len(rows), limit)
     result = AddressImportResult(received=len(rows))
     declared = _row_aliases(rows)
     result.aliases = _store_aliases(declared)

@@ -11,7 +11,7 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, g, has_request_context, redirect, request, url_for
+from flask import current_app, g, has_app_context, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -119,6 +119,10 @@ class Actor:
 
 
 def current_actor() -> Actor:
+    # A job (app.jobs) runs outside the request, as the user who asked for it.
+    acting = g.get("acting_for") if has_app_context() else None
+    if acting is not None:
+        return acting
     if not has_request_context():
         return Actor(None, f"cli:{_os_user()}", "cli")
     ip = request.remote_addr

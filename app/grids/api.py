@@ -82,6 +82,8 @@ def _read_collection():
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(_("The body is not valid JSON: %(error)s", error=str(exc)[:200]),
                               {"field": "body"}) from exc
+    except RecursionError:  # nested thousands deep: no grid file, and no reason for a 500
+        raise ValidationError(_("The file is not valid JSON: it is nested too deep."), {"field": "body"}) from None
 
 
 @api_bp.get("/versions")

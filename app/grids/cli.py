@@ -28,6 +28,8 @@ def import_command(path, crs, version_id):
         collection = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(_("%(path)s is not valid JSON: %(error)s", path=path, error=str(exc)))
+    except RecursionError:
+        raise click.ClickException(_("The file is not valid JSON: it is nested too deep."))
     n = len(collection.get("features") or []) if isinstance(collection, dict) else 0
     click.echo(_("Checking %(n)s features ...", n=n))
     try:

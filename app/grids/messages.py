@@ -23,8 +23,15 @@ MESSAGES = {
     "invalid_ring": _l("The polygon is invalid (for example a self-intersecting ring); redraw it."),
     "outside_parent": _l("The grid extends beyond its parent; redraw it inside the parent boundary."),
     "too_many_features": _l("Too many features in one import; split the file."),
-    "too_many_vertices": _l("The boundary has %(got)s positions, more than the limit of %(limit)s per grid; "
-                            "simplify it before importing."),
+    "too_many_vertices": _l("The boundary has %(got)s positions, more than the limit of %(limit)s per grid "
+                            "(setting GRIDMAP_MAX_GRID_VERTICES); simplify it before importing."),
+    "parent_kind": _l("The parent %(parent_code)s is a dedicated grid; a regular grid must belong to a regular one."),
+    "no_parent": _l("The grid lies in no %(parent_level)s of the draft under %(scope)s: redraw it inside one, or "
+                    "give its parent_code."),
+    "outside_scope": _l("Its parent %(parent_code)s is outside %(scope)s, the part of the draft this import "
+                        "replaces: import without a parent code to replace the whole level, or leave it out."),
+    "wrong_level": _l("The feature is a %(got)s, but this import replaces the level %(expected)s."),
+    "wrong_kind": _l("The feature is a %(got)s grid, but this import replaces the %(expected)s grids."),
 }
 
 

@@ -117,6 +117,8 @@ class Grid(db.Model):
         Index("ix_grid_ended_in_drafts", "ended_in_drafts", postgresql_using="gin",
               postgresql_where=text("ended_in_drafts <> '{}'")),
         Index("ix_grid_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
+        # Which grids name this one as parent (draft normalisation; migration 0019).
+        Index("ix_grid_parent_code", "parent_code"),
     )
 
     @property

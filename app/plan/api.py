@@ -12,8 +12,10 @@ from app.auth.roles import GRIDS_EDIT, GRIDS_READ
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
-from app.models import BoundaryVersion, KINDS, LEVELS
-from app.plan import buildings, checks, drafts, edits, files, impact, publish as publishing, rebase as rebasing
+from app.models import BoundaryVersion, LEVELS
+from app.jobs.api import accepted
+from app.plan import buildings, checks, drafts, edits, files, impact, level_import, publish as publishing, \
+    rebase as rebasing
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -134,27 +136,12 @@ def rebase_draft(draft_id: int):
 @api_bp.post("/drafts/<int:draft_id>/import")
 @require(GRIDS_EDIT)
 def import_level(draft_id: int):
-    form = request.form
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationError(_("Send the file as the multipart field file (.geojson, .gpkg or a zipped Shapefile)."),
                               {"field": "file"})
-    level = params.choice(form, "level", LEVELS)
-    if level is None or level == "district":
-        raise ValidationError(_("level is required: the level the file replaces (subdistrict, community, grid or "
-                                "micro)."), {"field": "level"})
-    kind = params.choice(form, "kind", KINDS, default="regular")
-    scope = form.get("parent") or None
-    if scope is not None:
-        scope = edits._code(scope, "parent")
-    drafts.get(draft_id)
-    read = files.read(upload.read(), upload.filename, layer=form.get("layer") or None,
-                      crs=form.get("crs") or None, level=level)
-    draft, op = edits.import_level(draft_id, {"row_version": form.get("row_version")}, read.collection, read.crs,
-                                   level=level, scope=scope, kind=kind, filename=upload.filename)
-    out = _edited(draft, op)
-    out["read"] = {"features": read.features, "crs": read.crs, "layer": read.layer}
-    return out
+    asked = level_import.check(draft_id, request.form, upload.read(), upload.filename)
+    return accepted(level_import.queue(asked))
 
 
 @api_bp.post("/drafts/<int:draft_id>/publish")

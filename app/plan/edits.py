@@ -145,14 +145,19 @@ def _name(value) -> str | None:
 # ----------------------------------------------------------------------------- the workflow
 
 def _summary(edit: Edit) -> dict:
-    changed = sorted(edit.upsert)
+    return summary_of(sorted(edit.upsert), sorted(edit.remove), edit.created, edit.recoded)
+
+
+def summary_of(changed: list[str], removed: list[str], created: list[str], recoded: dict) -> dict:
+    """What an edit changed, as logged and audited (the first codes of each list, and their counts)."""
     return {"changed": changed[:SUMMARY_CODES], "changed_count": len(changed),
-            "removed": sorted(edit.remove)[:SUMMARY_CODES], "removed_count": len(edit.remove),
-            "created": edit.created[:SUMMARY_CODES], "recoded": dict(list(edit.recoded.items())[:SUMMARY_CODES])}
+            "removed": removed[:SUMMARY_CODES], "removed_count": len(removed),
+            "created": created[:SUMMARY_CODES], "recoded": dict(list(recoded.items())[:SUMMARY_CODES])}
 
 
-def _log(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before: dict, after: dict,
-         source: dict | None = None) -> DraftOperation:
+def log_operation(draft: BoundaryVersion, kind: str, params: dict, summary: dict, before: dict, after: dict,
+                  source: dict | None = None) -> DraftOperation:
+    """Log one edit of ``draft`` (its codes before and after, for undo and redo); undone edits are dropped."""
     # A new edit makes the undone ones unreachable: redo only replays the edit just undone.
     db.session.execute(delete(DraftOperation).where(DraftOperation.draft_id == draft.id,
                                                     DraftOperation.state == "undone"))
@@ -183,15 +188,20 @@ def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersio
     before, after = fam.snapshot(family, edit)
     fam.apply(draft, edit)
     summary = _summary(edit)
-    op = _log(draft, kind, params, summary, before, after, source)
+    op = log_operation(draft, kind, params, summary, before, after, source)
     if record:
-        old = draft.row_version
-        drafts.bump(draft)
-        db.session.flush()
-        audit.record(f"draft.{kind}", "draft", draft.id, before={"row_version": old},
-                     after={"row_version": draft.row_version, "operation": op.seq, "kind": kind, "params": params,
-                            **summary})
+        record_edit(draft, op)
     return op, edit
+
+
+def record_edit(draft: BoundaryVersion, op: DraftOperation) -> None:
+    """The draft's next row_version and the edit's audit entry (once per request, or once per rebase)."""
+    old = draft.row_version
+    drafts.bump(draft)
+    db.session.flush()
+    audit.record(f"draft.{op.kind}", "draft", draft.id, before={"row_version": old},
+                 after={"row_version": draft.row_version, "operation": op.seq, "kind": op.kind, "params": op.params,
+                        **op.summary})
 
 
 def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],

@@ -85,16 +85,21 @@ def edit_from_state(state: dict) -> Edit:
     return edit
 
 
-def apply(draft: BoundaryVersion, edit: Edit) -> None:
-    """Write ``edit`` into the draft (copy-on-write), then :func:`normalize` and check it."""
-    if edit.empty:
-        return
-    conn = db.session.connection()
+def stage(conn) -> None:
+    """An empty ``plan_edit``, the staging table an edit is written through (code, op upsert/remove, ...)."""
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS plan_edit (code text, op text, name text, level text, kind text,"
         " parent_code text, households integer, population integer, predecessors varchar(17)[],"
         " area_m2 double precision, wkb text) ON COMMIT DROP"))
     conn.execute(text("DELETE FROM plan_edit"))
+
+
+def apply(draft: BoundaryVersion, edit: Edit) -> None:
+    """Write ``edit`` into the draft (copy-on-write), then :func:`normalize` and check it."""
+    if edit.empty:
+        return
+    conn = db.session.connection()
+    stage(conn)
     upserts = list(edit.upsert.values())
     wkbs = shapely.to_wkb([n.geometry for n in upserts], hex=True, output_dimension=2) if upserts else []
     rows = [(n.code, "upsert", n.name, n.level, n.kind, n.parent_code, n.households, n.population,
@@ -102,6 +107,12 @@ def apply(draft: BoundaryVersion, edit: Edit) -> None:
             for n, wkb in zip(upserts, wkbs)]
     rows += [(code, "remove", None, None, None, None, None, None, "{}", None, None) for code in sorted(edit.remove)]
     copy_rows("plan_edit", STAGING_COLUMNS, rows)
+    write_staged(draft)
+
+
+def write_staged(draft: BoundaryVersion) -> None:
+    """Write what ``plan_edit`` holds into the draft (sql/apply_edit.sql), then :func:`normalize` and check it."""
+    conn = db.session.connection()
     for stmt in statements("plan/apply_edit"):
         conn.execute(stmt, _params(draft))
     conn.execute(text("DROP TABLE plan_edit"))

@@ -1,11 +1,18 @@
-"""Grid files in and out with pyogrio (GDAL): GeoJSON, GeoPackage, zipped Shapefile.
+"""Grid files in and out: GeoJSON, GeoPackage, zipped Shapefile.
 
-Reading turns a file into the GeoJSON FeatureCollection that
-``geo.features.parse_grid_collection`` validates, with the coordinate
-system read from the file itself (a Shapefile's .prj, a GeoPackage's SRS, a
-GeoJSON's ``crs`` member, else WGS-84 as RFC 7946 says). Survey data often
-comes in CGCS2000 Gauss-Krüger (EPSG:4547); nothing needs to be declared for
-it when the file says so.
+Reading turns an upload into the GeoJSON FeatureCollection that
+``geo.features.parse_grid_collection`` validates (a feature's geometry may be
+the Shapely geometry GDAL's WKB gave), with the coordinate system read from
+the file itself (a Shapefile's .prj, a GeoPackage's SRS, a GeoJSON's ``crs``
+member, else WGS-84 as RFC 7946 says). Survey data often comes in CGCS2000
+Gauss-Krüger (EPSG:4547); nothing needs to be declared for it when the file
+says so.
+
+What a file is comes from its bytes (app.uploads.sniff), never its name:
+GeoJSON is parsed by Python's json module, a GeoPackage and a zipped
+Shapefile by GDAL locked down to those drivers (app.uploads.gdal). Feature
+counts and zip sizes are checked before anything is decoded; an error never
+repeats GDAL's own message, which may quote the file.
 
 Writing uses the same field names for every format, short enough for a
 Shapefile's 10-character limit: code, name, level, kind, parent, households,
@@ -14,6 +21,8 @@ population, area_m2, preds (predecessor codes joined by ";").
 from __future__ import annotations
 
 import io
+import json
+import logging
 import math
 import os
 import tempfile
@@ -26,11 +35,15 @@ import numpy as np
 import pyogrio
 import pyproj
 import shapely
+from flask import current_app
 from flask_babel import gettext as _
-from shapely.geometry import mapping
 
 from app.errors import ValidationError
+from app.uploads import TooLarge, archive, gdal, limit_details
+from app.uploads.sniff import kind_of
 from geo.crs import UnknownCRSError, geometry_from_wgs84, parse_crs
+
+log = logging.getLogger(__name__)
 
 FORMATS = {
     # format: (driver, extension, mimetype)
@@ -38,7 +51,6 @@ FORMATS = {
     "gpkg": ("GPKG", "gpkg", "application/geopackage+sqlite3"),
     "shp": ("ESRI Shapefile", "shp", "application/zip"),
 }
-READABLE = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 
 #: Field names in files -> grid properties (Shapefile truncates names to 10 characters).
 ALIASES = {"parent_cod": "parent_code", "parent": "parent_code", "householdn": "households",
@@ -61,7 +73,7 @@ def _file_crs(meta_crs) -> str | None:
     try:
         crs = pyproj.CRS.from_user_input(meta_crs)
     except pyproj.exceptions.CRSError:
-        return str(meta_crs)
+        return str(meta_crs)[:200]
     epsg = crs.to_epsg(min_confidence=70)
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
@@ -82,85 +94,187 @@ def _value(v):
     return v
 
 
+def _property_name(name) -> str:
+    key = str(name).strip().lower()
+    return ALIASES.get(key, key)
+
+
+def _refuse_kind(kind: str) -> ValidationError:
+    if kind == "shp":
+        return ValidationError(_("A Shapefile is several files: zip the .shp, .shx, .dbf and .prj together and "
+                                 "send the .zip."), {"field": "file"})
+    if kind == "xml":
+        # An OGR VRT (which makes GDAL read other files) or KML/GML: never handed to a reader.
+        return ValidationError(_("The file is XML (such as a GDAL VRT, KML or GML), which GridMap does not read: "
+                                 "send GeoJSON, a GeoPackage or a zipped Shapefile."), {"field": "file"})
+    if kind == "sqlite":
+        return ValidationError(_("The file is an SQLite database but not a GeoPackage: export the layer as a "
+                                 "GeoPackage."), {"field": "file"})
+    return ValidationError(_("Send a .geojson, .gpkg or a .zip holding a Shapefile (.shp, .shx, .dbf, .prj)."),
+                           {"field": "file"})
+
+
+def _check_count(n: int) -> None:
+    limit = current_app.config["MAX_IMPORT_FEATURES"]
+    if n > limit:
+        raise TooLarge(_("The file holds %(got)s features, more than the limit of %(limit)s (setting "
+                         "%(setting)s): split it and import it in parts.", got=f"{n:,}", limit=f"{limit:,}",
+                         setting="GRIDMAP_MAX_IMPORT_FEATURES"),
+                       limit_details(n, limit, "MAX_IMPORT_FEATURES"))
+
+
+def sniff_upload(data: bytes) -> str:
+    """The format of an upload from its bytes ("json", "gpkg" or "zip"), or the 422 saying what it is not."""
+    kind = kind_of(data)
+    if kind not in ("json", "gpkg", "zip"):
+        raise _refuse_kind(kind)
+    return kind
+
+
+def _shapefile_zip(data: bytes) -> archive.ShapefileZip:
+    cfg = current_app.config
+    return archive.ShapefileZip(data, max_unzipped=cfg["MAX_UNZIPPED_BYTES"], max_ratio=cfg["MAX_ZIP_RATIO"])
+
+
+def _check_shapes(counts: archive.ShapeCounts) -> None:
+    _check_count(counts.records)
+    _check_vertices(counts.max_points, counts.max_record)
+
+
+def precheck(data: bytes) -> str:
+    """What a request checks before it queues an import: the format from the bytes, and, without decoding a
+    coordinate, a zip's directory (bombs), a Shapefile's records and points, a GeoPackage's feature count.
+    Milliseconds; the 413/422 it raises names the limit and its setting. The format."""
+    kind = sniff_upload(data)
+    if kind == "zip":
+        with _shapefile_zip(data) as shapefile:
+            _check_shapes(shapefile.counts())
+    elif kind == "gpkg":
+        with tempfile.TemporaryDirectory(prefix="gridmap-check-") as tmp:
+            path = os.path.join(tmp, "upload.gpkg")
+            Path(path).write_bytes(data)
+            try:
+                counts = [int(gdal.info(path, "GPKG", name)["features"]) for name in gdal.layers(path, "GPKG")]
+            except gdal.LockdownError:
+                raise
+            except Exception:  # GDAL's message may quote the file: never echoed
+                raise _unreadable("GPKG") from None
+            _check_count(max(counts, default=0))
+    return kind
+
+
+def _unreadable(driver: str) -> ValidationError:
+    return ValidationError(_("The file cannot be read as a %(format)s; it may be damaged. Export it again.",
+                             format="GeoPackage" if driver == "GPKG" else "Shapefile"), {"field": "file"})
+
+
 def read(data: bytes, filename: str, *, layer: str | None = None, crs: str | None = None,
          level: str | None = None) -> ReadResult:
     """Read an uploaded grid file. ``crs`` overrides what the file says; ``level`` fills a missing level."""
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in READABLE:
-        raise ValidationError(_("Send a .geojson, .gpkg or a .zip holding a Shapefile (.shp, .shx, .dbf, .prj)."),
-                              {"field": "file", "value": (filename or "")[:100]})
-    if suffix == ".shp":
-        raise ValidationError(_("A Shapefile is several files: zip the .shp, .shx, .dbf and .prj together and "
-                                "send the .zip."), {"field": "file"})
-    with tempfile.TemporaryDirectory(prefix="gridmap-import-") as tmp:
-        path = os.path.join(tmp, "upload" + (".geojson" if suffix == ".json" else suffix))
-        with open(path, "wb") as fh:
-            fh.write(data)
-        if suffix == ".zip":
-            path = _shapefile_in_zip(path, tmp)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                layers = pyogrio.list_layers(path)
-                if layer is None and len(layers) > 1:
-                    raise ValidationError(
-                        _("The file has several layers (%(layers)s): say which one with layer=.",
-                          layers=", ".join(str(name) for name, _t in layers[:20])), {"field": "layer"})
-                meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer)
-        except ValidationError:
-            raise
-        except Exception as exc:  # GDAL's errors carry no stable type: say what it said
-            raise ValidationError(_("The file cannot be read: %(error)s", error=str(exc)[:300]),
-                                  {"field": "file"}) from None
-    file_crs = _file_crs(meta.get("crs"))
-    declared = crs or file_crs
-    if declared is None and suffix == ".zip":
-        raise ValidationError(_("The Shapefile has no .prj, so its coordinate system is unknown: send crs= "
-                                "(for example 4547)."), {"field": "crs"})
+    kind = sniff_upload(data)
+    if kind == "json":
+        collection, declared, layer_name = _read_geojson(data, crs)
+    else:
+        collection, declared, layer_name = _read_with_gdal(data, kind, layer, crs)
+    if level:
+        for feat in collection["features"]:
+            props = feat.get("properties") if isinstance(feat, dict) else None
+            if isinstance(props, dict) and not props.get("level"):
+                props["level"] = level
     if declared is not None:
         try:
             parse_crs(declared)
         except UnknownCRSError:
             raise ValidationError(_("The file's coordinate system is not one GridMap converts from: send crs= "
                                     "with its EPSG code."), {"field": "crs", "value": str(declared)[:80]}) from None
-    names = [ALIASES.get(str(f).lower(), str(f).lower()) for f in meta["fields"]]
+    return ReadResult(collection, declared, layer_name, len(collection["features"]))
+
+
+def _read_geojson(data: bytes, crs: str | None) -> tuple[dict, str | None, str | None]:
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValidationError(_("The file is not valid GeoJSON (JSON in UTF-8)."), {"field": "file"}) from None
+    feats = parsed.get("features") if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict) or parsed.get("type") != "FeatureCollection" or not isinstance(feats, list):
+        raise ValidationError(_("The file must be a GeoJSON FeatureCollection with a \"features\" list."),
+                              {"field": "file"})
+    _check_count(len(feats))
+    for feat in feats:
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if isinstance(props, dict):
+            mapped = {}
+            for key, value in props.items():
+                name = _property_name(key)
+                if name in PROPERTIES and name not in mapped:
+                    mapped[name] = value
+            feat["properties"] = mapped
+    declared = crs
+    if declared is None:
+        member = parsed.get("crs")
+        name = member.get("properties", {}).get("name") if isinstance(member, dict) and isinstance(
+            member.get("properties"), dict) else None
+        try:
+            declared = parse_crs(name).label   # RFC 7946: WGS-84 when nothing is declared
+        except UnknownCRSError:
+            declared = str(name)[:80]
+    return {"type": "FeatureCollection", "features": feats}, declared, None
+
+
+def _read_with_gdal(data: bytes, kind: str, layer: str | None, crs: str | None):
+    with tempfile.TemporaryDirectory(prefix="gridmap-import-") as tmp:
+        if kind == "zip":
+            with _shapefile_zip(data) as shapefile:
+                _check_shapes(shapefile.counts())
+                path = shapefile.extract(tmp)
+            driver = "ESRI Shapefile"
+        else:
+            path = os.path.join(tmp, "upload.gpkg")
+            Path(path).write_bytes(data)
+            driver = "GPKG"
+        try:
+            names = gdal.layers(path, driver)
+            if layer is None and len(names) > 1:
+                raise ValidationError(
+                    _("The file has several layers (%(layers)s): say which one with layer=.",
+                      layers=", ".join(n[:40] for n in names[:20])), {"field": "layer"})
+            if layer is not None and layer not in names:
+                raise ValidationError(_("The file has no layer %(layer)s; its layers are %(layers)s.",
+                                        layer=layer[:40], layers=", ".join(n[:40] for n in names[:20])),
+                                      {"field": "layer"})
+            _check_count(int(gdal.info(path, driver, layer)["features"]))
+            meta, geometry, field_data = gdal.read(path, driver, layer)
+        except (ValidationError, TooLarge, gdal.LockdownError):
+            raise
+        except Exception as exc:  # GDAL's errors carry no stable type, and may quote the file: never echoed
+            log.info("GDAL could not read an upload (%s): %s", driver, type(exc).__name__)
+            raise _unreadable(driver) from None
+    file_crs = _file_crs(meta.get("crs"))
+    declared = crs or file_crs
+    if declared is None and driver == "ESRI Shapefile":
+        raise ValidationError(_("The Shapefile has no .prj, so its coordinate system is unknown: send crs= "
+                                "(for example 4547)."), {"field": "crs"})
+    names = [_property_name(f) for f in meta["fields"]]
+    geoms = shapely.from_wkb(np.asarray(geometry if geometry is not None else [], dtype=object),
+                             on_invalid="ignore")
+    columns = [(name, col) for name, col in zip(names, field_data) if name in PROPERTIES]
     features = []
-    for i in range(len(geometry) if geometry is not None else 0):
-        props = {name: _value(col[i]) for name, col in zip(names, field_data) if name in PROPERTIES}
+    for i in range(len(geoms)):
+        props = {name: _value(col[i]) for name, col in columns}
         for key in ("code", "parent_code"):
             if isinstance(props.get(key), (int, float)):
                 props[key] = str(int(props[key]))
-        if level and not props.get("level"):
-            props["level"] = level
-        wkb = geometry[i]
-        geom = mapping(shapely.from_wkb(wkb)) if wkb is not None else None
-        features.append({"type": "Feature", "properties": props, "geometry": geom})
-    return ReadResult({"type": "FeatureCollection", "features": features}, declared, meta.get("layer_name"),
-                      len(features))
+        features.append({"type": "Feature", "properties": props, "geometry": geoms[i]})
+    return {"type": "FeatureCollection", "features": features}, declared, meta.get("layer_name")
 
 
-def _shapefile_in_zip(path: str, tmp: str) -> str:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > 512 * 1024 * 1024:
-                raise ValidationError(_("The zip file is too large once unpacked."), {"field": "file"})
-            shps = [m for m in members if m.filename.lower().endswith(".shp")]
-            if len(shps) != 1:
-                raise ValidationError(_("The zip file must hold exactly one Shapefile (.shp with its .shx, .dbf "
-                                        "and .prj)."), {"field": "file"})
-            stem = shps[0].filename[:-4]
-            out = os.path.join(tmp, "shape")
-            os.mkdir(out)
-            for m in members:
-                if m.filename[:-4] == stem or m.filename.rsplit(".", 1)[0] == stem:
-                    # Flatten: never trust paths inside an upload.
-                    target = os.path.join(out, "grids" + os.path.splitext(m.filename)[1].lower())
-                    with zf.open(m) as src, open(target, "wb") as dst:
-                        dst.write(src.read())
-            return os.path.join(out, "grids.shp")
-    except zipfile.BadZipFile:
-        raise ValidationError(_("The file is not a valid zip archive."), {"field": "file"}) from None
+def _check_vertices(points: int, index: int) -> None:
+    limit = current_app.config["MAX_GRID_VERTICES"]
+    if points > limit:
+        raise TooLarge(_("Feature %(index)s has %(got)s vertices, more than the limit of %(limit)s per grid "
+                         "(setting %(setting)s): simplify it.", index=index + 1, got=f"{points:,}",
+                         limit=f"{limit:,}", setting="GRIDMAP_MAX_GRID_VERTICES"),
+                       limit_details(points, limit, "MAX_GRID_VERTICES", index=index))
 
 
 def write(rows, fmt: str, *, layer: str = "grids", out_crs=None) -> tuple[bytes, str, str]:

@@ -126,6 +126,7 @@ def plan_texts() -> dict[str, str]:
         "impact_area": _("+%(gained)s / -%(lost)s m²"),
         "published_version": _("the published version"),
         "importing": _("Importing…"),
+        "import_progress": _("%(message)s (step %(done)s of %(total)s)"),
         "imported": _("Imported %(n)s feature(s) from %(file)s (coordinate system %(crs)s)."),
         "import_no_file": _("Choose a file to import first."),
         "import_refused": _("Import refused: %(message)s"),

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 from flask_babel import gettext as _
 
 from app.api import params
 from app.errors import ValidationError
 from app.extensions import db
+from app.jobs import submit
+from app.jobs.api import accepted
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, photos, service
@@ -132,13 +134,23 @@ def import_reports():
     data = upload.read() if upload else request.get_data()
     if not data:
         raise ValidationError(_("Send a CSV or JSON file as the body or as the file field."), {"field": "file"})
-    rows = files.rows_from_bytes(data, upload.filename if upload else "")
-    result = service.import_reports(rows)
-    status = 201 if result.stored else 422
+    name = upload.filename if upload else ""
+    if len(data) > current_app.config["IMPORT_JOB_BYTES"]:
+        # A large file would hold this worker for many seconds: a job reads, checks and stores it.
+        return accepted(submit("report_import", lambda progress: _imported(files.rows_from_bytes(data, name),
+                                                                           progress, commit=False),
+                               params={"file": name[:200], "bytes": len(data)},
+                               message=_("Waiting to import %(file)s", file=name[:100] or "CSV")))
+    body = _imported(files.rows_from_bytes(data, name))
+    return body, 201 if body["import"]["stored"] else 422
+
+
+def _imported(rows: list, progress=None, commit: bool = True) -> dict:
+    result = service.import_reports(rows, progress=progress, commit=commit)
     return {"import": result.to_dict(),
             "message": _("%(stored)s of %(received)s reports stored; %(rejected)s rejected.",
                          stored=result.stored, received=result.received,
-                         rejected=len({e.row for e in result.errors}))}, status
+                         rejected=len({e.row for e in result.errors}))}
 
 
 @api_bp.get("/categories")

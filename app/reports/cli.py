@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from tqdm import tqdm
 
 from app.errors import DomainError
 from app.row_errors_cli import report_row_errors
@@ -24,7 +25,9 @@ def import_command(path, errors_path):
     try:
         rows = files.rows_from_bytes(data, path)
         click.echo(_("Read %(n)s rows; storing and assigning ...", n=len(rows)))
-        result = service.import_reports(rows)
+        # disable=None: a bar on a terminal, silence in logs and test runners.
+        with tqdm(total=len(rows), unit="row", leave=False, disable=None) as bar:
+            result = service.import_reports(rows, progress=lambda done, total: bar.update(done - bar.n))
     except DomainError as exc:
         raise click.ClickException(exc.message)
     click.echo(_("Stored %(stored)s of %(received)s reports: %(assigned)s assigned to a grid, %(outside)s outside "

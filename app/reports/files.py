@@ -49,6 +49,8 @@ def rows_from_json(textdata: str) -> list[dict]:
     except json.JSONDecodeError as exc:
         raise ValidationError(_("The file is not valid JSON: %(error)s", error=str(exc)[:200]),
                               {"field": "file"}) from exc
+    except RecursionError:  # nested thousands deep: not a list of rows, and no reason for a 500
+        raise ValidationError(_("The file is not valid JSON: it is nested too deep."), {"field": "file"}) from None
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         rows = []
         feats = data.get("features")

@@ -32,6 +32,7 @@ from app.models import Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
 from app.addresses.intake import from_address_ids, mark_unplaced, place_reports
 from app.sqlfiles import sql, statements
+from app.uploads import too_many_rows
 from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "category", "channel", "description", "address", "reporter_name", "reporter_phone",
@@ -131,18 +132,29 @@ def assign_unplaced(report_id: int) -> None:
     assign_targets()
 
 
+#: Rows between two progress reports of an import running as a job.
+PROGRESS_ROWS = 1000
+
+
 def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None = None,
-                   commit: bool = True) -> BulkResult:
-    """Store and assign many reports; rows with errors are reported, the rest stored."""
+                   commit: bool = True, progress=None) -> BulkResult:
+    """Store and assign many reports; rows with errors are reported, the rest stored.
+
+    ``progress(done, total)`` (a job's, app.jobs) hears how many rows were checked.
+    """
     result = BulkResult()
     clean = []
     limit = max_rows or current_app.config["MAX_IMPORT_ROWS"]
+    total = len(raw_rows) if hasattr(raw_rows, "__len__") else None
+    if total is not None and total > limit:
+        raise too_many_rows(total, limit)
     known = category_table.active_codes()
     for i, raw in enumerate(raw_rows, start=1):
         result.received += 1
         if result.received > limit:
-            raise ValidationError(_("Too many rows in one import: at most %(n)s; split the file.", n=limit),
-                                  {"field": "rows", "limit": limit})
+            raise too_many_rows(result.received, limit)
+        if progress is not None and i % PROGRESS_ROWS == 0:
+            progress(i, total)
         c = check_report(raw, i, allow_status=allow_status, categories=known)
         if c.errors:
             result.errors.extend(c.errors)
@@ -159,6 +171,8 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
         result.errors.extend(conversion_errors)
         clean = [c for c in clean if c.row not in bad]
     result.errors.sort(key=lambda e: e.row)
+    if progress is not None:
+        progress(result.received, total)
     if clean:
         _store(clean)
         assign_targets()

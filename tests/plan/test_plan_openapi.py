@@ -8,6 +8,7 @@ import pytest
 
 from tests.api.test_openapi import SPEC_PATH, check
 from tests.plan.conftest import COMMUNITY, EAST, WEST, box
+from tests.plan.imports import checked_import
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +67,22 @@ def test_draft_lifecycle_matches_the_document(spec, client, sample):
         {"type": "Feature", "properties": {"code": "410102002001002", "name": "东", "level": "grid",
                                            "parent_code": "410102002001"},
          "geometry": box(113.63, 34.75, 113.64, 34.76)}]}
-    out = check(spec, client.post(f"/api/v1/drafts/{d['id']}/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(json.dumps(fc).encode()), "c.geojson"), "row_version": str(rv), "level": "grid",
-        "parent": "410102002001"}), "/api/v1/drafts/{draft_id}/import", "post")
+    status, out = checked_import(spec, client, client.post(
+        f"/api/v1/drafts/{d['id']}/import", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(json.dumps(fc).encode()), "c.geojson"), "row_version": str(rv), "level": "grid",
+            "parent": "410102002001"}))
+    assert status == 200, out
     rv = out["draft"]["row_version"]
-    check(spec, client.post(f"/api/v1/drafts/{d['id']}/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(b"{}"), "c.geojson"), "row_version": str(rv), "level": "grid"}),
-        "/api/v1/drafts/{draft_id}/import", "post")
+    # Refused in the job (the file holds no FeatureCollection), and before it (no such format).
+    status, out = checked_import(spec, client, client.post(
+        f"/api/v1/drafts/{d['id']}/import", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(b"{}"), "c.geojson"), "row_version": str(rv), "level": "grid"}))
+    assert status == 422 and out["error"]["details"]["field"] == "file"
+    status, _out = checked_import(spec, client, client.post(
+        f"/api/v1/drafts/{d['id']}/import", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(b"<OGRVRTDataSource/>"), "c.geojson"), "row_version": str(rv), "level": "grid"}))
+    assert status == 422
+    check(spec, client.get("/api/v1/jobs/999999"), "/api/v1/jobs/{job_id}")
 
     vpath = "/api/v1/versions/{version_id}"
     check(spec, client.get(f"/api/v1/versions/{d['id']}/validation"), vpath + "/validation")

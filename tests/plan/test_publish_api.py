@@ -1,7 +1,6 @@
 """Impact preview, publish (atomic, re-assignment of open reports), and lookups by version= and at=."""
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -9,6 +8,7 @@ from sqlalchemy import select, text
 
 from app.models import BoundaryVersion, Grid, Report
 from tests.plan.conftest import COMMUNITY, EAST, WEST, box, post
+from tests.plan.imports import import_file
 
 # A point in the east grid's north micro-grid that a reshape of the west grid to 113.614 takes over.
 MOVING = (113.612, 34.757)
@@ -146,10 +146,9 @@ def test_publish_refused_with_errors_and_nothing_changes(client, sample, draft, 
          "geometry": box(113.60, 34.75, 113.605, 34.76)},
         {"type": "Feature", "properties": {"code": EAST, "name": "东", "level": "grid", "parent_code": COMMUNITY},
          "geometry": box(113.61, 34.75, 113.62, 34.76)}]}
-    res = client.post(f"/api/v1/drafts/{draft['id']}/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(json.dumps(fc).encode()), "gappy.geojson"), "row_version": "1", "level": "grid",
-        "parent": COMMUNITY})
-    assert res.status_code == 200
+    status, _body = import_file(client, draft["id"], json.dumps(fc).encode(), "gappy.geojson", row_version=1,
+                                level="grid", parent=COMMUNITY)
+    assert status == 200
     res = client.post(f"/api/v1/drafts/{draft['id']}/publish", json={"row_version": 2})
     assert res.status_code == 422
     err = res.get_json()["error"]

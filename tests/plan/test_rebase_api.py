@@ -228,19 +228,19 @@ def test_pages_offer_the_rebase_button_on_stale_drafts_only(client, sample):
 
 
 def _import_c2(client, b):
-    import io
     import json
+
+    from tests.plan.imports import import_file
 
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": C2W, "name": "西", "level": "grid", "parent_code": C2},
          "geometry": box(113.62, 34.75, 113.632, 34.76)},
         {"type": "Feature", "properties": {"code": C2E, "name": "东", "level": "grid", "parent_code": C2},
          "geometry": box(113.632, 34.75, 113.64, 34.76)}]}
-    res = client.post(f"/api/v1/drafts/{b['id']}/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(json.dumps(fc).encode()), "c2.geojson"), "row_version": str(b["row_version"]),
-        "level": "grid", "parent": C2})
-    assert res.status_code == 200, res.get_json()
-    return res.get_json()["draft"]
+    status, body = import_file(client, b["id"], json.dumps(fc).encode(), "c2.geojson", row_version=b["row_version"],
+                               level="grid", parent=C2)
+    assert status == 200, body
+    return body["draft"]
 
 
 def test_an_import_is_replayed_from_the_features_it_read(client, sample, db):

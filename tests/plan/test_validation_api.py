@@ -1,13 +1,13 @@
 """GET /api/v1/versions/{id}/validation: coverage, balance, workers, thresholds, GeoJSON for the map."""
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 from shapely.geometry import shape
 
 from tests.plan.conftest import COMMUNITY, WEST, box
+from tests.plan.imports import import_file
 from tests.samples import UNSTAFFED
 
 
@@ -44,11 +44,10 @@ def _import_gappy_layer(client, draft):
         {"type": "Feature", "properties": {"code": "410102001001002", "name": "东", "level": "grid",
                                            "parent_code": COMMUNITY},
          "geometry": box(113.61, 34.75, 113.62, 34.76)}]}
-    res = client.post(f"/api/v1/drafts/{draft['id']}/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(json.dumps(fc).encode()), "gappy.geojson"), "row_version": str(draft["row_version"]),
-        "level": "grid", "parent": COMMUNITY})
-    assert res.status_code == 200, res.get_json()
-    return res.get_json()["draft"]
+    status, body = import_file(client, draft["id"], json.dumps(fc).encode(), "gappy.geojson",
+                               row_version=draft["row_version"], level="grid", parent=COMMUNITY)
+    assert status == 200, body
+    return body["draft"]
 
 
 def test_gap_in_a_draft_is_an_error_with_its_area_and_shape(client, draft):

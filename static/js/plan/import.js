@@ -46,6 +46,60 @@ function revealError() {
   if (el && !el.hidden && el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
 }
 
+/* The import runs as a job: the POST answers 202 with it, and the job is asked about every
+   IMPORT_POLL_MS until it is done or failed, its step and progress shown beside the form (a
+   <progress> after the status line). Resolves with an answer shaped like a direct one ({ok, status,
+   body}: the job's result, or {error: its error} with the error's status), so importFile handles both. */
+var IMPORT_POLL_MS = 500;
+
+function importProgress(job) {
+  var el = byId("plan-import-status");
+  var bar = byId("plan-import-progress");
+  if (!bar && el) {
+    bar = document.createElement("progress");
+    bar.id = "plan-import-progress";
+    bar.className = "w-100";
+    el.parentNode.insertBefore(bar, el.nextSibling);
+  }
+  if (!job) {
+    if (bar) bar.hidden = true;
+    return;
+  }
+  var p = job.progress || {};
+  importStatus(fmt(t("import_progress"), { message: job.message || t("importing"), done: p.done,
+                                          total: p.total || "?" }), true);
+  state.importJob = job;
+  if (bar) {
+    bar.hidden = false;
+    bar.max = p.total || 1;
+    bar.value = p.done || 0;
+  }
+}
+
+function followImport(res) {
+  if (res.status !== 202 || !res.body || !res.body.job) return res;
+  var job = res.body.job;
+  return new Promise(function (resolve, reject) {
+    function ended(j) {
+      importProgress(null);
+      state.importJob = j;
+      if (j.state === "done") resolve({ ok: true, status: 200, body: j.result });
+      else resolve({ ok: false, status: (j.error && j.error.status) || 500, body: { error: j.error || {} } });
+    }
+    function ask() {
+      planApi("GET", "jobs/" + job.id).then(function (got) {
+        if (!got.ok) { resolve(got); return; }
+        job = got.body.job;
+        if (job.state === "done" || job.state === "failed") { ended(job); return; }
+        importProgress(job);
+        window.setTimeout(ask, IMPORT_POLL_MS);
+      }, reject);
+    }
+    importProgress(job);
+    window.setTimeout(ask, IMPORT_POLL_MS);
+  });
+}
+
 /* The import form's submit handler. */
 export function importFile(event) {
   event.preventDefault();
@@ -63,7 +117,7 @@ export function importFile(event) {
   beginWrite();
   importStatus(t("importing"), true);
   update();
-  planApi("POST", "drafts/" + state.draft.id + "/import", data).then(function (res) {
+  planApi("POST", "drafts/" + state.draft.id + "/import", data).then(followImport).then(function (res) {
     if (res.ok) {
       state.draft = res.body.draft;
       state.saved += 1;
@@ -84,6 +138,7 @@ export function importFile(event) {
     showRefused(err.details.geometry, false);
     return null;
   }, function (err) {
+    importProgress(null);
     importStatus("", false);
     showNetworkError(err);
     revealError();

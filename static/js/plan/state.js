@@ -25,6 +25,7 @@ export var state = (window.gridmapPlan = {
   impactBusy: false,
   impactDrawn: { old: 0, "new": 0 },  // outlines drawn by the impact preview, by side
   imported: null,      // what the last import read: {features, crs, layer}
+  importJob: null,     // the import's job as last seen (its state, progress and message)
 });
 
 /* From the page: texts, urls {api, list}, styles, draft, level ... (app/plan/pages.py, editor.py). */

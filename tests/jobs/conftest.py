@@ -1,0 +1,2 @@
+"""The planning fixtures (a draft over the sample district) serve the job tests too."""
+from tests.plan.conftest import draft  # noqa: F401 (a fixture)
