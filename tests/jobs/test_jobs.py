@@ -177,7 +177,7 @@ RUNNER = """
 import sys, time
 from app import create_app
 from app.jobs.runner import _Row, _values
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "runner"})
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "runner", "TESTING": True})
 with app.app_context():
     row = _Row()
     job_id = row.create(_values("level_import", {"file": "slow.gpkg"}, 4, "working"))
