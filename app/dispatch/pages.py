@@ -13,6 +13,8 @@ listing only them and what lies below them.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import false, func, or_, select
@@ -62,15 +64,20 @@ def _grid_choices(area: tuple[str, ...] | None) -> list[dict]:
             for i, c, n, lv in rows]
 
 
-def _area_bounds(area: tuple[str, ...] | None) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the caller's area grids (None: the whole district)."""
+def _home(area: tuple[str, ...] | None) -> tuple[list[list[float]] | None, dict | None]:
+    """Where the caller's desk opens: [[south, west], [north, east]] of their area's grids, and
+    the outline of those grids as GeoJSON (simplified to about a metre); None for the district."""
     if not area:
-        return None
-    box = db.session.execute(
+        return None, None
+    shape = func.ST_Union(Grid.geom)
+    row = db.session.execute(
         select(func.ST_XMin(func.ST_Extent(Grid.geom)), func.ST_YMin(func.ST_Extent(Grid.geom)),
-               func.ST_XMax(func.ST_Extent(Grid.geom)), func.ST_YMax(func.ST_Extent(Grid.geom)))
+               func.ST_XMax(func.ST_Extent(Grid.geom)), func.ST_YMax(func.ST_Extent(Grid.geom)),
+               func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(shape, 0.00001), 6))
         .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.code.in_(area))).one()
-    return None if box[0] is None else [[box[1], box[0]], [box[3], box[2]]]
+    if row[0] is None:
+        return None, None
+    return [[row[1], row[0]], [row[3], row[2]]], json.loads(row[4])
 
 
 def _filters(categories, grids) -> dict:
@@ -108,8 +115,9 @@ def desk():
         "filters": filters, "poll_ms": POLL_MS, "resync_ms": RESYNC_MS, "may_act": allows(current_user.role, REPORTS_ACT),
         "queue_ranks": queue.RANKS, "default_sort": SORTS[0],
         "preferences_url": _api("dispatch/preferences"), "preferences": preferences.of(current_user),
-        "suggest_url": _api("addresses/suggest"), "home_bounds": _area_bounds(area),
+        "suggest_url": _api("addresses/suggest"),
     }
+    settings["home_bounds"], settings["home_area"] = _home(area)
     m = desk_map(s["center"], 13, s["tiles"], _api("grids"), map_labels(), texts, status_labels, settings,
                  tianditu_key=s["tianditu_key"])
     return render_template(

@@ -105,9 +105,11 @@ def desk_texts() -> dict[str, str]:
         "current_assignee": _("(holds it now)"),
         "new_assignee": _("New assignee"),
         "reason": _("Reason (required)"),
+        "note_required": _("This action needs a note saying why or what was done."),
         "from_to": _("%(from)s → %(to)s"),
         # Placement: the map goes to a standard address or road.
         "place_search_none": _("No standard address matches."),
+        "my_grids": _("My grids"),
     }
     texts.update({f"action_{code}": str(label) for code, label in ACTION_LABELS.items()})
     texts.update({f"status_{code}": str(label) for code, label in STATUS_LABELS.items()})

@@ -68,10 +68,11 @@ def _grid_options(html: str) -> list[str]:
 def test_the_grid_filter_lists_the_callers_grids_and_the_desk_opens_on_them(signed_in):
     whole = signed_in("dispatcher").get("/dispatch").get_data(as_text=True)
     assert "(410102001)" in whole and "(410102001001001)" in whole
-    assert settings_of(whole)["home_bounds"] is None          # the whole district: the map fits it
+    assert settings_of(whole)["home_bounds"] is None and settings_of(whole)["home_area"] is None
     mine = signed_in("worker", areas=["410102001001001"]).get("/dispatch").get_data(as_text=True)
     assert _grid_options(mine) == ["410102001001001"]
     (south, west), (north, east) = settings_of(mine)["home_bounds"]
+    assert settings_of(mine)["home_area"]["type"] in ("Polygon", "MultiPolygon")   # drawn as "my grids"
     # The worker's grid (tests/samples.py): the map opens on it, not on the district.
     assert 113.59 < west < east < 113.625 and 34.74 < south < north < 34.77
     # A micro-grid worker's filter lists their micro-grid, though micro-grids are too many to list for others.

@@ -13,9 +13,11 @@ import { emit, message, on, reportUrl, state, t } from "./state.js";
 
 var FORM_FIELDS = { dispatch: ["assignee", "deadline"], reassign: ["assignee"], extend: ["deadline"],
                     merge: ["duplicate_of"] };
-/* Actions whose note is a required reason (app.events.workflow: needs_note). */
+/* Actions that need a note (app.events.workflow: needs_note): for all but handle (what was
+ * done) it is the reason. */
 var REASONED = { reassign: true, recall: true, cancel: true, "return": true, reject: true, reopen: true,
                  suspend: true, extend: true, escalate: true };
+var NEEDS_NOTE = Object.assign({ handle: true }, REASONED);
 
 export function clearErrors(scope) {
   (scope || document).querySelectorAll(".gm-field-error").forEach(function (el) { el.textContent = ""; });
@@ -42,7 +44,7 @@ function openForm(action) {
   byId("dispatch-deadline-label").textContent = action === "extend" ? t("new_deadline") : t("deadline_optional");
   byId("dispatch-assignee-label").textContent = action === "reassign" ? t("new_assignee") : t("assignee");
   byId("dispatch-note-label").textContent = REASONED[action] ? t("reason") : t("note");
-  byId("dispatch-note").required = !!REASONED[action];
+  byId("dispatch-note").required = !!NEEDS_NOTE[action];
   form.hidden = false;
   if (wanted.indexOf("assignee") >= 0) loadAssignees(action);
   byId("dispatch-note").focus();
@@ -84,6 +86,12 @@ function submitForm(event) {
   var body = { action: action, expected_state: r.status, row_version: r.row_version };
   var note = byId("dispatch-note").value.trim();
   if (note) body.note = note;
+  else if (NEEDS_NOTE[action]) {
+    // Said before asking the server, which would refuse it the same way.
+    fieldError(form, "note", t("note_required"));
+    byId("dispatch-note").focus();
+    return;
+  }
   var wanted = FORM_FIELDS[action] || [];
   if (wanted.indexOf("assignee") >= 0 && byId("dispatch-assignee").value) {
     body.assignee = parseInt(byId("dispatch-assignee").value, 10);

@@ -23,7 +23,7 @@ import { inView, keepInView, setUp } from "./markers.js";
 import { wireNotify } from "./notify.js";
 import { select, wirePanel } from "./panel.js";
 import { wirePlacement } from "./placement.js";
-import { cfg, on } from "./state.js";
+import { cfg, on, t } from "./state.js";
 import { setView, showSelected, wireViews } from "./views.js";
 
 function choose(ticket, fromQueue) {
@@ -53,8 +53,12 @@ function init(leafletMap, options) {
   cfg.filters = Object.assign({}, cfg.filters);
   var map = setUp(leafletMap);
   GridMapDispatch.map = map;
-  // A worker (or a community's dispatcher) starts on their own grids, not the whole district.
-  if (cfg.home_bounds) map.fitBounds(cfg.home_bounds, { padding: [12, 12], animate: false });
+  // A worker (or a community's dispatcher) starts on their own grids, outlined, not on the district.
+  if (cfg.home_area) {
+    L.geoJSON(cfg.home_area, { interactive: false, style: { color: "#0b3d91", weight: 3, dashArray: "6 4", fill: false } })
+      .bindTooltip(t("my_grids")).addTo(map);
+  }
+  if (cfg.home_bounds) map.fitBounds(cfg.home_bounds, { padding: [24, 24], animate: false });
   wireFilters();
   wireQueue();
   wirePanel();
