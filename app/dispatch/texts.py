@@ -103,6 +103,7 @@ def desk_texts() -> dict[str, str]:
         # The assignee picker and reassign.
         "assignee_entry": _("%(name)s · %(grids)s · %(phone)s · %(n)s open"),
         "current_assignee": _("(holds it now)"),
+        "no_other_assignees": _("No other grid worker covers this event's grids: recall it to the desk or escalate it."),
         "new_assignee": _("New assignee"),
         "reason": _("Reason (required)"),
         "note_required": _("This action needs a note saying why or what was done."),

@@ -219,8 +219,11 @@ def _marker_inside_map(page, ticket) -> bool:
         const m = GridMapDispatch.map.getContainer().getBoundingClientRect(), r = el.getBoundingClientRect();
         const panel = document.getElementById('dispatch-panel').getBoundingClientRect();
         const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+        // Not under the legend, the zoom buttons or the scale either.
+        const hidden = [...GridMapDispatch.map.getContainer().querySelectorAll('.leaflet-control')].some(c => {
+            const b = c.getBoundingClientRect(); return x >= b.left && x <= b.right && y >= b.top && y <= b.bottom; });
         return GridMapDispatch.inView(t) && x > m.left && x < m.right && y > m.top && y < m.bottom
-            && (x < panel.left || x > panel.right);
+            && (x < panel.left || x > panel.right) && !hidden;
     }""", ticket)
 
 
@@ -237,6 +240,20 @@ def test_the_selected_event_is_inside_the_map_beside_the_panel(page, live_server
     page.evaluate("""t => { const m = GridMapDispatch.map, ll = gridmapDispatch.markers[t].getLatLng();
         m.setView(ll, 16, {animate: false}); m.panBy([m.getSize().x / 2 - 30, 0], {animate: false}); }""", ticket)
     page.locator(f".leaflet-marker-icon[title='{ticket}']").click()
+    page.locator("#dispatch-panel-title", has_text=ticket).wait_for(timeout=WAIT_MS)
+    assert _marker_inside_map(page, ticket)
+    # Under the legend (bottom right) while another event is open: on the map, but not seen;
+    # choosing it brings it out.
+    other = post_report(live_server, lon=sample.X0 + 0.03, lat=sample.Y0 + 0.008)["ticket"]
+    page.locator(f"#dispatch-list li[data-ticket='{other}']").click()
+    page.locator("#dispatch-panel-title", has_text=other).wait_for(timeout=WAIT_MS)
+    page.evaluate("""t => { const m = GridMapDispatch.map, ll = gridmapDispatch.markers[t].getLatLng();
+        const legend = m.getContainer().querySelector('.gm-legend').getBoundingClientRect();
+        const box = m.getContainer().getBoundingClientRect();
+        const target = L.point((legend.left + legend.right) / 2 - box.left, (legend.top + legend.bottom) / 2 - box.top);
+        const now = m.latLngToContainerPoint(ll);
+        m.panBy(now.subtract(target), {animate: false}); }""", ticket)
+    page.locator(f"#dispatch-list li[data-ticket='{ticket}']").click()
     page.locator("#dispatch-panel-title", has_text=ticket).wait_for(timeout=WAIT_MS)
     assert _marker_inside_map(page, ticket)
     assert_clean(page)

@@ -70,7 +70,8 @@ function loadAssignees(action) {
     var people = res.status === 200 ? res.body.assignees : [];
     var holder = action === "reassign" && state.detail && state.detail.assignee ? state.detail.assignee.id : null;
     var choosable = people.filter(function (p) { return p.id !== holder; });
-    select.innerHTML = "<option value=\"\">" + esc(choosable.length ? t("choose_assignee") : t("no_assignees")) + "</option>" +
+    var none = people.length ? t("no_other_assignees") : t("no_assignees");
+    select.innerHTML = "<option value=\"\">" + esc(choosable.length ? t("choose_assignee") : none) + "</option>" +
       people.map(function (p) { return assigneeOption(p, holder); }).join("");
     emit("assignees", { count: people.length });
   });

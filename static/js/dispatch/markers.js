@@ -161,8 +161,21 @@ export function pin(ticket) {
   marker.setZIndexOffset(1000);
 }
 
-/* Bring the event's marker inside the visible map, clear of its edges, after the map's size
- * changed (the panel opened beside it): resize first, then move only as far as needed. */
+/* Whether a point of the map's container lies under one of its controls (the legend, zoom,
+ * scale): a marker there is on the map but not seen. */
+function underControl(point) {
+  var box = map.getContainer().getBoundingClientRect();
+  var controls = map.getContainer().querySelectorAll(".leaflet-control");
+  return Array.prototype.some.call(controls, function (el) {
+    var r = el.getBoundingClientRect();
+    if (!r.width || !r.height) return false;
+    var x = point.x + box.left, y = point.y + box.top;
+    return x > r.left - 12 && x < r.right + 12 && y > r.top - 12 && y < r.bottom + 12;
+  });
+}
+
+/* Bring the event's marker inside the visible map, clear of its edges and controls, after the
+ * map's size changed (the panel opened beside it): resize first, then move only if needed. */
 export function keepInView(ticket) {
   var marker = state.markers[ticket];
   map.invalidateSize({ pan: false });
@@ -170,7 +183,7 @@ export function keepInView(ticket) {
   var size = map.getSize();
   var pad = Math.min(VIEW_PADDING, Math.floor(Math.min(size.x, size.y) / 4));
   var point = map.latLngToContainerPoint(marker.getLatLng());
-  if (point.x < pad || point.y < pad || point.x > size.x - pad || point.y > size.y - pad) {
+  if (point.x < pad || point.y < pad || point.x > size.x - pad || point.y > size.y - pad || underControl(point)) {
     map.panTo(marker.getLatLng(), { animate: false });
   }
   return true;
