@@ -213,7 +213,10 @@ def test_reassign_and_recall_from_the_panel(dispatcher_page, live_server, desk_p
 
 
 def _marker_inside_map(page, ticket) -> bool:
-    return page.evaluate("""t => {
+    return page.evaluate(INSIDE_MAP, ticket)
+
+
+INSIDE_MAP = """t => {
         const el = document.querySelector(`.leaflet-marker-icon[title='${t}']`);
         if (!el) return false;
         const m = GridMapDispatch.map.getContainer().getBoundingClientRect(), r = el.getBoundingClientRect();
@@ -224,7 +227,7 @@ def _marker_inside_map(page, ticket) -> bool:
             const b = c.getBoundingClientRect(); return x >= b.left && x <= b.right && y >= b.top && y <= b.bottom; });
         return GridMapDispatch.inView(t) && x > m.left && x < m.right && y > m.top && y < m.bottom
             && (x < panel.left || x > panel.right) && !hidden;
-    }""", ticket)
+    }"""
 
 
 def test_the_selected_event_is_inside_the_map_beside_the_panel(page, live_server):
@@ -256,6 +259,9 @@ def test_the_selected_event_is_inside_the_map_beside_the_panel(page, live_server
     page.locator(f"#dispatch-list li[data-ticket='{ticket}']").click()
     page.locator("#dispatch-panel-title", has_text=ticket).wait_for(timeout=WAIT_MS)
     assert _marker_inside_map(page, ticket)
+    # A link to the event (?ticket=) opens the desk with it in view too.
+    open_desk(page, live_server, f"?ticket={ticket}")
+    page.wait_for_function(INSIDE_MAP, arg=ticket, timeout=WAIT_MS)
     assert_clean(page)
 
 

@@ -11,6 +11,8 @@ import { keepInView, pin, restyleMarkers } from "./markers.js";
 import { markSelected } from "./queue.js";
 import { cfg, emit, message, on, reportUrl, state, t } from "./state.js";
 
+var awaitingMarker = null;   // selected before its marker was drawn (a link with ?ticket=)
+
 export function select(ticket, fromQueue) {
   emit("select", { ticket: ticket, fromQueue: fromQueue });
   state.selected = ticket;
@@ -24,7 +26,7 @@ export function select(ticket, fromQueue) {
   pin(ticket);
   restyleMarkers();
   // The panel took its room: now bring the marker into what is left of the map.
-  keepInView(ticket);
+  awaitingMarker = keepInView(ticket) ? null : ticket;
   return loadDetail(ticket);
 }
 
@@ -155,5 +157,7 @@ export function wirePanel() {
   // busy with a form or a placement there.
   on("feed", function (e) {
     if (state.selected && e.fresh[state.selected] && !state.form && !state.placing) loadDetail(state.selected);
+    // Opened from a link (?ticket=...) before its marker existed: bring it into view once it does.
+    if (state.selected && awaitingMarker === state.selected && keepInView(state.selected)) awaitingMarker = null;
   });
 }
