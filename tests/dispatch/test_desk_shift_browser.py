@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from tests.browser import BROWSER_USER, CHROMIUM_ARGS, sign_in  # noqa: F401
+from tests.browser import sign_in
 from tests.dispatch.test_desk_browser import (DISPATCHER, PASSWORD, WAIT_MS, WORKER, admin_token, assert_clean,
                                               open_desk, post_report)
 from tests.maps import sample
