@@ -275,9 +275,9 @@ def test_a_district_of_events_is_clustered_at_low_zoom_and_the_selected_one_stay
     committed_db.session.commit()
     open_desk(page, live_server, "?status=accepted")
     page.evaluate("() => GridMapDispatch.map.setZoom(12, {animate: false})")
-    page.locator(".marker-cluster").first.wait_for(timeout=WAIT_MS)
+    page.locator(".gm-cluster").first.wait_for(timeout=WAIT_MS)
     shown = page.locator(".leaflet-marker-icon.gm-report").count()
-    assert shown < 50 and page.locator(".marker-cluster").count() >= 1
+    assert shown < 50 and page.locator(".gm-cluster").count() >= 1
     ticket = page.locator("#dispatch-list li[data-ticket]").first.get_attribute("data-ticket")
     page.locator("#dispatch-list li[data-ticket]").first.click()
     page.locator(f".leaflet-marker-icon.gm-selected[title='{ticket}']").wait_for(timeout=WAIT_MS)
@@ -285,7 +285,7 @@ def test_a_district_of_events_is_clustered_at_low_zoom_and_the_selected_one_stay
     # At street level every event stands alone.
     page.evaluate("t => GridMapDispatch.map.setView(gridmapDispatch.markers[t].getLatLng(), 17, {animate: false})",
                   ticket)
-    page.wait_for_function("() => document.querySelectorAll('.marker-cluster').length === 0", timeout=WAIT_MS)
+    page.wait_for_function("() => document.querySelectorAll('.gm-cluster').length === 0", timeout=WAIT_MS)
     assert_clean(page)
 
 

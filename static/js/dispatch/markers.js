@@ -24,13 +24,30 @@ var cluster = null;    // L.markerClusterGroup, when the plugin is there
 var layer = null;      // the one of the two in use
 var pinned = null;     // ticket whose marker is out of the cluster, on the map itself
 
+/* A cluster in the desk's own colours, not the plugin's traffic lights (which read like the status
+ * colours): its count, the red ring of an overdue event inside it, and a blue dot for a new one. */
+function clusterIcon(group) {
+  var overdue = false, fresh = false;
+  group.getAllChildMarkers().forEach(function (m) {
+    var cls = m.options.icon.options.className || "";
+    if (cls.indexOf("gm-report-overdue") >= 0) overdue = true;
+    if (cls.indexOf("gm-status-reported") >= 0) fresh = true;
+  });
+  var n = group.getChildCount();
+  var size = n < 10 ? 30 : n < 100 ? 36 : 44;
+  return L.divIcon({
+    className: "gm-cluster" + (overdue ? " gm-cluster-overdue" : "") + (fresh ? " gm-cluster-new" : ""),
+    html: "<span>" + n + "</span>", iconSize: [size, size],
+  });
+}
+
 export function setUp(leafletMap) {
   map = leafletMap;
   plain = L.featureGroup().addTo(map);
   if (L.markerClusterGroup) {
     cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: CLUSTER_UNTIL_ZOOM,
-      chunkedLoading: true, spiderfyOnMaxZoom: false,
+      chunkedLoading: true, spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon,
     });
   }
   layer = plain;
