@@ -43,11 +43,12 @@ LEVEL_LABELS = {
 
 KIND_LABELS = {"regular": _l("Regular grid"), "dedicated": _l("Dedicated grid")}
 
-#: app.events.calendar.DEADLINE_STATES: where an event stands against its handling deadline.
+#: app.events.deadlines.DEADLINE_STATES: where an event stands against its handling deadline.
 DEADLINE_STATE_LABELS = {
     "on_time": _l("On time"),
     "due_soon": _l("Due soon"),
     "overdue": _l("Overdue"),
+    "handled_late": _l("Handled late"),
 }
 
 

@@ -68,7 +68,13 @@ def create_demo_accounts(published: bool = False) -> dict[str, str]:
     made = {}
     staffed = _first_staffed_grid()
     for username, role, name in ACCOUNTS:
-        if users.by_username(username):
+        existing = users.by_username(username)
+        if existing:
+            # A reload (--force) made new staff records: the worker account is its grid's worker
+            # again, so the demo does not give that person a second account (app.demo.patrols).
+            if role == "worker" and existing.staff_id is None and staffed and staffed[1] \
+                    and staffed[0] in existing.area_codes:
+                existing.staff_id = staffed[1].id
             continue
         areas = []
         if role == "worker":

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 import shapely
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from app.events import deadlines
 from app.extensions import db
@@ -61,8 +61,20 @@ def _chosen_grids(n: int) -> list:
 
 
 def _accounts(grids) -> dict[str, int]:
-    """User id per grid code, creating the missing demo accounts in two bulk statements."""
-    names = {f"demo-{g.code}": g for g in grids}
+    """User id per grid code, creating the missing demo accounts in two bulk statements.
+
+    One account per person: a grid worker who has an account already (the sign-in account
+    ``worker`` stands for one, app.demo.accounts) keeps it, and gets no ``demo-<grid code>``
+    twin; a twin left by an older demo load is switched off, so the assignee picker and the
+    rankings list the person once."""
+    by_staff = dict(db.session.execute(
+        select(User.staff_id, User.id).where(User.staff_id.in_([g.staff_id for g in grids]),
+                                             User.role == "worker", User.active,
+                                             User.username.not_like("demo-%"))).all())
+    if by_staff:
+        twins = [f"demo-{g.code}" for g in grids if g.staff_id in by_staff]
+        db.session.execute(update(User).where(User.username.in_(twins)).values(active=False))
+    names = {f"demo-{g.code}": g for g in grids if g.staff_id not in by_staff}
     existing = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
     new = [{"username": u, "display_name": g.staff_name, "phone": g.phone, "role": "worker",
             "password_hash": NO_PASSWORD, "staff_id": g.staff_id} for u, g in names.items() if u not in existing]
@@ -71,7 +83,7 @@ def _accounts(grids) -> dict[str, int]:
         db.session.execute(insert(UserArea), [{"user_id": i, "grid_code": names[row["username"]].code}
                                               for i, row in zip(ids, new)])
         existing.update({row["username"]: i for i, row in zip(ids, new)})
-    return {g.code: existing[f"demo-{g.code}"] for g in grids}
+    return {g.code: by_staff[g.staff_id] if g.staff_id in by_staff else existing[f"demo-{g.code}"] for g in grids}
 
 
 def _existing_workers(exclude: set[int]) -> list[tuple[int, object]]:

@@ -1,4 +1,5 @@
-"""JSON API of the dispatch desk: the live feed and manual placement (thin: parse, call, respond)."""
+"""JSON API of the dispatch desk: the live feed, manual placement and the user's desk
+preferences (thin: parse, call, respond)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from app.auth.guard import require
 from app.auth.masking import may_see_personal
 from app.auth.roles import REPORTS_ACT, REPORTS_READ
 from app.auth.scope import event_area
-from app.dispatch import feed, placement
+from app.dispatch import feed, placement, preferences
 from app.errors import ValidationError
 from app.events import service as loop
 from app.api.params import json_body as _body, json_text as _text, json_whole as _whole
@@ -22,6 +23,7 @@ from app.extensions import db
 from app.reports import service as reports
 from app.reports.api import report_filters
 from app.reports.validation import check_point
+from app.models import User
 
 api_bp = Blueprint("dispatch_api", __name__, url_prefix="/api/v1")
 
@@ -47,12 +49,13 @@ def changes():
     args = request.args
     page = feed.changes(
         _since(args.get("since")), report_filters(args),
-        sort=params.choice(args, "sort", ("created", "deadline"), default="created"),
+        sort=params.choice(args, "sort", ("created", "deadline", "priority"), default="created"),
         limit=params.integer(args, "limit", default=feed.MAX_FEATURES, lo=1, hi=feed.MAX_FEATURES),
         area=event_area(), personal=may_see_personal(), role=current_user.role, user_id=current_user.id)
     # The features are JSON text from the database: spliced, not parsed and dumped again.
     head = json.dumps({"type": "FeatureCollection", "cursor": feed.format_cursor(page.cursor),
-                       "unmatched": page.unmatched, "truncated": page.truncated, "scope": page.scope},
+                       "unmatched": page.unmatched, "truncated": page.truncated, "scope": page.scope,
+                       "new_events": page.new_events},
                       ensure_ascii=False)
     body = head[:-1] + ',"features":[' + ",".join(page.features) + "]}"
     return Response(body, mimetype="application/geo+json", headers={"Cache-Control": "no-store"})
@@ -76,3 +79,22 @@ def place(ticket: str):
     report, entry = placement.place(ticket, req, area=event_area())
     db.session.commit()
     return {"report": reports.report_to_dict(report), "transition": loop.history_to_dict(entry)}
+
+
+@api_bp.get("/dispatch/preferences")
+@require(REPORTS_READ)
+def desk_preferences():
+    return preferences.of(_me())
+
+
+@api_bp.put("/dispatch/preferences")
+@require(REPORTS_READ)
+def set_desk_preferences():
+    choices = preferences.update(_me(), _body(tuple(preferences.DEFAULTS)))
+    db.session.commit()
+    return choices
+
+
+def _me() -> User:
+    # The stored row, not the session's copy: the choice is written back to it.
+    return db.session.get(User, current_user.id)

@@ -20,6 +20,10 @@ grids. Such events leave the caller's scope, so no scoped answer can name
 them. Every answer therefore carries ``scope``, a fingerprint of the
 published boundaries and the caller's area; when it changes, the client
 loads everything again.
+
+Every answer also counts the new (unaccepted) events of the caller's area,
+whatever the filters (``new_events``, app.dispatch.queue): the desk's counter,
+tab title and chime must not miss an event a filter hides.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.dispatch import queue
 from app.extensions import db
 from app.models import BoundaryVersion, Report
 from app.reports import service as reports
@@ -51,6 +56,7 @@ class FeedPage:
     unmatched: list[str]     # tickets changed after ``since`` that no longer match the filters
     truncated: bool
     scope: str               # see scope_fingerprint
+    new_events: int = 0      # reported, not yet accepted, in the caller's area (any filter)
 
 
 def scope_fingerprint(area: tuple[str, ...] | None) -> str:
@@ -83,9 +89,10 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     """
     cursor = next_cursor()
     scope = scope_fingerprint(caller.get("area"))
+    new = queue.new_events(caller.get("area"))
     if since is None:
-        features = reports.list_features(**filters, sort=sort, limit=limit, **caller)
-        return FeedPage(features, cursor, [], len(features) == limit, scope)
+        features = reports.list_features(**filters, sort=sort, limit=limit, queue_ranks=queue.RANKS, **caller)
+        return FeedPage(features, cursor, [], len(features) == limit, scope, new)
     features = reports.list_features(**filters, updated_since=since, sort="updated", limit=limit, **caller)
     truncated = len(features) == limit
     if truncated:
@@ -95,7 +102,7 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     matched = set(_tickets(features))
     # The same query without the filters, for the tickets that left the filtered view.
     changed = _tickets(reports.list_features(updated_since=since, sort="updated", limit=limit, **caller))
-    return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated, scope)
+    return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated, scope, new)
 
 
 def format_cursor(cursor: datetime) -> str:

@@ -1,21 +1,27 @@
 """The dispatch desk's folium map: community outlines, and the live events layer.
 
 Pure over its arguments, like app.maps.builders. The events are not a folium
-layer: ``DispatchSetup`` hands the map to static/js/gridmap-dispatch.js,
-which polls the live feed and keeps one marker per event (no page reload).
+layer: ``DispatchSetup`` hands the map to static/js/dispatch/desk.js, which
+polls the live feed and keeps one marker per event (no page reload), in a
+Leaflet.markercluster group (vendored) so a district's thousands of events
+stay readable at low zoom.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import folium
+from folium import plugins
 from folium.template import Template
 
+from app.maps.assets import PLUGINS
 from app.maps.builders import base_map, community_outlines
 from app.maps.elements import GridmapSetup, Legend, ModuleScripts
 
-DISPATCH_MODULES = [("gridmap_dispatch", "/static/js/gridmap-dispatch.js")]
+DISPATCH_MODULES = [("gridmap_dispatch", "/static/js/dispatch/desk.js")]
 DISPATCH_CSS = [("gridmap_dispatch_css", "/static/css/gridmap-dispatch.css")]
+#: The vendored Leaflet.markercluster (a classic script, loaded before the modules).
+CLUSTER_JS, CLUSTER_CSS = PLUGINS[plugins.MarkerCluster]
 
 #: Marker colour per state: cool colours wait at the centre, warm ones are in the field,
 #: greens are done, greys are over.
@@ -34,7 +40,7 @@ STATUS_COLORS = {
 
 
 class DispatchSetup(ModuleScripts):
-    """Loads gridmap-dispatch.js/css and starts the desk on the map (after GridmapSetup)."""
+    """Loads the desk's modules, CSS and the marker clusters, and starts the desk on the map (after GridmapSetup)."""
 
     _template = Template(
         """
@@ -51,7 +57,8 @@ class DispatchSetup(ModuleScripts):
 
     def render(self, **kwargs):
         self.default_modules = list(DISPATCH_MODULES)
-        self.default_css = list(DISPATCH_CSS)
+        self.default_js = list(CLUSTER_JS)
+        self.default_css = list(CLUSTER_CSS) + list(DISPATCH_CSS)
         super().render(**kwargs)
 
 
@@ -61,11 +68,16 @@ def desk_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, lab
     """Community outlines (fetched by the browser) and the live events.
 
     ``settings`` go to ``GridMapDispatch.init`` as they are (URLs, filters,
-    polling interval); the status colours are added here.
+    polling interval); the status colours are added here. With
+    ``settings["home_bounds"]`` (a caller bound to an area) the desk opens on
+    those bounds instead of fitting the whole district.
     """
     m = base_map(center, zoom, tiles, tianditu_key)
     GridmapSetup(texts).add_to(m)
-    community_outlines(grids_url, labels["communities"]).add_to(m)
+    outlines = community_outlines(grids_url, labels["communities"])
+    if settings.get("home_bounds"):
+        outlines.js_options["fit"] = False
+    outlines.add_to(m)
     DispatchSetup({**settings, "texts": dict(texts), "colors": STATUS_COLORS}).add_to(m)
     items = [{"label": status_labels[code], "marker": color} for code, color in STATUS_COLORS.items()]
     items.append({"label": labels["overdue"], "marker": "#ffffff", "overdue": True})

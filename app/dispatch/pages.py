@@ -2,20 +2,27 @@
 
 Thin: the filters of the URL (unknown values fall back to "any", so a stale
 bookmark still opens the desk), the choices for the filter form, the map.
-Everything live happens in static/js/gridmap-dispatch.js against the JSON
-API: the feed (/api/v1/reports/changes), the event, its history and
-assignees, transitions and placement. Viewers may watch (REPORTS_READ); the
-buttons are the caller's allowed_actions, so they see none.
+Everything live happens in static/js/dispatch/ against the JSON API: the feed
+(/api/v1/reports/changes), the event, its history and assignees,
+transitions, placement and the user's desk preferences. Viewers may watch
+(REPORTS_READ); the buttons are the caller's allowed_actions, so they see none.
+
+A caller bound to an area (a grid worker, a community's dispatcher) gets a
+desk that opens on that area: the map fitted to its grids, the grid filter
+listing only them and what lies below them.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
 
 from app.auth.guard import require
 from app.auth.roles import REPORTS_ACT, REPORTS_READ, allows
 from app.auth.scope import event_area
+from app.dispatch import preferences, queue
 from app.dispatch.map import desk_map
 from app.dispatch.texts import desk_texts, map_labels
 from app.events import categories as category_table
@@ -31,22 +38,46 @@ bp = Blueprint("dispatch", __name__)
 POLL_MS = 3000
 #: Milliseconds between two full reloads: time passing (due soon, overdue) changes no row.
 RESYNC_MS = 300_000
-SORTS = ("deadline", "created")
+#: The first is the default: new events, then overdue, then due soon (app.dispatch.queue).
+SORTS = ("priority", "deadline", "created")
 #: Grid levels offered in the grid filter (micro-grids are too many for a list).
 FILTER_LEVELS = ("subdistrict", "community", "grid")
 
 
-def _grid_choices() -> list[dict]:
+def _grid_choices(area: tuple[str, ...] | None) -> list[dict]:
     """Subdistricts, communities and grids in code order (a parent before its children), the
-    caller's area only: an area code stands for itself and everything below it (codes nest)."""
+    caller's area only: an area code stands for itself and everything below it (codes nest).
+    The area's own grids are listed whatever their level (a micro-grid worker sees theirs)."""
+    levels = Grid.level.in_(FILTER_LEVELS)
     stmt = (select(Grid.id, Grid.code, Grid.name, Grid.level)
-            .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.kind == "regular",
-                   Grid.level.in_(FILTER_LEVELS)).order_by(Grid.code))
-    area = event_area()
+            .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.kind == "regular")
+            .order_by(Grid.code))
     if area is not None:
-        stmt = stmt.where(or_(false(), *(Grid.code.startswith(code, autoescape=True) for code in area)))
-    return [{"id": i, "code": c, "name": n, "level": lv, "depth": FILTER_LEVELS.index(lv)}
-            for i, c, n, lv in db.session.execute(stmt)]
+        stmt = stmt.where(or_(false(), *(Grid.code.startswith(code, autoescape=True) for code in area)),
+                          or_(levels, Grid.code.in_(area)))
+    else:
+        stmt = stmt.where(levels)
+    rows = db.session.execute(stmt).all()
+    top = min((FILTER_LEVELS.index(lv) for *_, lv in rows if lv in FILTER_LEVELS), default=0)
+    return [{"id": i, "code": c, "name": n, "level": lv,
+             "depth": (FILTER_LEVELS.index(lv) if lv in FILTER_LEVELS else len(FILTER_LEVELS)) - top}
+            for i, c, n, lv in rows]
+
+
+def _home(area: tuple[str, ...] | None) -> tuple[list[list[float]] | None, dict | None]:
+    """Where the caller's desk opens: [[south, west], [north, east]] of their area's grids, and
+    the outline of those grids as GeoJSON (simplified to about a metre); None for the district."""
+    if not area:
+        return None, None
+    shape = func.ST_Union(Grid.geom)
+    row = db.session.execute(
+        select(func.ST_XMin(func.ST_Extent(Grid.geom)), func.ST_YMin(func.ST_Extent(Grid.geom)),
+               func.ST_XMax(func.ST_Extent(Grid.geom)), func.ST_YMax(func.ST_Extent(Grid.geom)),
+               func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(shape, 0.00001), 6))
+        .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.code.in_(area))).one()
+    if row[0] is None:
+        return None, None
+    return [[row[1], row[0]], [row[3], row[2]]], json.loads(row[4])
 
 
 def _filters(categories, grids) -> dict:
@@ -63,7 +94,7 @@ def _filters(categories, grids) -> dict:
     }
     out = {name: (args.get(name) if args.get(name) in allowed else "") for name, allowed in pick.items()}
     out["status"] = status
-    out["sort"] = args.get("sort") if args.get("sort") in SORTS else "deadline"
+    out["sort"] = args.get("sort") if args.get("sort") in SORTS else SORTS[0]
     out["needs_placement"] = "true" if args.get("needs_placement") in ("true", "1") else ""
     out["ticket"] = (args.get("ticket") or "")[:32]
     return out
@@ -73,7 +104,8 @@ def _filters(categories, grids) -> dict:
 @require(REPORTS_READ)
 def desk():
     categories = [{"code": c.code, "label": category_table.label(c)} for c in category_table.all_categories()]
-    grids = _grid_choices()
+    area = event_area()
+    grids = _grid_choices(area)
     filters = _filters(categories, grids)
     s = _map_settings()
     texts = desk_texts()
@@ -81,11 +113,16 @@ def desk():
     settings = {
         "feed_url": _api("reports/changes"), "reports_url": _api("reports"),
         "filters": filters, "poll_ms": POLL_MS, "resync_ms": RESYNC_MS, "may_act": allows(current_user.role, REPORTS_ACT),
+        "queue_ranks": queue.RANKS, "default_sort": SORTS[0],
+        "preferences_url": _api("dispatch/preferences"), "preferences": preferences.of(current_user),
+        "suggest_url": _api("addresses/suggest"),
     }
+    settings["home_bounds"], settings["home_area"] = _home(area)
     m = desk_map(s["center"], 13, s["tiles"], _api("grids"), map_labels(), texts, status_labels, settings,
                  tianditu_key=s["tianditu_key"])
     return render_template(
         "dispatch/desk.html", filters=filters, categories=categories, grids=grids,
+        new_events=queue.new_events(area), chime=settings["preferences"]["chime"], area_bound=bool(area),
         statuses=status_labels, channels={c: str(label) for c, label in CHANNEL_LABELS.items()},
         deadline_states={c: str(label) for c, label in DEADLINE_STATE_LABELS.items()},
         **page_parts(m))

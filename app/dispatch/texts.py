@@ -15,6 +15,8 @@ ACTION_LABELS = {
     "report": _l("Reported"),
     "accept": _l("Accept"),
     "dispatch": _l("Dispatch"),
+    "reassign": _l("Reassign"),
+    "recall": _l("Recall to the desk"),
     "start": _l("Start"),
     "handle": _l("Report handled"),
     "return": _l("Return"),
@@ -93,6 +95,22 @@ def desk_texts() -> dict[str, str]:
         "by": _("by %(actor)s"),
         "close_panel": _("Close"),
         "loading_event": _("Loading the event…"),
+        # New events (app.dispatch.queue): the counter, the tab title, the chime.
+        "new_events": _("%(n)s new events"),
+        "no_new_events": _("No new events"),
+        "title_count": _("(%(n)s) %(title)s"),
+        "chime_failed": _("The chime setting could not be saved: %(message)s"),
+        # The assignee picker and reassign.
+        "assignee_entry": _("%(name)s · %(grids)s · %(phone)s · %(n)s open"),
+        "current_assignee": _("(holds it now)"),
+        "no_other_assignees": _("No other grid worker covers this event's grids: recall it to the desk or escalate it."),
+        "new_assignee": _("New assignee"),
+        "reason": _("Reason (required)"),
+        "note_required": _("This action needs a note saying why or what was done."),
+        "from_to": _("%(from)s → %(to)s"),
+        # Placement: the map goes to a standard address or road.
+        "place_search_none": _("No standard address matches."),
+        "my_grids": _("My grids"),
     }
     texts.update({f"action_{code}": str(label) for code, label in ACTION_LABELS.items()})
     texts.update({f"status_{code}": str(label) for code, label in STATUS_LABELS.items()})

@@ -5,7 +5,9 @@ category on intake, counted on the working calendar of app.events.calendar
 (PRC holidays and adjusted working days, 08:30-12:00 and 14:00-17:30).
 ``warn_at`` is stored beside it: the moment only ``WARN_FRACTION`` of the
 allowance (in working time) is left, from which the event is "due soon".
-With both stored, lists compute the deadline state in SQL with no calendar.
+With both stored, the deadline state needs no calendar: it is the SQL function
+``gridmap_deadline_state`` (migration 0024), the one definition of "overdue"
+that every list, count, map and job uses (see :data:`DEADLINE_STATES`).
 
 ``now()`` is the one clock of the event loop, so tests can move it.
 """
@@ -15,10 +17,16 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from app.events import calendar as cal, holidays
-from app.events import workflow as wf
 
 #: The share of the allowance left when an event turns "due soon".
 WARN_FRACTION = 0.2
+
+#: A handled (verified, closed) event that came in after its deadline. It is not "overdue":
+#: that word is kept for a clock still running past its deadline.
+HANDLED_LATE = "handled_late"
+#: What ``gridmap_deadline_state`` answers: overdue, due soon or on time while the clock runs
+#: (dispatched, in progress); handled late or on time once handled; NULL otherwise.
+DEADLINE_STATES: tuple[str, ...] = (cal.ON_TIME, cal.DUE_SOON, cal.OVERDUE, HANDLED_LATE)
 
 
 def now() -> datetime:
@@ -55,25 +63,3 @@ def push_back(deadline: datetime, paused_at: datetime, resumed_at: datetime) -> 
     c = calendar()
     paused = c.working_time_between(paused_at, resumed_at)
     return c.add_working_duration(deadline, paused) if paused > timedelta(0) else deadline
-
-
-def state(status: str, deadline: datetime | None, warn: datetime | None, handled_at: datetime | None,
-          at: datetime) -> str | None:
-    """``on_time`` / ``due_soon`` / ``overdue``, or None where no clock applies.
-
-    While the clock runs (dispatched, in progress) it is measured against
-    ``at``; once handled (handled, verified, closed) it says whether the
-    handling came in time. Suspended, returned and undispatched events have
-    none. The list SQL (reports/list_reports.sql) spells the same rule.
-    """
-    if deadline is None:
-        return None
-    if status in wf.CLOCK_RUNNING_STATES:
-        if at > deadline:
-            return cal.OVERDUE
-        if warn is not None and at >= warn:
-            return cal.DUE_SOON
-        return cal.ON_TIME
-    if status in (wf.HANDLED, wf.VERIFIED, wf.CLOSED) and handled_at is not None:
-        return cal.OVERDUE if handled_at > deadline else cal.ON_TIME
-    return None

@@ -33,9 +33,12 @@ from app.sqlfiles import statements
 #: The system escalates with the powers of the operations centre.
 SYSTEM_ROLE = wf.ADMIN
 
+# Overdue by the one rule (gridmap_deadline_state, migration 0024); the first two conditions
+# only let the partial index ix_report_running_deadline find the candidates.
 _OVERDUE = text("""
     SELECT id, ticket, status, handling_level FROM report
     WHERE district_code = :district_code AND status IN ('dispatched', 'in_progress') AND deadline < :now
+      AND gridmap_deadline_state(status, deadline, warn_at, handled_at, :now) = 'overdue'
     ORDER BY deadline, id
     FOR UPDATE SKIP LOCKED""")
 

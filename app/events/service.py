@@ -109,8 +109,7 @@ def loop_fields(report: Report, at: datetime | None = None) -> dict:
         if assignee else None,
         "dispatched_at": _iso(report.dispatched_at),
         "deadline": _iso(report.deadline),
-        "deadline_state": deadlines.state(report.status, report.deadline, report.warn_at, report.handled_at,
-                                          at or deadlines.now()),
+        "deadline_state": deadline_state(report, at or deadlines.now()),
         "handled_at": _iso(report.handled_at),
         "closed_at": _iso(report.closed_at),
         "suspended_from": report.suspended_from,
@@ -119,6 +118,13 @@ def loop_fields(report: Report, at: datetime | None = None) -> dict:
         "row_version": report.row_version,
         "allowed_actions": caller_actions(report.status, report.handling_level, report.assignee_id, role, user_id),
     }
+
+
+def deadline_state(report: Report, at: datetime) -> str | None:
+    """Where ``report`` stands against its deadline at ``at``: the SQL rule every list uses
+    (``gridmap_deadline_state``, app.events.deadlines.DEADLINE_STATES), asked, not copied."""
+    return db.session.scalar(select(func.gridmap_deadline_state(
+        report.status, report.deadline, report.warn_at, report.handled_at, at)))
 
 
 def snapshot(report: Report) -> dict:
@@ -171,6 +177,8 @@ def _refusal(err: wf.TransitionError, report: Report, allowed: list[str]) -> Dom
         "note_required": (_("This action needs a note saying why or what was done."), "note"),
         "assignee_required": (_("Dispatch needs an assignee: the user id of a grid worker whose area covers "
                                 "the event."), "assignee"),
+        "same_assignee": (_("The event is assigned to this grid worker already: choose another one to "
+                            "reassign it to."), "assignee"),
         "deadline_required": (_("Extending needs the new deadline (an ISO date and time)."), "deadline"),
         "invalid_deadline": (_("deadline must be a date and time like 2026-11-23T17:30:00+08:00."), "deadline"),
         "deadline_not_later": (_("The new deadline must be later than the current one."), "deadline"),
@@ -240,16 +248,20 @@ def apply_transition(ticket: str, req: TransitionRequest, *, area: tuple[str, ..
         plan = wf.plan_transition(report.status, req.action, role, note=req.note, assignee=req.assignee,
                                   deadline=req.deadline, current_deadline=report.deadline,
                                   level=report.handling_level, suspended_from=report.suspended_from,
-                                  duplicate_of=req.duplicate_of)
+                                  duplicate_of=req.duplicate_of, current_assignee=report.assignee_id)
     except wf.TransitionError as err:
         raise _refusal(err, report, caller_actions(report.status, report.handling_level, report.assignee_id,
                                                    role, user_id)) from None
     _check_scope(report, req.action, role, user_id)
     extra: dict = {}
     assignee = target = None
-    if plan.action == wf.DISPATCH:
+    if plan.action in (wf.DISPATCH, wf.REASSIGN):
         assignee = _assignee(report, req.assignee)
-        extra["assignee_name"] = assignee.display_name or assignee.username
+        extra["assignee_name"] = _name(assignee)
+    if plan.from_assignee is not None:
+        # Who held it, by name as it was: the history must still read right when the account is gone.
+        previous = db.session.get(User, plan.from_assignee)
+        extra["from_assignee_name"] = _name(previous) if previous else None
     if plan.action == wf.MERGE:
         target = _merge_target(report, req.duplicate_of, area)
     at = deadlines.now()
@@ -267,6 +279,10 @@ def apply_transition(ticket: str, req: TransitionRequest, *, area: tuple[str, ..
     entry = _history_row(report, plan, at, current_user.id, actor_name, extra)
     audit.record(f"report.{plan.action}", "report", report.ticket, before=before, after=snapshot(report))
     return report, entry
+
+
+def _name(user: User) -> str:
+    return user.display_name or user.username
 
 
 def _state(code: str) -> str:
@@ -348,7 +364,8 @@ def history(report: Report) -> list[ReportTransition]:
 
 
 def assignees(report: Report) -> list[dict]:
-    """Active grid workers whose area covers the event, closest area first, with their open workload."""
+    """One entry per person who can take the event (events/sql/assignees.sql): closest area first,
+    then the least loaded, with name, covering grids, phone and open workload."""
     rows = db.session.execute(sql("events/assignees"), {"grid_ids": _grid_ids(report)}).mappings().all()
     return [dict(r) for r in rows]
 

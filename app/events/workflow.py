@@ -4,7 +4,9 @@ Digital city management runs every case through 信息收集 (report) → 立案
 (accept, or 作废 cancel) → 派遣 (dispatch; the clock starts) → 处置 (handle)
 → 核查 (verify) → 结案 (close), with side paths for 退回 (return), 延期
 (extend), 挂账 (suspend), 返工 (reject / reopen), escalation up the chain
-grid → community → subdistrict → department, and merging duplicates.
+grid → community → subdistrict → department, merging duplicates, and the
+operations centre's own corrections after dispatch: 改派 (reassign to another
+worker) and 撤回 (recall to the desk).
 
 This module only *plans*: :func:`plan_transition` checks that an action is
 legal from the current state and allowed for the role, validates what the
@@ -68,10 +70,12 @@ RESUME = "resume"
 EXTEND = "extend"
 ESCALATE = "escalate"
 MERGE = "merge"
+REASSIGN = "reassign"        # 改派: the centre hands a dispatched case to another worker
+RECALL = "recall"            # 撤回: the centre takes a dispatched case back to the desk
 
 #: Every action, in the order a UI should list them.
-ACTIONS: tuple[str, ...] = (ACCEPT, DISPATCH, START, HANDLE, RETURN, VERIFY, REJECT, CLOSE, REOPEN, EXTEND,
-                            ESCALATE, SUSPEND, RESUME, MERGE, CANCEL)
+ACTIONS: tuple[str, ...] = (ACCEPT, DISPATCH, REASSIGN, RECALL, START, HANDLE, RETURN, VERIFY, REJECT, CLOSE,
+                            REOPEN, EXTEND, ESCALATE, SUSPEND, RESUME, MERGE, CANCEL)
 
 # --- Roles -------------------------------------------------------------------
 
@@ -89,8 +93,8 @@ ROLES: tuple[str, ...] = (ADMIN, PLANNER, DISPATCHER, WORKER, VIEWER)
 #: A worker is further limited to events of their own grids (DB layer).
 PERMISSIONS: Mapping[str, frozenset[str]] = {
     ADMIN: frozenset(ACTIONS),
-    DISPATCHER: frozenset({ACCEPT, CANCEL, DISPATCH, VERIFY, REJECT, CLOSE, REOPEN, SUSPEND, RESUME, EXTEND,
-                           ESCALATE, MERGE}),
+    DISPATCHER: frozenset({ACCEPT, CANCEL, DISPATCH, REASSIGN, RECALL, VERIFY, REJECT, CLOSE, REOPEN, SUSPEND,
+                           RESUME, EXTEND, ESCALATE, MERGE}),
     WORKER: frozenset({START, HANDLE, RETURN, ESCALATE}),
     PLANNER: frozenset(),
     VIEWER: frozenset(),
@@ -125,7 +129,8 @@ ERROR_CODES: tuple[str, ...] = (
     "forbidden",              # the role may never perform this action
     "illegal_transition",     # the action is not possible from the current state
     "note_required",          # the action needs a non-blank note (reason)
-    "assignee_required",      # dispatch without an assignee
+    "assignee_required",      # dispatch or reassign without an assignee
+    "same_assignee",          # reassign to the worker who holds the event already
     "deadline_required",      # extend without a new deadline
     "invalid_deadline",       # a deadline that is not a timezone-aware datetime
     "deadline_not_later",     # extend to a deadline not after the current one
@@ -199,6 +204,10 @@ RULES: Mapping[str, ActionRule] = _rules(
     ActionRule(ACCEPT, (REPORTED,), ACCEPTED),
     ActionRule(CANCEL, (REPORTED, ACCEPTED), CANCELLED, needs_note=True),
     ActionRule(DISPATCH, (ACCEPTED, RETURNED), DISPATCHED),
+    # After dispatch the centre may still correct its routing, saying why: another worker takes
+    # the case over (the new one has not started yet), or the case comes back to the desk.
+    ActionRule(REASSIGN, (DISPATCHED, IN_PROGRESS), DISPATCHED, needs_note=True),
+    ActionRule(RECALL, (DISPATCHED, IN_PROGRESS), ACCEPTED, needs_note=True),
     ActionRule(START, (DISPATCHED,), IN_PROGRESS),
     # Handling straight from dispatched is the "small things at once" path.
     ActionRule(HANDLE, (DISPATCHED, IN_PROGRESS), HANDLED, needs_note=True),
@@ -226,9 +235,10 @@ class Transition:
 
     Fields an action does not use stay ``None``/``False``. In particular:
 
-    - ``assignee``: set by ``dispatch`` (the new assignee).
+    - ``assignee``: set by ``dispatch`` and ``reassign`` (the new assignee).
+    - ``from_assignee``: ``reassign`` and ``recall``, who held the case.
     - ``clear_assignee``: ``escalate`` handing a dispatched case back for
-      re-dispatch at the new level.
+      re-dispatch at the new level, and ``recall``.
     - ``deadline``: ``extend`` (the new deadline); ``dispatch`` passes through
       a deadline the caller computed, if it gave one.
     - ``level`` / ``from_level``: ``escalate``, the new and previous handling level.
@@ -245,6 +255,7 @@ class Transition:
     to_state: str
     note: str | None = None
     assignee: int | str | None = None
+    from_assignee: int | str | None = None
     clear_assignee: bool = False
     deadline: datetime | None = None
     level: str | None = None
@@ -273,7 +284,8 @@ class Transition:
         entry: dict = {"action": self.action, "role": self.role, "from_state": self.from_state,
                        "to_state": self.to_state}
         optional = {
-            "note": self.note, "assignee": self.assignee, "level": self.level, "from_level": self.from_level,
+            "note": self.note, "assignee": self.assignee, "from_assignee": self.from_assignee,
+            "level": self.level, "from_level": self.from_level,
             "suspended_from": self.suspended_from, "duplicate_of": self.duplicate_of, "clock": self.clock,
             "deadline": self.deadline.isoformat() if self.deadline else None,
         }
@@ -327,14 +339,18 @@ def plan_transition(current_state: str, action: str, role: str, *, note: str | N
                     assignee: int | str | None = None, deadline: datetime | None = None,
                     current_deadline: datetime | None = None, level: str | None = None,
                     suspended_from: str | None = None,
-                    duplicate_of: int | str | None = None) -> Transition:
+                    duplicate_of: int | str | None = None,
+                    current_assignee: int | str | None = None) -> Transition:
     """Check ``action`` by ``role`` on an event in ``current_state``; say what to store.
 
     Keyword arguments, each used only by the actions named (others ignore them):
 
     - ``note``: the reason / what was done. Required (non-blank) for cancel,
-      handle, return, reject, reopen, suspend, extend and escalate.
-    - ``assignee``: dispatch, required: who handles it.
+      handle, return, reject, reopen, suspend, extend, escalate, reassign
+      and recall.
+    - ``assignee``: dispatch and reassign, required: who handles it.
+    - ``current_assignee``: reassign and recall: who holds the event now
+      (reassigning to them is refused; both keep it in the history).
     - ``deadline``: extend, required: the new deadline (timezone-aware).
       dispatch, optional: a deadline the caller already computed.
     - ``current_deadline``: extend, optional: when given, the new deadline
@@ -368,7 +384,8 @@ def plan_transition(current_state: str, action: str, role: str, *, note: str | N
     if planner is None:
         return base
     return planner(base, refuse, assignee=assignee, deadline=deadline, current_deadline=current_deadline,
-                   level=level, suspended_from=suspended_from, duplicate_of=duplicate_of)
+                   level=level, suspended_from=suspended_from, duplicate_of=duplicate_of,
+                   current_assignee=current_assignee)
 
 
 def _check_name(value: str, known: tuple[str, ...], code: str, *, state: str | None = None,
@@ -400,6 +417,23 @@ def _plan_dispatch(base: Transition, refuse, *, assignee, deadline, **_) -> Tran
         raise refuse("invalid_deadline", "deadline")
     # Dispatching (again, after a return or escalation) starts a new deadline.
     return replace(base, assignee=assignee, deadline=deadline, clock=CLOCK_START)
+
+
+def _plan_reassign(base: Transition, refuse, *, assignee, current_assignee, **_) -> Transition:
+    """Another worker takes the case over. The deadline keeps running: the category's time limit
+    is the case's, not the worker's, and a handover does not buy time (``extend`` does, with a
+    reason of its own)."""
+    if assignee is None or (isinstance(assignee, str) and not assignee.strip()):
+        raise refuse("assignee_required", "assignee")
+    if current_assignee is not None and assignee == current_assignee:
+        raise refuse("same_assignee", "assignee")
+    return replace(base, assignee=assignee, from_assignee=current_assignee)
+
+
+def _plan_recall(base: Transition, refuse, *, current_assignee, **_) -> Transition:
+    """The case comes back to the desk, filed and waiting for dispatch, as after an escalation:
+    nobody holds it and the assignee's clock stops; dispatching it again starts a new one."""
+    return replace(base, clear_assignee=True, from_assignee=current_assignee, clock=CLOCK_STOP)
 
 
 def _plan_stop(base: Transition, refuse, **_) -> Transition:
@@ -460,6 +494,8 @@ def _plan_merge(base: Transition, refuse, *, duplicate_of, **_) -> Transition:
 
 _PLANNERS = {
     DISPATCH: _plan_dispatch,
+    REASSIGN: _plan_reassign,
+    RECALL: _plan_recall,
     HANDLE: _plan_stop,
     RETURN: _plan_stop,
     SUSPEND: _plan_suspend,

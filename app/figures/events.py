@@ -25,13 +25,14 @@ closed (结案数)
 closed on time / closed with a deadline
     Closed events with both a deadline and a handling time; on time when
     ``handled_at <= deadline`` (the deadline as last extended or pushed back
-    by suspension; the same rule as ``app.events.deadlines.state``).
+    by suspension; the same rule as ``gridmap_deadline_state``, migration 0024).
 handled at least once, reworked
     Valid events that are handled now or have ``rework_count > 0`` (rework
     needs a handling first); reworked: valid events with ``rework_count > 0``.
 overdue
     Events whose handling clock runs (dispatched, in progress) past their
-    deadline now.
+    deadline now: ``gridmap_deadline_state`` is ``overdue``, the one rule of
+    the home page, the dispatch desk and the maps.
 
 Rates (``None`` where the denominator is 0; rounded to 4 decimals)
 

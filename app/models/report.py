@@ -20,7 +20,8 @@ OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled",
 #: History actions: intake (``report``), every workflow action (app.events.workflow.ACTIONS) and
 #: ``place``: a person put a report that could not be geocoded on the map (app.dispatch; state unchanged).
 TRANSITION_ACTIONS = ("report", "accept", "dispatch", "start", "handle", "return", "verify", "reject", "close",
-                      "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel", "place")
+                      "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel", "place",
+                      "reassign", "recall")
 
 # Partial-index predicates, spelled as the queries that use them spell them.
 OPEN_PREDICATE = "status NOT IN ('closed', 'cancelled')"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_login import UserMixin
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, func)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
@@ -32,6 +33,9 @@ class User(UserMixin, db.Model):
     staff_id = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"))
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     last_login_at = Column(DateTime(timezone=True))
+    # What the user chose for themselves (migration 0024), one key per page: {"desk": {"chime": true}}.
+    # On the server, so a dispatcher's choice follows them from machine to machine.
+    preferences = Column(JSONB, nullable=False, server_default="{}")
     # Bumped on every change through the admin page: a stale form gets a 409.
     row_version = Column(Integer, nullable=False, server_default="1")
     # Part of every session and remember-me cookie (app.auth.sessions): bumped on

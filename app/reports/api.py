@@ -17,7 +17,7 @@ from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, photos, service
 from app.auth.guard import current_actor, public, require
 from app.events import categories as category_table
-from app.events.calendar import DEADLINE_STATES
+from app.events.deadlines import DEADLINE_STATES
 from app.events.service import possible_duplicates
 from app.auth.masking import may_see_personal
 from app.auth.scope import event_area

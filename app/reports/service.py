@@ -332,17 +332,19 @@ def _labels(mapping) -> str:
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
                   bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
                   assignee_id=None, sort="created", role=None, user_id=None, now=None,
-                  needs_placement=None, updated_since=None) -> list[str]:
+                  needs_placement=None, updated_since=None, queue_ranks=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
     with reporters masked unless ``personal``; ``allowed_actions`` are those of
     ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``.
     ``updated_since``: only reports changed after it (the live feed, app.dispatch.feed);
-    ``sort="updated"`` lists the least recently changed first."""
+    ``sort="updated"`` lists the least recently changed first; ``sort="priority"`` follows
+    ``queue_ranks`` (the dispatch desk's order, app.dispatch.queue)."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
     mine, unassigned = loop.action_maps(role)
     return db.session.execute(sql("reports/list_reports"), {
         "deadline_state": deadline_state, "level": level, "assignee_id": assignee_id,
         "sort_deadline": sort == "deadline", "sort_updated": sort == "updated", "updated_since": updated_since,
+        "sort_priority": sort == "priority", "queue_ranks": json.dumps(queue_ranks or {}),
         "now": now or deadlines.now(),
         "actions_mine": mine, "actions_unassigned": unassigned, "user_id": user_id,
         "assignment_bound": role == "worker",

@@ -32,9 +32,30 @@ def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
         {"code": worker.area_codes[0]}) > 0
     again = cli.invoke(args=["demo", "accounts"])
     assert again.exit_code == 0 and "exist already" in again.output
-    # Reloading the demo keeps the accounts.
+    _one_account_per_person(db, worker)
+    # Reloading the demo keeps the accounts, and still gives nobody a second one.
     assert cli.invoke(args=["demo", "load", "--scale", "0.02", "--seed", "7", "--force"]).exit_code == 0
     assert users.by_username("admin") is not None
+    worker = users.by_username("worker")
+    db.session.refresh(worker)
+    assert worker.staff_id is not None
+    _one_account_per_person(db, worker)
+
+
+def _one_account_per_person(db, worker):
+    """The sign-in worker is their grid's worker: no demo-<grid> twin for them (the picker and the KPI
+    ranking once showed "王国 (demo-410102001001003)" beside "王国 (worker)")."""
+    from sqlalchemy import text
+
+    twins = db.session.execute(text(
+        "SELECT staff_id, array_agg(username) FROM app_user WHERE role = 'worker' AND active AND staff_id IS NOT NULL "
+        "GROUP BY staff_id HAVING count(*) > 1")).all()
+    assert twins == []
+    assert db.session.execute(text("SELECT count(*) FROM app_user WHERE username = :u AND active"),
+                              {"u": f"demo-{worker.area_codes[0]}"}).scalar_one() == 0
+    # Events of the worker's grid went to the worker account itself.
+    assert db.session.execute(text("SELECT count(*) FROM report WHERE assignee_id = :id"),
+                              {"id": worker.id}).scalar_one() > 0
 
 
 def _printed_passwords(output: str) -> dict[str, str]:

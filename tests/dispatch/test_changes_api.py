@@ -193,3 +193,39 @@ def test_the_scope_fingerprint_changes_with_a_publish_or_the_callers_grids(anon,
     version.generation += 100
     db.session.commit()
     assert feed(people.dispatcher)["scope"] != before
+
+
+def test_every_answer_counts_the_new_events_of_the_callers_area_whatever_the_filters(anon, people, quiet):
+    mine, far = report(anon)["ticket"], report(anon, point=ELSEWHERE)["ticket"]
+    assert feed(people.dispatcher)["new_events"] == 2
+    # A filter that hides them does not hide the count: the desk must not miss an arrival.
+    assert feed(people.dispatcher, status="dispatched")["new_events"] == 2
+    assert feed(people.worker)["new_events"] == 1                 # the worker's grid only
+    quiet()
+    cursor = cursor_now(people.dispatcher)
+    ok(act(people.dispatcher, mine, "accept", "reported"))        # accepted: no longer new
+    body = feed(people.dispatcher, since=cursor)
+    assert body["new_events"] == 1 and tickets(body) == [mine]
+    ok(act(people.dispatcher, far, "cancel", "reported", note="重复"))
+    assert feed(people.dispatcher, since=cursor)["new_events"] == 0
+
+
+def test_priority_puts_new_events_first_and_finished_ones_last(anon, people, clock):
+    old_new = report(anon)["ticket"]
+    finished = report(anon)["ticket"]
+    ok(act(people.dispatcher, finished, "accept", "reported"))
+    ok(act(people.dispatcher, finished, "dispatch", "accepted", assignee=people.worker.user.id))
+    ok(act(people.worker, finished, "handle", "dispatched", note="已处理"))
+    ok(act(people.dispatcher, finished, "verify", "handled"))
+    running = report(anon)["ticket"]
+    ok(act(people.dispatcher, running, "accept", "reported"))
+    ok(act(people.dispatcher, running, "dispatch", "accepted", assignee=people.worker.user.id))
+    clock.advance(minutes=5)
+    newest = report(anon)["ticket"]
+    order = [f["id"] for f in feed(people.dispatcher, sort="priority")["features"]]
+    # New events first (the newest on top), then the running one; the verified one last, although
+    # its deadline is the soonest of all.
+    assert order == [newest, old_new, running, finished]
+    by_deadline = [f["id"] for f in feed(people.dispatcher, sort="deadline")["features"]]
+    assert by_deadline.index(running) < by_deadline.index(finished)
+    assert people.dispatcher.get(FEED, query_string={"sort": "urgent"}).status_code == 422

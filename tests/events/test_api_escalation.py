@@ -84,12 +84,16 @@ def test_only_running_clocks_escalate(anon, people, clock):
     assert get(people, parked)["deadline_state"] is None and get(people, waiting)["deadline_state"] is None
 
 
-def test_handled_late_is_overdue_in_the_record(anon, people, clock):
+def test_handled_late_is_recorded_as_late_not_as_overdue_now(anon, people, clock):
+    """One rule (gridmap_deadline_state): "overdue" is a clock still running past its deadline;
+    an event handled after it is "handled_late", and no overdue list or count holds it."""
     ticket = dispatched(anon, people)
     clock.set(MONDAY_9 + timedelta(hours=3))
-    ok(act(people.worker, ticket, "handle", "dispatched", note="已处理"))
     assert get(people, ticket)["deadline_state"] == "overdue"
-    assert people.dispatcher.get("/api/v1/reports?deadline_state=overdue").get_json()["count"] == 1
+    ok(act(people.worker, ticket, "handle", "dispatched", note="已处理"))
+    assert get(people, ticket)["deadline_state"] == "handled_late"
+    assert people.dispatcher.get("/api/v1/reports?deadline_state=overdue").get_json()["count"] == 0
+    assert people.dispatcher.get("/api/v1/reports?deadline_state=handled_late").get_json()["count"] == 1
 
 
 def test_flask_events_escalate_with_now(anon, people, clock, cli):

@@ -95,7 +95,7 @@ def test_the_list_carries_the_loop_fields_for_the_caller(people, anon, clock):
     # Same rows, other callers: the colleague may do nothing, the dispatcher the centre's actions.
     assert people.worker2.get("/api/v1/reports").get_json()["reports"][0]["allowed_actions"] == []
     assert people.dispatcher.get("/api/v1/reports").get_json()["reports"][0]["allowed_actions"] == [
-        "extend", "escalate", "suspend"]
+        "reassign", "recall", "extend", "escalate", "suspend"]
     assert people.viewer.get("/api/v1/reports").get_json()["reports"][0]["allowed_actions"] == []
     # Filters of the dispatch queue.
     assert people.dispatcher.get("/api/v1/reports?deadline_state=on_time").get_json()["count"] == 1

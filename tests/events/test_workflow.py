@@ -20,8 +20,8 @@ DEADLINE = datetime(2026, 3, 2, 17, 30, tzinfo=BJ)
 EXPECTED_LEGAL = {
     "reported": {"accept", "cancel", "suspend", "escalate", "merge"},
     "accepted": {"dispatch", "cancel", "suspend", "escalate", "merge"},
-    "dispatched": {"start", "handle", "return", "suspend", "extend", "escalate"},
-    "in_progress": {"handle", "return", "suspend", "extend", "escalate"},
+    "dispatched": {"reassign", "recall", "start", "handle", "return", "suspend", "extend", "escalate"},
+    "in_progress": {"reassign", "recall", "handle", "return", "suspend", "extend", "escalate"},
     "handled": {"verify", "reject", "suspend"},
     "verified": {"close", "suspend"},
     "closed": {"reopen"},
@@ -49,12 +49,16 @@ EXPECTED_TARGET = {
     ("accepted", "suspend"): "suspended",
     ("accepted", "escalate"): "accepted",
     ("accepted", "merge"): "cancelled",
+    ("dispatched", "reassign"): "dispatched",
+    ("dispatched", "recall"): "accepted",
     ("dispatched", "start"): "in_progress",
     ("dispatched", "handle"): "handled",
     ("dispatched", "return"): "returned",
     ("dispatched", "suspend"): "suspended",
     ("dispatched", "extend"): "dispatched",
     ("dispatched", "escalate"): "accepted",
+    ("in_progress", "reassign"): "dispatched",
+    ("in_progress", "recall"): "accepted",
     ("in_progress", "handle"): "handled",
     ("in_progress", "return"): "returned",
     ("in_progress", "suspend"): "suspended",
@@ -74,14 +78,15 @@ EXPECTED_TARGET = {
 
 EXPECTED_PERMISSIONS = {
     "admin": set(wf.ACTIONS),
-    "dispatcher": {"accept", "cancel", "dispatch", "verify", "reject", "close", "reopen", "suspend", "resume",
-                   "extend", "escalate", "merge"},
+    "dispatcher": {"accept", "cancel", "dispatch", "reassign", "recall", "verify", "reject", "close", "reopen",
+                   "suspend", "resume", "extend", "escalate", "merge"},
     "worker": {"start", "handle", "return", "escalate"},
     "planner": set(),
     "viewer": set(),
 }
 
-NOTE_ACTIONS = {"cancel", "handle", "return", "reject", "reopen", "suspend", "extend", "escalate"}
+NOTE_ACTIONS = {"cancel", "handle", "return", "reject", "reopen", "suspend", "extend", "escalate", "reassign",
+                "recall"}
 
 
 def _role_for(action: str) -> str:
@@ -101,7 +106,8 @@ def test_states_and_actions_are_the_documented_codes():
     assert set(wf.STATES) == {"reported", "accepted", "dispatched", "in_progress", "handled", "verified", "closed",
                               "cancelled", "returned", "suspended"}
     assert set(wf.ACTIONS) == {"accept", "cancel", "dispatch", "start", "handle", "return", "verify", "reject",
-                               "close", "reopen", "suspend", "resume", "extend", "escalate", "merge"}
+                               "close", "reopen", "suspend", "resume", "extend", "escalate", "merge",
+                               "reassign", "recall"}
     assert set(wf.ROLES) == {"admin", "planner", "dispatcher", "worker", "viewer"}
     assert set(wf.FINAL_STATES) == {"closed", "cancelled"}
     assert set(wf.OPEN_STATES) == set(wf.STATES) - {"closed", "cancelled"}
@@ -231,7 +237,7 @@ def test_dispatcher_does_not_do_field_work(action):
     with pytest.raises(TransitionError) as caught:
         plan_transition("dispatched", action, "dispatcher", note="x")
     assert caught.value.code == "forbidden"
-    assert caught.value.allowed == ("extend", "escalate", "suspend")
+    assert caught.value.allowed == ("reassign", "recall", "extend", "escalate", "suspend")
 
 
 def test_forbidden_is_checked_before_the_state():
@@ -243,7 +249,7 @@ def test_forbidden_is_checked_before_the_state():
 
 def test_allowed_actions_per_role():
     assert allowed_actions("dispatched", "worker") == ("start", "handle", "return", "escalate")
-    assert allowed_actions("dispatched", "dispatcher") == ("extend", "escalate", "suspend")
+    assert allowed_actions("dispatched", "dispatcher") == ("reassign", "recall", "extend", "escalate", "suspend")
     assert allowed_actions("handled", "worker") == ()
     assert allowed_actions("handled", "dispatcher") == ("verify", "reject", "suspend")
     assert allowed_actions("closed", "viewer") == ()
@@ -325,6 +331,58 @@ def test_return_sends_it_back_to_the_dispatcher_with_the_reason():
     assert plan.to_state == "returned"
     assert plan.note == "not in my grid"
     assert allowed_actions(plan.to_state, "dispatcher") == ("dispatch", "escalate", "suspend")
+
+
+# --- Reassign (改派) and recall (撤回) after dispatch ----------------------------------
+
+
+@pytest.mark.parametrize("state", ["dispatched", "in_progress"])
+def test_reassign_hands_the_case_to_another_worker_and_keeps_the_deadline(state):
+    plan = plan_transition(state, "reassign", "dispatcher", assignee=8, current_assignee=5, note="王国休假")
+    assert (plan.to_state, plan.assignee, plan.from_assignee) == ("dispatched", 8, 5)
+    # The category's time limit is the case's: a handover neither restarts nor stops the clock.
+    assert plan.clock is None and plan.deadline is None and not plan.clear_assignee
+    assert plan.log_entry() == {"action": "reassign", "role": "dispatcher", "from_state": state,
+                                "to_state": "dispatched", "note": "王国休假", "assignee": 8, "from_assignee": 5}
+
+
+@pytest.mark.parametrize(("assignee", "code"), [(None, "assignee_required"), (" ", "assignee_required"),
+                                                (5, "same_assignee")])
+def test_reassign_needs_another_assignee(assignee, code):
+    with pytest.raises(TransitionError) as caught:
+        plan_transition("dispatched", "reassign", "dispatcher", assignee=assignee, current_assignee=5, note="x")
+    assert (caught.value.code, caught.value.field) == (code, "assignee")
+
+
+@pytest.mark.parametrize("state", ["dispatched", "in_progress"])
+def test_recall_brings_the_case_back_to_the_desk_for_dispatch(state):
+    plan = plan_transition(state, "recall", "dispatcher", current_assignee=5, note="派错网格")
+    assert (plan.to_state, plan.clear_assignee, plan.from_assignee, plan.clock) == \
+        ("accepted", True, 5, wf.CLOCK_STOP)
+    assert allowed_actions(plan.to_state, "dispatcher")[0] == "dispatch"
+
+
+@pytest.mark.parametrize("action", ["reassign", "recall"])
+def test_reassign_and_recall_are_the_centres_and_need_a_reason(action):
+    for role in ("worker", "viewer", "planner"):
+        with pytest.raises(TransitionError) as caught:
+            plan_transition("dispatched", action, role, assignee=8, note="x")
+        assert caught.value.code == "forbidden"
+    with pytest.raises(TransitionError) as caught:
+        plan_transition("dispatched", action, "dispatcher", assignee=8, current_assignee=5, note=" ")
+    assert caught.value.code == "note_required"
+    for state in ("reported", "accepted", "returned", "handled", "closed"):
+        with pytest.raises(TransitionError) as caught:
+            plan_transition(state, action, "dispatcher", assignee=8, note="x")
+        assert caught.value.code == "illegal_transition"
+
+
+def test_the_workers_return_is_unchanged_beside_recall():
+    """退回 (the worker gives it back) and 撤回 (the centre takes it back) end in different states."""
+    returned = plan_transition("in_progress", "return", "worker", note="不属于本网格")
+    recalled = plan_transition("in_progress", "recall", "dispatcher", note="派错网格", current_assignee=5)
+    assert (returned.to_state, returned.clear_assignee) == ("returned", False)
+    assert (recalled.to_state, recalled.clear_assignee) == ("accepted", True)
 
 
 # --- Rework --------------------------------------------------------------------

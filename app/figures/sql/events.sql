@@ -5,6 +5,9 @@
 -- assignee (app_user id as text). Events with no such ancestor / no assignee form the NULL unit.
 WITH ev AS (
   SELECT r.status, r.created_at, r.closed_at, r.handled_at, r.deadline, r.rework_count,
+         -- Overdue now: the one rule (gridmap_deadline_state, migration 0024), as on the home page and the desk.
+         gridmap_deadline_state(r.status, r.deadline, r.warn_at, r.handled_at, CAST(:now AS timestamptz))
+           = 'overdue' AS overdue_now,
          r.status = 'cancelled' AND r.duplicate_of IS NOT NULL AS merged,
          -- Handled or later; a suspended event that was handled keeps counting as handled.
          (r.status IN ('handled', 'verified', 'closed')
@@ -40,7 +43,7 @@ agg AS (
          -- Rework needs a handling first, so a reworked event was handled at least once.
          count(*) FILTER (WHERE status <> 'cancelled' AND (handled OR rework_count > 0)) AS handled_ever,
          count(*) FILTER (WHERE status <> 'cancelled' AND rework_count > 0) AS reworked,
-         count(*) FILTER (WHERE status IN ('dispatched', 'in_progress') AND deadline < :now) AS overdue,
+         count(*) FILTER (WHERE overdue_now) AS overdue,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - created_at) / 3600.0)
            FILTER (WHERE status = 'closed' AND closed_at IS NOT NULL) AS median_hours_to_close
   FROM ev

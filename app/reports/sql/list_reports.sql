@@ -46,17 +46,9 @@ LEFT JOIN grid g ON g.id = r.grid_id
 LEFT JOIN grid gp ON gp.id = r.grid_lineage[cardinality(r.grid_lineage) - 1]
 LEFT JOIN app_user u ON u.id = r.assignee_id
 LEFT JOIN report dup ON dup.id = r.duplicate_of
--- The deadline state, as app.events.deadlines.state() spells it.
+-- The deadline state: the one rule (migration 0024), judged at :now.
 CROSS JOIN LATERAL (SELECT
-  CASE
-    WHEN r.deadline IS NULL THEN NULL
-    WHEN r.status IN ('dispatched', 'in_progress') THEN
-      CASE WHEN CAST(:now AS timestamptz) > r.deadline THEN 'overdue'
-           WHEN CAST(:now AS timestamptz) >= r.warn_at THEN 'due_soon'
-           ELSE 'on_time' END
-    WHEN r.status IN ('handled', 'verified', 'closed') AND r.handled_at IS NOT NULL THEN
-      CASE WHEN r.handled_at > r.deadline THEN 'overdue' ELSE 'on_time' END
-  END AS state,
+  gridmap_deadline_state(r.status, r.deadline, r.warn_at, r.handled_at, CAST(:now AS timestamptz)) AS state,
   r.status || CASE WHEN r.handling_level = 'department' THEN '/top' ELSE '' END AS action_key
 ) d
 WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS text[])))
@@ -79,7 +71,12 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
        OR r.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
 -- By deadline: the events still running against theirs (dispatched, in progress) first, the
 -- most urgent on top; then the rest (handled, verified ...) whose deadline no longer presses.
-ORDER BY CASE WHEN :sort_deadline THEN r.status NOT IN ('dispatched', 'in_progress') END ASC NULLS LAST,
-         CASE WHEN :sort_deadline THEN r.deadline END ASC NULLS LAST,
+-- By priority (the dispatch desk's order, app.dispatch.queue): :queue_ranks gives each
+-- "status:deadline_state" (or "status") its place; within one, the soonest deadline, then the newest.
+ORDER BY CASE WHEN :sort_priority THEN coalesce(
+           CAST(CAST(:queue_ranks AS jsonb) ->> (r.status || ':' || coalesce(d.state, '')) AS integer),
+           CAST(CAST(:queue_ranks AS jsonb) ->> r.status AS integer)) END ASC NULLS LAST,
+         CASE WHEN :sort_deadline THEN r.status NOT IN ('dispatched', 'in_progress') END ASC NULLS LAST,
+         CASE WHEN :sort_deadline OR :sort_priority THEN r.deadline END ASC NULLS LAST,
          CASE WHEN :sort_updated THEN r.updated_at END ASC, r.created_at DESC, r.id DESC
 LIMIT :limit OFFSET :offset
