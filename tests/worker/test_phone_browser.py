@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from tests.dispatch.test_desk_browser import open_desk
 from tests.maps import sample
 from tests.worker.conftest import HERE, WAIT_MS, camera_jpeg, dispatched_task, no_horizontal_scroll
 
@@ -22,8 +23,8 @@ def open_tasks(pg, live_server):
     pg.wait_for_function("() => window.gridmapTasks && window.gridmapTasks.loaded >= 1", timeout=WAIT_MS)
 
 
-def test_the_task_list_and_an_event_taken_to_handled_with_a_photo(phone, live_server, admin_token, phone_worker,
-                                                                  committed_db):
+def test_the_task_list_and_an_event_taken_to_handled_with_a_photo(phone, page, live_server, admin_token,
+                                                                  phone_worker, committed_db):
     later = dispatched_task(live_server, admin_token, phone_worker["id"], "路灯不亮")
     ticket = dispatched_task(live_server, admin_token, phone_worker["id"])
     open_tasks(phone, live_server)
@@ -63,6 +64,15 @@ def test_the_task_list_and_an_event_taken_to_handled_with_a_photo(phone, live_se
     phone.locator(f"#tasks-handled li[data-ticket='{ticket}']").wait_for()
     no_horizontal_scroll(phone)
     assert phone.watch.console_errors == [] and phone.watch.outside_requests == []
+
+    # The dispatcher checking the work sees the worker's photo in the event's history on the desk.
+    open_desk(page, live_server, f"?ticket={ticket}")
+    thumb = page.locator("#dispatch-history li[data-action='handle'] .gm-h-photos img")
+    thumb.wait_for(timeout=WAIT_MS)
+    assert thumb.get_attribute("src") == photos[0]
+    page.wait_for_function("() => { const i = document.querySelector('#dispatch-history .gm-h-photos img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=WAIT_MS)
+    assert page.watch.console_errors == [] and page.watch.outside_requests == []
 
 
 def test_reporting_an_event_with_the_phones_location_and_a_photo(phone, live_server, phone_worker, committed_db):

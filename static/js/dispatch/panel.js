@@ -141,13 +141,26 @@ function movedTo(d) {
   return d.grid_code ? " → " + d.grid_code : "";
 }
 
+/* Photos a worker sent with a step (the site after handling, for the check): our own photo store
+ * (same origin, so the Content-Security-Policy lets them show) as thumbnails opening the full picture;
+ * anything else only as a link. */
+function historyPhotos(urls) {
+  if (!urls || !urls.length) return "";
+  return "<div class=\"gm-h-photos\">" + urls.map(function (url, i) {
+    var label = esc(fmt(t("photo_n"), { n: i + 1 }));
+    var own = url.indexOf(location.origin + "/") === 0 || url.charAt(0) === "/";
+    return "<a class=\"gm-photo-link\" target=\"_blank\" rel=\"noopener noreferrer\" href=\"" + esc(url) + "\">" +
+      (own ? "<img src=\"" + esc(url) + "\" alt=\"" + label + "\" loading=\"lazy\">" : label) + "</a>";
+  }).join(" ") + "</div>";
+}
+
 function renderHistory(entries) {
   byId("dispatch-history").innerHTML = entries.length ? entries.map(function (e) {
     var d = e.details || {};
     return "<li data-action=\"" + esc(e.action) + "\"><strong>" + esc(t("action_" + e.action)) + "</strong>" + esc(movedTo(d)) +
       " · " + esc(beijingTime(e.at)) + " · " + esc(fmt(t("by"), { actor: e.actor })) +
       (e.to_state && e.from_state !== e.to_state ? " · " + esc(t("status_" + e.to_state)) : "") +
-      (e.note ? "<div class=\"gm-h-note\">" + esc(e.note) + "</div>" : "") + "</li>";
+      (e.note ? "<div class=\"gm-h-note\">" + esc(e.note) + "</div>" : "") + historyPhotos(d.photos) + "</li>";
   }).join("") : "<li>" + esc(t("history_empty")) + "</li>";
 }
 
