@@ -22,15 +22,17 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
 MAX_DEPTH = 64
 MAX_INT_DIGITS = 19
 
-# A JSON string (the unrolled form: linear, no backtracking), and the bytes that are not brackets.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# A JSON string (unrolled, possessive: linear, no backtracking), and the bytes that are not brackets.
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_CHUNK = 1 << 22
 
 
 class JSONLimitError(json.JSONDecodeError):
@@ -51,10 +53,10 @@ def _too_deep() -> JSONLimitError:
 def nests_deeper_than(text: bytes, limit: int = MAX_DEPTH) -> bool:
     r"""Whether the brackets of ``text`` (UTF-8, outside strings) nest deeper than ``limit``.
 
-    Each pass removes the innermost ``[]``/``{}`` pairs, so a document ``d``
-    deep takes ``d`` passes over its brackets alone: cheap for real documents,
-    and a hostile one stops after ``limit`` passes. Unbalanced brackets are
-    left to the parser, which reports them (and stops on RecursionError).
+    Linear in the text: the brackets alone, as +1 (``[``, ``{``) and -1
+    (``]``, ``}``), summed up in chunks (numpy), so a hostile 64 MB body costs
+    no more than reading it. Unbalanced brackets are left to the parser,
+    which reports them (and stops on RecursionError).
 
     >>> nests_deeper_than(b'{"a": [[1, 2], {"b": "[[[[\\\\"}]}', 3)
     False
@@ -62,14 +64,15 @@ def nests_deeper_than(text: bytes, limit: int = MAX_DEPTH) -> bool:
     True
     """
     brackets = _STRING.sub(b"", text).translate(None, _NOT_BRACKETS)
-    for _pass in range(limit):
-        if not brackets:
-            return False
-        inner = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        if inner == brackets:
-            return False
-        brackets = inner
-    return bool(brackets)
+    level = 0
+    for start in range(0, len(brackets), _CHUNK):
+        chunk = np.frombuffer(brackets, np.uint8, count=min(_CHUNK, len(brackets) - start), offset=start)
+        # "[" 0x5B and "{" 0x7B have bit 1 set, "]" 0x5D and "}" 0x7D do not.
+        levels = np.cumsum((chunk & 2).astype(np.int32) - 1) + level
+        if levels.max() > limit:
+            return True
+        level = int(levels[-1])
+    return False
 
 
 def _whole_number(digits: str) -> int:

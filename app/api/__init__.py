@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from sqlalchemy import text
+from werkzeug.exceptions import UnsupportedMediaType
 
 from app.api import params
 from app.extensions import db
@@ -28,7 +30,14 @@ def _refuse_unreadable_input():
     request.args = params.CheckedArgs(request.args)
     if request.mimetype in params.FORM_TYPES:
         request.form = params.CheckedArgs(request.form)
-    body = params.request_json() if request.method in params.WRITES and request.is_json else None
+    body = None
+    if request.method in params.WRITES and request.is_json:
+        if not request.path.startswith("/api/"):
+            # Pages and Open311 read forms. Flask-WTF would read a JSON body as the form
+            # and trust it to be an object of strings.
+            raise UnsupportedMediaType(_("Send the form as application/x-www-form-urlencoded or "
+                                         "multipart/form-data; JSON is for the API under /api/."))
+        body = params.request_json()
     params.reject_unstorable_text(request.view_args, body)
 
 

@@ -131,9 +131,10 @@ class CheckedArgs(ImmutableMultiDict):
     one) cannot turn a request into an error the document does not list.
     """
 
-    # lang is only compared with the supported languages (app.i18n), and it is
-    # read while any message is translated: refusing it there would recurse.
-    _EXEMPT = frozenset({"lang"})
+    # lang (app.i18n) and OGC's f (app.ogc.negotiation) are only compared with
+    # fixed values, and they are read while any error is rendered: refusing them
+    # there would raise again inside the error handler.
+    _EXEMPT = frozenset({"lang", "f"})
 
     def __getitem__(self, key):
         value = super().__getitem__(key)

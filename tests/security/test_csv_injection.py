@@ -136,3 +136,13 @@ def test_import_error_file_escapes_the_values_it_echoes(cli, db, sample, tmp_pat
     rows = list(csv.reader(io.StringIO(errors.read_text(encoding="utf-8-sig"), newline="")))
     assert _formula_cells(rows) == []
     assert "'=1+1" in [row[3] for row in rows[1:]]
+
+
+def test_every_csv_writer_is_the_escaping_one():
+    # A new export written with the csv module directly would skip the escaping.
+    from pathlib import Path
+
+    app_dir = Path(csvcells.__file__).parent
+    direct = [str(p.relative_to(app_dir.parent)) for p in sorted(app_dir.rglob("*.py")) if p.name != "csvcells.py"
+              and any(w in p.read_text(encoding="utf-8") for w in ("csv.writer(", "csv.DictWriter("))]
+    assert direct == []

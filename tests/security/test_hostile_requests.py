@@ -159,3 +159,26 @@ def test_database_stopping_during_a_bulk_import_answers_503(own_cluster, monkeyp
         assert db.session.execute(text("SELECT count(*) FROM report")).scalar() == 50
         db.session.remove()
         db.engine.dispose()
+
+
+# ------------------------------------------------------------------ found by the sweep (test_hostile_inputs.py)
+
+
+@pytest.mark.parametrize("body", ['"text"', "1e400", '{"username": 12345678901234567}'])
+def test_pages_take_forms_not_json(client, body):
+    # Flask-WTF reads a JSON body as the form and trusts it to be an object of strings.
+    for url in ("/login", "/admin/users", "/admin/categories"):
+        res = client.post(url, data=body, content_type="application/json")
+        assert res.status_code == 415, (url, res.status_code)
+
+
+def test_ogc_format_with_a_nul_is_a_400_not_an_error_inside_the_error_page(client, sample):
+    res = client.get("/ogc/collections?f=%00")
+    assert res.status_code == 400 and res.get_json()["error"]["details"]["field"] == "f"
+
+
+def test_a_draft_row_version_of_infinity_is_refused(client, sample):
+    draft = client.post("/api/v1/drafts", json={"note": "n", "effective_date": "2030-01-01"}).get_json()
+    res = client.patch(f"/api/v1/drafts/{draft['id']}", data='{"note": "n", "row_version": 1e400}',
+                       content_type="application/json")
+    assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == "row_version"
