@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # never a known key (issue 20)
     from app.events import holidays
     holidays.init_app(app)   # a bad holidays file stops start-up here, before anything is served
+    from app.jsontext import JSONProvider
+    app.json = JSONProvider(app)  # request bodies within depth and number limits (app.jsontext)
     # Chinese text stays readable in JSON responses.
     app.json.ensure_ascii = False
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -10,8 +10,34 @@ import io
 from typing import Iterable, Sequence
 
 import numpy as np
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
+
+
+def _copy(statement: str, data) -> None:
+    """Run a COPY on the session's connection; a lost server raised as SQLAlchemy raises it for any statement.
+
+    COPY goes through the driver's own cursor, so SQLAlchemy never sees its
+    errors: a server that went away would surface as a bare psycopg2 error (a
+    500 where every other request answers 503, app.errors) and leave a dead
+    connection in the session. Here a lost connection is invalidated (the
+    pool opens a new one next time) and raised as SQLAlchemy's
+    OperationalError. Other errors stay the driver's (callers catch
+    ``psycopg2.errors.UniqueViolation`` to fall back, app.patrols.ingest).
+    """
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    dialect = connection.dialect
+    try:
+        with raw.cursor() as cur:
+            cur.copy_expert(statement, data)
+    except dialect.loaded_dbapi.Error as exc:
+        if not dialect.is_disconnect(exc, raw, None):
+            raise
+        connection.invalidate(exc)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=True,
+                                  dialect=dialect) from exc
 
 
 def _field(value) -> str:
@@ -45,9 +71,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> N
         buf.write("\t".join(_field(v) for v in row))
         buf.write("\n")
     buf.seek(0)
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cur:
-        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+    _copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
 
 
 #: PostgreSQL's binary COPY header: signature, flags, header extension length.
@@ -106,6 +130,4 @@ def copy_binary(table: str, columns: Sequence[str], values: Sequence, types: Seq
     else:
         data = body.tobytes()
     payload = _BINARY_HEADER + data + b"\xff\xff"
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cur:
-        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)", io.BytesIO(payload))
+    _copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)", io.BytesIO(payload))

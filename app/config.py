@@ -87,6 +87,9 @@ class Config:
     RATELIMIT_RESIDENT_REPORT = "20 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Open311 (docs/open311.md): reading requests is open to anyone only when the district
+    # publishes its events; otherwise it needs a signed-in user who may read events.
+    OPEN311_PUBLIC_READ = False
     # Geocoding (app.addresses): the standard address library first; below the
     # threshold a report waits for a person to place it (needs_placement).
     GEOCODE_THRESHOLD = 0.75

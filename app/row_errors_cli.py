@@ -1,12 +1,13 @@
 """How the import commands tell a person which rows were refused (shared by every ``flask ... import``)."""
 from __future__ import annotations
 
-import csv
 import sys
 from typing import Sequence
 
 import click
 from flask_babel import gettext as _
+
+from app import csvcells
 
 #: Rows listed on the terminal; the rest go to ``--errors FILE``.
 SHOWN = 50
@@ -22,7 +23,7 @@ def report_row_errors(errors: Sequence, errors_path: str | None, stored: int) ->
         click.echo("  " + _("... %(n)s more errors", n=len(errors) - SHOWN), err=True)
     if errors_path:
         with open(errors_path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
+            writer = csvcells.writer(fh)
             writer.writerow([_("row"), _("field"), _("message"), _("value")])
             for err in errors:
                 writer.writerow([err.row, err.field, err.message, err.value or ""])

@@ -1,7 +1,6 @@
 """``flask addresses import|export|reassign|alias``."""
 from __future__ import annotations
 
-import csv
 import json
 
 import click
@@ -9,6 +8,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
+from app import csvcells
 from app.addresses import files, service
 from app.errors import DomainError
 from app.row_errors_cli import report_row_errors
@@ -62,7 +62,7 @@ def export_command(output, fmt):
         open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
     try:
         if fmt == "csv":
-            writer = csv.writer(out)
+            writer = csvcells.writer(out)
             writer.writerow([header for _name, header in service.EXPORT_HEADERS])
             for r in rows:
                 writer.writerow(["" if r[name] is None else r[name] for name, _header in service.EXPORT_HEADERS])

@@ -6,6 +6,7 @@ import json
 
 from flask_babel import gettext as _
 
+from app import jsontext
 from app.errors import ValidationError
 from app.reports.files import decode_text, rows_from_csv
 
@@ -46,7 +47,7 @@ def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
 
 def rows_from_json(textdata: str) -> list[dict]:
     try:
-        data = json.loads(textdata)
+        data = jsontext.loads(textdata)
     except json.JSONDecodeError as exc:
         raise ValidationError(_("The file is not valid JSON: %(error)s", error=str(exc)[:200]),
                               {"field": "file"}) from exc

@@ -8,6 +8,7 @@ from flask import request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 
+from app import jsontext
 from app.errors import NotFound, ValidationError
 from geo.crs import UnknownCRSError, parse_crs
 
@@ -130,9 +131,10 @@ class CheckedArgs(ImmutableMultiDict):
     one) cannot turn a request into an error the document does not list.
     """
 
-    # lang is only compared with the supported languages (app.i18n), and it is
-    # read while any message is translated: refusing it there would recurse.
-    _EXEMPT = frozenset({"lang"})
+    # lang (app.i18n) and OGC's f (app.ogc.negotiation) are only compared with
+    # fixed values, and they are read while any error is rendered: refusing them
+    # there would raise again inside the error handler.
+    _EXEMPT = frozenset({"lang", "f"})
 
     def __getitem__(self, key):
         value = super().__getitem__(key)
@@ -159,6 +161,26 @@ def reject_unstorable_text(view_args, body) -> None:
 
 
 # --- JSON bodies -------------------------------------------------------------
+
+#: Methods whose JSON body is read and checked before the view runs.
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Bodies werkzeug parses into ``request.form``.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def request_json():
+    """The request's JSON body (None when absent or malformed: the view says what it expects);
+    a 422 naming the limit when the body is over one of app.jsontext's limits."""
+    body = request.get_json(silent=True)
+    if body is None and request.get_data(cache=True):
+        try:
+            jsontext.loads(request.get_data(cache=True))
+        except jsontext.JSONLimitError as exc:
+            raise ValidationError(exc.msg, {"field": "body", "limit": exc.reason}) from None
+        except ValueError:
+            pass
+    return body
+
 
 
 def json_body(allowed: tuple[str, ...]) -> dict:

@@ -78,7 +78,7 @@ def place(ticket: str):
                                      note=_text(p, "note", MAX_NOTE))
     report, entry = placement.place(ticket, req, area=event_area())
     db.session.commit()
-    return {"report": reports.report_to_dict(report), "transition": loop.history_to_dict(entry)}
+    return {"report": reports.report_to_dict(report), "transition": loop.history_for_caller(report, [entry])[0]}
 
 
 @api_bp.get("/dispatch/preferences")

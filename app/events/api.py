@@ -67,7 +67,7 @@ def transition(ticket: str):
         photos=_photos(p))
     report, entry = service.apply_transition(ticket, req, area=event_area())
     db.session.commit()
-    return {"report": reports.report_to_dict(report), "transition": service.history_to_dict(entry)}
+    return {"report": reports.report_to_dict(report), "transition": service.history_for_caller(report, [entry])[0]}
 
 
 @api_bp.get("/reports/<ticket>/history")
@@ -75,7 +75,7 @@ def transition(ticket: str):
 def history(ticket: str):
     report = reports.report_by_ticket(ticket, event_area())
     return {"ticket": report.ticket, "status": report.status,
-            "history": [service.history_to_dict(e) for e in service.history(report)]}
+            "history": service.history_for_caller(report, service.history(report))}
 
 
 @api_bp.get("/reports/<ticket>/assignees")

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 
 from app import audit
 from app.auth.guard import Forbidden
+from app.auth.masking import free_text_of
 from app.auth.scope import in_area
 from app.errors import Conflict, DomainError, NotFound, ValidationError
 from app.events import deadlines
@@ -356,6 +357,14 @@ def history_to_dict(entry: ReportTransition) -> dict:
     return {"at": _iso(entry.at), "actor_id": entry.actor_id, "actor": entry.actor, "action": entry.action,
             "from_state": entry.from_state, "to_state": entry.to_state, "note": entry.note,
             "details": entry.details or {}}
+
+
+def history_for_caller(report: Report, entries: list[ReportTransition]) -> list[dict]:
+    """History entries of ``report`` as the caller may see them: notes masked like the
+    description for roles without reports:personal (app.auth.masking)."""
+    notes = free_text_of([e.note for e in entries], name=report.reporter_name, phone=report.reporter_phone,
+                         email=report.reporter_email)
+    return [history_to_dict(e) | {"note": note} for e, note in zip(entries, notes)]
 
 
 def history(report: Report) -> list[ReportTransition]:

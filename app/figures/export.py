@@ -8,9 +8,9 @@ as UTF-8.
 """
 from __future__ import annotations
 
-import csv
 import io
 
+from app import csvcells
 from app.figures.events import Filters
 
 BOM = "\ufeff"
@@ -63,7 +63,7 @@ def to_csv(figures: dict, filters: Filters, lang: str = "zh") -> str:
     """The units, then a total row, as CSV text starting with a BOM."""
     lang = "en" if lang == "en" else "zh"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvcells.writer(out, lineterminator="\r\n")
     writer.writerow(headers(filters.by, lang))
     no_unit = _NO_UNIT[lang]["worker" if filters.by == "worker" else "area"]
     for unit in figures["units"]:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import jsontext
 from app.api import params
 from app.errors import NotFound, ValidationError
 from app.extensions import db
@@ -78,7 +79,7 @@ def _read_collection():
         raise ValidationError(_("Send a GeoJSON FeatureCollection as the request body or as the file field."),
                               {"field": "body"})
     try:
-        return json.loads(raw)
+        return jsontext.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(_("The body is not valid JSON: %(error)s", error=str(exc)[:200]),
                               {"field": "body"}) from exc

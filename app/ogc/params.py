@@ -18,6 +18,8 @@ from app.errors import ValidationError
 #: Features per page when the client does not say, and the most a page holds.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+#: Far beyond any collection's size, well inside PostgreSQL's bigint OFFSET.
+MAX_OFFSET = 1_000_000_000
 
 #: Parameters every resource accepts: the format and GridMap's language switch.
 COMMON = ("f", "lang")
@@ -45,8 +47,8 @@ def limit(args) -> int:
 
 def offset(args) -> int:
     value = _whole(args, "offset", 0)
-    if value < 0:
-        _fail("offset", _("offset must be a whole number, 0 or more."), value)
+    if not 0 <= value <= MAX_OFFSET:
+        _fail("offset", _("offset must be a whole number from 0 to %(max)s.", max=MAX_OFFSET), value)
     return value
 
 

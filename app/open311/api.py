@@ -2,17 +2,24 @@
 
 Every resource answers as ``.json`` or ``.xml``; every error, including
 unknown paths, rate limits and a missing api_key, in the GeoReport form
-(``[{"code", "description"}]`` / ``<errors><error>``). Reading is public
-and exposes no personal data; posting needs an API token as ``api_key``.
+(``[{"code", "description"}]`` / ``<errors><error>``). Discovery and
+services are public. Reading requests is public only when the district
+publishes its events (``GRIDMAP_OPEN311_PUBLIC_READ``); otherwise it needs a
+signed-in user (a Bearer token) who may read events, and shows the events of
+their area. Either way no answer carries personal data. Posting needs an API
+token as ``api_key``.
 """
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.auth.guard import page_rule, public
+from app.auth.guard import Forbidden, Unauthorized, page_rule, public
+from app.auth.roles import REPORTS_READ, allows
+from app.auth.scope import event_area
 from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import csrf, db, limiter
 from app.open311 import service
@@ -95,12 +102,31 @@ def service_definition(code: str, fmt: str):
     return respond(_fmt(fmt), "service_definition", service.service_definition(code))
 
 
+def _readers_area() -> tuple[str, ...] | None:
+    """The events this caller may read here (None: the whole district), or a 401/403.
+
+    Public (``@public``, rate-limited) for the guard; the setting decides: a
+    district that publishes its events lets anyone read them, otherwise only
+    signed-in users who may read events, each within their own area.
+    """
+    if current_app.config.get("OPEN311_PUBLIC_READ"):
+        return None
+    if not current_user.is_authenticated:
+        raise Unauthorized(_("This district does not publish its service requests: send an API token as "
+                             "'Authorization: Bearer <token>' to read them."), {"field": "Authorization"})
+    if not allows(current_user.role, REPORTS_READ):
+        raise Forbidden(_("Your role (%(role)s) may not read service requests.", role=current_user.role),
+                        {"permission": REPORTS_READ})
+    return event_area()
+
+
 @bp.get("/requests.<fmt>")
 @public
 @rate_limited
 def list_requests(fmt: str):
     fmt = _fmt(fmt)
-    return respond(fmt, "service_requests", service.list_requests(service.parse_query(request.args)))
+    area = _readers_area()
+    return respond(fmt, "service_requests", service.list_requests(service.parse_query(request.args), area))
 
 
 @bp.get("/requests/<ticket>.<fmt>")
@@ -108,7 +134,7 @@ def list_requests(fmt: str):
 @rate_limited
 def get_request(ticket: str, fmt: str):
     fmt = _fmt(fmt)
-    return respond(fmt, "service_requests", service.get_request(ticket))
+    return respond(fmt, "service_requests", service.get_request(ticket, _readers_area()))
 
 
 def _holds_valid_key() -> bool:

@@ -6,7 +6,9 @@ reports. A request posted here goes through the same intake as
 assignment to its grid, history row, audit entry), filed on behalf of the
 user whose API token came as ``api_key``; its photo (``media_url``), ``email``
 and ``device_id`` are kept with the report. Nothing here ever returns a
-reporter's name, phone, email or device (see sql/requests.sql).
+reporter's name, phone, email or device, and descriptions are masked as for
+roles without reports:personal (see sql/requests.sql). Who may read is the
+blueprint's business (app.open311.api: GRIDMAP_OPEN311_PUBLIC_READ).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 
 from app.api import params
 from app.auth import tokens
+from app.auth.scope import area_param
 from app.errors import DomainError, NotFound, ValidationError
 from app.events import categories as category_table
 from app.extensions import db
@@ -172,17 +175,19 @@ def parse_query(args, now: datetime | None = None) -> RequestQuery:
     return RequestQuery(tickets, codes, statuses, start, end)
 
 
-def list_requests(query: RequestQuery) -> list[dict]:
+def list_requests(query: RequestQuery, area: tuple[str, ...] | None = None) -> list[dict]:
+    """The requests matching ``query`` within ``area`` (app.auth.scope; None: the whole district)."""
     rows = db.session.execute(sql("open311/requests"), {
-        "district_code": current_app.config["DISTRICT_CODE"], "tickets": query.tickets, "codes": query.codes,
+        "district_code": current_app.config["DISTRICT_CODE"], "area": area_param(area),
+        "tickets": query.tickets, "codes": query.codes,
         "statuses": query.statuses, "start": query.start, "end": query.end, "limit": MAX_REQUESTS,
     }).mappings().all()
     return [_request(r) for r in rows]
 
 
-def get_request(ticket: str) -> list[dict]:
-    """One request, as a list of one (GeoReport v2); 404 when there is none."""
-    found = list_requests(RequestQuery(tickets=[ticket[:40]])) if "\x00" not in ticket else []
+def get_request(ticket: str, area: tuple[str, ...] | None = None) -> list[dict]:
+    """One request, as a list of one (GeoReport v2); 404 when there is none (in ``area``)."""
+    found = list_requests(RequestQuery(tickets=[ticket[:40]]), area) if "\x00" not in ticket else []
     if not found:
         raise NotFound(_("No service request %(id)s.", id=ticket[:40]), {"field": "service_request_id"})
     return found

@@ -1,7 +1,6 @@
 """``flask patrols import|places|partitions``: bulk fixes, key places, partition housekeeping."""
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date
 
@@ -10,6 +9,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
+from app import csvcells
 from app.errors import DomainError
 
 patrols_cli = AppGroup("patrols", help="Patrol GPS fixes: CSV import, key places, partitions.")
@@ -64,7 +64,7 @@ def import_command(path, errors_path, chunk, max_age_days):
         import json
 
         with open(errors_path, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
+            writer = csvcells.writer(fh)
             writer.writerow([_("row"), _("code"), _("message"), _("params")])
             for v in result.verdicts:
                 writer.writerow([v.index, v.code, verdict_message(v.code, v.params),

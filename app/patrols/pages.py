@@ -6,7 +6,6 @@ area, in the SQL.
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import csvcells
 from app.api import params
 from app.auth.guard import require
 from app.auth.roles import PATROLS_READ
@@ -141,7 +141,7 @@ def kpi_csv():
     period = _kpi_period()
     table = params.choice(request.args, "table", ("workers", "grids"), default="workers")
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     if table == "workers":
         writer.writerow([_("Rank"), _("Username"), _("Name"), _("Patrol hours"), _("Patrol hours in own grids"),
                          _("Distance (km)"), _("Online rate"), _("Cells visited in own grids"), _("Events reported"),

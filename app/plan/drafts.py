@@ -129,7 +129,7 @@ def expected_version(value) -> int:
         number = int(value)
         if isinstance(value, bool) or isinstance(value, float) or number < 1:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400)
         raise ValidationError(_("row_version must be a whole number of 1 or more."),
                               {"field": "row_version"}) from None
     return number

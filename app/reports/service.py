@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth.guard import current_actor
-from app.auth.masking import reporter_of
+from app.auth.masking import free_text_of, reporter_of
 from app.auth.scope import area_param, in_area
 from app.bulk import array_literal, copy_rows
 from app.errors import NotFound, ValidationError
@@ -294,7 +294,9 @@ def report_to_dict(report: Report) -> dict:
         "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
-        "description": report.description, "address": report.address,
+        "description": free_text_of([report.description], name=report.reporter_name, phone=report.reporter_phone,
+                                    email=report.reporter_email)[0],
+        "address": report.address,
         "reporter": reporter_of(report.reporter_name, report.reporter_phone, report.reporter_email,
                                 report.reporter_device),
         "media_urls": list(report.media_urls or []),

@@ -123,8 +123,7 @@ def test_bulk_json_import_with_a_mix(client, db, library):
     assert detail["standard_address"]["id"] == library["jy-b"]
 
 
-def test_deleting_the_standard_address_leaves_the_report_without_a_link(spec, client, anon, db,  # noqa: F811
-                                                                        library):
+def test_deleting_the_standard_address_leaves_the_report_without_a_link(spec, client, db, library):  # noqa: F811
     body = post(client, "前进路32号")
     ticket = body["ticket"]
     # Importing the library again (the same key) updates the row in place: the link holds.
@@ -142,7 +141,7 @@ def test_deleting_the_standard_address_leaves_the_report_without_a_link(spec, cl
     assert detail["grid"] == body["grid"]
     listed = client.get("/api/v1/reports").get_json()["reports"]
     assert [r["address_id"] for r in listed] == [None]
-    [item] = anon.get(f"/open311/v2/requests/{ticket}.json").get_json()
+    [item] = client.get(f"/open311/v2/requests/{ticket}.json").get_json()
     assert item["address_id"] is None and item["address"] == "前进路32号"
     # The desk can still act on it.
     resp = client.post(f"/api/v1/reports/{ticket}/transitions", json={"action": "accept",
@@ -151,7 +150,7 @@ def test_deleting_the_standard_address_leaves_the_report_without_a_link(spec, cl
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_open311_publishes_the_standard_address_id(client, anon, db, library, fmt):
+def test_open311_publishes_the_standard_address_id(client, db, library, fmt):
     from tests.open311.conftest import xml_items
 
     matched = post(client, "前进路32号")["ticket"]
@@ -161,7 +160,7 @@ def test_open311_publishes_the_standard_address_id(client, anon, db, library, fm
     blank = post(client, "伊河路148号院")["ticket"]
     db.session.execute(text("UPDATE report SET address = NULL WHERE ticket = :t"), {"t": blank})
     db.session.commit()
-    resp = anon.get(f"/open311/v2/requests.{fmt}")
+    resp = client.get(f"/open311/v2/requests.{fmt}")
     assert resp.status_code == 200
     items = resp.get_json() if fmt == "json" else xml_items(resp, "request")
     by_ticket = {i["service_request_id"]: i for i in items}
@@ -172,7 +171,7 @@ def test_open311_publishes_the_standard_address_id(client, anon, db, library, fm
     assert by_ticket[with_point]["address_id"] == empty and by_ticket[with_point]["address"] == "建设路12号"
     assert by_ticket[blank]["address_id"] == str(library["yh148"])
     assert by_ticket[blank]["address"] == "伊河路148号院"
-    [one] = anon.get(f"/open311/v2/requests/{matched}.json").get_json()
+    [one] = client.get(f"/open311/v2/requests/{matched}.json").get_json()
     assert one["address_id"] == str(library["qj32"])
 
 

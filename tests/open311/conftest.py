@@ -30,6 +30,13 @@ def json_errors(res, status: int) -> list[dict]:
     return body
 
 
+@pytest.fixture(autouse=True)
+def published_events(app, monkeypatch):
+    """Read requests as the public does where the district publishes its events
+    (GRIDMAP_OPEN311_PUBLIC_READ is off by default: tests/security/test_masking_free_text.py)."""
+    monkeypatch.setitem(app.config, "OPEN311_PUBLIC_READ", True)
+
+
 @pytest.fixture
 def api_key(client_as):
     """The API token (gm_...) of a dispatcher account, for posting requests."""

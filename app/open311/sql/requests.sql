@@ -1,19 +1,13 @@
 -- Service requests for Open311 GeoReport v2 (app.open311.service), newest first.
 -- Public fields only: the reporter's name, phone, email and device are never
--- selected, and the description goes out with them masked (migrations 0006,
--- 0015) in case the reporter typed them into the text, and with every mainland
--- mobile number masked. The first photo link is GeoReport's one media_url.
+-- selected, and the description goes out as roles without reports:personal
+-- see it (migration 0021): the reporter's own name, phone and e-mail, and every
+-- phone, landline, ID number and e-mail address in the text, masked.
+-- The first photo link is GeoReport's one media_url.
 SELECT r.ticket,
        r.status,
        r.category,
-       regexp_replace(
-         replace(replace(
-           CASE WHEN length(btrim(coalesce(r.reporter_name, ''))) >= 2
-                THEN replace(r.description, btrim(r.reporter_name), gridmap_mask_name(r.reporter_name))
-                ELSE r.description END,
-           coalesce(nullif(btrim(r.reporter_phone), ''), chr(1)), coalesce(gridmap_mask_phone(r.reporter_phone), '')),
-           coalesce(nullif(btrim(r.reporter_email), ''), chr(1)), coalesce(gridmap_mask_email(r.reporter_email), '')),
-         '(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])', '\1\2****\3', 'g') AS description,
+       gridmap_mask_free_text(r.description, r.reporter_name, r.reporter_phone, r.reporter_email) AS description,
        r.handling_level,
        agency.name AS agency,
        dup.ticket AS duplicate_of,
@@ -41,6 +35,11 @@ LEFT JOIN report dup ON dup.id = r.duplicate_of
 -- The standard address (标准地址) it was geocoded to on intake (migration 0017).
 LEFT JOIN standard_address std ON std.id = r.address_id
 WHERE r.district_code = :district_code
+  -- The reader's area (app.auth.scope) when reading is not public: NULL is the whole district.
+  AND (CAST(:area AS text[]) IS NULL OR EXISTS (
+        SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
+                                             || COALESCE(r.current_dedicated_ids, r.dedicated_grid_ids))
+          AND a.code = ANY(CAST(:area AS text[]))))
   -- service_request_id overrides every other filter (GeoReport v2).
   AND (CASE WHEN CAST(:tickets AS text[]) IS NOT NULL THEN r.ticket = ANY(CAST(:tickets AS text[]))
        ELSE (CAST(:codes AS text[]) IS NULL OR r.category = ANY(CAST(:codes AS text[])))

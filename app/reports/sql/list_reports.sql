@@ -10,7 +10,11 @@ SELECT json_build_object(
     'color', CAST(:category_colors AS jsonb) ->> r.category,
     'channel', r.channel, 'channel_label', CAST(:channel_labels AS jsonb) ->> r.channel,
     'status', r.status, 'status_label', CAST(:status_labels AS jsonb) ->> r.status,
-    'description', r.description, 'address', r.address,
+    -- Contact details typed into the text masked too (migration 0021), for the same callers.
+    'description', CASE WHEN :personal THEN r.description
+                        ELSE gridmap_mask_free_text(r.description, r.reporter_name, r.reporter_phone,
+                                                    r.reporter_email) END,
+    'address', r.address,
     -- Masked (migration 0006) unless the caller's role needs to call the reporter back.
     'reporter_name', CASE WHEN :personal THEN r.reporter_name ELSE gridmap_mask_name(r.reporter_name) END,
     'reporter_phone', CASE WHEN :personal THEN r.reporter_phone ELSE gridmap_mask_phone(r.reporter_phone) END,
