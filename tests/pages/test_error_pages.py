@@ -23,7 +23,9 @@ def page_of(res, status: int) -> str:
     assert res.mimetype == "text/html"
     html = res.get_data(as_text=True)
     assert f'data-status="{status}"' in html and 'class="gm-header"' in html
-    assert '<a class="btn btn-primary btn-sm" href="/">' in html    # a way home
+    # A way on: home, or for someone signed out (who cannot open it) the sign-in form.
+    assert '<a class="btn btn-primary btn-sm" href="/">' in html or \
+        '<a class="btn btn-primary btn-sm" href="/login">' in html
     return html
 
 
@@ -49,6 +51,7 @@ def viewer(app, db):
 def test_404_is_a_chinese_page_for_a_browser_and_english_on_request(anon):
     html = page_of(anon.get("/no-such-page", headers=BROWSER), 404)
     assert title_of(html) == "页面不存在" and 'lang="zh-CN"' in html
+    assert 'href="/login">登录</a>' in html and 'href="/lookup">网格查询</a>' in html
     assert "Not Found" not in html and "The requested URL" not in html   # not werkzeug's page
     english = page_of(anon.get("/no-such-page?lang=en", headers=BROWSER), 404)
     assert title_of(english) == "Page not found"
