@@ -53,7 +53,7 @@ def test_grids_as_json_and_geojson(client, two_workers):
     by_code = {g["code"]: g for g in body["grids"]}
     assert by_code[WEST]["seconds"] > 0 and by_code[EAST]["seconds"] > 0
     assert body["under_patrolled"] == sum(1 for g in body["grids"] if g["under_patrolled"])
-    assert body["targets"] == {"seconds": 7200.0, "visited_share": 0.3}
+    assert body["targets"] == {"seconds": 7200.0, "visited_share": 0.3, "judged_days": 1.0}   # a past day, whole
     resp = client.get(f"/api/v1/patrols/grids?{Q}&format=geojson&zoom=14")
     assert resp.mimetype == "application/geo+json"
     fc = resp.get_json()

@@ -52,9 +52,14 @@ def walked(map_data, committed_db, monkeypatch):
 
 
 def density_at(page, zoom: int) -> dict:
+    """Move the map to ``zoom`` over the walk and wait for the density layer's answer to that view."""
+    loads = page.evaluate("""() => { if (window.__densityLoads === undefined) {
+        window.__densityLoads = 0;
+        document.addEventListener('gridmap:loaded', e => { if (e.detail.key === 'density') window.__densityLoads += 1; });
+      } return window.__densityLoads; }""")
     page.evaluate(f"() => gridmapLayers.density.map.setView([{sample.Y0 + 0.007}, {sample.X0 + 0.016}], {zoom},"
                   " {animate: false})")
-    page.wait_for_function(f"() => {{ const d = ({DENSITY})(); return d && d.url.indexOf('zoom={zoom}') >= 0; }}",
+    page.wait_for_function(f"() => window.__densityLoads > {loads} && gridmapLayers.density.url.indexOf('zoom={zoom}') >= 0",
                            timeout=WAIT_MS)
     return page.evaluate(DENSITY)
 
