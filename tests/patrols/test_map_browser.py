@@ -52,7 +52,9 @@ def walked(map_data, committed_db, monkeypatch):
 
 
 def density_at(page, zoom: int) -> dict:
-    """Move the map to ``zoom`` over the walk and wait for the density layer's answer to that view."""
+    """Move the map to ``zoom`` over the walk and wait for the density layer's answer to that view
+    (first for every request in flight to settle, so the answer counted is the new view's)."""
+    page.wait_for_function("() => document.getElementById('gridmap-status').hidden", timeout=WAIT_MS)
     loads = page.evaluate("""() => { if (window.__densityLoads === undefined) {
         window.__densityLoads = 0;
         document.addEventListener('gridmap:loaded', e => { if (e.detail.key === 'density') window.__densityLoads += 1; });
