@@ -1,16 +1,18 @@
 """Domain errors and the one place that turns them into HTTP responses.
 
 API errors are JSON ``{"error": {"code", "message", "details"}}`` with the
-right 4xx status; pages get the same message rendered in the page.
+right 4xx status; pages get the same message rendered in the page
+(``app.error_pages``: in the reader's language, sign-in for those not signed in).
 """
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
-from flask_login import AnonymousUserMixin
+from flask import Flask, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app import error_pages
 
 
 class DomainError(Exception):
@@ -48,19 +50,31 @@ def error_body(code: str, message: str, details=None) -> dict:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+#: Machine interfaces: their errors stay JSON (or their own format) whatever the client accepts.
+API_PREFIXES = ("/api/", "/ogc/", "/open311/")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(API_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        if not _wants_json():
+            if exc.status in (401, 403):
+                return error_pages.refused(exc.status, exc.code, exc.message)
+            return error_pages.error_page(exc.status, exc.message)
         return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _wants_json():
-            return exc
+            if exc.code in (401, 403):
+                return error_pages.refused(exc.code, "http_error", error_pages.MESSAGES.get(exc.code))
+            # Keep what the exception says in its headers (Retry-After of a 429, Allow of a 405).
+            headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+            return error_pages.error_page(exc.code or 500, None, headers)
         messages = {
             400: _("The request could not be read."),
             404: _("No such resource: check the URL."),
@@ -77,7 +91,7 @@ def register(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         message = _("The form or request has no valid CSRF token; reload the page and try again.")
         if not _wants_json():
-            return render_template("error.html", status=400, message=message), 400
+            return error_pages.error_page(400, message)
         return jsonify(error_body("csrf_failed", message)), 400
 
     @app.errorhandler(OperationalError)
@@ -87,8 +101,5 @@ def register(app: Flask) -> None:
         message = _("The database is not reachable right now; please retry shortly.")
         headers = {"Retry-After": "5"}
         if not _wants_json():
-            # The page header shows the signed-in user, which needs the database:
-            # render it as for a visitor (Flask-Login keeps the user on g._login_user).
-            g._login_user = AnonymousUserMixin()
-            return render_template("error.html", status=503, message=message), 503, headers
+            return error_pages.error_page(503, message, headers)
         return jsonify(error_body("database_unavailable", message)), 503, headers

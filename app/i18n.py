@@ -1,15 +1,39 @@
-"""Language choice: Simplified Chinese by default, English on request.
+"""Language choice, and how pages show times.
 
-``?lang=en`` (or ``zh``) switches and is remembered in a cookie; every page
-has a switch that sets it.
+Simplified Chinese by default, English on request: ``?lang=en`` (or ``zh``)
+switches and is remembered in a cookie; every page has a switch that sets it.
+
+Every time a page shows is Beijing time, written the same way in both
+languages ("2026-05-12 09:30"): :func:`beijing_time`, the Jinja filter
+``beijing``. Dates stay dates (``YYYY-MM-DD``): they carry no zone.
 """
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request
 
 COOKIE = "gridmap_lang"
+#: Babel patterns: the same figures in Chinese and English, whatever the browser's locale.
+TIME_PATTERNS = {"minutes": "yyyy-MM-dd HH:mm", "seconds": "yyyy-MM-dd HH:mm:ss", "clock": "HH:mm"}
+
+
+def beijing_time(value, precision: str = "minutes") -> str:
+    """``value`` (a datetime, or ISO 8601 text as the JSON views write it) in Beijing time.
+
+    The zone is the app's ``BABEL_DEFAULT_TIMEZONE`` (Asia/Shanghai), applied by
+    Flask-Babel; a naive datetime is taken as UTC, as the database's timestamps
+    are. ``precision``: ``minutes`` (default), ``seconds`` or ``clock`` (HH:mm).
+    None and empty text give "".
+    """
+    from flask_babel import format_datetime
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return format_datetime(value, TIME_PATTERNS[precision])
 
 
 def select_locale() -> str:
@@ -39,6 +63,8 @@ def install_i18n(app: Flask) -> None:
         if asked in app.config["LANGUAGES"]:
             response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
         return response
+
+    app.add_template_filter(beijing_time, "beijing")
 
     @app.context_processor
     def language_links():

@@ -12,6 +12,7 @@ from app.auth.guard import require
 from app.auth.roles import AUDIT_READ, USERS_MANAGE
 from app.errors import Conflict, DomainError
 from app.extensions import db
+from app.i18n import beijing_time
 from app.models import ROLES
 from app.models.audit import ENTITY_TYPES
 
@@ -153,7 +154,7 @@ def _lock_of(user) -> dict | None:
     if until is None:
         return None
     return {"failures": lockout.state(user.username).failures,
-            "until": until.astimezone(log_queries.BEIJING).strftime("%Y-%m-%d %H:%M")}
+            "until": beijing_time(until)}
 
 
 def _edit_again(user, *, password_form=None, token_form=None, new_token=None, status=422):
@@ -179,4 +180,4 @@ def audit_log():
     except DomainError as exc:
         rows, error = [], exc.message
     return render_template("admin/audit.html", rows=rows, entity_types=ENTITY_TYPES, args=args, error=error,
-                           page_size=log_queries.PAGE, beijing=log_queries.BEIJING), 200 if error is None else 422
+                           page_size=log_queries.PAGE), 200 if error is None else 422

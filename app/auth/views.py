@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,10 +17,9 @@ from app.auth.forms import LoginForm
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from app.auth.roles import PERMISSIONS, ROLE_LABELS
 from app.extensions import db, limiter
+from app.i18n import beijing_time
 
 bp = Blueprint("auth", __name__)
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,7 +68,7 @@ def _locked(form, until: datetime):
     form.password.errors.append(_(
         "Too many failed sign-ins: this account is locked for now. Try again in %(minutes)s minutes "
         "(after %(time)s Beijing time).", minutes=math.ceil(seconds / 60),
-        time=until.astimezone(BEIJING).strftime("%H:%M")))
+        time=beijing_time(until, "clock")))
     return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
 
 

@@ -64,7 +64,8 @@ def grid_figures():
         body = layers.shift(layers.grid_collection(rows, tolerance), out_crs)
         return Response(_json(body), mimetype="application/geo+json")
     return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "level": level,
-            "targets": {"seconds": goal.seconds, "visited_share": goal.visited_share},
+            "targets": {"seconds": goal.seconds, "visited_share": goal.visited_share,
+                        "judged_days": goal.judged_days},
             "grids": rows, "under_patrolled": sum(1 for r in rows if r["under_patrolled"])}
 
 

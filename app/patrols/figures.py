@@ -38,7 +38,9 @@ households visited this cycle
 
 Under-patrolled grid: patrol time below ``PATROL_TARGET_HOURS_PER_WORKDAY``
 per working day of the period, or (on a period with working days) visited
-share below ``PATROL_TARGET_VISITED_SHARE``.
+share below ``PATROL_TARGET_VISITED_SHARE``; both targets are scaled to the
+working time already past (``app.patrols.period.judged_days``), so today is
+judged on its hours so far and a period still to come on nothing.
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ from app.auth.scope import event_area
 from app.extensions import db
 from app.models import LEVELS
 from app.patrols import visits
-from app.patrols.period import Period, scheduled_slots, working_days
+from app.patrols.period import Period, judged_days, scheduled_slots, working_days
 from app.sqlfiles import sql, statements
 from geo.patrol import CELL_M, CELL_MIN_PART, MAX_GAP_S, TRACK_BUFFER_M
 
@@ -150,16 +152,24 @@ def touched(ids: list[int], level: str | None = None) -> list[int]:
 
 @dataclass
 class Targets:
+    """What a grid must reach in a period, scaled to the schedule already past (``judged_days``)."""
     seconds: float
     visited_share: float
     working_days: int
+    judged_days: float
+    hours_per_day: float
+    full_visited_share: float
 
 
 def targets(period: Period) -> Targets:
     cfg = current_app.config
+    per_day = float(cfg["PATROL_TARGET_HOURS_PER_WORKDAY"])
     days = working_days(period)
-    return Targets(float(cfg["PATROL_TARGET_HOURS_PER_WORKDAY"]) * 3600 * days,
-                   float(cfg["PATROL_TARGET_VISITED_SHARE"]), days)
+    judged = judged_days(period)
+    # A day half over asks half a day's patrol time and cover; a finished period asks the full targets.
+    part = min(1.0, judged / days) if days else 0.0
+    share = float(cfg["PATROL_TARGET_VISITED_SHARE"])
+    return Targets(per_day * 3600 * judged, share * part, days, judged, per_day, share)
 
 
 def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] | None = None,
@@ -183,9 +193,9 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
         # total_cells is None for a grid never cut into cells: nobody has come near it yet.
         share = r["visited_cells"] / r["total_cells"] if r["total_cells"] else 0.0
         reasons = []
-        if goal.working_days and r["seconds"] < goal.seconds:
+        if goal.judged_days and r["seconds"] < goal.seconds:
             reasons.append("time")
-        if goal.working_days and r["total_cells"] != 0 and share < goal.visited_share:
+        if goal.judged_days and r["total_cells"] != 0 and share < goal.visited_share:
             reasons.append("coverage")
         out.append({
             "id": r["id"], "code": r["code"], "name": r["name"], "level": r["level"],

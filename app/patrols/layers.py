@@ -21,8 +21,13 @@ from app.sqlfiles import sql
 from geo.crs import from_wgs84
 from geo.patrol import Fix, split_sessions
 
-#: Density cell sizes offered (metres) and the one picked per map zoom.
+#: Density cell sizes offered (metres); :func:`size_for_zoom` picks one per map zoom.
 CELL_SIZES = (25, 50, 100, 200, 400, 800)
+#: A cell is about this many screen pixels (a hexagon's edge, a square's side) at any zoom, so the
+#: cells follow the zoom: 25-50 m at street level (zoom 16-17), 200-400 m over the whole district.
+CELL_PIXELS = 12
+#: Web Mercator metres per pixel at zoom 0 on the equator (256-pixel tiles).
+_MERCATOR_M_PER_PX = 156_543.03
 #: Density cell shapes: hexagons (the map's default) or squares.
 SHAPES = ("hex", "square")
 MAX_DENSITY_CELLS = 20_000
@@ -30,9 +35,13 @@ MAX_TRACK_FIXES = 20_000
 
 
 def size_for_zoom(zoom: int | None) -> int:
+    """The cell size (metres) for a map at ``zoom``: the offered size nearest (on a log scale) to
+    ``CELL_PIXELS`` screen pixels at the district's latitude; 100 m with no zoom given."""
     if zoom is None:
         return 100
-    return {17: 25, 16: 50, 15: 100, 14: 200, 13: 400}.get(zoom, 25 if zoom > 17 else 800)
+    metres_per_px = _MERCATOR_M_PER_PX * math.cos(math.radians(_map_latitude())) / 2 ** zoom
+    want = CELL_PIXELS * metres_per_px
+    return min(CELL_SIZES, key=lambda size: abs(math.log(size / want)))
 
 
 def cell_degrees(size_m: float) -> tuple[float, float]:

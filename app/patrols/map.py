@@ -2,7 +2,7 @@
 
 Three layers, each fetched by the browser from the JSON API: patrol density
 (hexagon or square cells counted in PostGIS, refetched for the view after
-each move),
+each move, with cells that follow the zoom: ``layers.size_for_zoom``),
 the grids with their patrol figures (under-patrolled ones highlighted) and
 one worker's track for a day with a playback control
 (``static/js/gridmap-patrols.js``, which registers the layer kinds with

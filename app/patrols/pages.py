@@ -27,7 +27,7 @@ from app.models import LEVELS, User
 from app.patrols import figures, visits
 from app.patrols.layers import SHAPES, first_walker
 from app.patrols.map import patrol_map
-from app.patrols.partitions import latest_day
+from app.patrols.partitions import latest_day, opening_day
 from app.patrols.period import Period, parse_day, parse_period, today
 
 bp = Blueprint("patrols", __name__)
@@ -67,10 +67,10 @@ def _visible_worker_choices() -> list[dict]:
 
 
 def _default_period() -> Period:
-    """The request's period, else the latest day with fixes (so a quiet today is not a blank map)."""
+    """The request's period, else the map's opening day (``partitions.opening_day``)."""
     if request.args.get("from") or request.args.get("to"):
         return parse_period(request.args)
-    day = latest_day() or today()
+    day = opening_day()
     return Period(day, day)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from app import audit
 from app.extensions import db
 from app.patrols.ingest import ensure_partitions
-from app.patrols.period import today
+from app.patrols.period import last_full_working_day, today
 
 _NAME = re.compile(r"^patrol_fix_p(\d{8})$")
 
@@ -77,13 +77,22 @@ def detach_before(day: date, *, drop: bool = False) -> list[Partition]:
     return old
 
 
-def latest_day() -> date | None:
-    """The most recent day whose partition holds a fix (pages open on it instead of an empty today).
+def latest_day(until: date | None = None) -> date | None:
+    """The most recent day (on or before ``until``, when given) whose partition holds a fix.
 
     Cheap: partitions newest first, one ``LIMIT 1`` probe each until a
     non-empty one (usually the first).
     """
-    for p in sorted(partitions(), key=lambda p: p.day, reverse=True)[:60]:
+    days = sorted((p for p in partitions() if until is None or p.day <= until), key=lambda p: p.day, reverse=True)
+    for p in days[:60]:
         if db.session.execute(text(f'SELECT 1 FROM "{p.name}" LIMIT 1')).first() is not None:
             return p.day
     return None
+
+
+def opening_day() -> date:
+    """The day the patrol map opens on: the last full working day (a day judged whole, not one
+    barely begun); when that day has no fix, the latest day before it with one (old or imported
+    data); failing that, the latest day with a fix at all (the first patrols, today), else today."""
+    full = last_full_working_day()
+    return latest_day(until=full) or latest_day() or today()

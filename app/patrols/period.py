@@ -1,5 +1,10 @@
 """The period a figure is about (whole Beijing days) and the scheduled patrol time in it.
 
+A period is judged only on the schedule that has passed (:func:`judged_days`):
+today at 10:30 counts as the share of its working time already over, and
+future days not at all, so a day that has barely begun is not "under-patrolled".
+Pages open on :func:`last_full_working_day`.
+
 Schedule assumption (for the online rate): every grid worker is scheduled
 for the working hours of the app's working calendar (``app.events.holidays``) -- 08:30-12:00
 and 14:00-17:30 on working days (weekends and public holidays off, adjusted
@@ -50,8 +55,42 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat(), "days": self.days}
 
 
+def now() -> datetime:
+    """The clock of patrol pages and targets (Beijing time, aware). Tests replace it."""
+    return datetime.now(BEIJING)
+
+
 def today() -> date:
-    return datetime.now(BEIJING).date()
+    return now().astimezone(BEIJING).date()
+
+
+def last_full_working_day(at: datetime | None = None, calendar: WorkingCalendar | None = None) -> date:
+    """The latest working day whose working hours are over at ``at`` (default: now).
+
+    Today once its last working period has ended (17:30), else the working day
+    before; weekends and holidays are skipped (the working calendar).
+
+    >>> from app.events.calendar import WorkingCalendar
+    >>> cal = WorkingCalendar.china()
+    >>> last_full_working_day(datetime(2026, 5, 12, 10, 30, tzinfo=BEIJING), cal)  # a Tuesday morning
+    datetime.date(2026, 5, 11)
+    >>> last_full_working_day(datetime(2026, 5, 12, 18, 0, tzinfo=BEIJING), cal)   # that evening
+    datetime.date(2026, 5, 12)
+    >>> last_full_working_day(datetime(2026, 5, 6, 9, 0, tzinfo=BEIJING), cal)     # after the May holidays
+    datetime.date(2026, 4, 30)
+    """
+    calendar = calendar or holidays.current()
+    at = (at or now()).astimezone(calendar.tz)
+    day = at.date()
+    last_end = max(end for _, end in calendar.periods)
+    if not (calendar.is_working_day(day) and at.time() >= last_end):
+        day -= timedelta(days=1)
+        # The longest run of days off in a year is the Spring Festival's nine.
+        for _ in range(60):
+            if calendar.is_working_day(day):
+                break
+            day -= timedelta(days=1)
+    return day
 
 
 def parse_day(raw, field: str) -> date | None:
@@ -93,6 +132,30 @@ def period_of(first: date, last: date | None = None) -> Period:
 def working_days(period: Period, calendar: WorkingCalendar | None = None) -> int:
     calendar = calendar or holidays.current()
     return sum(1 for d in period.each_day() if calendar.is_working_day(d))
+
+
+def judged_days(period: Period, at: datetime | None = None, calendar: WorkingCalendar | None = None) -> float:
+    """Working days of ``period`` whose schedule has passed at ``at`` (default: now), as a fraction.
+
+    Whole working days before today count 1, today the share of its working
+    time already over, later days 0: the targets of a period are scaled by it.
+
+    >>> from app.events.calendar import WorkingCalendar
+    >>> cal = WorkingCalendar.china()
+    >>> tuesday = Period(date(2026, 5, 12), date(2026, 5, 12))
+    >>> judged_days(tuesday, datetime(2026, 5, 12, 10, 15, tzinfo=BEIJING), cal)   # 1 h 45 of 7 h
+    0.25
+    >>> judged_days(tuesday, datetime(2026, 5, 13, 8, 0, tzinfo=BEIJING), cal)
+    1.0
+    >>> judged_days(Period(date(2026, 5, 11), date(2026, 5, 15)), datetime(2026, 5, 12, 12, 0, tzinfo=BEIJING), cal)
+    1.5
+    """
+    calendar = calendar or holidays.current()
+    at = at or now()
+    if at <= period.start:
+        return 0.0
+    passed = calendar.working_time_between(period.start, min(at, period.end))
+    return round(passed / calendar.working_day_length, 4)
 
 
 def scheduled_slots(period: Period, slot_min: float, calendar: WorkingCalendar | None = None) -> list[int]:

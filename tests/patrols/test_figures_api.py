@@ -53,7 +53,7 @@ def test_grids_as_json_and_geojson(client, two_workers):
     by_code = {g["code"]: g for g in body["grids"]}
     assert by_code[WEST]["seconds"] > 0 and by_code[EAST]["seconds"] > 0
     assert body["under_patrolled"] == sum(1 for g in body["grids"] if g["under_patrolled"])
-    assert body["targets"] == {"seconds": 7200.0, "visited_share": 0.3}
+    assert body["targets"] == {"seconds": 7200.0, "visited_share": 0.3, "judged_days": 1.0}   # a past day, whole
     resp = client.get(f"/api/v1/patrols/grids?{Q}&format=geojson&zoom=14")
     assert resp.mimetype == "application/geo+json"
     fc = resp.get_json()
@@ -74,7 +74,9 @@ def test_density_bbox_size_and_zoom(client, two_workers):
     assert full["size_m"] == 50 and sum(f["properties"]["fixes"] for f in full["features"]) == 40
     west_only = client.get(f"/api/v1/patrols/density?{Q}&size=50&bbox=113.60,34.75,113.61,34.76").get_json()
     assert 0 < sum(f["properties"]["fixes"] for f in west_only["features"]) < 30
-    assert client.get(f"/api/v1/patrols/density?{Q}&zoom=13").get_json()["size_m"] == 400
+    # The cells follow the zoom (about 12 screen pixels): the district at 12-13, streets at 16-17.
+    sizes = {z: client.get(f"/api/v1/patrols/density?{Q}&zoom={z}").get_json()["size_m"] for z in (12, 13, 15, 17)}
+    assert sizes == {12: 400, 13: 200, 15: 50, 17: 25}
     for bad in ("size=33", "bbox=1,2", "from=2026-13-01", "from=2026-05-12&to=2026-05-01",
                 "from=2025-01-01&to=2025-12-31"):
         resp = client.get(f"/api/v1/patrols/density?{bad}")
