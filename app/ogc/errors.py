@@ -30,7 +30,4 @@ def register(bp: Blueprint) -> None:
                 **error_body(exc.code, exc.message, exc.details)}
         response = jsonify(body)
         response.status_code = status
-        if status == 401:
-            # QGIS and other HTTP clients read the scheme to ask for credentials.
-            response.headers["WWW-Authenticate"] = 'Bearer realm="GridMap"'
-        return response
+        return response  # a 401 gets its WWW-Authenticate from app.auth.basic.challenge

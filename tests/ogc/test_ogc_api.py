@@ -295,7 +295,8 @@ def test_anonymous_clients_get_401_not_the_sign_in_page(anon, headers):
     for url in ("/ogc", "/ogc/collections?f=json", "/ogc/collections/grids-micro/items", "/ogc/api"):
         res = anon.get(url, headers=headers)
         assert res.status_code == 401, (url, headers)
-        assert res.headers["WWW-Authenticate"] == 'Bearer realm="GridMap"'
+        assert res.headers.getlist("WWW-Authenticate") == ['Basic realm="GridMap", charset="UTF-8"',
+                                                           'Bearer realm="GridMap"']
         body = res.get_json()
         assert body["code"] == "Unauthorized" and body["error"]["code"] == "unauthorized"
 
