@@ -58,6 +58,9 @@ class Config:
     # CSRF is checked explicitly for cookie-authenticated writes (app.auth), not on every POST.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Origins whose web pages may read /ogc across origins (CORS): "" (off), "*" or a
+    # comma-separated list such as "https://gis.example.gov.cn" (app.ogc.cors).
+    OGC_CORS_ORIGINS = ""
     # How many reverse proxies put their X-Forwarded-For in front of the app (0: none).
     PROXY_HOPS = 0
     # Rate limits (Flask-Limiter syntax) for anonymous callers of the public
