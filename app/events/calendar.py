@@ -12,9 +12,10 @@ A :class:`WorkingCalendar` knows
 - the ordinary working weekdays (default Monday–Friday),
 - public holidays and adjusted working days (调休: a Saturday or Sunday that
   is worked to make a holiday longer), loaded per year from data. The State
-  Council publishes each year's arrangement around November; the 2026 one is
-  built in (``CN_2026``), later years are loaded with
-  :meth:`WorkingCalendar.with_years` / :meth:`WorkingCalendar.with_years_json`.
+  Council publishes each year's arrangement around November; the years the
+  ``chinesecalendar`` package knows are built in (``CN_YEARS``), others are
+  loaded with :meth:`WorkingCalendar.with_years` /
+  :meth:`WorkingCalendar.with_years_json`.
 
 A day is a working day when it is an adjusted working day, or else when it is
 an ordinary working weekday that is not a holiday. Adjusted working days have
@@ -27,7 +28,7 @@ calendar's zone. Durations are computed on absolute time, so the arithmetic
 would stay right in a zone with daylight saving too.
 
 Module-level functions (:func:`add_working_time`...) use
-``DEFAULT_CALENDAR`` (PRC, 2026 data) unless given ``calendar=``.
+``DEFAULT_CALENDAR`` (PRC, the package's years) unless given ``calendar=``.
 """
 from __future__ import annotations
 
@@ -46,31 +47,11 @@ DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (t
 #: Monday=0 … Friday=4, as ``date.weekday()``.
 MON_FRI: frozenset[int] = frozenset(range(5))
 
-#: The official 2026 arrangement (国务院办公厅关于2026年部分节假日安排的通知,
-#: 2025-11-04), checked against the published text. Holidays are inclusive
-#: ``[first, last]`` ranges; ``workdays`` are the adjusted working days.
-CN_2026: dict = {
-    "holidays": {
-        "new_year": ["2026-01-01", "2026-01-03"],         # 元旦, Thu–Sat
-        "spring_festival": ["2026-02-15", "2026-02-23"],  # 春节, Sun–Mon, 9 days
-        "qingming": ["2026-04-04", "2026-04-06"],         # 清明, Sat–Mon
-        "labour_day": ["2026-05-01", "2026-05-05"],       # 劳动节, Fri–Tue
-        "dragon_boat": ["2026-06-19", "2026-06-21"],      # 端午, Fri–Sun
-        "mid_autumn": ["2026-09-25", "2026-09-27"],       # 中秋, Fri–Sun
-        "national_day": ["2026-10-01", "2026-10-07"],     # 国庆, Thu–Wed
-    },
-    "workdays": [
-        "2026-01-04",  # Sun, for 元旦
-        "2026-02-14",  # Sat, for 春节
-        "2026-02-28",  # Sat, for 春节
-        "2026-05-09",  # Sat, for 劳动节
-        "2026-09-20",  # Sun, for 国庆
-        "2026-10-10",  # Sat, for 国庆
-    ],
-}
-#: Built-in yearly data, by year. Add a year here (or load it at run time)
-#: once the State Council publishes it.
-CN_YEARS: dict[int, dict] = {2026: CN_2026}
+#: The State Council arrangements (国务院办公厅关于部分节假日安排的通知) by year, from the
+#: ``chinesecalendar`` package: 2004 to the newest year its release knows. Upgrading the package
+#: (pinned in requirements.txt) brings next year's arrangement, usually in November or December;
+#: until then a year can be added or replaced at run time (app.events.holidays, GRIDMAP_HOLIDAYS_FILE).
+CN_YEARS: dict[int, "YearData"] = {}
 
 #: ``deadline_state`` results.
 ON_TIME = "on_time"
@@ -438,6 +419,24 @@ def _check_periods(periods: tuple[tuple[time, time], ...]) -> tuple[tuple[time, 
         previous_end = end
     return periods
 
+
+def _package_years() -> dict[int, YearData]:
+    """Every year of holidays and adjusted working days in the ``chinesecalendar`` package.
+
+    Its tables list each day of each holiday (weekends inside one included)
+    and each worked weekend day, which is exactly :class:`YearData`.
+    """
+    from chinese_calendar import constants
+
+    years: dict[int, tuple[set[date], set[date]]] = {}
+    for day in constants.holidays:
+        years.setdefault(day.year, (set(), set()))[0].add(day)
+    for day in constants.workdays:
+        years.setdefault(day.year, (set(), set()))[1].add(day)
+    return {year: YearData(frozenset(off), frozenset(worked)) for year, (off, worked) in sorted(years.items())}
+
+
+CN_YEARS.update(_package_years())
 
 # --- Module-level shortcuts on the default calendar --------------------------
 

@@ -1,10 +1,12 @@
 """The working calendar this instance counts deadlines on: built-in years plus ``GRIDMAP_HOLIDAYS_FILE``.
 
 The State Council publishes each year's holiday arrangement (节假日安排) in
-November or December. GridMap ships the years known at its release
-(``app.events.calendar.CN_YEARS``); an operations centre adds the next year,
-or its own days off (a typhoon closure), without a new release by pointing
-``GRIDMAP_HOLIDAYS_FILE`` at a JSON file of years::
+November or December. The built-in years (``app.events.calendar.CN_YEARS``)
+come from the ``chinesecalendar`` package, which publishes a release with the
+new year soon after: upgrading it (``pip install -U chinesecalendar``, then
+pinning the new version in requirements.txt) keeps the calendar current. An
+operations centre that cannot wait, or has its own days off (a typhoon
+closure), points ``GRIDMAP_HOLIDAYS_FILE`` at a JSON file of years::
 
     {"2027": {"holidays": {"new_year": ["2027-01-01", "2027-01-03"], ...},
               "workdays": ["2027-02-06", ...]}}
@@ -78,6 +80,13 @@ def missing_years(calendar: cal.WorkingCalendar, today: date) -> list[int]:
 
 
 def is_built_in(calendar: cal.WorkingCalendar, year: int) -> bool:
-    """True when ``year``'s data in ``calendar`` is the one GridMap ships (not replaced by the file)."""
+    """True when ``year``'s data in ``calendar`` is the package's (not replaced by the file)."""
     built_in = cal.CN_YEARS.get(year)
-    return built_in is not None and calendar.year_data(year) == cal.parse_year(built_in)
+    return built_in is not None and calendar.year_data(year) == built_in
+
+
+def package_version() -> str:
+    """The version of the ``chinesecalendar`` package the built-in years come from."""
+    import chinese_calendar
+
+    return chinese_calendar.__version__
