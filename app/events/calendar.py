@@ -11,11 +11,11 @@ A :class:`WorkingCalendar` knows
   configurable; each period is half-open, ``[start, end)``),
 - the ordinary working weekdays (default Monday–Friday),
 - public holidays and adjusted working days (调休: a Saturday or Sunday that
-  is worked to make a holiday longer), loaded per year from data. The State
-  Council publishes each year's arrangement around November; the years the
-  ``chinesecalendar`` package knows are built in (``CN_YEARS``), others are
-  loaded with :meth:`WorkingCalendar.with_years` /
-  :meth:`WorkingCalendar.with_years_json`.
+  is worked to make a holiday longer), given per year as data
+  (:meth:`WorkingCalendar.with_years` / :meth:`WorkingCalendar.with_years_json`).
+  The State Council publishes each year's arrangement around November;
+  :mod:`app.events.holidays` builds the PRC calendar from the ``chinesecalendar``
+  package's years (this module stays standard-library only).
 
 A day is a working day when it is an adjusted working day, or else when it is
 an ordinary working weekday that is not a holiday. Adjusted working days have
@@ -28,7 +28,8 @@ calendar's zone. Durations are computed on absolute time, so the arithmetic
 would stay right in a zone with daylight saving too.
 
 Module-level functions (:func:`add_working_time`...) use
-``DEFAULT_CALENDAR`` (PRC, the package's years) unless given ``calendar=``.
+``DEFAULT_CALENDAR`` (PRC hours and weekdays, no holiday data) unless given
+``calendar=``; the app passes ``app.events.holidays.current()``.
 """
 from __future__ import annotations
 
@@ -46,12 +47,6 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
 #: Monday=0 … Friday=4, as ``date.weekday()``.
 MON_FRI: frozenset[int] = frozenset(range(5))
-
-#: The State Council arrangements (国务院办公厅关于部分节假日安排的通知) by year, from the
-#: ``chinesecalendar`` package: 2004 to the newest year its release knows. Upgrading the package
-#: (pinned in requirements.txt) brings next year's arrangement, usually in November or December;
-#: until then a year can be added or replaced at run time (app.events.holidays, GRIDMAP_HOLIDAYS_FILE).
-CN_YEARS: dict[int, "YearData"] = {}
 
 #: ``deadline_state`` results.
 ON_TIME = "on_time"
@@ -161,11 +156,6 @@ class WorkingCalendar:
         self._windows = lru_cache(maxsize=4096)(self._compute_windows)
 
     # --- Construction ---------------------------------------------------
-
-    @classmethod
-    def china(cls, extra_years: Mapping | None = None, **options) -> WorkingCalendar:
-        """The PRC calendar with the built-in yearly data, plus ``extra_years``."""
-        return cls(years={**CN_YEARS, **(extra_years or {})}, **options)
 
     def with_years(self, data: Mapping) -> WorkingCalendar:
         """A copy with the years in ``data`` added; a year already present is replaced wholesale.
@@ -420,28 +410,11 @@ def _check_periods(periods: tuple[tuple[time, time], ...]) -> tuple[tuple[time, 
     return periods
 
 
-def _package_years() -> dict[int, YearData]:
-    """Every year of holidays and adjusted working days in the ``chinesecalendar`` package.
-
-    Its tables list each day of each holiday (weekends inside one included)
-    and each worked weekend day, which is exactly :class:`YearData`.
-    """
-    from chinese_calendar import constants
-
-    years: dict[int, tuple[set[date], set[date]]] = {}
-    for day in constants.holidays:
-        years.setdefault(day.year, (set(), set()))[0].add(day)
-    for day in constants.workdays:
-        years.setdefault(day.year, (set(), set()))[1].add(day)
-    return {year: YearData(frozenset(off), frozenset(worked)) for year, (off, worked) in sorted(years.items())}
-
-
-CN_YEARS.update(_package_years())
-
 # --- Module-level shortcuts on the default calendar --------------------------
 
-#: The PRC calendar with the built-in years, Asia/Shanghai, default hours.
-DEFAULT_CALENDAR = WorkingCalendar.china()
+#: PRC working hours and weekdays, Asia/Shanghai, without any year's holidays
+#: (app.events.holidays.PRC has the chinesecalendar package's years).
+DEFAULT_CALENDAR = WorkingCalendar()
 
 
 def add_working_time(start: datetime, hours: float = 0, days: int = 0, *,

@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from app.config import ConfigError
 from app.events import holidays
-from app.events.calendar import CN_YEARS
+from app.events.holidays import CN_YEARS
 from tests.events.cn_2026 import CN_2026
 from tests.events.flow import BEIJING, MONDAY_9, act, ok, report
 

@@ -9,7 +9,8 @@ import chinese_calendar
 import pytest
 
 from app.events import holidays
-from app.events.calendar import CN_YEARS, DEFAULT_CALENDAR, WorkingCalendar, parse_year
+from app.events.calendar import parse_year
+from app.events.holidays import CN_YEARS, PRC as DEFAULT_CALENDAR, prc
 from tests.events.cn_2026 import CN_2026
 
 
@@ -23,7 +24,7 @@ def test_the_pinned_package_knows_every_year_from_2004_to_2026():
     # test_holidays.py) to the year after the package's new last one, and pin the version here.
     assert chinese_calendar.__version__ == "1.11.0" == holidays.package_version()
     assert list(CN_YEARS) == list(range(2004, 2027))
-    assert DEFAULT_CALENDAR.years == tuple(CN_YEARS) and WorkingCalendar.china().years == tuple(CN_YEARS)
+    assert DEFAULT_CALENDAR.years == tuple(CN_YEARS) and prc().years == tuple(CN_YEARS)
 
 
 def test_the_package_2026_is_the_published_notice():
