@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 
-#: Base map choices for every folium page. "none" works on an intranet with no internet.
-TILE_CHOICES = ("none", "osm", "tianditu", "amap")
+#: Base map choices for every folium page. "none" works on an intranet with no internet; "xyz" and
+#: "wmts" take the district's own tile server (app.maps.tiles).
+TILE_CHOICES = ("none", "osm", "tianditu", "amap", "xyz", "wmts")
 
 
 class Config:
@@ -23,6 +24,17 @@ class Config:
     DISTRICT_CODE = "410102"
     TILES = "none"
     TIANDITU_KEY = ""
+    # The district's own tiles (TILES=xyz or wmts; app.maps.tiles says what each one means).
+    TILES_URL = ""            # xyz: a template with {z} {x} {y}; wmts: the service's KVP URL
+    TILES_CRS = "wgs84"       # wgs84 (WGS-84 or CGCS2000) or gcj02 (moved as AMap's tiles are)
+    TILES_LAYER = ""          # wmts: the layer identifier
+    TILES_MATRIX_SET = ""     # wmts: a Web Mercator TileMatrixSet (GoogleMapsCompatible, EPSG:900913, w)
+    TILES_MATRIX = "{z}"      # wmts: the tile matrix identifiers, e.g. EPSG:900913:{z}
+    TILES_STYLE = "default"   # wmts
+    TILES_FORMAT = "image/png"  # wmts
+    TILES_SUBDOMAINS = "abc"  # xyz: what {s} stands for
+    TILES_ATTRIBUTION = ""    # shown in the map's corner
+    TILES_NAME = ""
     # Request limits; hostile-input hardening builds on these.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     MAX_IMPORT_FEATURES = 50_000
@@ -70,6 +82,9 @@ class Config:
     # CSRF is checked explicitly for cookie-authenticated writes (app.auth), not on every POST.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # Origins whose web pages may read /ogc across origins (CORS): "" (off), "*" or a
+    # comma-separated list such as "https://gis.example.gov.cn" (app.ogc.cors).
+    OGC_CORS_ORIGINS = ""
     # How many reverse proxies put their X-Forwarded-For in front of the app (0: none).
     PROXY_HOPS = 0
     # Rate limits (Flask-Limiter syntax) for anonymous callers of the public
@@ -168,3 +183,9 @@ def check(config) -> None:
         raise ConfigError("GRIDMAP_GEOCODER=baidu needs GRIDMAP_GEOCODER_KEY (a Baidu Maps AK)")
     if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
         raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")
+    from app.maps import tiles as own_tiles
+
+    try:
+        own_tiles.check(config)
+    except own_tiles.TileSettingError as exc:
+        raise ConfigError(str(exc)) from None

@@ -29,12 +29,21 @@ TILE_HOSTS = {
 _SCRIPT_OPEN = re.compile(r"<script(?=[\s>])")
 
 
-def csp_for(tiles: str) -> dict:
+def tile_hosts(config) -> tuple[str, ...]:
+    """Where base-map tiles come from: the preset's hosts, or the district's own server (app.maps.tiles)."""
+    from app.maps import tiles as own_tiles
+
+    own = own_tiles.source(config)
+    return own_tiles.csp_hosts(own.url) if own is not None else TILE_HOSTS.get(config.get("TILES", "none"), ())
+
+
+def csp_for(tiles: str, hosts: tuple[str, ...] | None = None) -> dict:
+    """The policy for base map ``tiles`` (a preset), or for tiles from ``hosts`` (tile_hosts)."""
     return {
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:", *TILE_HOSTS.get(tiles, ())],
+        "img-src": ["'self'", "data:", "blob:", *(TILE_HOSTS.get(tiles, ()) if hosts is None else hosts)],
         "font-src": ["'self'", "data:"],
         "connect-src": "'self'",
         "object-src": "'none'",
@@ -75,7 +84,7 @@ def init_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     # TLS ends at the reverse proxy (docs/deployment.md): the app never redirects to https itself.
     secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
-    policy = csp_for(app.config.get("TILES", "none"))
+    policy = csp_for(app.config.get("TILES", "none"), tile_hosts(app.config))
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request

@@ -1,8 +1,9 @@
 """Users, roles, sign-in sessions and API tokens.
 
 Sessions come from Flask-Login; machine clients send
-``Authorization: Bearer <token>``. ``init_auth`` wires the guard
-(app.auth.guard) and CSRF checks for cookie-authenticated writes.
+``Authorization: Bearer <token>``, or HTTP Basic on the machine interfaces
+(app.auth.basic). ``init_auth`` wires the guard (app.auth.guard) and CSRF
+checks for cookie-authenticated writes.
 """
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ def _load_user(session_id: str):
 @login_manager.request_loader
 def _load_from_token(req):
     header = req.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        from app.auth import basic
+
+        credentials = req.authorization
+        if credentials is None or not basic.accepted_here():
+            return None
+        return basic.user_for(credentials.username, credentials.password)
     if not header.lower().startswith("bearer "):
         return None
     from app.auth import tokens
@@ -46,6 +54,7 @@ def _load_from_token(req):
 
 
 def init_auth(app: Flask) -> None:
+    from app.auth import basic
     from app.auth.guard import enforce
 
     login_manager.init_app(app)
@@ -57,9 +66,18 @@ def init_auth(app: Flask) -> None:
         # Forget the user and CSRF token of an earlier request sharing this app
         # context (tests, CLI-driven clients): each request authenticates itself
         # afresh and gets the CSRF token of its own session.
-        for name in ("_login_user", "auth_via", app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+        for name in ("_login_user", "auth_via", "basic_failure", "basic_retry_after",
+                     app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
             g.pop(name, None)
+        if request.method == "OPTIONS" and request.url_rule is not None \
+                and getattr(request.url_rule, "provide_automatic_options", False):
+            # Flask answers these itself with the Allow header and runs no view: a CORS
+            # preflight (which never carries credentials) must not be refused.
+            return None
+        basic.refuse_failed()
         return enforce()
+
+    app.after_request(basic.challenge)
 
     @app.before_request
     def csrf_for_cookie_sessions():
@@ -69,7 +87,7 @@ def init_auth(app: Flask) -> None:
         # anonymous submissions do not.
         if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in (None, "static", "auth.login"):
             return None
-        if current_user.is_authenticated and g.get("auth_via") == "session":
+        if current_user.is_authenticated and (g.get("auth_via") == "session" or basic.needs_csrf()):
             # Blueprints marked with csrf.exempt (Open311: api_key in the form) are skipped.
             csrf.protect(apply_exemptions=True)
         return None

@@ -11,10 +11,11 @@ A :class:`WorkingCalendar` knows
   configurable; each period is half-open, ``[start, end)``),
 - the ordinary working weekdays (default Monday–Friday),
 - public holidays and adjusted working days (调休: a Saturday or Sunday that
-  is worked to make a holiday longer), loaded per year from data. The State
-  Council publishes each year's arrangement around November; the 2026 one is
-  built in (``CN_2026``), later years are loaded with
-  :meth:`WorkingCalendar.with_years` / :meth:`WorkingCalendar.with_years_json`.
+  is worked to make a holiday longer), given per year as data
+  (:meth:`WorkingCalendar.with_years` / :meth:`WorkingCalendar.with_years_json`).
+  The State Council publishes each year's arrangement around November;
+  :mod:`app.events.holidays` builds the PRC calendar from the ``chinesecalendar``
+  package's years (this module stays standard-library only).
 
 A day is a working day when it is an adjusted working day, or else when it is
 an ordinary working weekday that is not a holiday. Adjusted working days have
@@ -27,7 +28,8 @@ calendar's zone. Durations are computed on absolute time, so the arithmetic
 would stay right in a zone with daylight saving too.
 
 Module-level functions (:func:`add_working_time`...) use
-``DEFAULT_CALENDAR`` (PRC, 2026 data) unless given ``calendar=``.
+``DEFAULT_CALENDAR`` (PRC hours and weekdays, no holiday data) unless given
+``calendar=``; the app passes ``app.events.holidays.current()``.
 """
 from __future__ import annotations
 
@@ -45,32 +47,6 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
 #: Monday=0 … Friday=4, as ``date.weekday()``.
 MON_FRI: frozenset[int] = frozenset(range(5))
-
-#: The official 2026 arrangement (国务院办公厅关于2026年部分节假日安排的通知,
-#: 2025-11-04), checked against the published text. Holidays are inclusive
-#: ``[first, last]`` ranges; ``workdays`` are the adjusted working days.
-CN_2026: dict = {
-    "holidays": {
-        "new_year": ["2026-01-01", "2026-01-03"],         # 元旦, Thu–Sat
-        "spring_festival": ["2026-02-15", "2026-02-23"],  # 春节, Sun–Mon, 9 days
-        "qingming": ["2026-04-04", "2026-04-06"],         # 清明, Sat–Mon
-        "labour_day": ["2026-05-01", "2026-05-05"],       # 劳动节, Fri–Tue
-        "dragon_boat": ["2026-06-19", "2026-06-21"],      # 端午, Fri–Sun
-        "mid_autumn": ["2026-09-25", "2026-09-27"],       # 中秋, Fri–Sun
-        "national_day": ["2026-10-01", "2026-10-07"],     # 国庆, Thu–Wed
-    },
-    "workdays": [
-        "2026-01-04",  # Sun, for 元旦
-        "2026-02-14",  # Sat, for 春节
-        "2026-02-28",  # Sat, for 春节
-        "2026-05-09",  # Sat, for 劳动节
-        "2026-09-20",  # Sun, for 国庆
-        "2026-10-10",  # Sat, for 国庆
-    ],
-}
-#: Built-in yearly data, by year. Add a year here (or load it at run time)
-#: once the State Council publishes it.
-CN_YEARS: dict[int, dict] = {2026: CN_2026}
 
 #: ``deadline_state`` results.
 ON_TIME = "on_time"
@@ -180,11 +156,6 @@ class WorkingCalendar:
         self._windows = lru_cache(maxsize=4096)(self._compute_windows)
 
     # --- Construction ---------------------------------------------------
-
-    @classmethod
-    def china(cls, extra_years: Mapping | None = None, **options) -> WorkingCalendar:
-        """The PRC calendar with the built-in yearly data, plus ``extra_years``."""
-        return cls(years={**CN_YEARS, **(extra_years or {})}, **options)
 
     def with_years(self, data: Mapping) -> WorkingCalendar:
         """A copy with the years in ``data`` added; a year already present is replaced wholesale.
@@ -441,8 +412,9 @@ def _check_periods(periods: tuple[tuple[time, time], ...]) -> tuple[tuple[time, 
 
 # --- Module-level shortcuts on the default calendar --------------------------
 
-#: The PRC calendar with the built-in years, Asia/Shanghai, default hours.
-DEFAULT_CALENDAR = WorkingCalendar.china()
+#: PRC working hours and weekdays, Asia/Shanghai, without any year's holidays
+#: (app.events.holidays.PRC has the chinesecalendar package's years).
+DEFAULT_CALENDAR = WorkingCalendar()
 
 
 def add_working_time(start: datetime, hours: float = 0, days: int = 0, *,

@@ -59,7 +59,7 @@ def calendar_command(year, check):
     calendar = holidays.current()
     periods = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar.periods)
     click.echo(_("Working hours: %(periods)s on working days.", periods=periods))
-    built_in = _("built in")
+    built_in = f"chinesecalendar {holidays.package_version()}"
     loaded = [f"{y} ({built_in if holidays.is_built_in(calendar, y) else 'GRIDMAP_HOLIDAYS_FILE'})"
               for y in calendar.years]
     click.echo(_("Years with holidays and adjusted working days: %(years)s", years=", ".join(loaded) or "-"))
@@ -74,7 +74,8 @@ def calendar_command(year, check):
     missing = holidays.missing_years(calendar, deadlines.now().astimezone(BEIJING).date())
     for y in missing:
         click.echo(_("Warning: no holiday arrangement for %(year)s is loaded, so its deadlines count Monday to "
-                     "Friday only. Add it to the file of GRIDMAP_HOLIDAYS_FILE (docs/deployment.md).", year=y),
+                     "Friday only. Upgrade the chinesecalendar package once a release has it, or add it to the "
+                     "file of GRIDMAP_HOLIDAYS_FILE (docs/deployment.md).", year=y),
                    err=True)
     if check and missing:
         raise SystemExit(1)

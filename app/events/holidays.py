@@ -1,10 +1,12 @@
 """The working calendar this instance counts deadlines on: built-in years plus ``GRIDMAP_HOLIDAYS_FILE``.
 
 The State Council publishes each year's holiday arrangement (节假日安排) in
-November or December. GridMap ships the years known at its release
-(``app.events.calendar.CN_YEARS``); an operations centre adds the next year,
-or its own days off (a typhoon closure), without a new release by pointing
-``GRIDMAP_HOLIDAYS_FILE`` at a JSON file of years::
+November or December. The built-in years (``CN_YEARS``, the calendar ``PRC``)
+come from the ``chinesecalendar`` package, which publishes a release with the
+new year soon after: upgrading it (``pip install -U chinesecalendar``, then
+pinning the new version in requirements.txt) keeps the calendar current. An
+operations centre that cannot wait, or has its own days off (a typhoon
+closure), points ``GRIDMAP_HOLIDAYS_FILE`` at a JSON file of years::
 
     {"2027": {"holidays": {"new_year": ["2027-01-01", "2027-01-03"], ...},
               "workdays": ["2027-02-06", ...]}}
@@ -36,10 +38,38 @@ EXTENSION = "gridmap_calendar"
 NEXT_YEAR_DUE_MONTH = 12
 
 
+def _package_years() -> dict[int, cal.YearData]:
+    """Every year of holidays and adjusted working days in the ``chinesecalendar`` package.
+
+    Its tables list each weekday of each holiday (and, in most years, the
+    weekend days inside one) and each worked weekend day: exactly the days
+    :class:`~app.events.calendar.YearData` needs.
+    """
+    from chinese_calendar import constants
+
+    years: dict[int, tuple[set[date], set[date]]] = {}
+    for day in constants.holidays:
+        years.setdefault(day.year, (set(), set()))[0].add(day)
+    for day in constants.workdays:
+        years.setdefault(day.year, (set(), set()))[1].add(day)
+    return {year: cal.YearData(frozenset(off), frozenset(worked)) for year, (off, worked) in sorted(years.items())}
+
+
+#: The State Council arrangements by year, 2004 to the newest the package knows.
+CN_YEARS: dict[int, cal.YearData] = _package_years()
+#: The PRC working calendar: default hours, Monday to Friday, the package's years.
+PRC = cal.WorkingCalendar(years=CN_YEARS)
+
+
+def prc(extra_years=None, **options) -> cal.WorkingCalendar:
+    """The PRC calendar with ``extra_years`` added (and other WorkingCalendar ``options``)."""
+    return cal.WorkingCalendar(years={**CN_YEARS, **(extra_years or {})}, **options)
+
+
 def load(path: str | Path | None) -> cal.WorkingCalendar:
     """The PRC calendar with the years of the file at ``path`` added (none: the built-in years)."""
     if not path:
-        return cal.DEFAULT_CALENDAR
+        return PRC
     setting = f"GRIDMAP_HOLIDAYS_FILE={str(path)!r}"
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -49,7 +79,7 @@ def load(path: str | Path | None) -> cal.WorkingCalendar:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{setting}: cannot be read as UTF-8 text ({exc})") from None
     try:
-        return cal.DEFAULT_CALENDAR.with_years_json(text)
+        return PRC.with_years_json(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{setting}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except ValueError as exc:
@@ -66,8 +96,8 @@ def init_app(app) -> None:
 def current() -> cal.WorkingCalendar:
     """The calendar of the running app; the built-in one outside an app (pure code, scripts)."""
     if has_app_context():
-        return current_app.extensions.get(EXTENSION, cal.DEFAULT_CALENDAR)
-    return cal.DEFAULT_CALENDAR
+        return current_app.extensions.get(EXTENSION, PRC)
+    return PRC
 
 
 def missing_years(calendar: cal.WorkingCalendar, today: date) -> list[int]:
@@ -78,6 +108,13 @@ def missing_years(calendar: cal.WorkingCalendar, today: date) -> list[int]:
 
 
 def is_built_in(calendar: cal.WorkingCalendar, year: int) -> bool:
-    """True when ``year``'s data in ``calendar`` is the one GridMap ships (not replaced by the file)."""
-    built_in = cal.CN_YEARS.get(year)
-    return built_in is not None and calendar.year_data(year) == cal.parse_year(built_in)
+    """True when ``year``'s data in ``calendar`` is the package's (not replaced by the file)."""
+    built_in = CN_YEARS.get(year)
+    return built_in is not None and calendar.year_data(year) == built_in
+
+
+def package_version() -> str:
+    """The version of the ``chinesecalendar`` package the built-in years come from."""
+    import chinese_calendar
+
+    return chinese_calendar.__version__

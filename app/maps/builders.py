@@ -13,6 +13,7 @@ import folium
 from folium import plugins
 
 from app.maps.elements import GcjTileLayer, GridmapSetup, Legend, RemoteGeoJson
+from app.maps.tiles import TileSource
 
 LEVELS = ("district", "subdistrict", "community", "grid", "micro")
 
@@ -58,8 +59,18 @@ _TIANDITU = (
 _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
 
-def base_map(center: Sequence[float], zoom: int, tiles: str, tianditu_key: str = "") -> folium.Map:
-    """A map with the configured base tiles; ``"none"`` needs no network at all."""
+def base_map(center: Sequence[float], zoom: int, tiles: str | TileSource, tianditu_key: str = "") -> folium.Map:
+    """A map with the configured base tiles: a preset (``"none"`` needs no network at all) or the
+    district's own tile server (a TileSource, app.maps.tiles)."""
+    if isinstance(tiles, TileSource):
+        m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, max_zoom=MAX_ZOOM,
+                       maxZoom=MAX_ZOOM)
+        # GCJ-02 tiles are moved under the WGS-84 data, as AMap's are.
+        layer = GcjTileLayer if tiles.gcj02 else folium.TileLayer
+        layer(tiles=tiles.url, attr=tiles.attribution or " ", name=tiles.name or "base", subdomains=tiles.subdomains,
+              control=False, max_zoom=MAX_ZOOM).add_to(m)
+        plugins.Fullscreen(position="topleft").add_to(m)
+        return m
     if tiles not in TILE_SETTINGS:
         raise ValueError(f"unknown TILES setting {tiles!r}; choose one of {TILE_SETTINGS}")
     if tiles == "tianditu" and not tianditu_key:

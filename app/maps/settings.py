@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from app.maps import tiles
+
 
 def api_url(path: str) -> str:
     # Relative to the app's mount point, so a reverse proxy prefix still works.
@@ -18,9 +20,10 @@ def center_setting(value) -> tuple[float, float]:
 
 
 def map_settings() -> dict:
+    """``tiles`` is a preset's name, or the district's own TileSource (GRIDMAP_TILES=xyz/wmts)."""
     cfg = current_app.config
     return {
         "center": center_setting(cfg.get("MAP_CENTER", (34.748, 113.61))),
-        "tiles": cfg.get("TILES", "none"),
+        "tiles": tiles.source(cfg) or cfg.get("TILES", "none"),
         "tianditu_key": cfg.get("TIANDITU_KEY", ""),
     }

@@ -16,6 +16,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+JSON_SCHEMA = "application/schema+json"
 
 #: Values of ``f`` and the representation each one names.
 FORMATS = {"json": "json", "geojson": "json", "html": "html"}

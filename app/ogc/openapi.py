@@ -5,6 +5,7 @@ QGIS reads it for the page size: the ``limit`` parameter's ``default`` and
 """
 from __future__ import annotations
 
+from app.ogc import crs as crs_, queryables
 from app.ogc.catalog import BUCKETS
 from app.ogc.params import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -15,14 +16,16 @@ def _ref(kind: str, name: str) -> dict:
     return {"$ref": f"{_REF}{kind}/{name}"}
 
 
-def _get(op_id: str, summary: str, params: list[str], ok: str, *, ok_types=("application/json", "text/html")) -> dict:
+def _get(op_id: str, summary: str, params: list[str], ok: str, *, ok_types=("application/json", "text/html"),
+         headers: dict | None = None) -> dict:
     return {"get": {
         "operationId": op_id,
         "summary": summary,
         "tags": ["grids"],
         "parameters": [_ref("parameters", p) for p in params],
         "responses": {
-            "200": {"description": ok, "content": {t: {"schema": _schema_for(t, ok)} for t in ok_types}},
+            "200": {"description": ok, "content": {t: {"schema": _schema_for(t, ok)} for t in ok_types},
+                    **({"headers": headers} if headers else {})},
             "400": _ref("responses", "InvalidParameter"),
             "401": _ref("responses", "Unauthorized"),
             "404": _ref("responses", "NotFound"),
@@ -35,7 +38,13 @@ def _schema_for(media_type: str, what: str) -> dict:
         return {"type": "string"}
     return _ref("schemas", {"landing page": "landingPage", "conformance classes": "confClasses",
                             "collections": "collections", "collection": "collection",
-                            "features": "featureCollectionGeoJSON", "feature": "featureGeoJSON"}[what])
+                            "features": "featureCollectionGeoJSON", "feature": "featureGeoJSON",
+                            "queryables": "queryables"}[what])
+
+
+#: Part 2: every features response names the CRS of its coordinates.
+_CONTENT_CRS = {"Content-Crs": {"description": "The CRS of the coordinates, as a URI in angle brackets.",
+                                "schema": {"type": "string"}}}
 
 
 def document(server_url: str) -> dict:
@@ -48,10 +57,11 @@ def document(server_url: str) -> dict:
             "description": "Read-only grid boundaries (district, subdistrict, community, grid, micro-grid and "
                            "dedicated grids) of the published boundary version (collections grids-<level>) and "
                            "of any version by id (grids-<level>-v<id>). Feature ids are grid codes. "
-                           "Send an API token as 'Authorization: Bearer <token>'.",
+                           "Send an API token as 'Authorization: Bearer <token>', or use HTTP Basic with your "
+                           "user name and your password or an API token as the password.",
         },
         "servers": [{"url": server_url}],
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"basicAuth": []}],
         "tags": [{"name": "grids", "description": "Grid boundaries"}],
         "paths": {
             "/": _get("getLandingPage", "Landing page", ["f"], "landing page"),
@@ -68,19 +78,28 @@ def document(server_url: str) -> dict:
             "/collections": _get("getCollections", "Collections", ["f"], "collections"),
             "/collections/{collectionId}": _get("describeCollection", "One collection",
                                                 ["collectionId", "f"], "collection"),
+            "/collections/{collectionId}/queryables": _get(
+                "getQueryables", "The properties grids can be filtered on (a JSON Schema)",
+                ["collectionId", "f"], "queryables", ok_types=("application/schema+json", "text/html")),
             "/collections/{collectionId}/items": _get(
                 "getFeatures", "Grids of a collection, a page at a time",
-                ["collectionId", "bbox", "datetime", "limit", "offset", "f"], "features", ok_types=geo),
+                ["collectionId", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", *queryables.NAMES, "f"],
+                "features", ok_types=geo, headers=_CONTENT_CRS),
             "/collections/{collectionId}/items/{featureId}": _get(
-                "getFeature", "One grid by its code", ["collectionId", "featureId", "f"], "feature", ok_types=geo),
+                "getFeature", "One grid by its code", ["collectionId", "featureId", "crs", "f"], "feature",
+                ok_types=geo, headers=_CONTENT_CRS),
         },
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "A GridMap API token of a user who may read grids."}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "A GridMap API token of a user who may read grids."},
+                "basicAuth": {"type": "http", "scheme": "basic",
+                              "description": "User name and password, or user name and an API token as the "
+                                             "password (QGIS: a Basic authentication configuration)."}},
             "parameters": _parameters(),
             "responses": {
                 "InvalidParameter": _error_response("A parameter is unknown or its value is invalid."),
-                "Unauthorized": _error_response("No valid API token was sent."),
+                "Unauthorized": _error_response("No valid API token, password or session was sent."),
                 "NotFound": _error_response("No such collection, version or grid."),
             },
             "schemas": _schemas(),
@@ -107,10 +126,22 @@ def _parameters() -> dict:
         "featureId": {"name": "featureId", "in": "path", "required": True, "description": "A grid code.",
                       "schema": {"type": "string"}},
         "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
-                 "description": "Only grids that intersect the box (WGS 84 longitude/latitude, "
-                                "http://www.opengis.net/def/crs/OGC/1.3/CRS84): min_lon,min_lat,max_lon,max_lat. "
+                 "description": "Only grids that intersect the box: the lower corner, then the upper corner, in "
+                                "bbox-crs and its axis order (CRS84, the default: min_lon,min_lat,max_lon,max_lat). "
                                 "Six numbers (with heights) are accepted; the heights are ignored.",
                  "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+        "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "style": "form", "explode": False,
+                     "description": "The CRS of bbox (OGC API - Features Part 2), one of the collection's crs list.",
+                     "schema": {"type": "string", "format": "uri", "enum": crs_.uris(),
+                                "default": crs_.CRS84_URI}},
+        "crs": {"name": "crs", "in": "query", "required": False, "style": "form", "explode": False,
+                "description": "The CRS of the coordinates sent (OGC API - Features Part 2), in that CRS's axis "
+                               "order: EPSG:4326 and 4490 latitude first, EPSG:4547 northing first. The answer "
+                               "names it in the Content-Crs header.",
+                "schema": {"type": "string", "format": "uri", "enum": crs_.uris(), "default": crs_.CRS84_URI}},
+        **{name: {"name": name, "in": "query", "required": False, "style": "form", "explode": False,
+                  "description": f"Only grids whose {name} equals this value (a queryable).",
+                  "schema": {"type": "string"}} for name in queryables.NAMES},
         "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form", "explode": False,
                      "description": "An RFC 3339 date-time or interval (open ends as '..'). Grids have no time "
                                     "of their own, so every grid matches; choose a boundary version by collection.",
@@ -143,6 +174,7 @@ def _schemas() -> dict:
             "id": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
             "links": links, "itemType": {"type": "string"},
             "crs": {"type": "array", "items": {"type": "string"}},
+            "storageCrs": {"type": "string"},
             "extent": {"type": "object", "properties": {"spatial": {"type": "object", "properties": {
                 "bbox": {"type": "array", "items": bbox}, "crs": {"type": "string"}}}}}}},
         "collections": {"type": "object", "required": ["links", "collections"], "properties": {
@@ -157,6 +189,11 @@ def _schemas() -> dict:
             "area_m2": {"type": "number"},
             "workers": {"type": "string", "nullable": True, "description": "Names of the grid's staff, joined by 、"},
         }},
+        "queryables": {"type": "object", "required": ["type", "properties"], "properties": {
+            "$schema": {"type": "string"}, "$id": {"type": "string"}, "type": {"type": "string", "enum": ["object"]},
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "properties": {"type": "object", "additionalProperties": {"type": "object"}},
+            "additionalProperties": {"type": "boolean"}}},
         "featureGeoJSON": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "string"},

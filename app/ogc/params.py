@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from app.errors import ValidationError
 
 #: Features per page when the client does not say, and the most a page holds.
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 #: Far beyond any collection's size, well inside PostgreSQL's bigint OFFSET.
 MAX_OFFSET = 1_000_000_000

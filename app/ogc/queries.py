@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.grids.versions import Scope
+from app.ogc import crs as crs_
 from app.ogc.catalog import CollectionRef
 from app.sqlfiles import sql
 
@@ -25,15 +26,21 @@ class Extent:
 
 
 def items(ref: CollectionRef, scope: Scope, *, area: str | None = None, limit: int, offset: int = 0,
-          code: str | None = None) -> Page:
+          code: str | None = None, properties: dict | None = None, crs: crs_.Crs = crs_.CRS84) -> Page:
+    """One page of grids; ``properties``: equality filters on the queryables (``name``, ``parent_code``)."""
+    wanted = {"name": None, "parent_code": None, **(properties or {})}
+    if code is None:
+        code = wanted.pop("code", None)
+    wanted.pop("code", None)
     row = db.session.execute(sql("ogc/items"), {
-        **scope.params, **ref.filters, "area": area, "code": code, "limit": limit, "offset": offset,
+        **scope.params, **ref.filters, **wanted, **crs.query_params(), "area": area, "code": code,
+        "limit": limit, "offset": offset,
     }).one()
     return Page(row.number_matched, row.number_returned, row.features)
 
 
-def feature(ref: CollectionRef, scope: Scope, code: str) -> dict | None:
-    found = json.loads(items(ref, scope, code=code, limit=1).features_json)
+def feature(ref: CollectionRef, scope: Scope, code: str, crs: crs_.Crs = crs_.CRS84) -> dict | None:
+    found = json.loads(items(ref, scope, code=code, limit=1, crs=crs).features_json)
     return found[0] if found else None
 
 

@@ -13,20 +13,24 @@ from flask_babel import gettext as _
 
 from app.errors import NotFound
 from app.models import BoundaryVersion
-from app.ogc import catalog, queries
+from app.ogc import catalog, crs as crs_, queries, queryables as queryable_props
 from app.ogc.catalog import CollectionRef
-from app.ogc.negotiation import GEOJSON, HTML, JSON, OPENAPI_JSON
+from app.ogc.negotiation import GEOJSON, HTML, JSON, JSON_SCHEMA, OPENAPI_JSON
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84 = crs_.CRS84_URI
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 #: Relation types of OGC API - Common, given next to the short IANA-style names clients also look for.
 REL_CONFORMANCE = "http://www.opengis.net/def/rel/ogc/1.0/conformance"
 REL_DATA = "http://www.opengis.net/def/rel/ogc/1.0/data"
+REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 
 def _url(endpoint: str, **values) -> str:
@@ -98,9 +102,12 @@ def _collection_doc(ref: CollectionRef, version: BoundaryVersion | None, extent,
             *_self_links("ogc.collection", fmt, collection_id=cid),
             _link(_url("ogc.items", collection_id=cid, f="json"), "items", GEOJSON, _("The grids as GeoJSON")),
             _link(_url("ogc.items", collection_id=cid, f="html"), "items", HTML, _("The grids as a page")),
+            _link(_url("ogc.queryables", collection_id=cid, f="json"), REL_QUERYABLES, JSON_SCHEMA,
+                  _("The properties grids can be filtered on")),
         ],
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": crs_.uris(),
+        "storageCrs": crs_.STORAGE.uri,
     }
     if extent is not None:
         doc["extent"] = {"spatial": {"bbox": [list(extent.bbox)], "crs": CRS84}}
@@ -109,10 +116,11 @@ def _collection_doc(ref: CollectionRef, version: BoundaryVersion | None, extent,
     return doc
 
 
-def items(collection_id: str, fmt: str, *, area: str | None, limit: int, offset: int) -> tuple[str, dict]:
+def items(collection_id: str, fmt: str, *, area: str | None, limit: int, offset: int,
+          properties: dict | None = None, crs: crs_.Crs = crs_.CRS84) -> tuple[str, dict]:
     """The items document as JSON text (features spliced in as PostGIS built them) and its metadata."""
     ref = catalog.parse(collection_id)
-    page = queries.items(ref, ref.scope(), area=area, limit=limit, offset=offset)
+    page = queries.items(ref, ref.scope(), area=area, limit=limit, offset=offset, properties=properties, crs=crs)
     links = [
         *_self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **_kept_args(offset=offset)),
         _link(_url("ogc.collection", collection_id=collection_id, f="json"), "collection", JSON,
@@ -137,9 +145,9 @@ def items(collection_id: str, fmt: str, *, area: str | None, limit: int, offset:
     return body, {**meta, "collection": ref, "offset": offset, "limit": limit, "features_json": page.features_json}
 
 
-def item(collection_id: str, feature_id: str, fmt: str) -> dict:
+def item(collection_id: str, feature_id: str, fmt: str, crs: crs_.Crs = crs_.CRS84) -> dict:
     ref = catalog.parse(collection_id)
-    found = queries.feature(ref, ref.scope(), feature_id)
+    found = queries.feature(ref, ref.scope(), feature_id, crs)
     if found is None:
         raise NotFound(_("No grid %(code)s in collection %(id)s.", code=feature_id[:20], id=collection_id[:60]),
                        {"field": "featureId"})
@@ -149,6 +157,13 @@ def item(collection_id: str, feature_id: str, fmt: str) -> dict:
               _("The collection")),
     ]
     return found
+
+
+def queryables(collection_id: str) -> dict:
+    ref = catalog.parse(collection_id)
+    ref.scope()  # an unknown version is a 404 here too, and a draft needs the right to edit grids
+    return queryable_props.schema(_url("ogc.queryables", collection_id=collection_id, f="json"),
+                             _("Queryables of %(id)s", id=collection_id))
 
 
 def _kept_args(**overrides) -> dict:

@@ -138,7 +138,8 @@ def get_request(ticket: str, fmt: str):
 
 
 def _holds_valid_key() -> bool:
-    return service.user_for_key((request.form.get("api_key") or "").strip()) is not None
+    return service.header_user() is not None \
+        or service.user_for_key((request.form.get("api_key") or "").strip()) is not None
 
 
 def _public_limit() -> str:

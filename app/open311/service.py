@@ -247,8 +247,20 @@ def user_for_key(key: str | None) -> User | None:
     return cached[1]
 
 
+def header_user() -> User | None:
+    """The user an Authorization header (HTTP Basic or Bearer) signed in: a machine's credential, as
+    api_key is. Never a cookie session's user: this blueprint takes no CSRF token."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and g.get("auth_via") in ("basic", "token"):
+        return current_user._get_current_object()
+    return None
+
+
 def _require_key(form) -> User:
     key = (form.get("api_key") or "").strip()
+    if not key and header_user() is not None:
+        return header_user()
     if not key:
         if request.args.get("api_key"):
             raise Forbidden(_("Send api_key in the form body of the POST, not in the URL (URLs end up in logs)."),

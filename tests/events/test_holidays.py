@@ -10,7 +10,8 @@ import pytest
 from app import create_app
 from app.config import ConfigError
 from app.events import holidays
-from app.events.calendar import CN_2026
+from app.events.holidays import CN_YEARS
+from tests.events.cn_2026 import CN_2026
 from tests.events.flow import BEIJING, MONDAY_9, act, ok, report
 
 #: An arrangement for 2027 in the file's format (made up for the test, not the official one).
@@ -31,7 +32,7 @@ def _file(tmp_path, data, name="holidays.json") -> str:
 
 def test_a_file_adds_its_years_to_the_built_in_ones(tmp_path):
     calendar = holidays.load(_file(tmp_path, {"2027": YEAR_2027}))
-    assert calendar.years == (2026, 2027)
+    assert calendar.years == (*CN_YEARS, 2027)
     assert not calendar.is_working_day(date(2027, 1, 1)) and not calendar.is_working_day(date(2027, 2, 8))
     assert calendar.is_working_day(date(2027, 2, 14))                      # a Sunday worked for 春节
     assert not calendar.is_working_day(date(2026, 10, 1))                  # 2026 still built in
@@ -76,7 +77,7 @@ def test_the_app_reads_the_file_named_in_the_environment(tmp_path, monkeypatch, 
     with app.app_context():
         assert holidays.current().covers(2027)
         assert not holidays.current().is_working_day(date(2027, 1, 1))
-    assert holidays.current().years == (2026,)                             # outside an app: built in
+    assert holidays.current().years == tuple(CN_YEARS)                     # outside an app: built in
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ def test_the_home_page_tells_administrators_when_a_year_has_no_holidays(people, 
 def test_the_cli_lists_the_calendar_and_checks_it_for_cron(cli, clock, calendar_file):
     out = cli.invoke(args=["events", "calendar", "2026"])
     assert out.exit_code == 0, out.output
-    assert "08:30–12:00, 14:00–17:30" in out.output and "2026 (built in)" in out.output
+    assert "08:30–12:00, 14:00–17:30" in out.output and "2026 (chinesecalendar 1.11.0)" in out.output
     assert "2026-10-01 – 2026-10-07" in out.output and "2026-01-04; 2026-02-14; 2026-02-28" in out.output
     assert cli.invoke(args=["events", "calendar", "--check"]).exit_code == 0
 

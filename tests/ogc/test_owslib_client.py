@@ -119,7 +119,7 @@ def test_without_a_token_every_request_is_refused_with_401(ogc_server):
     for path in ("", "/", "/conformance", "/api", "/collections", "/collections/grids-micro/items"):
         res = requests.get(url + path, timeout=30, allow_redirects=False)
         assert res.status_code == 401, path
-        assert res.headers["WWW-Authenticate"].startswith("Bearer")
+        assert res.headers["WWW-Authenticate"] == 'Basic realm="GridMap", charset="UTF-8", Bearer realm="GridMap"'
     wrong = requests.get(url + "/collections", headers={"Authorization": "Bearer gm_not-a-token"}, timeout=30,
                          allow_redirects=False)
     assert wrong.status_code == 401
@@ -139,3 +139,54 @@ def test_a_planner_opens_a_draft_next_to_the_published_grids(ogc_server):
     current = api.collection_items("grids-micro", limit=100)
     assert draft["numberMatched"] == current["numberMatched"] == 16
     assert [f["geometry"] for f in draft["features"]] == [f["geometry"] for f in current["features"]]
+
+
+# ---------------------------------------------------------------- issue 17: Basic, Part 2, queryables
+
+
+def test_owslib_with_basic_authentication_as_qgis_sends_it(ogc_server):
+    from owslib.util import Authentication
+
+    url, token = ogc_server
+    for password in ("correct-horse-battery", token):  # the user's password, or an API token as the password
+        api = Features(url, auth=Authentication("ogc-planner", password))
+        assert "grids-micro" in api.feature_collections()
+        assert api.collection_items("grids-micro", limit=3)["numberReturned"] == 3
+    refused = Features(url, auth=Authentication("ogc-planner", "wrong-password-1"))
+    assert refused.response["code"] == "Unauthorized"
+
+
+def test_owslib_reads_the_queryables_and_filters_with_them(ogc_server):
+    api = _client(ogc_server)
+    queryables = api.collection_queryables("grids-micro")
+    assert set(queryables["properties"]) == {"code", "name", "parent_code"}
+    micro = api.collection_items("grids-micro", parent_code="410102001002001")
+    assert [f["id"] for f in micro["features"]] == ["41010200100200101", "41010200100200102"]
+
+
+def test_owslib_asks_for_cgcs2000_gauss_krueger_with_a_box_in_it(ogc_server):
+    import pyproj
+
+    url, token = ogc_server
+    api = _client(ogc_server)
+    gk = "http://www.opengis.net/def/crs/EPSG/0/4547"
+    assert gk in api.collection("grids-micro")["crs"]
+    to_gk = pyproj.Transformer.from_crs("OGC:CRS84", "EPSG:4547")  # northing, easting: the CRS's own order
+    (n0, e0), (n1, e1) = to_gk.transform(113.601, 34.741), to_gk.transform(113.604, 34.744)
+    page = api.collection_items("grids-micro", bbox=[n0, e0, n1, e1], **{"bbox-crs": gk, "crs": gk})
+    assert [f["id"] for f in page["features"]] == ["41010200100200102"]
+    assert api.response_headers["Content-Crs"] == f"<{gk}>"
+    northing, easting = page["features"][0]["geometry"]["coordinates"][0][0][0]
+    assert 3_845_000 < northing < 3_847_000 and 460_000 < easting < 470_000
+
+
+@pytest.mark.parametrize("path", ["/collections/grids-micro/schema", "/tiles", "/collections/grids-micro/items/x/y"])
+def test_unknown_resources_are_ogc_exceptions_owslib_can_read(ogc_server, path):
+    url, token = ogc_server
+    res = requests.get(url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert res.status_code == 404 and res.headers["Content-Type"].startswith("application/json")
+    assert res.json()["code"] == "NotFound"
+    api = _client(ogc_server)
+    with pytest.raises(RuntimeError) as raised:
+        api._request(path=path.lstrip("/"))
+    assert json.loads(str(raised.value))["code"] == "NotFound"

@@ -3,7 +3,10 @@
 -- Version scope as in grids/export_features.sql (grid_in_version, migrations 0002 and 0008: a draft is
 -- its own rows plus the rows of its base generation it has not ended); psycopg2 inlines the values,
 -- so the NULL branches fold away and the current-version partial indexes still apply.
--- :area is WKT (WGS 84) of the bbox, or NULL; :code picks one feature.
+-- :area is WKT (WGS 84) of the bbox, or NULL; :code picks one feature; :name and :parent_code are the
+-- queryables (equality). Geometries come in :srid (4326 as stored, else ST_Transform), with the axes
+-- swapped when that CRS puts latitude or northing first (:north_first; app/ogc/crs.py says why), at
+-- :digits decimals, without a "crs" member (options 0: the Content-Crs header names it).
 WITH matched AS (
   SELECT g.id, g.code
   FROM grid g
@@ -12,6 +15,8 @@ WITH matched AS (
     AND g.kind = :kind
     AND (CAST(:level AS text) IS NULL OR g.level = :level)
     AND (CAST(:code AS text) IS NULL OR g.code = :code)
+    AND (CAST(:name AS text) IS NULL OR g.name = :name)
+    AND (CAST(:parent_code AS text) IS NULL OR g.parent_code = :parent_code)
     AND (CAST(:area AS text) IS NULL OR ST_Intersects(g.geom, ST_GeomFromText(:area, 4326)))
 ), page AS (
   SELECT id, code FROM matched ORDER BY code LIMIT :limit OFFSET :offset
@@ -24,7 +29,9 @@ SELECT
      SELECT g.code, json_build_object(
        'type', 'Feature',
        'id', g.code,
-       'geometry', ST_AsGeoJSON(g.geom)::json,
+       'geometry', ST_AsGeoJSON(
+          CASE WHEN CAST(:north_first AS boolean) THEN ST_FlipCoordinates(t.geom) ELSE t.geom END,
+          CAST(:digits AS integer), 0)::json,
        'properties', json_build_object(
           'code', g.code, 'name', g.name, 'level', g.level, 'kind', g.kind, 'parent_code', g.parent_code,
           'households', g.households, 'population', g.population,
@@ -32,6 +39,10 @@ SELECT
           'workers', s.workers)) AS feature
      FROM page p
      JOIN grid g ON g.id = p.id
+     CROSS JOIN LATERAL (
+       SELECT CASE WHEN CAST(:srid AS integer) = 4326 THEN g.geom
+                   ELSE ST_Transform(g.geom, CAST(:srid AS integer)) END AS geom
+     ) t
      LEFT JOIN LATERAL (
        -- Names only, one text field: QGIS shows and filters it like any attribute.
        SELECT string_agg(st.name, '、' ORDER BY a.role, st.name) AS workers
