@@ -70,8 +70,7 @@ def last_full_working_day(at: datetime | None = None, calendar: WorkingCalendar 
     Today once its last working period has ended (17:30), else the working day
     before; weekends and holidays are skipped (the working calendar).
 
-    >>> from app.events.calendar import WorkingCalendar
-    >>> cal = WorkingCalendar.china()
+    >>> from app.events.holidays import PRC as cal
     >>> last_full_working_day(datetime(2026, 5, 12, 10, 30, tzinfo=BEIJING), cal)  # a Tuesday morning
     datetime.date(2026, 5, 11)
     >>> last_full_working_day(datetime(2026, 5, 12, 18, 0, tzinfo=BEIJING), cal)   # that evening
@@ -140,8 +139,7 @@ def judged_days(period: Period, at: datetime | None = None, calendar: WorkingCal
     Whole working days before today count 1, today the share of its working
     time already over, later days 0: the targets of a period are scaled by it.
 
-    >>> from app.events.calendar import WorkingCalendar
-    >>> cal = WorkingCalendar.china()
+    >>> from app.events.holidays import PRC as cal
     >>> tuesday = Period(date(2026, 5, 12), date(2026, 5, 12))
     >>> judged_days(tuesday, datetime(2026, 5, 12, 10, 15, tzinfo=BEIJING), cal)   # 1 h 45 of 7 h
     0.25

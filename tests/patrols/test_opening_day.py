@@ -11,11 +11,11 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from app.events.calendar import WorkingCalendar
+from app.events.holidays import PRC
 from app.patrols import period as patrol_period
 from tests.patrols.helpers import BEIJING, WEST, make_worker, store, walk
 
-CAL = WorkingCalendar.china()
+CAL = PRC  # the PRC working calendar with the chinesecalendar package's years
 #: Tuesday 2026-05-12, 10:30 in Beijing: a working morning.
 TUESDAY_MORNING = datetime(2026, 5, 12, 10, 30, tzinfo=BEIJING)
 
