@@ -22,3 +22,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(patrols_cli)
     app.cli.add_command(addresses_cli)
     app.cli.add_command(events_cli)
+    from app.plan.cli import plan_cli
+    app.cli.add_command(plan_cli)

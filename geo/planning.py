@@ -145,12 +145,18 @@ class Family:
 
 @dataclass
 class Edit:
-    """What an edit changes: grids to write (by final code) and codes to remove."""
+    """What an edit changes: grids to write (by final code) and codes to remove.
+
+    ``moves``: what went from where to where, for the edit log (``move``: a grid ``code`` from
+    parent ``from`` to ``to``, as ``new_code``; ``move_plots``: ``households`` of the plot of grid
+    ``from`` to grid ``to``).
+    """
 
     upsert: dict[str, Node] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     recoded: dict[str, str] = field(default_factory=dict)
+    moves: list[dict] = field(default_factory=list)
 
     @property
     def touched(self) -> set[str]:
@@ -800,10 +806,13 @@ def move(family: Family, codes: Sequence[str], target: str, *, thresholds: Thres
         staying = [c for c in work.children(s, "regular") if c.key not in codes]
         if any(u.kind == "regular" and u.parent_key == s for u in units) and not staying:
             raise PlanError("would_empty", "codes", code=s)
+    moves = [{"code": u.key, "from": u.parent_key, "to": dest.key} for u in units]
     for u in units:
         u.parent_key = dest.key
     _regroup(work, sources | {dest.key})
-    return _finish(work, thresholds)
+    edit = _finish(work, thresholds)
+    edit.moves = [{**m, "new_code": edit.recoded.get(m["code"], m["code"])} for m in moves]
+    return edit
 
 
 def _regroup(work: _Work, keys: set[str]) -> None:
@@ -859,6 +868,7 @@ def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | No
     if not plots:
         raise PlanError("too_few_grids", "address_ids", got=0)
     touched: set[str] = set()
+    moves = []
     for code, plot, households in plots:
         leaf = work.get(code, "address_ids")
         if leaf.kind != "regular" or work.children(leaf.key, "regular"):
@@ -896,8 +906,11 @@ def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | No
                     item.population = max(item.population + moved, 0)
                     item.counts_given = True
         touched |= {leaf.key, receiver.key}
+        moves.append({"from": leaf.key, "to": receiver.key, "households": households})
     _regroup(work, touched)
-    return _finish(work, thresholds)
+    edit = _finish(work, thresholds)
+    edit.moves = moves
+    return edit
 
 
 def people_moved(households: int, leaf_households: int | None, leaf_population: int | None) -> int:

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
 from app.models import BoundaryVersion, KINDS, LEVELS
 from app.plan import buildings, checks, drafts, edits, files, impact, publish as publishing, rebase as rebasing
+from app.plan.messages import operation_text
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -29,8 +30,14 @@ def _json_body() -> dict:
     return body
 
 
-def _edited(draft, op):
-    return {"draft": drafts.to_dict(draft), "operation": op.to_dict()}
+def _edited(draft, op, changes=None):
+    """An edit's answer: the draft, the logged edit (with its line for the log) and what validation says
+    changed (null when the client should fetch the whole validation)."""
+    return {"draft": drafts.to_dict(draft), "operation": describe(op), "validation": changes}
+
+
+def describe(op) -> dict:
+    return {**op.to_dict(), "description": operation_text(op.kind, op.params, op.summary)}
 
 
 # ----------------------------------------------------------------------------- drafts
@@ -70,7 +77,7 @@ def discard_draft(draft_id: int):
 @api_bp.get("/drafts/<int:draft_id>/operations")
 @require(GRIDS_EDIT)
 def list_operations(draft_id: int):
-    return {"operations": [op.to_dict() for op in edits.operations(draft_id)]}
+    return {"operations": [describe(op) for op in edits.operations(draft_id)]}
 
 
 @api_bp.post("/drafts/<int:draft_id>/reshape")
@@ -113,6 +120,18 @@ def move_buildings(draft_id: int):
     return _edited(*edits.move_buildings(draft_id, _json_body()))
 
 
+@api_bp.post("/drafts/<int:draft_id>/exclave")
+@require(GRIDS_EDIT)
+def set_exclave(draft_id: int):
+    return _edited(*edits.set_exclave(draft_id, _json_body()))
+
+
+@api_bp.post("/drafts/<int:draft_id>/preview")
+@require(GRIDS_EDIT)
+def preview_edit(draft_id: int):
+    return edits.preview(draft_id, _json_body())
+
+
 @api_bp.post("/drafts/<int:draft_id>/undo")
 @require(GRIDS_EDIT)
 def undo(draft_id: int):
@@ -150,9 +169,9 @@ def import_level(draft_id: int):
     drafts.get(draft_id)
     read = files.read(upload.read(), upload.filename, layer=form.get("layer") or None,
                       crs=form.get("crs") or None, level=level)
-    draft, op = edits.import_level(draft_id, {"row_version": form.get("row_version")}, read.collection, read.crs,
-                                   level=level, scope=scope, kind=kind, filename=upload.filename)
-    out = _edited(draft, op)
+    draft, op, changes = edits.import_level(draft_id, {"row_version": form.get("row_version")}, read.collection,
+                                            read.crs, level=level, scope=scope, kind=kind, filename=upload.filename)
+    out = _edited(draft, op, changes)
     out["read"] = {"features": read.features, "crs": read.crs, "layer": read.layer}
     return out
 
@@ -161,6 +180,12 @@ def import_level(draft_id: int):
 @require(GRIDS_EDIT)
 def publish_draft(draft_id: int):
     return publishing.publish(draft_id, _json_body(), request.args)
+
+
+@api_bp.post("/drafts/<int:draft_id>/unschedule")
+@require(GRIDS_EDIT)
+def unschedule_draft(draft_id: int):
+    return publishing.unschedule(draft_id, _json_body())
 
 
 # ----------------------------------------------------------------------------- any version
@@ -179,7 +204,8 @@ def validate_version(version_id: int):
     limit = params.integer(request.args, "limit", default=MAX_ISSUES, lo=1, hi=MAX_ISSUES)
     t = checks.thresholds(request.args)
     scope = _version_scope(version_id)
-    result = checks.run(scope, t)
+    result = checks.current(scope.version, t)
+    db.session.commit()  # a draft keeps its validation
     if fmt == "geojson":
         return Response(json.dumps(checks.to_geojson(result, limit=limit), ensure_ascii=False),
                         mimetype="application/geo+json")
@@ -209,7 +235,8 @@ def export_version(version_id: int):
     level = params.choice(request.args, "level", LEVELS)
     out_crs = params.crs(request.args) if request.args.get("crs") else None
     scope = _version_scope(version_id)
-    rows = db.session.execute(sql("plan/version_grids"), {**scope.params, "level": level}).all()
+    rows = db.session.execute(sql("plan/version_grids"), {**scope.params, "level": level, "codes": None,
+                                                           "with_geometry": True}).all()
     layer = f"grids_v{version_id}" + (f"_{level}" if level else "")
     data, mimetype, filename = files.write(rows, fmt, layer=layer, out_crs=out_crs)
     return Response(data, mimetype=mimetype,
