@@ -125,7 +125,7 @@ OPERATION_TEXTS = {
     "import": _l("Imported %(file)s (%(level)s)"),
 }
 MORE = _l("and %(n)s more")
-NOW_CODED = _l("now %(code)s")
+NOW_CODED = _l("now %(grid)s")
 BUILDINGS = _l("%(n)s building(s)")
 
 
@@ -153,7 +153,7 @@ def operation_text(kind: str, params: dict, summary: dict) -> str:
         for m in moves:
             what = _grid(m["code"], names)
             if m.get("new_code") and m["new_code"] != m["code"]:
-                what += " → " + _render(NOW_CODED, {"code": m["new_code"]})
+                what += f"（{_render(NOW_CODED, {'grid': _grid(m['new_code'], names)})}）"
             groups.setdefault((m["from"], m["to"]), []).append(what)
         return "；".join(_render(OPERATION_TEXTS["move"], {"what": _listed(w), "from": _grid(a, names),
                                                            "to": _grid(b, names)}) for (a, b), w in groups.items())
