@@ -148,7 +148,7 @@ def plan_texts() -> dict[str, str]:
         "validation_changes": _("Checked again %(checked)s grid(s) this edit touched: %(added)s new issue(s), "
                                 "%(resolved)s resolved."),
         "validation_resolved": _("Resolved: %(list)s"),
-        "notice": _("Note"),
+        "notice": _("Known"),
         "exclave_allow": _("Allow it to lie in pieces (exclave)"),
         "exclave_withdraw": _("Withdraw its exclave allowance"),
         "exclave_allowed": _("allowed exclave"),
@@ -159,7 +159,6 @@ def plan_texts() -> dict[str, str]:
         "totals_refused": _("This edit would be refused: %(message)s"),
         "totals_pick_target": _("Point at the grid that would take them to see its totals."),
         "totals_new": _("new"),
-        "totals_gone": _("gone"),
         "split_part_name": _("Name of part %(n)s (%(code)s)"),
         "split_draw_more": _("Keep drawing: the line must cross the grid from one side to the other."),
         "op_exclave": _("exclave"),

@@ -65,16 +65,16 @@ def test_an_allowed_exclave_takes_the_unit_and_validation_lists_it(client, draft
     assert bad.status_code == 422 and bad.get_json()["error"]["details"]["field"] == "allowed"
 
 
-def test_the_edit_log_names_what_moved_from_where_to_where(client, draft, english):
+def test_the_edit_log_names_what_moved_from_where_to_where(client, draft):
     out = post(client, draft, "move", {"codes": [EAST + "01"], "target": WEST})
     new_code = out["operation"]["summary"]["recoded"][EAST + "01"]
     line = out["operation"]["description"]
-    assert f"1号微网格（{EAST}01）" in line and f"第2网格（{EAST}）" in line and f"第1网格（{WEST}）" in line
-    assert f"now 3号微网格（{new_code}）" in line and line.startswith("Moved")
+    # 1号微网格 of the east grid, now 3号微网格 of the west grid (its number there), from where, to where.
+    assert line == (f"将 1号微网格（{EAST}01）（现为 3号微网格（{new_code}）） 从 第2网格（{EAST}） "
+                    f"移至 第1网格（{WEST}）")
     assert operations(client, draft["id"])[0]["description"] == line
-    # Chinese by default.
-    zh = client.get(f"/api/v1/drafts/{draft['id']}/operations?lang=zh").get_json()["operations"][0]["description"]
-    assert zh.startswith("将") and "现为 3号微网格" in zh
+    en = client.get(f"/api/v1/drafts/{draft['id']}/operations?lang=en").get_json()["operations"][0]["description"]
+    assert en == f"Moved 1号微网格（{EAST}01）（now 3号微网格（{new_code}）） from 第2网格（{EAST}） to 第1网格（{WEST}）"
 
 
 def test_merge_numbers_the_micro_grids_again_and_split_names_its_parts(client, draft):

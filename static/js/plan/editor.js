@@ -100,9 +100,21 @@ function onVertex(event) {
   if (coords.length >= 2) refreshTotals({ line: { type: "LineString", coordinates: coords } });
 }
 
+var splitLine = null;   // the line drawn, kept on the map while its parts are named
+
+function showSplitLine(line) {
+  if (splitLine) { GridMapPlan.map.removeLayer(splitLine); splitLine = null; }
+  if (!line) return;
+  splitLine = L.geoJSON(line, {
+    style: function () { return Object.assign({}, settings.styles.selected, { dashArray: "6 4", weight: 3 }); },
+    interactive: false,
+  }).addTo(GridMapPlan.map);
+}
+
 function confirmSplit(code, line) {
   state.mode = "split-confirm";
   state.split = { code: code, line: line, parts: [] };
+  showSplitLine(line);
   update();
   refreshTotals({ line: line }).then(function (answer) {
     if (!answer || state.mode !== "split-confirm") return;
@@ -195,6 +207,8 @@ function init(leafletMap, options) {
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && state.mode !== "idle") resetMode();
   });
+  // The split line goes with its mode (saved, cancelled, refused).
+  document.addEventListener("gridmap:plan-mode", function () { if (state.mode !== "split-confirm") showSplitLine(null); });
   // Reloaded layers drop a selection whose grid is gone (split, merged, recoded).
   document.addEventListener("gridmap:loaded", function (event) {
     if (event.detail.key !== "planGrids") return;

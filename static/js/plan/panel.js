@@ -79,7 +79,7 @@ export function update() {
   var exclave = byId("plan-exclave");
   if (exclave) {
     var code = state.selected && state.selected.code;
-    exclave.hidden = !code || state.published;
+    exclave.hidden = !code || state.published || state.mode !== "idle";
     exclave.disabled = !idle;
     var allowed = !!(code && state.exclaves[code]);
     exclave.textContent = allowed ? t("exclave_withdraw") : t("exclave_allow");
@@ -111,9 +111,11 @@ export function update() {
     "building-pick": fmt(t("move_buildings_pick"), { n: pickedBuildingIds().length }),
     "building-target": fmt(t("move_buildings_target"), { n: pickedBuildingIds().length }),
   };
-  if (state.mode === "split" && state.totals && state.totals.refused) hints.split = t("split_draw_more");
   setHint(hints[state.mode] || "");
-  document.body.dataset.planMode = state.mode;
+  if (document.body.dataset.planMode !== state.mode) {
+    document.body.dataset.planMode = state.mode;
+    document.dispatchEvent(new CustomEvent("gridmap:plan-mode", { detail: { mode: state.mode } }));
+  }
 }
 
 /* The panel's tabs (validation, edits, impact, import): one shown at a time, all one click away. */

@@ -93,7 +93,7 @@ function cell(entry, what) {
   var title = range ? fmt(t("totals_target"), { lo: range[0], hi: range[1] }) : "";
   var text;
   if (!entry.before) text = t("totals_new") + " " + shown(after);
-  else if (!entry.after) text = shown(before) + " → " + t("totals_gone");
+  else if (!entry.after) text = shown(before) + " → —";
   else text = fmt(t("totals_before_after"), { before: shown(before), after: shown(after) });
   var cls = entry.after ? verdict(after, entry.level, what) : "";
   return "<td class=\"gm-total gm-total-" + (cls || "none") + "\" data-what=\"" + what + "\" data-before=\"" +
@@ -122,7 +122,10 @@ function renderTotals(answer, body) {
       " <span class=\"gm-code\">" + esc(g.code) + "</span></th>" + cell(g, "households") + cell(g, "population") +
       "</tr>";
   }).join("");
-  if (answer.refused) note(fmt(t("totals_refused"), { message: answer.refused.message }), "gm-bad");
+  var drawing = state.mode === "split" && answer.refused && answer.refused.details &&
+    answer.refused.details.reason === "line_not_crossing";
+  if (drawing) note(t("split_draw_more"), "");  // not across yet: nothing is wrong, the line is not done
+  else if (answer.refused) note(fmt(t("totals_refused"), { message: answer.refused.message }), "gm-bad");
   else if ((body.action === "move" || body.action === "move-buildings") && !body.target) {
     note(t("totals_pick_target"), "");
   } else note("", "");
