@@ -92,6 +92,14 @@ def grid_records(scope: Scope, codes=None, *, with_geometry: bool = True) -> lis
                        bool(r.exclave)) for r, g in zip(rows, geoms)]
 
 
+def _worker_records(scope: Scope, staff_ids) -> list[GridRecord]:
+    """The grids that count towards the load of ``staff_ids`` (no geometry)."""
+    if not staff_ids:
+        return []
+    rows = db.session.execute(sql("plan/worker_grids"), {**scope.params, "staff_ids": sorted(staff_ids)}).all()
+    return [GridRecord(r.code, r.level, r.kind, r.parent_code, None, staff=tuple(r.staff)) for r in rows]
+
+
 def run(scope: Scope, t: Thresholds | None = None) -> ValidationResult:
     return validate(grid_records(scope), t or thresholds())
 
@@ -178,8 +186,12 @@ def after_edit(draft: BoundaryVersion, touched, before_row_version: int) -> dict
     records = grid_records(scope, owners | _parents(owners))
     fresh = revalidate(records, owners, t)
     old = [_issue_from(d) for d in data["issues"]]
-    kept = [i for i in old if i.owner not in owners and i.rule != "worker_overload"]
-    workers = worker_issues(grid_records(scope, with_geometry=False), t)
+    # A worker's load changes only for the workers of the grids touched (or of what they came from).
+    staff = set(db.session.execute(sql("plan/staff_of_codes"), {**scope.params, "codes": sorted(touched)})
+                .scalars())
+    kept = [i for i in old if i.owner not in owners
+            and not (i.rule == "worker_overload" and i.params.get("staff_id") in staff)]
+    workers = [i for i in worker_issues(_worker_records(scope, staff), t) if i.params["staff_id"] in staff]
     result = ValidationResult(sort_issues(kept + fresh + workers), data.get("stats") or {})
     _store(draft, result, t, draft.row_version)
     before_keys = Counter(_key(i) for i in old)

@@ -274,7 +274,8 @@ def move_op(codes: list[str], target: str) -> Operation:
     def compute(draft):
         # Every grid on the way from the old and new parents up to the district, with all its
         # children (parents are recomputed as unions of them), and the moved grids' subtrees.
-        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes)
+        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes,
+                          taken_under=[target, *codes])
         return family, move(family, codes, target, thresholds=checks.thresholds())
 
     return compute, {"codes": codes, "target": target}
@@ -287,7 +288,8 @@ def move_buildings_op(address_ids: list[int], target: str) -> Operation:
         picked, sites = buildings.picked(draft, address_ids)
         leaves = sorted(sites)
         chain = sorted({a for c in leaves for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
-        family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves)
+        # Plots change hands but no grid changes parent: no new code is made (taken codes under the leaves).
+        family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves, taken_under=leaves)
         plots = []
         for leaf in leaves:
             of_leaf = building_plots(sites[leaf], family.get(leaf, "address_ids").geometry)

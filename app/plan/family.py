@@ -38,14 +38,19 @@ def _params(draft: BoundaryVersion) -> dict:
     return {"draft_id": draft.id, "base": draft.base_generation}
 
 
-def load(draft: BoundaryVersion, *, codes=(), children_of=(), subtrees=()) -> Family:
-    """The grids of ``draft`` named in ``codes``, the children of ``children_of`` and whole ``subtrees``."""
+def load(draft: BoundaryVersion, *, codes=(), children_of=(), subtrees=(), taken_under=None) -> Family:
+    """The grids of ``draft`` named in ``codes``, the children of ``children_of`` and whole ``subtrees``.
+
+    The codes ever used are read under all of them, or under ``taken_under`` only when the caller knows
+    where the edit can make new codes (a move: under its target and the units it recodes), which spares
+    reading every code of the district when the district is loaded only to be made again from its children.
+    """
     rows = db.session.execute(sql("plan/load_nodes"), {
         **_params(draft), "codes": list(codes), "children_of": list(children_of),
         "prefixes": [f"{c}%" for c in subtrees]}).all()
     nodes = [Node(r.code, r.name, r.level, r.kind, r.parent_code, shapely.from_wkb(bytes(r.wkb)), r.households,
                   r.population, tuple(r.predecessors or ()), bool(r.in_base), bool(r.exclave)) for r in rows]
-    roots = set(subtrees) | set(children_of) | set(codes)
+    roots = set(subtrees) | set(children_of) | set(codes) if taken_under is None else set(taken_under)
     taken = db.session.execute(sql("plan/taken_codes"), {"prefixes": [f"{c}%" for c in roots]}).scalars().all() \
         if roots else []
     return Family(nodes, taken)
@@ -64,7 +69,8 @@ def node_to_json(node: Node | None) -> dict | None:
 def node_from_json(data: dict) -> Node:
     return Node(data["code"], data["name"], data["level"], data["kind"], data["parent_code"],
                 shapely.from_wkb(data["wkb"]), data["households"], data["population"],
-                tuple(data.get("predecessors") or ()), bool(data.get("in_base", True)), bool(data.get("exclave", False)))
+                tuple(data.get("predecessors") or ()), bool(data.get("in_base", True)),
+                bool(data.get("exclave", False)))
 
 
 def snapshot(family: Family, edit: Edit) -> tuple[dict, dict]:

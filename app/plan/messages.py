@@ -173,13 +173,15 @@ def operation_text(kind: str, params: dict, summary: dict) -> str:
                                                                     if len(c) == len(params.get("code") or "")], 6)})
     if kind == "merge":
         created = [c for c in summary.get("created") or [] if len(c) == len((params.get("codes") or [""])[0])]
-        return _render(OPERATION_TEXTS["merge"], {"grids": _listed([_grid(c, names) for c in params.get("codes") or []], 6),
+        merged = _listed([_grid(c, names) for c in params.get("codes") or []], 6)
+        return _render(OPERATION_TEXTS["merge"], {"grids": merged,
                                                   "grid": _grid(created[0] if created else None, names)})
     if kind == "exclave":
         key = "exclave_on" if params.get("allowed", True) else "exclave_off"
         return _render(OPERATION_TEXTS[key], {"grid": _grid(params.get("code"), names)})
     if kind == "import":
-        return _render(OPERATION_TEXTS["import"], {"file": params.get("file") or "", "level": params.get("level") or ""})
+        return _render(OPERATION_TEXTS["import"], {"file": params.get("file") or "",
+                                                   "level": params.get("level") or ""})
     if kind == "reshape":
         return _render(OPERATION_TEXTS["reshape"], {"grid": _grid(params.get("code"), names)})
     target = params.get("target") or params.get("code") or ", ".join(params.get("codes") or [])

@@ -254,7 +254,8 @@ def test_split_by_a_drawn_line_then_publish_after_the_impact_preview(page, live_
     assert pg.locator("#plan-operations li[data-kind=split]").count() == 1
     assert pg.locator("#plan-validation-summary").get_attribute("data-errors") == "0"
 
-    assert "北片" in pg.evaluate("() => gridmapLayers.planGrids.layer.getLayers().map(l => l.feature.properties.name)")
+    assert "北片" in pg.evaluate(
+        "() => gridmapLayers.planGrids.layer.getLayers().map(l => l.feature.properties.name)")
 
     # Publishing asks first, showing what would change and when: the effective date has passed, so now.
     pg.click("#plan-publish")

@@ -208,7 +208,9 @@ function init(leafletMap, options) {
     if (event.key === "Escape" && state.mode !== "idle") resetMode();
   });
   // The split line goes with its mode (saved, cancelled, refused).
-  document.addEventListener("gridmap:plan-mode", function () { if (state.mode !== "split-confirm") showSplitLine(null); });
+  document.addEventListener("gridmap:plan-mode", function () {
+    if (state.mode !== "split-confirm") showSplitLine(null);
+  });
   // Reloaded layers drop a selection whose grid is gone (split, merged, recoded).
   document.addEventListener("gridmap:loaded", function (event) {
     if (event.detail.key !== "planGrids") return;

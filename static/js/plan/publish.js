@@ -64,7 +64,8 @@ export function publish() {
   }).then(function (when) {
     if (!when) return null;
     setStatus(t("publishing"), true);
-    return planApi("POST", "drafts/" + state.draft.id + "/publish", { row_version: state.draft.row_version, when: when })
+    var body = { row_version: state.draft.row_version, when: when };
+    return planApi("POST", "drafts/" + state.draft.id + "/publish", body)
       .then(function (pub) {
         if (!pub.ok) return failed(pub, "publish");
         state.published = true;

@@ -50,7 +50,11 @@ export function refreshTotals(extra) {
       note(t("totals_loading"), "gm-busy");
       planApi("POST", "drafts/" + state.draft.id + "/preview", body).then(function (res) {
         if (mine !== seq) { resolve(null); return; }
-        if (!res.ok) { note((res.body && res.body.error && res.body.error.message) || "", "gm-bad"); resolve(null); return; }
+        if (!res.ok) {
+          note((res.body && res.body.error && res.body.error.message) || "", "gm-bad");
+          resolve(null);
+          return;
+        }
         state.totals = Object.assign({ body: body }, res.body);
         state.totalsShown += 1;
         renderTotals(res.body, body);
