@@ -164,10 +164,10 @@ def _parents(codes) -> set[str]:
     return out
 
 
-def _key(i) -> tuple:
-    d = i if isinstance(i, dict) else _stored_issue(i)
-    params = {k: v for k, v in (d.get("params") or {}).items() if not isinstance(v, float)}
-    return (d["rule"], d["code"], tuple(d.get("codes") or ()), json.dumps(params, sort_keys=True, default=str))
+def _key(i: Issue) -> tuple:
+    """What makes an issue the same one before and after an edit: its rule and grids, not its figures
+    (a grid still above the target with other households is not a new issue)."""
+    return (i.rule, i.code, tuple(i.codes), i.params.get("staff_id"))
 
 
 def after_edit(draft: BoundaryVersion, touched, before_row_version: int) -> dict | None:
