@@ -80,9 +80,11 @@ def upgrade():
 
 
 def downgrade():
-    # NOT VALID: logged exclave edits stay in the log; new rows are checked.
+    # NOT VALID: logged exclave edits stay in the log; new rows are checked. Raw SQL, so the name is the one
+    # the naming convention (app.extensions.NAMING) gives op.create_check_constraint("ck_draft_operation_kind").
     op.drop_constraint("ck_draft_operation_kind", "draft_operation", type_="check")
-    op.execute(f"ALTER TABLE draft_operation ADD CONSTRAINT ck_draft_operation_kind CHECK ({KINDS_OLD}) NOT VALID")
+    op.execute("ALTER TABLE draft_operation ADD CONSTRAINT ck_draft_operation_ck_draft_operation_kind "
+               f"CHECK ({KINDS_OLD}) NOT VALID")
 
     op.drop_index("ix_boundary_version_scheduled", "boundary_version")
     # A scheduled version goes back to being a draft: nothing published is lost.
