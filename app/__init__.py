@@ -76,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plan_api)
     from app.plan.pages import bp as plan_pages  # /plan: drafts list and the draft editor
     app.register_blueprint(plan_pages)
+    from app.plan import schedule  # scheduled boundaries are published on time, even between cron runs
+    schedule.init_app(app)
 
     from app.figures import api_bp as figures_api, bp as figures_pages  # event figures (issue 5)
     app.register_blueprint(figures_api)

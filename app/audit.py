@@ -6,8 +6,10 @@ together with the change it describes.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from app.auth.guard import current_actor
+from app.auth.guard import Actor, current_actor
 from app.extensions import db
 from app.models import AuditEntry
 
@@ -17,8 +19,23 @@ def _jsonable(value):
     return None if value is None else json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
+#: Who changes made by the system itself are recorded against (see :func:`acting_as`).
+_acting: ContextVar[Actor | None] = ContextVar("gridmap_audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(actor: Actor):
+    """Record the changes made inside the block against ``actor``, not against whoever made the
+    request or ran the command that set them off (a scheduled publication runs as "system")."""
+    token = _acting.set(actor)
+    try:
+        yield actor
+    finally:
+        _acting.reset(token)
+
+
 def record(action: str, entity_type: str, entity_id=None, *, before=None, after=None) -> AuditEntry:
-    actor = current_actor()
+    actor = _acting.get() or current_actor()
     entry = AuditEntry(actor_id=actor.id, actor=actor.name, via=actor.via, ip=actor.ip, action=action,
                        entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
                        before=_jsonable(before), after=_jsonable(after))

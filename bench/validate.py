@@ -88,18 +88,18 @@ def make_draft():
     second, third = rest[0], rest[1]
     timings = {}
     t = time.perf_counter()
-    draft, _ = edits.move_grids(draft.id, {"row_version": draft.row_version, "codes": [micro], "target": first.a})
+    draft, *_ = edits.move_grids(draft.id, {"row_version": draft.row_version, "codes": [micro], "target": first.a})
     timings["move"] = time.perf_counter() - t
     minx, miny, maxx, maxy = db.session.execute(text(
         "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM grid_current WHERE code = :c"),
         {"c": second.a}).one()
     y = (miny + maxy) / 2
     t = time.perf_counter()
-    draft, _ = edits.split_grid(draft.id, {"row_version": draft.row_version, "code": second.a, "line": {
+    draft, *_ = edits.split_grid(draft.id, {"row_version": draft.row_version, "code": second.a, "line": {
         "type": "LineString", "coordinates": [[minx - 0.001, y], [maxx + 0.001, y]]}})
     timings["split"] = time.perf_counter() - t
     t = time.perf_counter()
-    draft, _ = edits.merge_grids(draft.id, {"row_version": draft.row_version, "codes": [third.a, third.b]})
+    draft, *_ = edits.merge_grids(draft.id, {"row_version": draft.row_version, "codes": [third.a, third.b]})
     timings["merge"] = time.perf_counter() - t
     return draft, timings
 

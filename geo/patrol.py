@@ -888,7 +888,9 @@ def visited_cells(points, polygon: BaseGeometry, cell_m: float = CELL_M, *,
     if polygon is None or polygon.is_empty:
         return CellCoverage(0, 0, 0.0)
     project = _local_projection(polygon)
-    poly_m = shapely.transform(polygon, project)
+    # Valid in degrees is not valid in metres (pieces millimetres apart can cross once projected):
+    # repaired as PostGIS does it (patrols/sql/cells_fill.sql).
+    poly_m = shapely.make_valid(shapely.transform(polygon, project), method="structure")
     cells = _grid_cells(poly_m.bounds, cell_m)
     parts = shapely.intersection(cells, poly_m)
     parts = parts[shapely.area(parts) >= min_part * cell_m * cell_m]

@@ -25,6 +25,15 @@ estimated from the area they took from each original leaf (areal
 interpolation, rounded so totals are kept); parents get the sums of their
 children.
 
+Contiguity
+----------
+A regular grid of a level that must be one piece (communities, grids and
+micro-grids: ``Thresholds.contiguous_levels``) may not be left in more
+pieces than it had by any edit (``not_contiguous``, the detached pieces as
+its geometry) unless the planner allowed it as an exclave (``Node.exclave``,
+:func:`allow_exclave`). Pieces are counted as validation counts them
+(:func:`geo.validation.count_parts`: slivers are not pieces).
+
 Codes
 -----
 A grid keeps its code while it keeps its parent (a reshape keeps identity).
@@ -34,7 +43,10 @@ the 15-digit scheme: the parent's code plus the lowest free number (3 digits;
 001-899 (01-89), dedicated grids 901-999 (91-99). Numbers ever used under the
 parent, in any version, are not reused. A new grid records the codes it
 came from (``predecessors``), traced back to the version the draft started
-from.
+from. A grid whose name is its number ("第3网格", "2号微网格") is renamed
+after its new number (:func:`numbered_name`), unless the caller named it:
+the micro-grids of a merged grid are numbered 1号, 2号 ... again, and the
+parts of a split are named after their codes.
 
 Examples
 --------
@@ -50,6 +62,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
@@ -63,10 +76,10 @@ from geo import hierarchy as h
 from geo.containment import overhang_tolerance_m2
 from geo.crs import geodesic_area_m2
 from geo.tiling import reading_order
-from geo.validation import Thresholds, is_sliver
+from geo.validation import Thresholds, count_parts, is_sliver
 
-__all__ = ["Node", "Family", "Edit", "PlanError", "reshape", "split", "merge", "move", "replace_level",
-           "clean", "REASONS"]
+__all__ = ["Node", "Family", "Edit", "PlanError", "reshape", "split", "merge", "move", "move_plots",
+           "replace_level", "allow_exclave", "clean", "numbered_name", "REASONS"]
 
 #: Overlay residue below this is not territory.
 NOISE_M2 = Thresholds().noise_m2
@@ -77,7 +90,7 @@ REASONS = (
     "unknown_grid", "district_fixed", "wrong_level", "wrong_kind", "empty_geometry", "outside_parent",
     "swallows_sibling", "leaves_gap", "line_not_crossing", "too_few_grids", "different_parents", "not_adjacent",
     "already_in_target", "would_empty", "no_free_code", "bad_parent", "outside_scope", "duplicate_code",
-    "plot_outside_grid", "plot_not_adjacent", "plot_is_whole_grid",
+    "plot_outside_grid", "plot_not_adjacent", "plot_is_whole_grid", "not_contiguous",
 )
 
 _GEOD = Geod(ellps="WGS84")
@@ -109,6 +122,7 @@ class Node:
     population: int | None = None
     predecessors: tuple[str, ...] = ()
     in_base: bool = True
+    exclave: bool = False       # the planner allowed it to lie in separate pieces
 
 
 class Family:
@@ -131,12 +145,18 @@ class Family:
 
 @dataclass
 class Edit:
-    """What an edit changes: grids to write (by final code) and codes to remove."""
+    """What an edit changes: grids to write (by final code) and codes to remove.
+
+    ``moves``: what went from where to where, for the edit log (``move``: a grid ``code`` from
+    parent ``from`` to ``to``, as ``new_code``; ``move_plots``: ``households`` of the plot of grid
+    ``from`` to grid ``to``).
+    """
 
     upsert: dict[str, Node] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     recoded: dict[str, str] = field(default_factory=dict)
+    moves: list[dict] = field(default_factory=list)
 
     @property
     def touched(self) -> set[str]:
@@ -213,6 +233,8 @@ class _Item:
     code: str | None = None     # a code fixed by the caller (an imported grid)
     counts_given: bool = False  # households/population set by the caller: not interpolated
     removed: bool = False
+    exclave: bool = False
+    name_given: bool = False    # named by the caller: not renamed after its number
 
 
 class _Work:
@@ -220,7 +242,7 @@ class _Work:
         self.family = family
         self.items: dict[str, _Item] = {
             n.code: _Item(n.code, n, n.name, n.level, n.kind, n.parent_code, n.geometry, n.households,
-                          n.population, n.predecessors) for n in family.nodes.values()}
+                          n.population, n.predecessors, exclave=n.exclave) for n in family.nodes.values()}
         self._next = 0
 
     def get(self, code: str, field: str = "code") -> _Item:
@@ -420,13 +442,13 @@ def _code_ranges(level: str, kind: str) -> range:
     return range(first_dedicated + 1, top) if kind == "dedicated" else range(1, first_dedicated)
 
 
-def _allocate(work: _Work, parent_code: str, item: _Item, taken: set[str]) -> str:
+def _allocate(work: _Work, parent_code: str, item: _Item, taken: set[str], *, keep: bool = True) -> str:
     width = h.CODE_LENGTH[item.level] - h.CODE_LENGTH[h.PARENT_LEVEL[item.level]]
-    if item.original is not None:
+    if keep and item.original is not None:
         # Moved under a new parent: keep its own number when that is free there.
-        keep = parent_code + item.original.code[-width:]
-        if keep not in taken and int(item.original.code[-width:]) in _code_ranges(item.level, item.kind):
-            return keep
+        own = parent_code + item.original.code[-width:]
+        if own not in taken and int(item.original.code[-width:]) in _code_ranges(item.level, item.kind):
+            return own
     for n in _code_ranges(item.level, item.kind):
         code = f"{parent_code}{n:0{width}d}"
         if code not in taken:
@@ -434,7 +456,62 @@ def _allocate(work: _Work, parent_code: str, item: _Item, taken: set[str]) -> st
     raise PlanError("no_free_code", "code", parent_code=parent_code, level=item.level)
 
 
-def _finish(work: _Work) -> Edit:
+#: Names that are a grid's number: "第3网格", "2号微网格" (the numbering local practice and the demo use).
+_NUMBERED = (re.compile(r"^(第)\d+(.*)$"), re.compile(r"^()\d+(号.*)$"))
+
+
+def numbered_name(name: str, code: str, level: str) -> str | None:
+    """``name`` with the number of ``code`` in it, when ``name`` is a numbered name; else None.
+
+    >>> numbered_name("第3网格", "410102001001012", "grid"), numbered_name("2号微网格", "41010200100101205", "micro")
+    ('第12网格', '5号微网格')
+    >>> numbered_name("东风路网格", "410102001001012", "grid") is None
+    True
+    """
+    parent_level = h.PARENT_LEVEL.get(level)
+    if parent_level is None:
+        return None
+    number = int(code[h.CODE_LENGTH[parent_level]:])
+    for pattern in _NUMBERED:
+        m = pattern.match(name or "")
+        if m:
+            return f"{m.group(1)}{number}{m.group(2)}"
+    return None
+
+
+def _renumbered(item: _Item, code: str) -> str:
+    """The name of ``item`` once it has ``code``: its number follows the code, unless it was named."""
+    if item.name_given or (item.original is not None and item.original.code == code):
+        return item.name
+    return numbered_name(item.name, code, item.level) or item.name
+
+
+def _check_contiguous(items: dict[str, _Item], edit: Edit, t: Thresholds) -> None:
+    """Refuse an edit that leaves a grid in more pieces than it had (see "Contiguity" above).
+
+    ``items``: the working item of each code the edit writes.
+    """
+    broken = []
+    for node in edit.upsert.values():
+        if node.kind != "regular" or node.exclave or node.level not in t.contiguous_levels:
+            continue
+        parts = count_parts(node.geometry, t)
+        if parts <= 1:
+            continue
+        original = items[node.code].original
+        before = count_parts(original.geometry, t) if original is not None else 1
+        if parts > max(before, 1):
+            broken.append((node, parts))
+    if not broken:
+        return
+    # The coarsest grid first: a community in pieces says more than its micro-grids in pieces.
+    node, parts = min(broken, key=lambda b: (h.DEPTH[b[0].level], b[0].code))
+    pieces = sorted(_pieces(node.geometry), key=_area, reverse=True)
+    raise PlanError("not_contiguous", "codes", geometry=clean(shapely.union_all(pieces[1:])), code=node.code,
+                    name=node.name, parts=parts, level=node.level, codes=sorted(n.code for n, _ in broken))
+
+
+def _finish(work: _Work, thresholds: Thresholds | None = None, *, contiguous: bool = True) -> Edit:
     _interpolate_counts(work)
     _sum_counts(work)
     live = [i for i in work.items.values() if not i.removed]
@@ -455,12 +532,16 @@ def _finish(work: _Work) -> Edit:
             else:
                 needing.setdefault(parent_final, []).append(item)
         for parent_code, items in sorted(needing.items()):
+            # Under a grid this edit creates, every child is numbered afresh (1, 2, 3 ...); elsewhere a
+            # grid that changes parent keeps its number when it is free there.
+            fresh = parent_code not in work.family.nodes
             for k in reading_order([i.geometry for i in items]).tolist():
-                code = _allocate(work, parent_code, items[k], taken)
+                code = _allocate(work, parent_code, items[k], taken, keep=not fresh)
                 taken.add(code)
                 final[items[k].key] = code
 
     edit = Edit()
+    written: dict[str, _Item] = {}
     for item in work.items.values():
         o = item.original
         if item.removed:
@@ -475,16 +556,20 @@ def _finish(work: _Work) -> Edit:
             predecessors = work.origin(item)
             edit.remove.add(o.code)
             edit.recoded[o.code] = code
-        node = Node(code, item.name, item.level, item.kind, parent_code, item.geometry, item.households,
-                    item.population, tuple(predecessors), in_base=(o is not None and o.in_base and code == o.code))
+        node = Node(code, _renumbered(item, code), item.level, item.kind, parent_code, item.geometry,
+                    item.households, item.population, tuple(predecessors),
+                    in_base=(o is not None and o.in_base and code == o.code), exclave=item.exclave)
         if o is None:
             edit.created.append(code)
         if o is not None and code == o.code and node == replace(o, geometry=node.geometry) \
                 and _same(item.geometry, o.geometry):
             continue
         edit.upsert[code] = node
+        written[code] = item
     edit.remove -= set(edit.upsert)
     edit.created.sort()
+    if contiguous:
+        _check_contiguous(written, edit, thresholds or Thresholds())
     return edit
 
 
@@ -540,7 +625,7 @@ def reshape(family: Family, code: str, geometry: BaseGeometry, *, leftover: str 
         old_children = work.children(target.key)
         target.geometry = new
         _refit(work, [target], old_children)
-        return _finish(work)
+        return _finish(work, t)
 
     pool = {target.key: target}
     siblings = [s for s in work.children(parent.key, "regular") if s.key != target.key]
@@ -572,7 +657,7 @@ def reshape(family: Family, code: str, geometry: BaseGeometry, *, leftover: str 
         pool[neighbour.key] = neighbour
     old_children = [c for p in pool.values() for c in work.children(p.key)]
     _refit(work, list(pool.values()), old_children)
-    return _finish(work)
+    return _finish(work, t)
 
 
 def split(family: Family, code: str, line: BaseGeometry, *, names: Sequence[str] | None = None,
@@ -582,7 +667,10 @@ def split(family: Family, code: str, line: BaseGeometry, *, names: Sequence[str]
     The line must cross the grid from one side to the other: a line that
     ends inside it, runs along its border or misses it cuts nothing
     (``line_not_crossing``). Pieces too small or thin to be grids go to the
-    piece beside them. Children are refitted into the pieces.
+    piece beside them. Children are refitted into the pieces. A part is
+    named ``names[i]`` (in reading order) when given, else after its new
+    number when the grid's name is a numbered name ("第3网格" cut in two
+    gives "第9网格" and "第10网格"), else "<name>-1", "<name>-2".
     """
     t = thresholds or Thresholds()
     work = _Work(family)
@@ -615,21 +703,28 @@ def split(family: Family, code: str, line: BaseGeometry, *, names: Sequence[str]
     names = list(names or [])
     order = reading_order(big_geoms).tolist()
     new_items = []
+    numbered = any(p.match(target.name or "") for p in _NUMBERED)
     for n, k in enumerate(order, start=1):
-        name = names[n - 1] if n - 1 < len(names) and names[n - 1] else f"{target.name}-{n}"
+        given = n - 1 < len(names) and bool(names[n - 1])
+        name = names[n - 1] if given else (target.name if numbered else f"{target.name}-{n}")
         new_items.append(work.add(name=name, level=target.level, kind="regular", parent_key=target.parent_key,
                                   geometry=big_geoms[k], households=None, population=None,
-                                  predecessors=work.origin(target)))
+                                  predecessors=work.origin(target), name_given=given or not numbered))
     children = work.children(target.key)
     target.removed = True
     _refit(work, new_items, children)
     for c in work.children(target.key):  # a stray child that fitted nowhere
         work.remove_subtree(c)
-    return _finish(work)
+    return _finish(work, t)
 
 
-def merge(family: Family, codes: Sequence[str], *, name: str | None = None) -> Edit:
+def merge(family: Family, codes: Sequence[str], *, name: str | None = None,
+          thresholds: Thresholds | None = None) -> Edit:
     """Merge adjacent grids of one parent into one grid with a new code; children follow.
+
+    The merged grid is named ``name``, else after the first grid (renumbered
+    when that is a numbered name); its children are numbered afresh in
+    reading order (1号微网格, 2号微网格 ... not two of each).
 
     Raises ``not_adjacent`` when the grids do not form one connected group
     (sharing a corner is not adjacency), ``different_parents`` when they
@@ -670,15 +765,16 @@ def merge(family: Family, codes: Sequence[str], *, name: str | None = None) -> E
     predecessors = tuple(sorted({c for i in items for c in work.origin(i)}))
     merged = work.add(name=(name or first.name), level=first.level, kind="regular", parent_key=first.parent_key,
                       geometry=clean(shapely.union_all([i.geometry for i in items])), predecessors=predecessors,
-                      counts_given=counts["households"] is not None, **counts)
+                      counts_given=counts["households"] is not None, name_given=bool(name),
+                      exclave=any(i.exclave for i in items), **counts)
     for item in items:
         for child in work.children(item.key):
             child.parent_key = merged.key
         item.removed = True
-    return _finish(work)
+    return _finish(work, thresholds)
 
 
-def move(family: Family, codes: Sequence[str], target: str) -> Edit:
+def move(family: Family, codes: Sequence[str], target: str, *, thresholds: Thresholds | None = None) -> Edit:
     """Move whole grids (micro-grids, usually) under another parent, as redistricting tools assign units.
 
     The moved grids keep their shape and get codes under the new parent;
@@ -687,7 +783,9 @@ def move(family: Family, codes: Sequence[str], target: str) -> Edit:
     grid on those paths with all its children, and the moved grids' subtrees.
 
     Raises ``already_in_target``, ``wrong_level`` (the target must be one
-    level up), ``would_empty`` (a parent would lose its last child).
+    level up), ``would_empty`` (a parent would lose its last child),
+    ``not_contiguous`` (the target, or a parent the units leave, would be in
+    pieces: units that do not touch the target, or a bridge taken away).
     """
     work = _Work(family)
     codes = list(dict.fromkeys(codes))
@@ -708,10 +806,13 @@ def move(family: Family, codes: Sequence[str], target: str) -> Edit:
         staying = [c for c in work.children(s, "regular") if c.key not in codes]
         if any(u.kind == "regular" and u.parent_key == s for u in units) and not staying:
             raise PlanError("would_empty", "codes", code=s)
+    moves = [{"code": u.key, "from": u.parent_key, "to": dest.key} for u in units]
     for u in units:
         u.parent_key = dest.key
     _regroup(work, sources | {dest.key})
-    return _finish(work)
+    edit = _finish(work, thresholds)
+    edit.moves = [{**m, "new_code": edit.recoded.get(m["code"], m["code"])} for m in moves]
+    return edit
 
 
 def _regroup(work: _Work, keys: set[str]) -> None:
@@ -742,14 +843,16 @@ def _regroup(work: _Work, keys: set[str]) -> None:
             _refit(work, level_items, dedicated)
 
 
-def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | None]], target: str) -> Edit:
+def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | None]], target: str, *,
+               thresholds: Thresholds | None = None) -> Edit:
     """Move plots of land (buildings' plots, geo.plots) out of their leaf grids into ``target``.
 
     ``plots``: (leaf grid code, plot, households on it or None). ``target`` is
     a leaf of the plots' level, or a grid one level up: then the plot goes to
     the child of ``target`` it shares the longest border with. The leaf
     keeps the rest of its land; the households move with the plot (when
-    known); parents up to the first shared ancestor become the unions of
+    known), and the people living in them: the leaf's people per household
+    times those households (:func:`people_moved`); parents up to the first shared ancestor become the unions of
     their children, as in ``move``. ``family`` must hold those paths with all
     their children.
 
@@ -765,6 +868,7 @@ def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | No
     if not plots:
         raise PlanError("too_few_grids", "address_ids", got=0)
     touched: set[str] = set()
+    moves = []
     for code, plot, households in plots:
         leaf = work.get(code, "address_ids")
         if leaf.kind != "regular" or work.children(leaf.key, "regular"):
@@ -793,13 +897,49 @@ def move_plots(family: Family, plots: Sequence[tuple[str, BaseGeometry, int | No
         leaf.geometry = rest
         receiver.geometry = clean(shapely.union(receiver.geometry, piece))
         if households is not None:
-            for item, delta in ((leaf, -households), (receiver, households)):
+            people = people_moved(households, leaf.households, leaf.population)
+            for item, delta, moved in ((leaf, -households, -people), (receiver, households, people)):
                 if item.households is not None:
                     item.households = max(item.households + delta, 0)
                     item.counts_given = True
+                if item.population is not None and moved:
+                    item.population = max(item.population + moved, 0)
+                    item.counts_given = True
         touched |= {leaf.key, receiver.key}
+        moves.append({"from": leaf.key, "to": receiver.key, "households": households})
     _regroup(work, touched)
-    return _finish(work)
+    edit = _finish(work, thresholds)
+    edit.moves = moves
+    return edit
+
+
+def people_moved(households: int, leaf_households: int | None, leaf_population: int | None) -> int:
+    """People who move with ``households`` households out of a grid: its people per household.
+
+    The address library counts households, not people; the grid's own ratio is the best estimate.
+
+    >>> people_moved(10, 200, 500), people_moved(10, None, 500), people_moved(10, 0, 0)
+    (25, 0, 0)
+    """
+    if not households or not leaf_households or leaf_population is None:
+        return 0
+    return min(int(round(households * leaf_population / leaf_households)), leaf_population)
+
+
+def allow_exclave(family: Family, code: str, allowed: bool = True) -> Edit:
+    """Allow grid ``code`` to lie in separate pieces (or withdraw that); nothing else changes.
+
+    Raises ``wrong_kind`` for a dedicated grid (they may always be in pieces) and
+    ``district_fixed`` for the district.
+    """
+    work = _Work(family)
+    item = work.get(code)
+    if item.parent_key is None:
+        raise PlanError("district_fixed", "code", code=code)
+    if item.kind != "regular":
+        raise PlanError("wrong_kind", "code", code=code, kind=item.kind)
+    item.exclave = bool(allowed)
+    return _finish(work, contiguous=False)
 
 
 def replace_level(family: Family, features: Sequence[Node], *, level: str, scope: str,
@@ -840,7 +980,8 @@ def replace_level(family: Family, features: Sequence[Node], *, level: str, scope
         else:
             new_items.append(work.add(name=f.name, level=level, kind=kind, parent_key=f.parent_code,
                                       geometry=clean(f.geometry), households=f.households,
-                                      population=f.population, code=f.code, counts_given=given))
+                                      population=f.population, code=f.code, counts_given=given,
+                                      name_given=True))
     old = [i for i in work.items.values() if not i.removed and i.level == level and i.kind == kind
            and i.original is not None and i.key.startswith(scope)]
     pool = [c for o in old for c in work.children(o.key)]
@@ -852,4 +993,6 @@ def replace_level(family: Family, features: Sequence[Node], *, level: str, scope
         if o.removed:
             for c in work.children(o.key):
                 work.remove_subtree(c)
-    return _finish(work)
+    # Whether an imported level may hold grids in pieces is decided with the import (app.plan.files):
+    # contiguous=True refuses them as the other edits do.
+    return _finish(work, contiguous=False)

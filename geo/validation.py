@@ -6,7 +6,8 @@ parent and every geometry is valid; those rules are *errors* and block
 publishing. The rest are *warnings* a planner weighs: slivers, grids in
 several pieces, households or population outside the target range of their
 level, shapes that are far from compact, grids without a worker and workers
-with too many grids.
+with too many grids. Grids the planner allowed to lie in pieces
+(``GridRecord.exclave``) are listed as *notices*: known, not a problem.
 
 Where the numbers come from
 ---------------------------
@@ -35,6 +36,16 @@ Reason codes (stable; the app translates them)
 errors:   invalid_geometry, empty_geometry, unknown_parent, outside_parent, gap, overlap
 warnings: sliver, multipart, households_low, households_high, population_low,
           population_high, not_compact, unstaffed, worker_overload
+notices:  exclave
+
+Checking again after an edit
+----------------------------
+Every issue has an *owner*: the grid whose check produced it (a parent for
+gaps, overlaps and children outside it; the grid itself for its shape,
+balance and staff; none for a worker's load). An edit can only change the
+issues owned by the grids it touched and their parents, so
+:func:`revalidate` checks those alone (given them, their parents and their
+children) and the caller keeps every other issue as it was.
 
 Examples
 --------
@@ -63,12 +74,15 @@ from shapely.geometry.base import BaseGeometry
 from geo.containment import overhang_tolerance_m2
 from geo.crs import geodesic_area_m2
 
-__all__ = ["Thresholds", "GridRecord", "Issue", "ValidationResult", "validate", "is_sliver",
-           "polsby_popper", "approx_m2", "ERROR_RULES", "WARNING_RULES"]
+__all__ = ["Thresholds", "GridRecord", "Issue", "ValidationResult", "validate", "revalidate", "worker_issues",
+           "count_parts", "is_sliver", "polsby_popper", "approx_m2", "sort_issues", "ERROR_RULES", "WARNING_RULES",
+           "NOTICE_RULES"]
 
 ERROR_RULES = ("invalid_geometry", "empty_geometry", "unknown_parent", "outside_parent", "gap", "overlap")
 WARNING_RULES = ("sliver", "multipart", "households_low", "households_high", "population_low", "population_high",
                  "not_compact", "unstaffed", "worker_overload")
+NOTICE_RULES = ("exclave",)
+SEVERITIES = ("error", "warning", "notice")
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -125,18 +139,24 @@ class GridRecord:
     households: int | None = None
     population: int | None = None
     staff: tuple = ()
+    exclave: bool = False             # allowed to lie in separate pieces
 
 
 @dataclass
 class Issue:
     rule: str
-    severity: str                     # "error" | "warning"
+    severity: str                     # "error" | "warning" | "notice"
     code: str | None                  # the grid concerned (for coverage rules: the parent)
     level: str | None
     params: dict = field(default_factory=dict)
     area_m2: float | None = None
     geometry: BaseGeometry | None = None
     codes: tuple[str, ...] = ()       # other grids involved (the children overlapping, ...)
+    owner: str | None = None          # the grid whose check found it (see "Checking again after an edit")
+
+    def __post_init__(self):
+        if self.owner is None and self.rule != "worker_overload":
+            self.owner = self.code
 
 
 @dataclass
@@ -151,6 +171,10 @@ class ValidationResult:
     @property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def notices(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "notice"]
 
     @property
     def publishable(self) -> bool:
@@ -180,6 +204,32 @@ def is_sliver(geom, thresholds: Thresholds | None = None, area_m2: float | None 
         return True
     perimeter = _perimeter_m(geom)
     return perimeter > 0 and 2 * area / perimeter < t.sliver_width_m
+
+
+def count_parts(geom, thresholds: Thresholds | None = None) -> int:
+    """Separate pieces of a grid that are territory: its polygons, slivers not counted.
+
+    Two polygons that meet at a corner only are two pieces (as for merging, a shared corner is
+    not adjacency).
+
+    >>> from shapely import MultiPolygon, box
+    >>> count_parts(box(113.60, 34.75, 113.61, 34.76))
+    1
+    >>> count_parts(MultiPolygon([box(113.60, 34.75, 113.61, 34.76), box(113.62, 34.75, 113.63, 34.76)]))
+    2
+    >>> count_parts(MultiPolygon([box(113.60, 34.75, 113.61, 34.76), box(113.62, 34.75, 113.62 + 1e-7, 34.76)]))
+    1
+    """
+    if geom is None or geom.is_empty:
+        return 0
+    if geom.geom_type == "Polygon":
+        return 1
+    pieces = _pieces(geom)
+    if len(pieces) <= 1:
+        return len(pieces)
+    t = thresholds or Thresholds()
+    rough = approx_m2(pieces)
+    return sum(1 for p, a in zip(pieces, rough) if a >= t.noise_m2 / 2 and not is_sliver(p, t))
 
 
 def polsby_popper(geom) -> float:
@@ -266,7 +316,8 @@ def _usable(grids: Sequence[GridRecord], issues: list[Issue]) -> list[BaseGeomet
     return out
 
 
-def _sibling_overlaps(grids, geoms, idx: list[int], t: Thresholds, issues: list[Issue]) -> None:
+def _sibling_overlaps(grids, geoms, idx: list[int], t: Thresholds, issues: list[Issue],
+                      owner: str | None = None) -> None:
     """Pairs of ``idx`` that share area, each overlap measured (only called when the areas say there is one)."""
     arr = np.asarray([geoms[i] for i in idx], dtype=object)
     tree = shapely.STRtree(arr)
@@ -278,27 +329,33 @@ def _sibling_overlaps(grids, geoms, idx: list[int], t: Thresholds, issues: list[
     for x, y in sorted(pairs):
         gx, gy = grids[idx[x]], grids[idx[y]]
         inter = shapely.intersection(arr[x], arr[y])
-        issues.extend(_piece_issues(inter, "overlap", gx.code, gx.level, t, codes=(gx.code, gy.code),
-                                    other_code=gy.code))
+        found = _piece_issues(inter, "overlap", gx.code, gx.level, t, codes=(gx.code, gy.code), other_code=gy.code)
+        for issue in found:
+            issue.owner = owner
+        issues.extend(found)
 
 
-def _coverage(grids, geoms, by_code, t: Thresholds, issues: list[Issue]) -> None:
+def _coverage(grids, geoms, by_code, t: Thresholds, issues: list[Issue], only: set[str] | None = None) -> None:
     """Per parent: children inside it, no gap left by the regular ones, no overlap between them.
 
     The areas decide first: with every child inside, the gap is ``area(parent) - area(union)`` and the
     overlap ``sum(areas) - area(union)``; only a parent whose figures exceed the noise gets the overlays.
+    ``only``: check these parents alone (the others may not have all their children here).
     """
     children: dict[str | None, list[int]] = defaultdict(list)
     for i, g in enumerate(grids):
         if geoms[i] is None:
             continue
         if g.parent_code is not None and g.parent_code not in by_code:
-            issues.append(Issue("unknown_parent", "error", g.code, g.level, {"parent_code": g.parent_code}))
+            if only is None:
+                issues.append(Issue("unknown_parent", "error", g.code, g.level, {"parent_code": g.parent_code}))
             continue
         children[g.parent_code].append(i)
     noise_deg2 = t.noise_m2 / _M2_PER_DEG2
 
     for parent_code, idx in children.items():
+        if only is not None and parent_code not in only:
+            continue
         regular = [i for i in idx if grids[i].kind == "regular"]
         if parent_code is None:
             # Roots (districts) have no parent to fill; they must not overlap each other.
@@ -332,7 +389,8 @@ def _coverage(grids, geoms, by_code, t: Thresholds, issues: list[Issue]) -> None
             severity = "error" if area > tolerance and not is_sliver(outside, t, area) else "warning"
             rule = "outside_parent" if severity == "error" else "sliver"
             issues.append(Issue(rule, severity, child.code, child.level,
-                                {"parent_code": parent_code, "kind": "outside_parent"}, area, outside))
+                                {"parent_code": parent_code, "kind": "outside_parent"}, area, outside,
+                                owner=parent_code))
         if not regular:
             continue  # a leaf (or a parent of dedicated grids only): nothing has to tile it
         scale = math.cos(math.radians(shapely.get_y(shapely.centroid(parent_geom)) or 0.0))
@@ -345,7 +403,7 @@ def _coverage(grids, geoms, by_code, t: Thresholds, issues: list[Issue]) -> None
             issues.extend(_piece_issues(gap, "gap", parent_code, grids[p].level, t))
         if len(regular) > 1 and (float(np.sum(shapely.area(np.asarray(reg, dtype=object)))) - union_area) * scale \
                 > noise_deg2:
-            _sibling_overlaps(grids, geoms, regular, t, issues)
+            _sibling_overlaps(grids, geoms, regular, t, issues, owner=parent_code)
 
 
 def _local(geoms: np.ndarray) -> np.ndarray:
@@ -360,7 +418,7 @@ def _local(geoms: np.ndarray) -> np.ndarray:
 def _shape(grids, geoms, t: Thresholds, issues: list[Issue], stats: dict) -> None:
     """Multipart grids and compactness, vectorised over all grids."""
     idx = [i for i, g in enumerate(grids) if geoms[i] is not None and g.kind == "regular"
-           and (g.level in t.contiguous_levels or g.level in t.compact_levels)]
+           and (g.level in t.contiguous_levels or g.level in t.compact_levels or g.exclave)]
     if not idx:
         return
     arr = np.asarray([geoms[i] for i in idx], dtype=object)
@@ -371,9 +429,12 @@ def _shape(grids, geoms, t: Thresholds, issues: list[Issue], stats: dict) -> Non
     compactness: dict[str, list[float]] = defaultdict(list)
     for k, i in enumerate(idx):
         g = grids[i]
-        if g.level in t.contiguous_levels and parts[k] > 1:
-            pieces = [q for q in _pieces(geoms[i])]
-            n = int(np.sum(approx_m2(pieces) >= t.noise_m2)) if pieces else 0
+        if g.exclave:
+            # Allowed to lie in pieces: listed, so the allowance stays visible (and can be withdrawn).
+            n = count_parts(geoms[i], t) if parts[k] > 1 else 1
+            issues.append(Issue("exclave", "notice", g.code, g.level, {"parts": n}))
+        elif g.level in t.contiguous_levels and parts[k] > 1:
+            n = count_parts(geoms[i], t)
             if n > 1:
                 issues.append(Issue("multipart", "warning", g.code, g.level, {"parts": n}))
         if g.level in t.compact_levels:
@@ -413,11 +474,24 @@ def _balance(grids, t: Thresholds, issues: list[Issue], stats: dict) -> None:
                 s[f"{attr}_target"] = list(targets[level])
 
 
-def _workers(grids, t: Thresholds, issues: list[Issue], stats: dict) -> None:
-    per_worker: dict = defaultdict(list)
+def _unstaffed(grids, t: Thresholds, issues: list[Issue]) -> None:
     for g in grids:
         if g.level in t.staffed_levels and not g.staff:
             issues.append(Issue("unstaffed", "warning", g.code, g.level, {"kind": g.kind}))
+
+
+def worker_issues(grids: Iterable[GridRecord], thresholds: Thresholds | None = None,
+                  stats: dict | None = None) -> list[Issue]:
+    """Workers answering for more grids of one level than ``max_grids_per_worker``.
+
+    Needs every grid's ``code``, ``level`` and ``staff`` only (no geometry): a worker's load spans
+    the version, so it is counted over all of it even when the rest is checked again in part.
+    """
+    t = thresholds or Thresholds()
+    grids = list(grids)
+    issues: list[Issue] = []
+    per_worker: dict = defaultdict(list)
+    for g in grids:
         for staff_id in g.staff:
             per_worker[staff_id].append(g)
     loads = []
@@ -432,13 +506,23 @@ def _workers(grids, t: Thresholds, issues: list[Issue], stats: dict) -> None:
             issues.append(Issue("worker_overload", "warning", None, level,
                                 {"staff_id": staff_id, "grids": len(codes), "maximum": t.max_grids_per_worker},
                                 codes=tuple(sorted(codes))))
-    staffed_levels = [g for g in grids if g.level in t.staffed_levels]
-    stats["workers"] = {
-        "workers": len(per_worker),
-        "grids_per_worker_mean": round(float(np.mean(loads)), 2) if loads else None,
-        "grids_per_worker_max": int(max(loads)) if loads else None,
-        "unstaffed": sum(1 for g in staffed_levels if not g.staff),
-    }
+    if stats is not None:
+        staffed_levels = [g for g in grids if g.level in t.staffed_levels]
+        stats["workers"] = {
+            "workers": len(per_worker),
+            "grids_per_worker_mean": round(float(np.mean(loads)), 2) if loads else None,
+            "grids_per_worker_max": int(max(loads)) if loads else None,
+            "unstaffed": sum(1 for g in staffed_levels if not g.staff),
+        }
+    return issues
+
+
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    """Errors first, then warnings, then notices; by rule, code, and larger pieces first."""
+    order = {r: i for i, r in enumerate(ERROR_RULES + WARNING_RULES + NOTICE_RULES)}
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(issues, key=lambda i: (rank.get(i.severity, 9), order.get(i.rule, 99), i.code or "",
+                                         -(i.area_m2 or 0)))
 
 
 def validate(grids: Iterable[GridRecord], thresholds: Thresholds | None = None) -> ValidationResult:
@@ -469,7 +553,39 @@ def validate(grids: Iterable[GridRecord], thresholds: Thresholds | None = None) 
     _coverage(grids, geoms, by_code, t, issues)
     _shape(grids, geoms, t, issues, stats)
     _balance(grids, t, issues, stats)
-    _workers(grids, t, issues, stats)
-    order = {r: i for i, r in enumerate(ERROR_RULES + WARNING_RULES)}
-    issues.sort(key=lambda i: (i.severity != "error", order.get(i.rule, 99), i.code or "", -(i.area_m2 or 0)))
-    return ValidationResult(issues, stats)
+    _unstaffed(grids, t, issues)
+    issues += worker_issues(grids, t, stats)
+    return ValidationResult(sort_issues(issues), stats)
+
+
+def revalidate(grids: Iterable[GridRecord], owners: Iterable[str], thresholds: Thresholds | None = None) -> list[Issue]:
+    """The issues owned by the grids ``owners`` (see "Checking again after an edit"), worker loads aside.
+
+    ``grids`` must hold the owners that still exist, their parents and all their children; other grids
+    may be there too (their issues are not returned). Same answers as :func:`validate` over the whole
+    version gives for those owners.
+
+    >>> from shapely import box
+    >>> grids = [GridRecord("410102", "district", "regular", None, box(0, 0, 0.02, 0.01)),
+    ...          GridRecord("410102001", "subdistrict", "regular", "410102", box(0, 0, 0.01, 0.01)),
+    ...          GridRecord("410102002", "subdistrict", "regular", "410102", box(0.01, 0, 0.019, 0.01))]
+    >>> [(i.rule, i.code) for i in revalidate(grids, ["410102"])]
+    [('gap', '410102')]
+    >>> revalidate(grids, ["410102001"])
+    []
+    """
+    t = thresholds or Thresholds()
+    wanted = set(owners)
+    grids = list(grids)
+    issues: list[Issue] = []
+    geoms = _usable(grids, issues)
+    by_code = {g.code: i for i, g in enumerate(grids)}
+    _coverage(grids, geoms, by_code, t, issues, only=wanted)
+    mine = [i for i, g in enumerate(grids) if g.code in wanted]
+    _shape([grids[i] for i in mine], [geoms[i] for i in mine], t, issues, {})
+    _balance([grids[i] for i in mine], t, issues, {})
+    _unstaffed([grids[i] for i in mine], t, issues)
+    for i, g in enumerate(grids):
+        if g.code in wanted and g.parent_code is not None and g.parent_code not in by_code and geoms[i] is not None:
+            issues.append(Issue("unknown_parent", "error", g.code, g.level, {"parent_code": g.parent_code}))
+    return sort_issues([i for i in issues if i.owner in wanted])

@@ -12,6 +12,13 @@ urban core (east) and thinning towards the western townships, so grids are
 small where people are many, as in practice (grids are balanced by
 households, not area).
 
+The demo is made inside the planners' default targets (geo.validation.Thresholds:
+communities of 1,000-6,000 households, grids of 150-300, micro-grids of
+20-100, people in proportion) and staffed as a district is on a good day,
+every micro-grid with its worker and a couple of grid-worker posts vacant.
+So the editor opens a draft of it with a handful of warnings that point at
+something, and every warning an edit adds is the planner's to weigh.
+
 At ``scale=1`` the district gets ~14 subdistricts, ~100 communities, ~1,000
 grids, ~5,000 micro-grids, ~30 dedicated grids and ~5,000 reports; smaller
 scales shrink every level (tests use 0.02).
@@ -46,10 +53,13 @@ REPORTS = 5000
 MICRO_PER_GRID = (3, 7)          # inclusive range; mean 5
 HOUSEHOLDS_PER_GRID = (150, 300)
 MICRO_HOUSEHOLDS = (20, 75)       # at least, and on average at most, per micro-grid
+MICRO_MAX_HOUSEHOLDS = 100        # the micro-grid target's top (geo.validation.Thresholds)
+COMMUNITY_HOUSEHOLDS = (1050, 5900)  # inside the community target (1,000-6,000), with a margin
+GRIDS_PER_COMMUNITY = 4          # at least: 4 grids of up to 300 households reach the community minimum
 PEOPLE_PER_HOUSEHOLD = (2.1, 2.5)
 DEDICATED_SHARE = 0.3            # dedicated grids per community
-UNSTAFFED_SHARE = 0.05           # grids left without a worker on purpose
-MICRO_STAFFED_SHARE = 0.88
+UNSTAFFED_GRIDS = 2              # grid-worker posts vacant on purpose (the coverage map shows them)
+MICRO_STAFFED_SHARE = 1.0
 OUTSIDE_SHARE = 0.015            # reports outside the district
 DEDICATED_REPORT_SHARE = 0.02    # reports placed inside dedicated grids
 DAYS = 60
@@ -147,7 +157,7 @@ def _level_sizes(scale: float) -> tuple[int, int, int]:
     f = scale ** (1 / 3)
     subs = int(min(len(N.SUBDISTRICTS), max(2, round(SUBDISTRICTS * f))))
     comms = max(subs, int(round(COMMUNITIES * f * f)))
-    grids = max(2 * comms, int(round(GRIDS * scale)))
+    grids = max(GRIDS_PER_COMMUNITY * comms, int(round(GRIDS * scale)))
     return subs, comms, grids
 
 
@@ -192,31 +202,53 @@ def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _
                                     road=N.community_road(name, rng)))
     units += communities
 
-    grid_counts = _allocate(n_grid, [_weight(c.geom, rng) for c in communities], 2, rng)
+    grid_counts = _allocate(n_grid, [_weight(c.geom, rng) for c in communities], GRIDS_PER_COMMUNITY, rng)
     grids: list[Unit] = []
     micros: list[Unit] = []
     for comm, k in progress(list(zip(communities, grid_counts)), "cutting grids"):
         parts = partition(comm.geom, int(k), rng, relax=6, density=urban_density)
+        households = _grid_households(int(k), rng)
         for number, i in enumerate(reading_order(parts), start=1):
             grid = Unit(f"{comm.code}{number:03d}", f"第{number}网格", "grid", comm.code, parts[i], road=comm.road)
             grids.append(grid)
-            micros += _cut_micros(grid, rng)
+            micros += _cut_micros(grid, int(households[number - 1]), rng)
     units += grids + micros
     _roll_up(units)
     units += _dedicated(communities, rng)
     return units
 
 
-def _cut_micros(grid: Unit, rng: np.random.Generator) -> list[Unit]:
+def _grid_households(k: int, rng: np.random.Generator) -> np.ndarray:
+    """Households of a community's ``k`` grids: each in the grid range, together in the community range."""
+    lo = max(HOUSEHOLDS_PER_GRID[0], -(-COMMUNITY_HOUSEHOLDS[0] // k))
+    hi = min(HOUSEHOLDS_PER_GRID[1], COMMUNITY_HOUSEHOLDS[1] // k)
+    return rng.integers(lo, max(lo, hi) + 1, size=k)
+
+
+def _cap(values: np.ndarray, hi: int) -> np.ndarray:
+    """``values`` with none above ``hi``: the excess goes to the smallest ones (the total is kept).
+
+    >>> _cap(np.array([130, 20, 40]), 100).tolist()
+    [100, 50, 40]
+    """
+    out = values.copy()
+    while out.max() > hi:
+        i, j = int(out.argmax()), int(out.argmin())
+        move = min(out[i] - hi, hi - out[j])
+        out[i] -= move
+        out[j] += move
+    return out
+
+
+def _cut_micros(grid: Unit, households: int, rng: np.random.Generator) -> list[Unit]:
     m = int(rng.integers(MICRO_PER_GRID[0], MICRO_PER_GRID[1] + 1))
-    households = int(rng.integers(HOUSEHOLDS_PER_GRID[0], HOUSEHOLDS_PER_GRID[1] + 1))
     # Within the planners' default micro-grid range (geo.validation, 20-100 households) as
-    # real ones mostly are, so the editor's balance warnings point at something, not at
-    # every fifth micro-grid of the demo.
+    # real ones are, so the editor's balance warnings point at something.
     m = max(m, -(-households // MICRO_HOUSEHOLDS[1]))
     parts = partition(grid.geom, m, rng, relax=6)
     areas = np.array([p.area for p in parts])
-    split = _allocate(households, areas * rng.uniform(0.6, 1.4, len(parts)), MICRO_HOUSEHOLDS[0], rng)
+    split = _cap(_allocate(households, areas * rng.uniform(0.6, 1.4, len(parts)), MICRO_HOUSEHOLDS[0], rng),
+                 MICRO_MAX_HOUSEHOLDS)
     out = []
     for number, i in enumerate(reading_order(parts), start=1):
         h = int(split[i])
@@ -282,7 +314,8 @@ def feature_collection(units: list[Unit]) -> dict:
 
 
 def build_staff(units: list[Unit], rng: np.random.Generator):
-    """Staff and their assignments; about 5 % of regular grids get nobody, on purpose."""
+    """Staff and their assignments; a couple of grid-worker posts are vacant, on purpose (their micro-grids
+    keep their workers: micro-grid workers are residents of the buildings, not the grid's staff)."""
     communities = [u for u in units if u.level == "community"]
     grids = [u for u in units if u.level == "grid" and u.kind == "regular"]
     dedicated = [u for u in units if u.level == "grid" and u.kind == "dedicated"]
@@ -291,17 +324,16 @@ def build_staff(units: list[Unit], rng: np.random.Generator):
         if u.level == "micro":
             micros_by_grid.setdefault(u.parent_code, []).append(u)
 
-    n_unstaffed = max(1, int(round(UNSTAFFED_SHARE * len(grids))))
+    n_unstaffed = min(len(grids) - 1, UNSTAFFED_GRIDS)
     unstaffed = {grids[int(i)].code for i in rng.choice(len(grids), size=n_unstaffed, replace=False)}
     plan: list[tuple[str, str, str]] = []  # (grid_code, role, employment)
     for c in communities:
         plan.append((c.code, "grid_chief", "full_time"))
     for g in grids:
-        if g.code in unstaffed:
-            continue
-        plan.append((g.code, "grid_worker", "full_time" if rng.random() < 0.8 else "part_time"))
-        if rng.random() < 0.15:  # 下沉网格员: police or law enforcement sunk into the grid
-            plan.append((g.code, "sunk_worker", "part_time"))
+        if g.code not in unstaffed:
+            plan.append((g.code, "grid_worker", "full_time" if rng.random() < 0.8 else "part_time"))
+            if rng.random() < 0.15:  # 下沉网格员: police or law enforcement sunk into the grid
+                plan.append((g.code, "sunk_worker", "part_time"))
         for m in micros_by_grid.get(g.code, []):
             if rng.random() < MICRO_STAFFED_SHARE:
                 plan.append((m.code, "micro_grid_worker", "part_time"))

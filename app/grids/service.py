@@ -46,7 +46,7 @@ def _target_version(version_id: int | None) -> BoundaryVersion:
     if version.status == "retired":
         raise ValidationError(_("Version %(id)s is retired and kept as history; import into a draft or the "
                                 "published version.", id=version_id), {"field": "version"})
-    if version.status == "draft":
+    if version.status in ("draft", "scheduled"):
         # Draft edits go through the draft's edit log (undo, concurrency, copy-on-write).
         raise ValidationError(_("Version %(id)s is a draft: import into it with POST /api/v1/drafts/%(id)s/import.",
                                 id=version_id), {"field": "version"})

@@ -89,8 +89,9 @@ def resolve(version_arg: str | int | None, at: str | dt.date | None = None, *, g
 
     ``at`` picks the version in effect on that date: of the versions ever
     published, the latest whose effective date (its publication date when it
-    has none) is on or before it. ``guard`` refuses drafts to callers who may
-    not edit grids (:func:`check_draft_access`).
+    has none) is on or before it; a version scheduled to take effect on or
+    before that date (app.plan.publish) answers for it already. ``guard``
+    refuses drafts to callers who may not edit grids (:func:`check_draft_access`).
     """
     if guard:
         return check_draft_access(resolve(version_arg, at))
@@ -128,20 +129,24 @@ def effective_on():
 
 
 def scope_at(at) -> Scope:
-    """The version in effect on date ``at`` (drafts never are)."""
+    """The version in effect on date ``at`` (drafts never are; a scheduled version is from its date on:
+    it will be the next generation, so it comes before every published one)."""
     day = _parse_date(at)
     version = db.session.scalars(
         select(BoundaryVersion)
-        .where(BoundaryVersion.status.in_(("published", "retired")), effective_on() <= day)
-        .order_by(BoundaryVersion.generation.desc()).limit(1)).first()
+        .where(BoundaryVersion.status.in_(("scheduled", "published", "retired")), effective_on() <= day)
+        .order_by(BoundaryVersion.generation.desc().nulls_first(), BoundaryVersion.effective_date.desc())
+        .limit(1)).first()
     if version is None:
         raise NotFound(_("No boundary version was in effect on %(date)s.", date=day.isoformat()), {"field": "at"})
     return scope_of(version)
 
 
 def check_draft_access(scope: Scope) -> Scope:
-    """Drafts are planners' work in progress: only callers who may edit grids see them."""
-    if scope.draft_id is None or not has_request_context():
+    """Drafts are planners' work in progress: only callers who may edit grids see them. A version
+    scheduled for publication is decided: anyone may look at it (``at=`` a date from its day on)."""
+    if scope.draft_id is None or not has_request_context() or (
+            scope.version is not None and scope.version.status != "draft"):
         return scope
     from flask_login import current_user
 
@@ -156,7 +161,7 @@ def check_draft_access(scope: Scope) -> Scope:
 
 
 def scope_of(version: BoundaryVersion) -> Scope:
-    if version.status == "draft":
+    if version.status in ("draft", "scheduled"):  # its rows are still a draft's own rows
         return Scope(version, generation=version.base_generation, draft_id=version.id)
     if version.status == "published":
         return Scope(version)

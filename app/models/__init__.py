@@ -1,5 +1,6 @@
 """SQLAlchemy + GeoAlchemy2 models, one module per aggregate."""
-from app.models.boundary import BoundaryVersion, DraftOperation, Grid, LEVELS, KINDS, VERSION_STATUSES
+from app.models.boundary import (BoundaryVersion, DraftOperation, Grid, LEVELS, KINDS, PENDING_STATUSES,
+                                 VERSION_STATUSES)
 from app.models.staff import Staff, StaffAssignment, STAFF_ROLES, EMPLOYMENT
 from app.models.category import Category, HANDLING_LEVELS, TIME_UNITS
 from app.models.report import Report, ReportTransition, CHANNELS, STATUSES, OPEN_STATUSES
@@ -10,7 +11,7 @@ from app.models.photo import PHOTO_TYPES, ReportPhoto
 from app.models.patrol import HouseholdVisit, PatrolFix, PatrolFixRejected, PatrolPlace, PatrolSession, PLACE_KINDS
 
 __all__ = [
-    "BoundaryVersion", "DraftOperation", "Grid", "LEVELS", "KINDS", "VERSION_STATUSES",
+    "BoundaryVersion", "DraftOperation", "Grid", "LEVELS", "KINDS", "PENDING_STATUSES", "VERSION_STATUSES",
     "Staff", "StaffAssignment", "STAFF_ROLES", "EMPLOYMENT",
     "Category", "HANDLING_LEVELS", "TIME_UNITS",
     "Report", "ReportTransition", "CHANNELS", "STATUSES", "OPEN_STATUSES",

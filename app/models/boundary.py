@@ -20,7 +20,10 @@ from sqlalchemy.orm import relationship
 from app.extensions import db
 from geo.hierarchy import KINDS, LEVELS
 
-VERSION_STATUSES = ("draft", "published", "retired")
+VERSION_STATUSES = ("draft", "scheduled", "published", "retired")
+#: Versions whose grid rows are still a draft's own rows (``draft_id``): a scheduled version is a
+#: validated draft waiting for its effective date (migration 0026).
+PENDING_STATUSES = ("draft", "scheduled")
 
 
 class BoundaryVersion(db.Model):
@@ -41,13 +44,22 @@ class BoundaryVersion(db.Model):
     # Bumped by every change to a draft; a client sends the one it saw (lost update -> 409).
     row_version = Column(Integer, nullable=False, server_default="1")
     author_id = Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"))
+    # Scheduled publication (migration 0026): who scheduled it, when, and why a due one failed.
+    scheduled_at = Column(DateTime(timezone=True))
+    scheduled_by = Column(Text)
+    scheduled_by_id = Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"))
+    schedule_error = Column(Text)
+    # The last validation of a draft with the default thresholds, for the row_version it is for.
+    validation = Column(JSONB)
+    validation_row_version = Column(Integer)
 
     __table_args__ = (
         CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
-        CheckConstraint("(status = 'draft') = (generation IS NULL)", name="generation_when_published"),
+        CheckConstraint("(status IN ('draft', 'scheduled')) = (generation IS NULL)", name="generation_when_published"),
         # At most one published version: lookups and assignment need exactly one answer.
         Index("uq_boundary_version_one_published", text("(true)"), unique=True,
               postgresql_where=text("status = 'published'")),
+        Index("ix_boundary_version_scheduled", "effective_date", postgresql_where=text("status = 'scheduled'")),
     )
 
     def to_dict(self) -> dict:
@@ -56,6 +68,7 @@ class BoundaryVersion(db.Model):
             "note": self.note, "author": self.author,
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
         }
 
 
@@ -87,6 +100,8 @@ class Grid(db.Model):
     # Codes (in the version the grid was drafted from) that a split, merged or
     # moved grid replaces.
     predecessors = Column(PG_ARRAY(String(17)), nullable=False, server_default="{}")
+    # The planner allowed this grid to lie in separate pieces (migration 0026).
+    exclave = Column(Boolean, nullable=False, server_default="false")
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
     parent = relationship("Grid", remote_side=[id])
@@ -126,7 +141,7 @@ class Grid(db.Model):
         return self.draft_id is None and self.generation_high is None
 
 
-OPERATION_KINDS = ("reshape", "split", "merge", "move", "import", "move_buildings")
+OPERATION_KINDS = ("reshape", "split", "merge", "move", "import", "move_buildings", "exclave")
 
 
 class DraftOperation(db.Model):

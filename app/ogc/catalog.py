@@ -74,8 +74,8 @@ def bucket_label(bucket: str) -> str:
 def version_label(version: BoundaryVersion | None) -> str:
     if version is None:
         return _("no published version yet")
-    status = {"draft": _("draft"), "published": _("published"), "retired": _("retired")}.get(version.status,
-                                                                                             version.status)
+    status = {"draft": _("draft"), "scheduled": _("scheduled"), "published": _("published"),
+              "retired": _("retired")}.get(version.status, version.status)
     return _("version %(id)s \u201c%(name)s\u201d (%(status)s)", id=version.id, name=version.name, status=status)
 
 

@@ -12,10 +12,11 @@ from app.auth.roles import GRIDS_EDIT, GRIDS_READ
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
-from app.models import BoundaryVersion, LEVELS
+from app.models import BoundaryVersion, KINDS, LEVELS
 from app.jobs.api import accepted
 from app.plan import buildings, checks, drafts, edits, files, impact, level_import, publish as publishing, \
     rebase as rebasing
+from app.plan.messages import operation_text
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -31,8 +32,14 @@ def _json_body() -> dict:
     return body
 
 
-def _edited(draft, op):
-    return {"draft": drafts.to_dict(draft), "operation": op.to_dict()}
+def _edited(draft, op, changes=None):
+    """An edit's answer: the draft, the logged edit (with its line for the log) and what validation says
+    changed (null when the client should fetch the whole validation)."""
+    return {"draft": drafts.to_dict(draft), "operation": describe(op), "validation": changes}
+
+
+def describe(op) -> dict:
+    return {**op.to_dict(), "description": operation_text(op.kind, op.params, op.summary)}
 
 
 # ----------------------------------------------------------------------------- drafts
@@ -72,7 +79,7 @@ def discard_draft(draft_id: int):
 @api_bp.get("/drafts/<int:draft_id>/operations")
 @require(GRIDS_EDIT)
 def list_operations(draft_id: int):
-    return {"operations": [op.to_dict() for op in edits.operations(draft_id)]}
+    return {"operations": [describe(op) for op in edits.operations(draft_id)]}
 
 
 @api_bp.post("/drafts/<int:draft_id>/reshape")
@@ -115,6 +122,18 @@ def move_buildings(draft_id: int):
     return _edited(*edits.move_buildings(draft_id, _json_body()))
 
 
+@api_bp.post("/drafts/<int:draft_id>/exclave")
+@require(GRIDS_EDIT)
+def set_exclave(draft_id: int):
+    return _edited(*edits.set_exclave(draft_id, _json_body()))
+
+
+@api_bp.post("/drafts/<int:draft_id>/preview")
+@require(GRIDS_EDIT)
+def preview_edit(draft_id: int):
+    return edits.preview(draft_id, _json_body())
+
+
 @api_bp.post("/drafts/<int:draft_id>/undo")
 @require(GRIDS_EDIT)
 def undo(draft_id: int):
@@ -150,6 +169,12 @@ def publish_draft(draft_id: int):
     return publishing.publish(draft_id, _json_body(), request.args)
 
 
+@api_bp.post("/drafts/<int:draft_id>/unschedule")
+@require(GRIDS_EDIT)
+def unschedule_draft(draft_id: int):
+    return publishing.unschedule(draft_id, _json_body())
+
+
 # ----------------------------------------------------------------------------- any version
 
 def _version_scope(version_id: int) -> Scope:
@@ -166,7 +191,8 @@ def validate_version(version_id: int):
     limit = params.integer(request.args, "limit", default=MAX_ISSUES, lo=1, hi=MAX_ISSUES)
     t = checks.thresholds(request.args)
     scope = _version_scope(version_id)
-    result = checks.run(scope, t)
+    result = checks.current(scope.version, t)
+    db.session.commit()  # a draft keeps its validation
     if fmt == "geojson":
         return Response(json.dumps(checks.to_geojson(result, limit=limit), ensure_ascii=False),
                         mimetype="application/geo+json")
@@ -196,7 +222,8 @@ def export_version(version_id: int):
     level = params.choice(request.args, "level", LEVELS)
     out_crs = params.crs(request.args) if request.args.get("crs") else None
     scope = _version_scope(version_id)
-    rows = db.session.execute(sql("plan/version_grids"), {**scope.params, "level": level}).all()
+    rows = db.session.execute(sql("plan/version_grids"), {**scope.params, "level": level, "codes": None,
+                                                           "with_geometry": True}).all()
     layer = f"grids_v{version_id}" + (f"_{level}" if level else "")
     data, mimetype, filename = files.write(rows, fmt, layer=layer, out_crs=out_crs)
     return Response(data, mimetype=mimetype,

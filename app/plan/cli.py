@@ -1,16 +1,22 @@
-"""``flask plan import DRAFT FILE --level ...``: a whole-level import from the shell, with a progress bar."""
+"""``flask plan``: boundary drafts from the shell.
+
+``flask plan import DRAFT FILE --level ...`` replaces a level of a draft (a job, with a progress bar);
+``flask plan publish-due [--now ISO]`` publishes the scheduled boundaries whose day has come (cron).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.errors import DomainError
+from app.events.cli import _parse_now
 from app.jobs.cli import echo_outcome, progress_bar
-from app.plan import drafts, level_import
+from app.plan import drafts, level_import, schedule
 
-plan_cli = AppGroup("plan", help="Boundary drafts.")
+plan_cli = AppGroup("plan", help="Boundary drafts: level imports and scheduled publication.")
 
 
 @plan_cli.command("import")
@@ -38,4 +44,27 @@ def import_command(draft_id, path, level, parent, kind, crs, layer, row_version)
     bar.bar.close()
     echo_outcome(job)
     if job.state == "failed":
+        raise SystemExit(1)
+
+
+@plan_cli.command("publish-due")
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Judge what is due at this time instead of the current time (for replays and tests).")
+def publish_due_command(now_text):
+    """Publish every scheduled boundary version whose effective date (00:00 Beijing time) has come.
+
+    Run it from cron at midnight, e.g. ``1 0 * * * flask plan publish-due``; requests also publish a due
+    version before they are answered, so a late or missing cron run leaves nothing in force too long.
+    """
+    results = schedule.publish_due(_parse_now(now_text))
+    if not results:
+        click.echo(_("No scheduled boundary version is due."))
+    for r in results:
+        if r.get("published"):
+            click.echo(_("Version %(id)s published as generation %(generation)s; %(n)s open report(s) changed "
+                         "grid.", id=r["version_id"], generation=r["generation"], n=r["open_reports_reassigned"]))
+        elif r.get("error"):
+            click.echo(_("Version %(id)s was not published: %(error)s It is a draft again.", id=r["version_id"],
+                         error=r["error"]), err=True)
+    if any(r.get("error") for r in results):
         raise SystemExit(1)

@@ -9,6 +9,10 @@ Every change to a draft carries the ``row_version`` the client last saw: the
 draft row is locked (``SELECT ... FOR UPDATE``) and the versions compared, so
 of two planners editing the same draft one wins and the other gets a 409
 with the draft as it is now.
+
+A draft scheduled for publication (status "scheduled", app.plan.publish) is
+read-only until it takes effect or its schedule is cancelled; it is still
+listed with the drafts.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from app.auth.guard import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import lock_boundaries, published_version
-from app.models import BoundaryVersion, DraftOperation, Grid
+from app.models import BoundaryVersion, DraftOperation, Grid, PENDING_STATUSES
 from app.sqlfiles import statements
 
 MAX_NOTE = 2000
@@ -46,7 +50,19 @@ def to_dict(draft: BoundaryVersion) -> dict:
         # Another version was published since this one was opened: it cannot be published any more.
         "stale": (published.generation if published else None) != draft.base_generation,
         "own_rows": own, "ended_rows": ended, "operations": done, "can_undo": done > 0, "can_redo": undone > 0,
+        "generation": draft.generation,
+        "published_at": draft.published_at.isoformat() if draft.published_at else None,
+        "scheduled_at": draft.scheduled_at.isoformat() if draft.scheduled_at else None,
+        "scheduled_by": draft.scheduled_by, "schedule_error": draft.schedule_error,
+        # When a scheduled draft takes effect: 00:00 Beijing time on its effective date.
+        "effective_at": _effective_at(draft),
     }
+
+
+def _effective_at(draft: BoundaryVersion) -> str | None:
+    from app.plan.schedule import effective_at
+
+    return effective_at(draft.effective_date).isoformat() if draft.effective_date else None
 
 
 def snapshot(draft: BoundaryVersion) -> dict:
@@ -108,13 +124,15 @@ def open_draft(body) -> BoundaryVersion:
 
 
 def list_drafts() -> list[BoundaryVersion]:
-    return list(db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "draft")
+    """Open drafts and the ones scheduled for publication."""
+    return list(db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status.in_(PENDING_STATUSES))
                                    .order_by(BoundaryVersion.id)))
 
 
-def get(draft_id: int) -> BoundaryVersion:
+def get(draft_id: int, statuses=PENDING_STATUSES) -> BoundaryVersion:
+    """A draft (or a scheduled one); ``statuses`` widens it, e.g. to read a published draft's edit log."""
     draft = db.session.get(BoundaryVersion, draft_id)
-    if draft is None or draft.status != "draft":
+    if draft is None or draft.status not in statuses:
         raise NotFound(_("No draft %(id)s (it may have been published or discarded).", id=draft_id),
                        {"field": "draft_id"})
     return draft
@@ -135,8 +153,9 @@ def expected_version(value) -> int:
     return number
 
 
-def lock(draft_id: int, expected) -> BoundaryVersion:
-    """The draft row, locked until commit, after checking the client saw the latest version of it.
+def lock(draft_id: int, expected, *, status: str = "draft") -> BoundaryVersion:
+    """The draft row, locked until commit, after checking the client saw the latest version of it and that
+    it is still a ``status`` one (an editable draft; "scheduled" to cancel a schedule).
     The boundary lock comes first, always, so no two changes wait on each other's rows."""
     expected = expected_version(expected)
     lock_boundaries()
@@ -144,7 +163,11 @@ def lock(draft_id: int, expected) -> BoundaryVersion:
                                .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
     if draft is None:
         raise NotFound(_("No draft %(id)s.", id=draft_id), {"field": "draft_id"})
-    if draft.status != "draft":
+    if draft.status != status:
+        if draft.status == "scheduled":
+            raise Conflict(_("Draft %(id)s is scheduled to take effect on %(date)s and cannot change; cancel the "
+                             "schedule first.", id=draft_id, date=draft.effective_date.isoformat()),
+                           {"field": "draft_id", "status": draft.status, "reason": "scheduled"})
         raise Conflict(_("Version %(id)s is not a draft any more (%(status)s).", id=draft_id, status=draft.status),
                        {"field": "draft_id", "status": draft.status})
     if draft.row_version != expected:

@@ -39,6 +39,9 @@ SELECTED_STYLE = {"color": "#0057e7", "weight": 4, "fillColor": "#0057e7", "fill
 PICKED_STYLE = {"color": "#008744", "weight": 3, "fillColor": "#008744", "fillOpacity": 0.45}
 ERROR_STYLE = {"color": "#d7191c", "weight": 3, "fillColor": "#d7191c", "fillOpacity": 0.5}
 WARNING_STYLE = {"color": "#e6a700", "weight": 2, "dashArray": "4 4", "fillColor": "#e6a700", "fillOpacity": 0.25}
+#: The grid an issue of the validation list is about, once the planner clicks the issue.
+HIGHLIGHT_STYLE = {"color": "#00b4d8", "weight": 5, "fillColor": "#00b4d8", "fillOpacity": 0.25,
+                   "className": "gm-plan-highlight"}
 #: The impact preview's diff: the outlines before (dashed red) under the outlines after (solid blue).
 OLD_STYLE = {"color": "#d7191c", "weight": 3, "dashArray": "8 6", "fill": False, "className": "gm-plan-old"}
 NEW_STYLE = {"color": "#0057e7", "weight": 2, "fillColor": "#0057e7", "fillOpacity": 0.08, "className": "gm-plan-new"}
@@ -76,7 +79,8 @@ def _layer(url: str, name: str, key: str, level: str, draft_id: int, style: dict
 
 def plan_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, draft_id: int, level: str,
              labels: dict[str, str], texts: dict[str, str], settings: dict, *, tianditu_key: str = "") -> folium.Map:
-    """``labels``: one per level code, plus ``legend``, ``selected``, ``picked``, ``error``, ``warning``.
+    """``labels``: one per level code, plus ``legend``, ``selected``, ``picked``, ``error``, ``warning``,
+    ``highlight``.
     ``settings`` go to ``GridMapPlan.init`` (draft, API URLs, texts)."""
     if level not in EDIT_LEVELS:
         raise ValueError(f"level must be one of {EDIT_LEVELS}")
@@ -86,7 +90,7 @@ def plan_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, dra
     PlanScripts({**settings, "level": level, "childLevel": below, "parentLevel": above,
                  "styles": {"edit": EDIT_STYLE, "selected": SELECTED_STYLE, "picked": PICKED_STYLE,
                             "child": CHILD_STYLE, "error": ERROR_STYLE, "warning": WARNING_STYLE,
-                            "old": OLD_STYLE, "new": NEW_STYLE}}).add_to(m)
+                            "old": OLD_STYLE, "new": NEW_STYLE, "highlight": HIGHLIGHT_STYLE}}).add_to(m)
     if below:
         # Off at start: "move" mode switches it on.
         _layer(grids_url, labels[below], "planChildren", below, draft_id, CHILD_STYLE, "planChildren",
@@ -98,7 +102,8 @@ def plan_map(center: Sequence[float], zoom: int, tiles: str, grids_url: str, dra
     if below:
         items.append({"label": labels[below], **CHILD_STYLE})
     items += [{"label": labels["selected"], **SELECTED_STYLE}, {"label": labels["picked"], **PICKED_STYLE},
-              {"label": labels["error"], **ERROR_STYLE}, {"label": labels["warning"], **WARNING_STYLE}]
+              {"label": labels["error"], **ERROR_STYLE}, {"label": labels["warning"], **WARNING_STYLE},
+              {"label": labels["highlight"], **HIGHLIGHT_STYLE}]
     Legend(labels["legend"], items).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -5,7 +5,13 @@ the client's ``row_version`` (app.plan.drafts), load the grids the edit
 needs, let ``geo.planning`` compute the change (refused edits raise before
 anything is written: the draft stays as it was), write it copy-on-write
 (app.plan.family), log it with the state of every touched grid before and
-after (for undo/redo), bump ``row_version`` and write the audit entry.
+after (for undo/redo) and what moved from where to where, bump
+``row_version``, check again the grids it touched (app.plan.checks) and
+write the audit entry.
+
+:func:`preview` runs the same computation without writing anything: the
+households and population of the grids an edit would change, before and
+after, while the planner is still choosing (or the reason it would be refused).
 """
 from __future__ import annotations
 
@@ -22,14 +28,15 @@ from app.auth.guard import current_actor
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details
-from app.models import BoundaryVersion, DraftOperation
-from app.plan import buildings, drafts, family as fam
+from app.models import BoundaryVersion, DraftOperation, VERSION_STATUSES
+from app.plan import buildings, checks, drafts, family as fam
 from app.plan.messages import edit_error
 from geo import hierarchy as h
 from geo.crs import UnknownCRSError, geometry_to_wgs84, parse_crs
 from geo.features import ExistingGrid, parse_grid_collection
 from geo.geometry import parse_polygonal
-from geo.planning import Edit, Family, Node, PlanError, merge, move, move_plots, replace_level, reshape, split
+from geo.planning import (Edit, Family, Node, PlanError, allow_exclave, merge, move, move_plots, people_moved,
+                          replace_level, reshape, split)
 from geo.plots import building_plots
 
 #: Codes listed in an operation's summary (the log keeps every grid in before/after anyway).
@@ -144,8 +151,20 @@ def _name(value) -> str | None:
 
 # ----------------------------------------------------------------------------- the workflow
 
-def _summary(edit: Edit) -> dict:
-    return summary_of(sorted(edit.upsert), sorted(edit.remove), edit.created, edit.recoded)
+def _summary(edit: Edit, family: Family) -> dict:
+    moves = edit.moves[:SUMMARY_CODES]
+    # Names of what the log line mentions (new grids, what moved and between which grids), as they are
+    # after the edit, else as they were.
+    named = set(edit.created[:SUMMARY_CODES]) | {m[k] for m in moves for k in ("code", "from", "to", "new_code")
+                                                  if m.get(k)}
+    named |= set(sorted(edit.touched, key=lambda c: (len(c), c))[:SUMMARY_CODES])
+    names = {}
+    for code in sorted(named):
+        node = edit.upsert.get(code) or family.nodes.get(code)
+        if node is not None:
+            names[code] = node.name
+    return summary_of(sorted(edit.upsert), sorted(edit.remove), edit.created, edit.recoded) | {
+        "moves": moves, "names": names}
 
 
 def summary_of(changed: list[str], removed: list[str], created: list[str], recoded: dict) -> dict:
@@ -187,7 +206,7 @@ def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersio
                               code="invalid_edit")
     before, after = fam.snapshot(family, edit)
     fam.apply(draft, edit)
-    summary = _summary(edit)
+    summary = _summary(edit, family)
     op = log_operation(draft, kind, params, summary, before, after, source)
     if record:
         record_edit(draft, op)
@@ -199,18 +218,26 @@ def record_edit(draft: BoundaryVersion, op: DraftOperation) -> None:
     old = draft.row_version
     drafts.bump(draft)
     db.session.flush()
+    # The names are for the edit log's lines; the audit keeps codes.
     audit.record(f"draft.{op.kind}", "draft", draft.id, before={"row_version": old},
                  after={"row_version": draft.row_version, "operation": op.seq, "kind": op.kind, "params": op.params,
-                        **op.summary})
+                        **{k: v for k, v in op.summary.items() if k != "names"}})
+
+
+Edited = tuple[BoundaryVersion, DraftOperation, "dict | None"]
 
 
 def run(draft_id: int, body: dict, kind: str, compute: Callable[[BoundaryVersion], tuple[Family, Edit]],
-        params: dict, source: dict | None = None) -> tuple[BoundaryVersion, DraftOperation]:
-    """Lock, compute, write, log, audit, commit. ``compute`` raises PlanError for an edit that cannot be made."""
+        params: dict, source: dict | None = None) -> Edited:
+    """Lock, compute, write, log, audit, check again, commit. ``compute`` raises PlanError for an edit
+    that cannot be made. Returns the draft, the logged edit and what validation says changed (None when
+    the draft had no kept validation to start from: the client asks for the whole of it)."""
     draft = drafts.lock(draft_id, body.get("row_version"))
-    op, _edit = perform(draft, kind, compute, params, source=source)
+    before = draft.row_version
+    op, edit = perform(draft, kind, compute, params, source=source)
+    changes = checks.after_edit(draft, edit.touched, before)
     db.session.commit()
-    return draft, op
+    return draft, op, changes
 
 
 # Each edit is built by a factory (code and shapes already checked) into its ``compute`` and logged
@@ -223,7 +250,7 @@ def reshape_op(code: str, geometry, leftover: str) -> Operation:
 
     def compute(draft):
         family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
-        return family, reshape(family, code, geometry, leftover=leftover)
+        return family, reshape(family, code, geometry, leftover=leftover, thresholds=checks.thresholds())
 
     return compute, {"code": code, "leftover": leftover}
 
@@ -233,7 +260,7 @@ def split_op(code: str, line, names: list[str] | None) -> Operation:
 
     def compute(draft):
         family = fam.load(draft, codes=[code], subtrees=[parent] if parent else [])
-        return family, split(family, code, line, names=names)
+        return family, split(family, code, line, names=names, thresholds=checks.thresholds())
 
     return compute, {"code": code, "line": shapely.to_wkt(line, rounding_precision=7), "names": names}
 
@@ -243,7 +270,7 @@ def merge_op(codes: list[str], name: str | None) -> Operation:
 
     def compute(draft):
         family = fam.load(draft, codes=codes, subtrees=parents)
-        return family, merge(family, codes, name=name)
+        return family, merge(family, codes, name=name, thresholds=checks.thresholds())
 
     return compute, {"codes": codes, "name": name}
 
@@ -258,8 +285,9 @@ def move_op(codes: list[str], target: str) -> Operation:
     def compute(draft):
         # Every grid on the way from the old and new parents up to the district, with all its
         # children (parents are recomputed as unions of them), and the moved grids' subtrees.
-        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes)
-        return family, move(family, codes, target)
+        family = fam.load(draft, codes=chain + codes, children_of=chain, subtrees=codes,
+                          taken_under=[target, *codes])
+        return family, move(family, codes, target, thresholds=checks.thresholds())
 
     return compute, {"codes": codes, "target": target}
 
@@ -271,15 +299,27 @@ def move_buildings_op(address_ids: list[int], target: str) -> Operation:
         picked, sites = buildings.picked(draft, address_ids)
         leaves = sorted(sites)
         chain = sorted({a for c in leaves for a in _ancestors(_parent_of(c) or c)} | set(_ancestors(target)))
-        family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves)
+        # Plots change hands but no grid changes parent: no new code is made (taken codes under the leaves).
+        family = fam.load(draft, codes=chain + leaves, children_of=chain, subtrees=leaves, taken_under=leaves)
         plots = []
         for leaf in leaves:
             of_leaf = building_plots(sites[leaf], family.get(leaf, "address_ids").geometry)
             mine = [b for b in picked if b.leaf == leaf]
             plots.append((leaf, shapely.union_all([of_leaf[b.key] for b in mine]), sum(b.households for b in mine)))
-        return family, move_plots(family, plots, target)
+        edit = move_plots(family, plots, target, thresholds=checks.thresholds())
+        for m in edit.moves:  # the log names the buildings
+            m["buildings"] = [b.key for b in picked if b.leaf == m["from"]][:20]
+        return family, edit
 
     return compute, {"address_ids": address_ids, "target": target}
+
+
+def exclave_op(code: str, allowed: bool) -> Operation:
+    def compute(draft):
+        family = fam.load(draft, codes=[code])
+        return family, allow_exclave(family, code, allowed)
+
+    return compute, {"code": code, "allowed": allowed}
 
 
 def reshape_grid(draft_id: int, body: dict):
@@ -314,15 +354,30 @@ def move_grids(draft_id: int, body: dict):
     return run(draft_id, body, "move", *move_op(codes, target))
 
 
-def move_buildings(draft_id: int, body: dict):
-    body = drafts.body_object(body)
+def _address_ids(body: dict) -> list[int]:
     ids = body.get("address_ids")
     if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
         raise ValidationError(_("address_ids must be a list of 1 to 500 standard address ids (one per building)."),
                               {"field": "address_ids"})
+    return sorted(set(ids))
+
+
+def move_buildings(draft_id: int, body: dict):
+    body = drafts.body_object(body)
+    ids = _address_ids(body)
     target = _code(body.get("target"), "target")
-    return run(draft_id, body, "move_buildings", *move_buildings_op(sorted(set(ids)), target))
+    return run(draft_id, body, "move_buildings", *move_buildings_op(ids, target))
+
+
+def set_exclave(draft_id: int, body: dict):
+    """Allow a grid to lie in separate pieces (``allowed``: true, the default) or withdraw that."""
+    body = drafts.body_object(body)
+    code = _code(body.get("code"))
+    allowed = body.get("allowed", True)
+    if not isinstance(allowed, bool):
+        raise ValidationError(_("allowed must be true or false."), {"field": "allowed"})
+    return run(draft_id, body, "exclave", *exclave_op(code, allowed))
 
 
 def import_op(nodes_of: Callable[[Family], list[Node]], *, level: str, scope: str | None, kind: str,
@@ -378,7 +433,7 @@ def _district_code(draft: BoundaryVersion) -> str:
 
 # ----------------------------------------------------------------------------- undo / redo
 
-def _replay(draft_id: int, body: dict, *, undo: bool) -> tuple[BoundaryVersion, DraftOperation]:
+def _replay(draft_id: int, body: dict, *, undo: bool) -> Edited:
     body = drafts.body_object(body)
     draft = drafts.lock(draft_id, body.get("row_version"))
     state = "done" if undo else "undone"
@@ -389,14 +444,17 @@ def _replay(draft_id: int, body: dict, *, undo: bool) -> tuple[BoundaryVersion, 
     if op is None:
         raise Conflict(_("Nothing to undo in this draft.") if undo else _("Nothing to redo in this draft."),
                        {"field": "draft_id", "reason": "nothing_to_undo" if undo else "nothing_to_redo"})
-    fam.apply(draft, fam.edit_from_state(op.before if undo else op.after))
+    edit = fam.edit_from_state(op.before if undo else op.after)
+    fam.apply(draft, edit)
     op.state = "undone" if undo else "done"
     old = draft.row_version
     drafts.bump(draft)
+    db.session.flush()
     audit.record("draft.undo" if undo else "draft.redo", "draft", draft.id, before={"row_version": old},
                  after={"row_version": draft.row_version, "operation": op.seq, "kind": op.kind})
+    changes = checks.after_edit(draft, edit.touched, old)
     db.session.commit()
-    return draft, op
+    return draft, op, changes
 
 
 def undo(draft_id: int, body: dict):
@@ -408,6 +466,101 @@ def redo(draft_id: int, body: dict):
 
 
 def operations(draft_id: int) -> list[DraftOperation]:
-    drafts.get(draft_id)
+    """The edit log of a draft, or of the published version it became."""
+    drafts.get(draft_id, statuses=VERSION_STATUSES)
     return list(db.session.scalars(select(DraftOperation).where(DraftOperation.draft_id == draft_id)
                                    .order_by(DraftOperation.seq)))
+
+
+# ----------------------------------------------------------------------------- preview (live totals)
+
+#: Grids listed in a preview.
+PREVIEW_GRIDS = 60
+
+
+def _counts(node: Node | None) -> dict | None:
+    return None if node is None else {"households": node.households, "population": node.population}
+
+
+def _entry(code: str, before: Node | None, after: Node | None) -> dict:
+    node = after or before
+    return {"code": code, "name": node.name, "level": node.level, "before": _counts(before), "after": _counts(after)}
+
+
+def _minus(node: Node, households: int | None, population: int | None) -> dict:
+    """Counts of ``node`` once units holding those households and people leave it."""
+    def less(value, gone):
+        return None if value is None or gone is None else max(value - gone, 0)
+    return {"households": less(node.households, households), "population": less(node.population, population)}
+
+
+def _leaving(family: Family, losses: dict[str, list[int | None]]) -> list[dict]:
+    """Grids that lose units before a target is chosen: ``losses`` code -> [households, people]."""
+    out = []
+    for code, (households, people) in sorted(losses.items()):
+        node = family.nodes.get(code)
+        if node is not None:
+            out.append({**_entry(code, node, None), "after": _minus(node, households, people)})
+    return out
+
+
+def preview(draft_id: int, body: dict) -> dict:
+    """What an edit would do to households and population, computed as the edit computes it, writing nothing.
+
+    ``action``: move (``codes``, ``target`` optional: without it, what the units' grids lose),
+    move-buildings (``address_ids``, ``target`` optional), split (``code``, ``line``, ``names``).
+    Answers ``grids`` (code, name, level, before and after counts), ``moves``, the ``created`` codes
+    with their names, and ``refused`` (the edit's 422 error, with its geometry) when it would be refused.
+    """
+    body = drafts.body_object(body)
+    draft = drafts.get(draft_id)
+    action = body.get("action")
+    target = _code(body["target"], "target") if body.get("target") not in (None, "") else None
+    if action == "move":
+        codes = _codes(body.get("codes"))
+        if target is None:
+            family = fam.load(draft, codes=codes)
+            losses: dict[str, list] = {}
+            for code in codes:
+                unit = family.nodes.get(code)
+                if unit is None or unit.parent_code is None:
+                    continue
+                total = losses.setdefault(unit.parent_code, [0, 0])
+                for k, value in enumerate((unit.households, unit.population)):
+                    total[k] = None if value is None or total[k] is None else total[k] + value
+            family = fam.load(draft, codes=sorted(set(codes) | set(losses)))
+            return {"grids": _leaving(family, losses), "moves": [], "created": [], "refused": None}
+        compute, _params = move_op(codes, target)
+    elif action == "move-buildings":
+        ids = _address_ids(body)
+        if target is None:
+            chosen, _sites = buildings.picked(draft, ids)
+            leaves = sorted({b.leaf for b in chosen})
+            family = fam.load(draft, codes=leaves)
+            losses = {}
+            for leaf in leaves:
+                node = family.nodes[leaf]
+                households = sum(b.households for b in chosen if b.leaf == leaf)
+                losses[leaf] = [households, people_moved(households, node.households, node.population)]
+            return {"grids": _leaving(family, losses), "moves": [], "created": [], "refused": None}
+        compute, _params = move_buildings_op(ids, target)
+    elif action == "split":
+        compute, _params = split_op(_code(body.get("code")), _line(body), _names(body.get("names")))
+    else:
+        raise ValidationError(_("action must be move, move-buildings or split."), {"field": "action"})
+    try:
+        family, edit = compute(draft)
+    except PlanError as exc:
+        err = edit_error(exc)
+        return {"grids": [], "moves": [], "created": [], "refused": {"code": err.code, "message": err.message,
+                                                                      "details": err.details}}
+    entries = []
+    for code in sorted(edit.touched, key=lambda c: (len(c), c)):
+        before = family.nodes.get(code)
+        after = edit.upsert.get(code)
+        if before is None and after is None:
+            continue
+        entries.append(_entry(code, before, after))
+    return {"grids": entries[:PREVIEW_GRIDS], "moves": edit.moves,
+            "created": [{"code": c, "name": edit.upsert[c].name} for c in edit.created if c in edit.upsert],
+            "refused": None}

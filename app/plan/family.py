@@ -31,21 +31,26 @@ from geo.hierarchy import LEVELS
 from geo.planning import Edit, Family, Node
 
 STAGING_COLUMNS = ("code", "op", "name", "level", "kind", "parent_code", "households", "population", "predecessors",
-                   "area_m2", "wkb")
+                   "area_m2", "wkb", "exclave")
 
 
 def _params(draft: BoundaryVersion) -> dict:
     return {"draft_id": draft.id, "base": draft.base_generation}
 
 
-def load(draft: BoundaryVersion, *, codes=(), children_of=(), subtrees=()) -> Family:
-    """The grids of ``draft`` named in ``codes``, the children of ``children_of`` and whole ``subtrees``."""
+def load(draft: BoundaryVersion, *, codes=(), children_of=(), subtrees=(), taken_under=None) -> Family:
+    """The grids of ``draft`` named in ``codes``, the children of ``children_of`` and whole ``subtrees``.
+
+    The codes ever used are read under all of them, or under ``taken_under`` only when the caller knows
+    where the edit can make new codes (a move: under its target and the units it recodes), which spares
+    reading every code of the district when the district is loaded only to be made again from its children.
+    """
     rows = db.session.execute(sql("plan/load_nodes"), {
         **_params(draft), "codes": list(codes), "children_of": list(children_of),
         "prefixes": [f"{c}%" for c in subtrees]}).all()
     nodes = [Node(r.code, r.name, r.level, r.kind, r.parent_code, shapely.from_wkb(bytes(r.wkb)), r.households,
-                  r.population, tuple(r.predecessors or ()), bool(r.in_base)) for r in rows]
-    roots = set(subtrees) | set(children_of) | set(codes)
+                  r.population, tuple(r.predecessors or ()), bool(r.in_base), bool(r.exclave)) for r in rows]
+    roots = set(subtrees) | set(children_of) | set(codes) if taken_under is None else set(taken_under)
     taken = db.session.execute(sql("plan/taken_codes"), {"prefixes": [f"{c}%" for c in roots]}).scalars().all() \
         if roots else []
     return Family(nodes, taken)
@@ -57,14 +62,15 @@ def node_to_json(node: Node | None) -> dict | None:
         return None
     return {"code": node.code, "name": node.name, "level": node.level, "kind": node.kind,
             "parent_code": node.parent_code, "households": node.households, "population": node.population,
-            "predecessors": list(node.predecessors), "in_base": node.in_base,
+            "predecessors": list(node.predecessors), "in_base": node.in_base, "exclave": node.exclave,
             "wkb": shapely.to_wkb(node.geometry, hex=True, output_dimension=2)}
 
 
 def node_from_json(data: dict) -> Node:
     return Node(data["code"], data["name"], data["level"], data["kind"], data["parent_code"],
                 shapely.from_wkb(data["wkb"]), data["households"], data["population"],
-                tuple(data.get("predecessors") or ()), bool(data.get("in_base", True)))
+                tuple(data.get("predecessors") or ()), bool(data.get("in_base", True)),
+                bool(data.get("exclave", False)))
 
 
 def snapshot(family: Family, edit: Edit) -> tuple[dict, dict]:
@@ -90,7 +96,7 @@ def stage(conn) -> None:
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS plan_edit (code text, op text, name text, level text, kind text,"
         " parent_code text, households integer, population integer, predecessors varchar(17)[],"
-        " area_m2 double precision, wkb text) ON COMMIT DROP"))
+        " area_m2 double precision, wkb text, exclave boolean) ON COMMIT DROP"))
     conn.execute(text("DELETE FROM plan_edit"))
 
 
@@ -103,9 +109,10 @@ def apply(draft: BoundaryVersion, edit: Edit) -> None:
     upserts = list(edit.upsert.values())
     wkbs = shapely.to_wkb([n.geometry for n in upserts], hex=True, output_dimension=2) if upserts else []
     rows = [(n.code, "upsert", n.name, n.level, n.kind, n.parent_code, n.households, n.population,
-             "{" + ",".join(n.predecessors) + "}", geodesic_area_m2(n.geometry), wkb)
+             "{" + ",".join(n.predecessors) + "}", geodesic_area_m2(n.geometry), wkb, n.exclave)
             for n, wkb in zip(upserts, wkbs)]
-    rows += [(code, "remove", None, None, None, None, None, None, "{}", None, None) for code in sorted(edit.remove)]
+    rows += [(code, "remove", None, None, None, None, None, None, "{}", None, None, None)
+             for code in sorted(edit.remove)]
     copy_rows("plan_edit", STAGING_COLUMNS, rows)
     write_staged(draft)
 

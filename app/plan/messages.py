@@ -35,6 +35,8 @@ EDIT_MESSAGES = {
     "plot_not_adjacent": _l("The building's plot in %(code)s does not touch %(target)s: a building can only move "
                             "to a neighbouring grid."),
     "plot_is_whole_grid": _l("The chosen buildings hold all of grid %(code)s; move the whole grid instead."),
+    "not_contiguous": _l("%(name)s (%(code)s) would be in %(parts)s separate pieces. Choose units that touch it, "
+                         "or, if it really is to lie in pieces, allow it as an exclave first."),
 }
 
 RULE_MESSAGES = {
@@ -53,6 +55,27 @@ RULE_MESSAGES = {
     "not_compact": _l("%(code)s is far from compact (Polsby-Popper %(compactness)s, below %(minimum)s)."),
     "unstaffed": _l("Grid %(code)s has no worker."),
     "worker_overload": _l("Worker %(staff_id)s answers for %(grids)s grids (more than %(maximum)s)."),
+    "exclave": _l("%(code)s is allowed as an exclave (%(parts)s piece(s))."),
+}
+
+#: What a group of issues of one kind is called, with its count and level ("户数超出目标：7 个微网格").
+GROUP_MESSAGES = {
+    "invalid_geometry": _l("Invalid shapes: %(n)s %(level)s"),
+    "empty_geometry": _l("Grids without area: %(n)s %(level)s"),
+    "unknown_parent": _l("Parent missing: %(n)s %(level)s"),
+    "outside_parent": _l("Beyond their parent: %(n)s %(level)s"),
+    "gap": _l("Gaps: %(n)s, in %(level)s"),
+    "overlap": _l("Overlaps: %(n)s, between %(level)s"),
+    "sliver": _l("Slivers: %(n)s, at %(level)s"),
+    "multipart": _l("In separate pieces: %(n)s %(level)s"),
+    "households_low": _l("Households below the target: %(n)s %(level)s"),
+    "households_high": _l("Households above the target: %(n)s %(level)s"),
+    "population_low": _l("Population below the target: %(n)s %(level)s"),
+    "population_high": _l("Population above the target: %(n)s %(level)s"),
+    "not_compact": _l("Far from compact: %(n)s %(level)s"),
+    "unstaffed": _l("Without a worker: %(n)s %(level)s"),
+    "worker_overload": _l("Workers with too many grids: %(n)s (%(level)s)"),
+    "exclave": _l("Allowed exclaves: %(n)s %(level)s"),
 }
 
 
@@ -83,3 +106,83 @@ def edit_error(exc) -> ValidationError:
 
 def rule_message(rule: str, code, params: dict) -> str:
     return _render(RULE_MESSAGES.get(rule, rule), {"code": code or "-", **params})
+
+
+def group_label(rule: str, n: int, level: str) -> str:
+    return _render(GROUP_MESSAGES.get(rule, rule), {"n": n, "level": level})
+
+
+# ----------------------------------------------------------------------------- the edit log
+
+OPERATION_TEXTS = {
+    "reshape": _l("Redrew %(grid)s"),
+    "split": _l("Split %(grid)s into %(parts)s"),
+    "merge": _l("Merged %(grids)s into %(grid)s"),
+    "move": _l("Moved %(what)s from %(from)s to %(to)s"),
+    "move_buildings": _l("Moved %(what)s (%(households)s households) from %(from)s to %(to)s"),
+    "exclave_on": _l("Allowed %(grid)s to lie in separate pieces (exclave)"),
+    "exclave_off": _l("Withdrew the exclave allowance of %(grid)s"),
+    "import": _l("Imported %(file)s (%(level)s)"),
+}
+MORE = _l("and %(n)s more")
+NOW_CODED = _l("now %(grid)s")
+BUILDINGS = _l("%(n)s building(s)")
+
+
+def _grid(code: str | None, names: dict) -> str:
+    if not code:
+        return "-"
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
+
+
+def _listed(items: list[str], limit: int = 3) -> str:
+    shown = "、".join(items[:limit])
+    if len(items) > limit:
+        shown += " " + _render(MORE, {"n": len(items) - limit})
+    return shown
+
+
+def operation_text(kind: str, params: dict, summary: dict) -> str:
+    """One line of the edit log: what the edit did, naming what moved, from where, to where."""
+    params, summary = params or {}, summary or {}
+    names = summary.get("names") or {}
+    moves = summary.get("moves") or []
+    if kind == "move" and moves:
+        groups: dict[tuple, list[str]] = {}
+        for m in moves:
+            what = _grid(m["code"], names)
+            if m.get("new_code") and m["new_code"] != m["code"]:
+                what += f"（{_render(NOW_CODED, {'grid': _grid(m['new_code'], names)})}）"
+            groups.setdefault((m["from"], m["to"]), []).append(what)
+        return "；".join(_render(OPERATION_TEXTS["move"], {"what": _listed(w), "from": _grid(a, names),
+                                                           "to": _grid(b, names)}) for (a, b), w in groups.items())
+    if kind == "move_buildings" and moves:
+        lines = []
+        for m in moves:
+            buildings = m.get("buildings") or []
+            what = _listed(buildings) if buildings else _render(BUILDINGS, {"n": len(params.get("address_ids") or [])})
+            lines.append(_render(OPERATION_TEXTS["move_buildings"], {
+                "what": what, "households": m.get("households") if m.get("households") is not None else "-",
+                "from": _grid(m["from"], names), "to": _grid(m["to"], names)}))
+        return "；".join(lines)
+    if kind == "split":
+        created = summary.get("created") or []
+        return _render(OPERATION_TEXTS["split"], {"grid": _grid(params.get("code"), names),
+                                                  "parts": _listed([_grid(c, names) for c in created
+                                                                    if len(c) == len(params.get("code") or "")], 6)})
+    if kind == "merge":
+        created = [c for c in summary.get("created") or [] if len(c) == len((params.get("codes") or [""])[0])]
+        merged = _listed([_grid(c, names) for c in params.get("codes") or []], 6)
+        return _render(OPERATION_TEXTS["merge"], {"grids": merged,
+                                                  "grid": _grid(created[0] if created else None, names)})
+    if kind == "exclave":
+        key = "exclave_on" if params.get("allowed", True) else "exclave_off"
+        return _render(OPERATION_TEXTS[key], {"grid": _grid(params.get("code"), names)})
+    if kind == "import":
+        return _render(OPERATION_TEXTS["import"], {"file": params.get("file") or "",
+                                                   "level": params.get("level") or ""})
+    if kind == "reshape":
+        return _render(OPERATION_TEXTS["reshape"], {"grid": _grid(params.get("code"), names)})
+    target = params.get("target") or params.get("code") or ", ".join(params.get("codes") or [])
+    return f"{kind} {target}"

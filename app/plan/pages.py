@@ -20,8 +20,8 @@ from app.labels import LEVEL_LABELS
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
-from app.models import BoundaryVersion
-from app.plan import drafts
+from app.models import BoundaryVersion, VERSION_STATUSES
+from app.plan import checks, drafts, schedule
 from app.plan.editor import EDIT_LEVELS, plan_map
 
 bp = Blueprint("plan_pages", __name__, url_prefix="/plan")
@@ -83,7 +83,19 @@ def plan_texts() -> dict[str, str]:
         "impact_line": _("%(grids)s grid(s) change (%(added)s added, %(removed)s removed, %(reshaped)s reshaped); "
                          "%(reports)s report(s) change grid, %(open)s of them open; about %(households)s "
                          "household(s) move."),
-        "published": _("Published as generation %(generation)s; %(n)s open report(s) re-assigned."),
+        "published": _("Published as generation %(generation)s: %(n)s open report(s) changed grid."),
+        "publish_scheduled_choice": _("Scheduled: it becomes the boundaries every lookup and new report uses at "
+                                      "%(when)s (Beijing time), its effective date. Until then the published "
+                                      "boundaries stay in force and the draft cannot change."),
+        "publish_outcome_now": _("Publishing now: from this moment lookups and new reports use these boundaries, "
+                                 "and %(open)s open report(s) change grid."),
+        "publish_outcome_scheduled": _("Scheduling: nothing changes until %(when)s (Beijing time); then %(open)s "
+                                       "open report(s) (as of now) change grid."),
+        "publish_confirm_now": _("Publish now"),
+        "publish_confirm_scheduled": _("Schedule"),
+        "scheduled": _("Scheduled: these boundaries take effect at %(when)s (Beijing time)."),
+        "unscheduling": _("Cancelling the schedule…"),
+        "confirm_unschedule": _("Cancel the scheduled publication? The draft becomes editable again."),
         "confirm_discard": _("Discard this draft and all its edits?"),
         "confirm_rebase": _("Redo this draft's edits on the latest published version? Edits that no longer fit "
                             "are dropped and listed."),
@@ -132,6 +144,25 @@ def plan_texts() -> dict[str, str]:
         "import_refused": _("Import refused: %(message)s"),
         "import_feature_error": _("Feature %(index)s %(code)s: %(message)s"),
         "import_more_errors": _("… and %(n)s more."),
+        "issues_shown": _("%(shown)s of %(n)s shown"),
+        "issue_new": _("new"),
+        "validation_changes": _("Checked again %(checked)s grid(s) this edit touched: %(added)s new issue(s), "
+                                "%(resolved)s resolved."),
+        "validation_resolved": _("Resolved: %(list)s"),
+        "notice": _("Known"),
+        "exclave_allow": _("Allow it to lie in pieces (exclave)"),
+        "exclave_withdraw": _("Withdraw its exclave allowance"),
+        "exclave_allowed": _("allowed exclave"),
+        "exclave_retry": _("Allow %(grids)s to lie in pieces, then do the same edit again"),
+        "totals_before_after": _("%(before)s → %(after)s"),
+        "totals_target": _("Target %(lo)s-%(hi)s"),
+        "totals_loading": _("Working out the totals…"),
+        "totals_refused": _("This edit would be refused: %(message)s"),
+        "totals_pick_target": _("Point at the grid that would take them to see its totals."),
+        "totals_new": _("new"),
+        "split_part_name": _("Name of part %(n)s (%(code)s)"),
+        "split_draw_more": _("Keep drawing: the line must cross the grid from one side to the other."),
+        "op_exclave": _("exclave"),
     }
 
 
@@ -151,33 +182,43 @@ def drafts_page():
 @bp.get("/drafts/<int:draft_id>")
 @require(GRIDS_EDIT)
 def draft_page(draft_id: int):
+    """The editor of a draft; a scheduled, published or retired version is shown in it read-only."""
     try:
-        draft = drafts.get(draft_id)
+        draft = drafts.get(draft_id, statuses=VERSION_STATUSES)
     except NotFound as exc:
         return render_template("error.html", status=404, message=exc.message), 404
+    read_only = draft.status != "draft"
     level = request.args.get("level") or "grid"
     if level not in EDIT_LEVELS:
         level = "grid"
     labels = _level_labels()
     labels.update(legend=_("Legend"), selected=_("Selected"), picked=_("Chosen to move or merge"),
-                  error=_("Validation error"), warning=_("Validation warning"))
+                  error=_("Validation error"), warning=_("Validation warning"),
+                  highlight=_("The grid of the issue clicked in the list"))
     s = _map_settings()
     info = drafts.to_dict(draft)
     texts = plan_texts()
+    t = checks.thresholds()
     settings = {
         "draft": info,
         "texts": texts,
         "issueLimit": LISTED_ISSUES,
+        "readOnly": read_only,
+        "today": schedule.beijing_day(schedule.now()).isoformat(),
+        "targets": {"households": {k: list(v) if v else None for k, v in t.households.items()},
+                    "population": {k: list(v) if v else None for k, v in t.population.items()}},
         "urls": {"api": _api(""), "list": request.script_root + "/plan"},
     }
     m = plan_map(s["center"], 13, s["tiles"], _api("grids"), draft.id, level, labels, texts, settings,
                  tianditu_key=s["tianditu_key"])
     levels = {code: labels[code] for code in EDIT_LEVELS}
+    effective = schedule.effective_at(draft.effective_date).strftime("%Y-%m-%d %H:%M") \
+        if draft.effective_date else ""
     return render_template("plan/editor.html", draft=info, level=level, levels=levels, versions=_versions(),
-                           **page_parts(m))
+                           read_only=read_only, effective_at=effective, **page_parts(m))
 
 
 def _versions() -> list[BoundaryVersion]:
     """Published and retired versions, newest first: what the impact preview may compare the draft with."""
-    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status != "draft")
+    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status.in_(("published", "retired")))
                               .order_by(BoundaryVersion.id.desc())).all()

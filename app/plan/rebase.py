@@ -108,6 +108,8 @@ def _operation(op: dict, codes: Codes, source: dict) -> edits.Operation:
         return edits.merge_op([codes(c) for c in params["codes"]], params.get("name"))
     if kind == "move":
         return edits.move_op([codes(c) for c in params["codes"]], codes(params["target"]))
+    if kind == "exclave":
+        return edits.exclave_op(codes(params["code"]), params.get("allowed", True))
     if kind == "move_buildings":
         # The buildings are found again by their addresses, in the grids of the new version.
         return edits.move_buildings_op(params["address_ids"], codes(params["target"]))

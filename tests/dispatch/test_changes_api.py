@@ -149,13 +149,14 @@ def test_republishing_unchanged_boundaries_resends_nothing(anon, people, quiet, 
     from app.sqlfiles import sql
 
     generation = db.session.execute(text("SELECT max(generation) FROM boundary_version")).scalar()
-    moved = db.session.execute(sql("plan/reassign"), {"generation": generation,
-                                                      "open_statuses": list(OPEN_STATUSES)}).rowcount
-    assert moved == 1
+    counts = db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
+                                                       "open_statuses": list(OPEN_STATUSES)}).one()
+    assert (counts.checked, counts.moved) == (1, 0)
     assert feed(people.dispatcher, since=cursor)["features"] == []
     # A report whose grid does change on publish does show up.
     db.session.execute(text("UPDATE report SET current_lineage = '{}' "))
-    db.session.execute(sql("plan/reassign"), {"generation": generation, "open_statuses": list(OPEN_STATUSES)})
+    db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
+                                              "open_statuses": list(OPEN_STATUSES)})
     assert len(feed(people.dispatcher, since=cursor)["features"]) == 1
 
 

@@ -481,3 +481,15 @@ def test_visited_cells_equals_the_buffered_track_definition():
     assert result.total == parts.size == 36
     assert literal(5.0) <= result.visited <= literal(5.1)
     assert 10 < result.visited < 36
+
+
+def test_cells_of_a_grid_that_is_valid_only_in_degrees():
+    """Two pieces 3 mm apart in degrees cross once projected into metres: the cells are still counted."""
+    from shapely import MultiPolygon, Polygon, box, is_valid
+
+    tip = (113.6053, 34.755 + 3e-8)
+    grid = MultiPolygon([box(113.60, 34.75, 113.61, 34.755),
+                         Polygon([tip, (113.6083, 34.758), (113.6023, 34.758)])])
+    assert is_valid(grid)
+    cov = visited_cells([(113.6023, 34.7565), (113.6083, 34.7565)], grid)
+    assert cov.total > 180 and 0 < cov.visited < cov.total

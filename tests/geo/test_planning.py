@@ -6,8 +6,9 @@ import shapely
 from shapely import box, LineString
 
 from geo.crs import geodesic_area_m2
-from geo.planning import Family, Node, PlanError, merge, move, replace_level, reshape, split
-from geo.validation import GridRecord, validate
+from geo.planning import (Family, Node, PlanError, allow_exclave, merge, move, move_plots, replace_level, reshape,
+                          split)
+from geo.validation import GridRecord, Thresholds, revalidate, sort_issues, validate, worker_issues
 
 DISTRICT = (113.60, 34.74, 113.64, 34.76)
 
@@ -53,9 +54,9 @@ def apply(nodes: list[Node], edit) -> list[Node]:
     return list(by_code.values())
 
 
-def assert_tiles(nodes):
-    result = validate([GridRecord(n.code, n.level, n.kind, n.parent_code, n.geometry, n.households, n.population)
-                       for n in nodes])
+def assert_tiles(nodes, exclaves: bool = False):
+    result = validate([GridRecord(n.code, n.level, n.kind, n.parent_code, n.geometry, n.households, n.population,
+                                  exclave=exclaves and n.exclave) for n in nodes])
     assert result.errors == [], [(i.rule, i.code, i.area_m2) for i in result.errors]
     return result
 
@@ -128,8 +129,11 @@ def test_split_by_a_line_gives_new_codes_and_predecessors(family):
     nodes = apply(list(family.nodes.values()), edit)
     assert_tiles(nodes)
     micro = {n.code: n for n in nodes if n.level == "micro" and n.parent_code in new}
-    assert set(micro) == {new[0] + "01", new[1] + "02"}
+    # Each new grid numbers its micro-grids afresh: 1号微网格 in both, not an 02 left without an 01.
+    assert set(micro) == {new[0] + "01", new[1] + "01"}
     assert micro[new[0] + "01"].predecessors == (WEST + "01",)
+    assert micro[new[1] + "01"].predecessors == (WEST + "02",)
+    assert {m.name for m in micro.values()} == {"1号微网格"}
     assert north.households + south.households == 200
 
 
@@ -243,3 +247,123 @@ def test_codes_never_reuse_taken_numbers(family):
     fam = Family(list(family.nodes.values()), taken_codes=["410102001001003", "410102001001004"])
     edit = merge(fam, [WEST, EAST])
     assert edit.created == ["410102001001005"]
+
+
+# ----------------------------------------------------------------------------- contiguity, names, exclaves
+
+FAR_MICRO = "41010200100200102"   # south community, west grid, south half: nowhere near WEST
+
+
+def test_a_move_that_leaves_the_target_in_pieces_is_refused_with_the_detached_piece(family):
+    with pytest.raises(PlanError) as err:
+        move(family, [FAR_MICRO], WEST)
+    e = err.value
+    assert e.reason == "not_contiguous"
+    # The community is named first (the coarsest grid in pieces); the grid is listed too.
+    assert e.params["code"] == COMMUNITY and e.params["parts"] == 2
+    assert set(e.params["codes"]) == {COMMUNITY, WEST}
+    assert e.geometry.bounds == pytest.approx(box(113.60, 34.74, 113.61, 34.745).bounds)
+
+
+def test_an_allowed_exclave_may_take_the_piece_and_validation_lists_it(family):
+    for code in (COMMUNITY, WEST):
+        family = Family(apply(list(family.nodes.values()), allow_exclave(family, code)))
+    assert family.nodes[WEST].exclave and family.nodes[COMMUNITY].exclave
+    edit = move(family, [FAR_MICRO], WEST)
+    west = edit.upsert[WEST]
+    assert west.exclave and shapely.get_num_geometries(west.geometry) == 2
+    result = assert_tiles(apply(list(family.nodes.values()), edit), exclaves=True)
+    listed = {(i.rule, i.severity, i.code, i.params["parts"]) for i in result.issues if i.rule == "exclave"}
+    assert listed == {("exclave", "notice", WEST, 2), ("exclave", "notice", COMMUNITY, 2)}
+    # The grid the unit left is whole again, and nothing warns about the allowed pieces.
+    assert not [i for i in result.issues if i.rule == "multipart"]
+
+
+def test_an_exclave_allowance_is_for_regular_grids_below_the_district(family):
+    for code, reason in (("410102", "district_fixed"), ("410102001001901", "wrong_kind")):
+        with pytest.raises(PlanError) as err:
+            allow_exclave(family, code)
+        assert err.value.reason == reason
+    withdrawn = allow_exclave(Family(apply(list(family.nodes.values()), allow_exclave(family, WEST))), WEST, False)
+    assert withdrawn.upsert[WEST].exclave is False and set(withdrawn.upsert) == {WEST}
+
+
+def test_a_reshape_into_two_pieces_is_refused_but_a_grid_already_in_pieces_may_change():
+    nodes = sample_nodes()
+    fam = Family(nodes)
+    two = shapely.MultiPolygon([box(113.60, 34.75, 113.606, 34.76), box(113.612, 34.75, 113.62, 34.76)])
+    with pytest.raises(PlanError) as err:
+        reshape(fam, WEST, two, leftover="neighbours")
+    assert err.value.reason == "not_contiguous" and err.value.params["code"] == WEST
+    # Imported in two pieces already: an edit that keeps two pieces is not refused.
+    split_west = Node(WEST, "第1网格", "grid", "regular", COMMUNITY,
+                      shapely.MultiPolygon([box(113.60, 34.75, 113.605, 34.76), box(113.606, 34.75, 113.61, 34.76)]))
+    east = Node(EAST, "第2网格", "grid", "regular", COMMUNITY,
+                shapely.union_all([box(113.61, 34.75, 113.62, 34.76), box(113.605, 34.75, 113.606, 34.76)]))
+    fam = Family([n for n in nodes if n.code.startswith(COMMUNITY) and len(n.code) <= 15
+                  and n.code not in (WEST, EAST)] + [split_west, east])
+    edit = reshape(fam, WEST, shapely.MultiPolygon([box(113.60, 34.75, 113.605, 34.76),
+                                                    box(113.606, 34.75, 113.611, 34.76)]))
+    assert shapely.get_num_geometries(edit.upsert[WEST].geometry) == 2
+
+
+def test_merge_numbers_the_micro_grids_of_the_merged_grid_afresh(family):
+    edit = merge(family, [WEST, EAST])
+    merged = edit.upsert["410102001001003"]
+    # Named after the first grid, with its new number; no name given.
+    assert merged.name == "第3网格"
+    kids = sorted((n for n in edit.upsert.values() if n.parent_code == merged.code), key=lambda n: n.code)
+    assert [n.code[-2:] for n in kids] == ["01", "02", "03", "04"]
+    assert [n.name for n in kids] == ["1号微网格", "2号微网格", "3号微网格", "4号微网格"]
+    # Reading order: west to east, then north to south (rows of the 2 x 2 block).
+    xs = [(round(n.geometry.bounds[0], 3), round(n.geometry.bounds[1], 3)) for n in kids]
+    assert xs == [(113.60, 34.755), (113.61, 34.755), (113.60, 34.75), (113.61, 34.75)]
+    assert_tiles(apply(list(family.nodes.values()), edit))
+
+
+def test_split_names_its_parts_after_their_numbers_unless_named(family):
+    edit = split(family, WEST, LineString([(113.599, 34.7565), (113.611, 34.7565)]))
+    assert {edit.upsert[c].name for c in ("410102001001003", "410102001001004")} == {"第3网格", "第4网格"}
+    named = split(family, WEST, LineString([(113.599, 34.7565), (113.611, 34.7565)]), names=["北片"])
+    assert named.upsert["410102001001003"].name == "北片"
+    # The second part has no name given: it follows its number.
+    assert named.upsert["410102001001004"].name == "第4网格"
+
+
+def test_a_moved_micro_grid_takes_the_name_of_its_new_number(family):
+    edit = move(family, ["41010200100100201"], WEST)
+    new = edit.upsert[edit.recoded["41010200100100201"]]
+    assert new.code == WEST + "03" and new.name == "3号微网格"
+
+
+def test_buildings_take_their_people_along(family):
+    plot = box(113.608, 34.756, 113.61, 34.758)   # in WEST's north micro-grid, on the border with EAST
+    edit = move_plots(family, [(WEST + "01", plot, 10)], EAST + "01")
+    src, dst = edit.upsert[WEST + "01"], edit.upsert[EAST + "01"]
+    assert (src.households, dst.households) == (90, 110)
+    assert (src.population, dst.population) == (216, 264)   # 2.4 people per household moved with them
+    assert edit.upsert[WEST].population + edit.upsert[EAST].population == 960
+
+
+def test_revalidating_the_touched_grids_gives_what_a_full_validation_gives(family):
+    before = list(family.nodes.values())
+    old = validate([record(n) for n in before], Thresholds())
+    edit = reshape(family, WEST, box(113.60, 34.75, 113.603, 34.76), leftover="neighbours")
+    after = apply(before, edit)
+    full = validate([record(n) for n in after], Thresholds())
+    owners = set(edit.touched) | {n.parent_code for n in after if n.code in edit.touched and n.parent_code}
+    by_code = {n.code: n for n in after}
+    wanted = {c for c in owners if c in by_code}
+    subset = [n for n in after if n.code in wanted or n.parent_code in wanted
+              or any(by_code[w].parent_code == n.code for w in wanted)]
+    fresh = revalidate([record(n) for n in subset], owners, Thresholds())
+    kept = [i for i in old.issues if i.owner not in owners and i.rule != "worker_overload"]
+    merged = sort_issues(kept + fresh + worker_issues([record(n) for n in after]))
+    key = lambda i: (i.rule, i.severity, i.code, i.owner, round(i.area_m2 or 0, 3))  # noqa: E731
+    assert [key(i) for i in merged] == [key(i) for i in full.issues]
+    assert any(i.rule == "households_low" and i.code == WEST for i in fresh)
+
+
+def record(n: Node) -> GridRecord:
+    return GridRecord(n.code, n.level, n.kind, n.parent_code, n.geometry, n.households, n.population,
+                      exclave=n.exclave)

@@ -150,7 +150,7 @@ def test_reshape_drawn_with_the_mouse_is_refused_then_saved_and_validated(page, 
     # The refreshed validation: no errors (the micro-grids followed), the publish button on.
     summary = pg.locator("#plan-validation-summary")
     assert summary.get_attribute("data-errors") == "0" and summary.inner_text().strip()
-    assert pg.locator("#plan-issues li").count() > 0
+    assert pg.locator("#plan-issue-groups li").count() > 0
     assert pg.locator("#plan-publish").is_enabled()
     assert pg.locator("#plan-operations li[data-kind=reshape][data-state=done]").count() == 1
     assert pg.locator("#plan-undo").is_enabled() and pg.locator("#plan-redo").is_disabled()
@@ -197,11 +197,13 @@ def test_a_draft_changed_elsewhere_is_reloaded(page, live_server):
     pg = page
     draft_id = open_draft(pg, live_server)
     show_community(pg)
+    select_grid(pg, WEST, 113.605, 34.7475)
     # The other planner (same session, straight to the API) merges the two grids.
     call(pg, f"drafts/{draft_id}/merge", {"row_version": 1, "codes": [WEST, EAST]})
-    select_grid(pg, WEST, 113.605, 34.7475)
-    pg.click("#plan-split")
-    draw(pg, [(113.599, 34.7475), (113.621, 34.7475)], close=False)
+    pg.click("#plan-merge")
+    click_map(pg, 113.63, 34.7475)
+    pg.wait_for_function("() => Object.keys(gridmapPlan.picked).length === 2", timeout=WAIT_MS)
+    pg.click("#plan-save")
     pg.wait_for_function("() => gridmapPlan.draft.row_version === 2 && gridmapPlan.lastError && !gridmapPlan.busy",
                          timeout=WAIT_MS)
     assert pg.locator("#plan-error").is_visible()
@@ -238,24 +240,36 @@ def test_split_by_a_drawn_line_then_publish_after_the_impact_preview(page, live_
     select_grid(pg, WEST, 113.605, 34.7475)
     pg.click("#plan-split")
     draw(pg, [(113.598, 34.7475), (113.622, 34.7475)], close=False)
+    # The parts are shown with their totals and names before the split is saved.
+    pg.wait_for_function("() => gridmapPlan.mode === 'split-confirm' && gridmapPlan.split.parts.length === 2",
+                         timeout=WAIT_MS)
+    names = pg.locator("#plan-split-names input")
+    assert names.count() == 2 and all(n.startswith("第") for n in names.evaluate_all("l => l.map(i => i.value)"))
+    assert pg.locator("#plan-totals tr[data-code]").count() == 3          # the grid, gone; its two parts, new
+    names.nth(0).fill("北片")
+    pg.click("#plan-split-save")
     pg.wait_for_function("() => gridmapPlan.saved === 1 && !gridmapPlan.busy", timeout=WAIT_MS)
     pg.wait_for_function("() => gridmapLayers.planGrids.loaded && gridmapLayers.planGrids.count === 5",
                          timeout=WAIT_MS)
     assert pg.locator("#plan-operations li[data-kind=split]").count() == 1
     assert pg.locator("#plan-validation-summary").get_attribute("data-errors") == "0"
 
-    # Publishing asks first, showing what would change.
-    dialogs = []
+    assert "北片" in pg.evaluate(
+        "() => gridmapLayers.planGrids.layer.getLayers().map(l => l.feature.properties.name)")
 
-    def answer(dialog):
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    pg.on("dialog", answer)
+    # Publishing asks first, showing what would change and when: the effective date has passed, so now.
     pg.click("#plan-publish")
+    dialog = pg.locator("#plan-publish-dialog")
+    dialog.wait_for(timeout=WAIT_MS)
+    assert re.search(r"\d", pg.locator("#plan-publish-impact").inner_text())
+    assert pg.locator("#plan-publish-when").is_hidden()
+    open_moved = pg.evaluate("() => gridmapPlan.publishSummary.open_reports_moved")
+    assert str(open_moved) in pg.locator("#plan-publish-outcome").inner_text()
+    pg.click("#plan-publish-confirm")
     pg.wait_for_function("() => gridmapPlan.published && !gridmapPlan.busy", timeout=WAIT_MS)
-    assert len(dialogs) == 1 and re.search(r"\d", dialogs[0])
-    assert pg.locator("#plan-status").inner_text().strip()
+    # The message after publishing gives the number the dialog gave.
+    status = pg.locator("#plan-status").inner_text()
+    assert f"{open_moved} " in status or f"{open_moved}件" in status or f": {open_moved}" in status
     assert pg.locator("#plan-undo").is_disabled() and pg.locator("#plan-publish").is_disabled()
     versions = pg.evaluate("() => fetch('/api/v1/versions').then(r => r.json())")["versions"]
     assert {v["id"]: v["status"] for v in versions}[draft_id] == "published"
@@ -287,6 +301,8 @@ def test_impact_preview_shows_the_summary_and_draws_the_diff(page, live_server):
     assert pg.locator(f"#plan-impact-against option[value='{published}']").count() == 1
     merge_west_and_east(pg)
 
+    # The impact preview is one of the panel's tabs, at the top.
+    pg.click("#plan-tab-impact")
     pg.click("#plan-impact")
     pg.wait_for_function("() => gridmapPlan.impact && !gridmapPlan.impactBusy", timeout=WAIT_MS)
     expected = pg.evaluate("id => fetch(`/api/v1/versions/${id}/impact`).then(r => r.json())", draft_id)
@@ -375,6 +391,7 @@ def test_import_a_level_from_a_file_and_see_a_bad_file_refused(page, live_server
 
     # 1. A file whose feature has a malformed code: refused, every feature error listed, draft unchanged.
     bad = _grid_file([_grid_feature(f"{COMMUNITY}0", "坏编码", 113.60, 113.64, 100)])
+    pg.click("#plan-tab-import")
     pg.set_input_files("#plan-import-file", bad)
     pg.select_option("#plan-import-level", "grid")
     pg.fill("#plan-import-parent", COMMUNITY)
@@ -478,7 +495,17 @@ def test_every_part_of_a_multipart_grid_has_corners_to_drag(page, live_server):
             [113.63, Y0 + 0.004]]
     whole = [[113.60, Y0], [113.62, Y0], [113.62, Y1], [113.60, Y1], [113.60, Y0]]
     multipart = {"type": "MultiPolygon", "coordinates": [[whole], [part]]}
-    call(pg, f"drafts/{draft_id}/reshape", {"row_version": 1, "code": WEST, "geometry": multipart})
+    # In pieces only as an allowed exclave (the grid, and the micro-grid the detached square joins).
+    status, out = pg.evaluate("""([id, body]) => fetch(`/api/v1/drafts/${id}/reshape`, {method: 'POST',
+        credentials: 'same-origin', headers: {'Content-Type': 'application/json',
+                  'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify(body)}).then(r => r.json().then(j => [r.status, j]))""",
+                              [draft_id, {"row_version": 1, "code": WEST, "geometry": multipart}])
+    assert status == 422 and out["error"]["details"]["reason"] == "not_contiguous"
+    version = 1
+    for code in out["error"]["details"]["params"]["codes"]:
+        version = call(pg, f"drafts/{draft_id}/exclave", {"row_version": version, "code": code})["draft"]["row_version"]
+    call(pg, f"drafts/{draft_id}/reshape", {"row_version": version, "code": WEST, "geometry": multipart})
     pg.reload()
     wait_ready(pg, validations=1)
     show_community(pg)
@@ -499,4 +526,4 @@ def test_every_part_of_a_multipart_grid_has_corners_to_drag(page, live_server):
     assert [pytest.approx(113.636, abs=1e-4), pytest.approx(Y0 + 0.008, abs=1e-4)] in points
     assert [113.634, pytest.approx(Y0 + 0.008, abs=1e-9)] not in points
     assert [113.60, pytest.approx(Y0, abs=1e-9)] in points          # the main part kept its corners
-    assert_clean(pg)
+    assert_clean(pg, expected_statuses=(422,))

@@ -165,6 +165,7 @@ def test_pick_a_building_and_move_it_into_the_next_grid(planner_page, live_serve
     after = micro_bounds(pg, draft_id)
     assert after[f"{EAST}01"][0] < 113.61 - 1e-4
     assert after[f"{EAST}01"][0] >= 113.60 - 1e-9
+    pg.click("#plan-tab-operations")
     log = pg.locator("#plan-operations li[data-kind=move_buildings][data-state=done]")
     log.wait_for(timeout=WAIT_MS)
     assert log.count() == 1 and EAST in log.inner_text()

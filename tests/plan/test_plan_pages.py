@@ -91,11 +91,20 @@ def test_editor_in_english(client, sample, draft):
     assert "Undo" in html and "Publish" in html
 
 
-def test_unknown_or_published_draft_is_404(client, sample):
+def test_unknown_draft_is_404_and_a_published_one_is_shown_read_only(client, sample, draft):
     res = client.get("/plan/drafts/999999")
     assert res.status_code == 404 and "999999" in res.get_data(as_text=True)
     res = client.get(f"/plan/drafts/{sample['result'].version_id}")
-    assert res.status_code == 404
+    html = res.get_data(as_text=True)
+    assert res.status_code == 200 and 'id="plan-readonly"' in html and 'data-status="published"' in html
+    assert 'id="plan-publish"' not in html and 'id="plan-merge"' not in html and '"readOnly": true' in html
+    # A draft, once published, keeps its page: the published version, read-only, with its edit log.
+    d = client.post(f"/api/v1/drafts/{draft['id']}/publish", json={"row_version": draft["row_version"]}).get_json()
+    assert d["scheduled"] is False
+    html = client.get(f"/plan/drafts/{draft['id']}").get_data(as_text=True)
+    assert 'data-status="published"' in html and "第 2 版" in html
+    old = client.get(f"/plan/drafts/{sample['result'].version_id}").get_data(as_text=True)
+    assert 'data-status="retired"' in old
 
 
 @pytest.mark.parametrize("role", ROLES)

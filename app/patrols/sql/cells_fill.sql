@@ -4,6 +4,11 @@
 -- planar lon/lat centroid, squares of cell_m metres aligned to that centre
 -- (ST_SquareGrid aligns to the origin), a cell kept when at least min_part of
 -- its area is inside. The proj string is stored to project tracks the same way.
+-- A grid valid in degrees may not be once projected: a straight edge in degrees is not straight
+-- in metres, so two pieces of a grid a few millimetres apart (or touching) can cross there. The
+-- projected grid is made valid right where it is made (structure method: the union of its
+-- pieces, polygonal), so every overlay below, and the cells kept for the figures, work on a valid
+-- shape (geo.patrol.visited_cells does the same).
 -- Cells left behind by a grid row that is gone (the cell table has no foreign key).
 DELETE FROM patrol_grid_cell c
 WHERE c.grid_id = ANY(CAST(:grid_ids AS integer[])) AND c.cell_m = :cell_m
@@ -19,7 +24,7 @@ WITH todo AS (
     AND NOT EXISTS (SELECT 1 FROM patrol_grid_cellset cs WHERE cs.grid_id = g.id AND cs.cell_m = :cell_m)
 ),
 projected AS MATERIALIZED (
-  SELECT t.id, t.proj, ST_Transform(t.geom, t.proj) AS pm FROM todo t
+  SELECT t.id, t.proj, ST_MakeValid(ST_Transform(t.geom, t.proj), 'method=structure') AS pm FROM todo t
 ),
 kept AS MATERIALIZED (
   -- Cells wholly inside are their own part (prepared-geometry test, no overlay);

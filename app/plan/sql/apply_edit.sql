@@ -19,15 +19,15 @@ WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code AND e.op = 're
 UPDATE grid g
 SET name = e.name, level = e.level, kind = e.kind, parent_code = e.parent_code,
     geom = ST_Multi(ST_GeomFromWKB(decode(e.wkb, 'hex'), 4326)), area_m2 = e.area_m2,
-    households = e.households, population = e.population, predecessors = e.predecessors
+    households = e.households, population = e.population, predecessors = e.predecessors, exclave = e.exclave
 FROM plan_edit e
 WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code AND e.op = 'upsert'
 -- ;;
 INSERT INTO grid (code, name, level, kind, parent_code, lineage, is_leaf, geom, area_m2, households, population,
-                  predecessors, draft_id)
+                  predecessors, exclave, draft_id)
 SELECT e.code, e.name, e.level, e.kind, e.parent_code, '{}', e.kind = 'regular',
        ST_Multi(ST_GeomFromWKB(decode(e.wkb, 'hex'), 4326)), e.area_m2, e.households, e.population,
-       e.predecessors, CAST(:draft_id AS integer)
+       e.predecessors, e.exclave, CAST(:draft_id AS integer)
 FROM plan_edit e
 WHERE e.op = 'upsert'
   AND NOT EXISTS (SELECT 1 FROM grid g WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code)

@@ -3,7 +3,7 @@
 -- Draft scope: the 6-argument grid_in_version (migration 0008) with :base = the generation
 -- the draft was opened on. in_base: the code exists in that generation.
 SELECT g.code, g.name, g.level, g.kind, g.parent_code, ST_AsBinary(g.geom) AS wkb,
-       g.households, g.population, g.predecessors,
+       g.households, g.population, g.predecessors, g.exclave,
        EXISTS (SELECT 1 FROM grid b
                WHERE b.code = g.code AND b.draft_id IS NULL
                  AND b.generation_low <= CAST(:base AS integer)

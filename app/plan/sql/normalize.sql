@@ -14,7 +14,7 @@ JOIN grid b ON b.code = d.code AND b.draft_id IS NULL
 WHERE d.draft_id = CAST(:draft_id AS integer) AND d.level = :level
   AND d.name = b.name AND d.kind = b.kind AND d.parent_code IS NOT DISTINCT FROM b.parent_code
   AND d.households IS NOT DISTINCT FROM b.households AND d.population IS NOT DISTINCT FROM b.population
-  AND d.predecessors = b.predecessors
+  AND d.predecessors = b.predecessors AND d.exclave = b.exclave
   AND ST_AsBinary(d.geom) = ST_AsBinary(b.geom)
   AND (b.parent_id IS NULL OR EXISTS (
         SELECT 1 FROM grid p WHERE p.id = b.parent_id
@@ -48,9 +48,9 @@ WITH cow AS (
                                     CAST(:base AS integer), CAST(:draft_id AS integer)))))
 ), copied AS (
   INSERT INTO grid (code, name, level, kind, parent_code, parent_id, lineage, is_leaf, geom, area_m2, households,
-                    population, predecessors, draft_id)
+                    population, predecessors, exclave, draft_id)
   SELECT s.code, s.name, s.level, s.kind, s.parent_code, s.parent_id, s.lineage, s.is_leaf, s.geom, s.area_m2,
-         s.households, s.population, s.predecessors, CAST(:draft_id AS integer)
+         s.households, s.population, s.predecessors, s.exclave, CAST(:draft_id AS integer)
   FROM grid s JOIN cow ON cow.id = s.id
   RETURNING id
 )

@@ -11,6 +11,7 @@ import { errorOf, esc, fmt } from "../core.js";
 import { hint } from "../gridmap-maps.js";
 import { showError, showNetworkError, update } from "./panel.js";
 import { map, planApi, state, t } from "./state.js";
+import { refreshTotals } from "./totals.js";
 
 var BUILDING_PANE = "gmPlanBuildings";
 var BUILDING_STYLE = { radius: 6, color: "#1d3557", weight: 2, fillColor: "#ffffff", fillOpacity: 0.9 };
@@ -54,6 +55,7 @@ function toggleBuilding(feature, marker) {
   else state.pickedBuildings[id] = feature;
   markBuilding(marker, !!state.pickedBuildings[id]);
   update();
+  refreshTotals();
 }
 
 /* Draw the buildings of the view (picking) or the picked ones only (choosing the target). */

@@ -24,7 +24,7 @@ function styleFor(base, code) {
   return s;
 }
 
-function kind(which, onClick) {
+function kind(which, onClick, onHover) {
   return function (opts) {
     var base = (opts.style && opts.style.base) || {};
     return {
@@ -39,16 +39,20 @@ function kind(which, onClick) {
           L.DomEvent.stopPropagation(event);
           onClick(which, feature.properties || {});
         });
+        if (onHover) {
+          layer.on("mouseover", function () { onHover(which, feature.properties || {}); });
+        }
       },
     };
   };
 }
 
-/* onClick(which, properties): which is "grid" (the edited level) or "child" (the level below).
+/* onClick(which, properties): which is "grid" (the edited level) or "child" (the level below);
+ * onHover(which, properties) when the pointer comes over one (live totals of a move's target).
  * Registered before folium's map script creates the layers (this module runs first). */
-export function registerLayerKinds(onClick) {
-  kinds.planGrids = kind("grid", onClick);
-  kinds.planChildren = kind("child", onClick);
+export function registerLayerKinds(onClick, onHover) {
+  kinds.planGrids = kind("grid", onClick, onHover);
+  kinds.planChildren = kind("child", onClick, onHover);
 }
 
 export function restyle() {

@@ -4,11 +4,14 @@ import { stopDrawing } from "./drawing.js";
 import { restyle } from "./layers.js";
 import { update } from "./panel.js";
 import { layerEntry, map, state } from "./state.js";
+import { hideTotals, refreshTotals } from "./totals.js";
 
 export function resetMode() {
   stopDrawing();
   state.mode = "idle";
   state.picked = {};
+  state.split = null;
+  hideTotals();
   var container = map.getContainer();
   container.classList.remove("gm-plan-picking", "gm-plan-targeting");
   var children = layerEntry("planChildren");
@@ -44,6 +47,7 @@ export function chooseMoveTarget() {
   c.classList.remove("gm-plan-picking");
   c.classList.add("gm-plan-targeting");
   update();
+  refreshTotals();
 }
 
 /* A click on a grid while merging or picking units: picked, or no longer. */
@@ -52,4 +56,5 @@ export function togglePicked(p) {
   else state.picked[p.code] = p.name;
   restyle();
   update();
+  if (state.mode === "move-pick") refreshTotals();
 }

@@ -1,5 +1,5 @@
 /* The edit log: the draft's operations, undone ones marked. */
-import { byId, fmt } from "../core.js";
+import { byId } from "../core.js";
 import { planApi, state, t } from "./state.js";
 
 export function loadOperations() {
@@ -19,12 +19,13 @@ export function loadOperations() {
       li.className = op.state === "undone" ? "gm-undone" : "";
       li.dataset.kind = op.kind;
       li.dataset.state = op.state;
-      var codes = (op.params && (op.params.code || op.params.target || (op.params.codes || []).join(", "))) || "";
-      if (op.kind === "move_buildings" && op.params && op.params.address_ids) {
-        codes += " (" + fmt(t("op_buildings_n"), { n: op.params.address_ids.length }) + ")";
+      // The server's line names what moved, from where, to where (app/plan/messages.py).
+      var line = op.description;
+      if (!line) {
+        line = t("op_" + op.kind) + " " +
+          ((op.params && (op.params.code || op.params.target || (op.params.codes || []).join(", "))) || "");
       }
-      li.textContent = t("op_" + op.kind) + " " + codes + " · " + (op.actor || "") +
-        (op.state === "undone" ? " " + t("undone") : "");
+      li.textContent = line + " · " + (op.actor || "") + (op.state === "undone" ? " " + t("undone") : "");
       list.appendChild(li);
     });
   }, function () { /* the log is informative; the edit itself is already saved */ });

@@ -1,4 +1,4 @@
-/* The editor's panel: the status line, the alert area, the hint, and which buttons are on. */
+/* The editor's panel: the status line, the alert area, the hint, the tabs, and which buttons are on. */
 import { byId, errorOf, fmt } from "../core.js";
 import { layerEntry, pickedBuildingIds, pickedCodes, state, t } from "./state.js";
 
@@ -74,6 +74,17 @@ export function update() {
   enable("plan-import", idle);
   var drawing = state.mode === "reshape" || state.mode === "split";
   show("plan-finish", drawing);
+  show("plan-split-confirm", state.mode === "split-confirm");
+  enable("plan-split-save", !state.busy);
+  var exclave = byId("plan-exclave");
+  if (exclave) {
+    var code = state.selected && state.selected.code;
+    exclave.hidden = !code || state.published || state.mode !== "idle";
+    exclave.disabled = !idle;
+    var allowed = !!(code && state.exclaves[code]);
+    exclave.textContent = allowed ? t("exclave_withdraw") : t("exclave_allow");
+    exclave.dataset.allowed = allowed ? "true" : "false";
+  }
   var picking = state.mode === "move-pick" || state.mode === "building-pick";
   show("plan-save", state.mode === "vertices" || state.mode === "merge" || picking);
   enable("plan-save", !state.busy);
@@ -84,7 +95,9 @@ export function update() {
   var sel = byId("plan-selection");
   if (sel) {
     sel.textContent = state.selected
-      ? fmt(t("selected"), { name: state.selected.name, code: state.selected.code }) : t("nothing_selected");
+      ? fmt(t("selected"), { name: state.selected.name, code: state.selected.code }) +
+        (state.exclaves[state.selected.code] ? " · " + t("exclave_allowed") : "")
+      : t("nothing_selected");
   }
   var name = state.selected ? state.selected.name + " (" + state.selected.code + ")" : "";
   var n = pickedCodes().length;
@@ -99,5 +112,27 @@ export function update() {
     "building-target": fmt(t("move_buildings_target"), { n: pickedBuildingIds().length }),
   };
   setHint(hints[state.mode] || "");
-  document.body.dataset.planMode = state.mode;
+  if (document.body.dataset.planMode !== state.mode) {
+    document.body.dataset.planMode = state.mode;
+    document.dispatchEvent(new CustomEvent("gridmap:plan-mode", { detail: { mode: state.mode } }));
+  }
+}
+
+/* The panel's tabs (validation, edits, impact, import): one shown at a time, all one click away. */
+export function showTab(name) {
+  document.querySelectorAll(".gm-plan-tab").forEach(function (tab) {
+    var mine = tab.id === "plan-tab-" + name;
+    tab.setAttribute("aria-selected", mine ? "true" : "false");
+    tab.classList.toggle("gm-active", mine);
+    var pane = byId(tab.getAttribute("aria-controls"));
+    if (pane) pane.hidden = !mine;
+  });
+  document.body.dataset.planTab = name;
+}
+
+export function initTabs() {
+  document.querySelectorAll(".gm-plan-tab").forEach(function (tab) {
+    tab.addEventListener("click", function () { showTab(tab.id.replace("plan-tab-", "")); });
+  });
+  showTab("validation");
 }

@@ -5,8 +5,12 @@
  * refused edit (422 invalid_edit) leaves the draft unchanged: its message and, when the API sends
  * one, the geometry at fault are shown. A 409 on row_version means someone else changed the draft:
  * it is reloaded. Undo and redo are edits too (save("undo"), save("redo")).
+ *
+ * An edit refused because it would leave grids in pieces (not_contiguous) offers, under its message, to
+ * allow those grids as exclaves and make the same edit again: a choice the planner makes knowingly.
+ * The answer of a saved edit says what checking again the grids it touched found (validation.js).
  */
-import { errorOf, fmt } from "../core.js";
+import { byId, errorOf, fmt } from "../core.js";
 import { setQuery } from "../gridmap-maps.js";
 import { stopDrawing } from "./drawing.js";
 import { markImpactStale } from "./impact.js";
@@ -14,9 +18,11 @@ import { resetMode } from "./modes.js";
 import { loadOperations } from "./operations.js";
 import { setStatus, showError, showNetworkError, update } from "./panel.js";
 import { layerEntry, map, planApi, settings, state, t } from "./state.js";
-import { validate } from "./validation.js";
+import { hideTotals } from "./totals.js";
+import { showValidationChanges, validate } from "./validation.js";
 
 var refusedLayer = null;   // the geometry a refused edit points at
+var lastBody = null;       // the body of the last edit sent (to make it again)
 
 export function initRefusedLayer() {
   refusedLayer = L.geoJSON(null, {
@@ -56,14 +62,18 @@ export function save(action, body) {
   beginWrite();
   setStatus(t("saving"), true);
   update();
+  lastBody = body;
   var payload = Object.assign({ row_version: state.draft.row_version }, body);
   return planApi("POST", "drafts/" + state.draft.id + "/" + action, payload)
     .then(function (res) {
       if (res.ok) {
         state.draft = res.body.draft;
         state.saved += 1;
+        showValidationChanges(res.body.validation);
+        hideTotals();
         var done = fmt(t("saved"), { what: opLabel(action, res.body.operation) });
         if (action === "split" || action === "merge" || action === "move") state.selected = null;
+        state.split = null;
         stopDrawing();
         state.mode = "idle";
         resetMode();
@@ -94,8 +104,9 @@ export function failed(res, action) {
     state.lastRefused = err;
     showError(fmt(t("refused"), { message: err.message }));
     showRefused(err.details.geometry, true);
+    if (err.details.reason === "not_contiguous" && action !== "exclave") offerExclave(err, action, lastBody);
     stopDrawing();
-    if (state.mode === "reshape" || state.mode === "split" || state.mode === "vertices") resetMode();
+    if (["reshape", "split", "split-confirm", "vertices"].indexOf(state.mode) >= 0) resetMode();
     setStatus("", false);
     if (err.code === "draft_invalid") return validate();
     return null;
@@ -123,4 +134,27 @@ export function refresh(done) {
   return Promise.all([loadOperations(), validate()]).then(function () {
     setStatus(done || "", false);
   });
+}
+
+/* Under a not_contiguous refusal: allow the grids it names as exclaves, then send the same edit again. */
+function offerExclave(err, action, body) {
+  var el = byId("plan-error");
+  var codes = (err.details.params && err.details.params.codes) || [];
+  if (!el || !codes.length || !body) return;
+  var button = document.createElement("button");
+  button.type = "button";
+  button.id = "plan-exclave-retry";
+  button.className = "btn btn-sm btn-outline-dark mt-1 d-block";
+  button.textContent = fmt(t("exclave_retry"), { grids: codes.join("、") });
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    var chain = Promise.resolve(true);
+    codes.forEach(function (code) {
+      chain = chain.then(function (ok) { return ok && save("exclave", { code: code, allowed: true }).then(function () {
+        return !state.lastRefused && !state.lastError;
+      }); });
+    });
+    chain.then(function (ok) { if (ok) save(action, body); });
+  });
+  el.appendChild(button);
 }

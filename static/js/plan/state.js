@@ -7,14 +7,20 @@ import { api, textsOf } from "../core.js";
 
 export var state = (window.gridmapPlan = {
   draft: null,
-  mode: "idle",        // idle | reshape | vertices | split | merge | move-pick | move-target
-                       // | building-pick | building-target
+  mode: "idle",        // idle | reshape | vertices | split | split-confirm | merge | move-pick
+                       // | move-target | building-pick | building-target
   selected: null,      // {code, name} of the selected grid
   picked: {},          // code -> name: grids to merge, units to move
   pickedBuildings: {}, // address_id -> the building's GeoJSON feature: buildings to move
   buildings: { loads: 0, count: 0, truncated: false, error: "" },  // the last answer of the building layer
   busy: false,
-  published: false,
+  published: false,    // not editable: published here, or shown read-only (scheduled, published, retired)
+  exclaves: {},        // code -> true: grids allowed to lie in pieces (the validation's notices)
+  highlighted: null,   // the code of the grid the clicked issue is about
+  totals: null,        // the last live totals shown: {grids, refused, ...} (POST drafts/<id>/preview)
+  totalsShown: 0,      // live totals answers shown
+  split: null,         // the line being confirmed: {code, line, parts}
+  validationChanges: null,  // what the last edit's check found: {added, resolved, ...}
   validation: null,
   operations: [],
   saved: 0,            // edits saved through this page (incl. undo/redo)
