@@ -12,11 +12,11 @@ from app.auth.roles import GRIDS_EDIT, GRIDS_READ
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
-from app.models import BoundaryVersion, KINDS, LEVELS
+from app.models import BoundaryVersion, LEVELS
 from app.jobs.api import accepted
 from app.plan import buildings, checks, drafts, edits, files, impact, level_import, publish as publishing, \
     rebase as rebasing
-from app.plan.messages import operation_text
+from app.plan.messages import describe
 from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
@@ -36,10 +36,6 @@ def _edited(draft, op, changes=None):
     """An edit's answer: the draft, the logged edit (with its line for the log) and what validation says
     changed (null when the client should fetch the whole validation)."""
     return {"draft": drafts.to_dict(draft), "operation": describe(op), "validation": changes}
-
-
-def describe(op) -> dict:
-    return {**op.to_dict(), "description": operation_text(op.kind, op.params, op.summary)}
 
 
 # ----------------------------------------------------------------------------- drafts

@@ -153,18 +153,22 @@ def _name(value) -> str | None:
 
 def _summary(edit: Edit, family: Family) -> dict:
     moves = edit.moves[:SUMMARY_CODES]
-    # Names of what the log line mentions (new grids, what moved and between which grids), as they are
-    # after the edit, else as they were.
-    named = set(edit.created[:SUMMARY_CODES]) | {m[k] for m in moves for k in ("code", "from", "to", "new_code")
-                                                  if m.get(k)}
-    named |= set(sorted(edit.touched, key=lambda c: (len(c), c))[:SUMMARY_CODES])
     names = {}
-    for code in sorted(named):
+    for code in named_in_log(edit.created, moves, edit.touched):
         node = edit.upsert.get(code) or family.nodes.get(code)
         if node is not None:
             names[code] = node.name
     return summary_of(sorted(edit.upsert), sorted(edit.remove), edit.created, edit.recoded) | {
         "moves": moves, "names": names}
+
+
+def named_in_log(created: list[str], moves: list[dict], touched) -> list[str]:
+    """The codes whose names the edit log's line mentions (new grids, what moved and between which grids,
+    the first grids touched); their names are kept as they are after the edit, else as they were."""
+    named = set(created[:SUMMARY_CODES]) | {m[k] for m in moves for k in ("code", "from", "to", "new_code")
+                                            if m.get(k)}
+    named |= set(sorted(touched, key=lambda c: (len(c), c))[:SUMMARY_CODES])
+    return sorted(named)
 
 
 def summary_of(changed: list[str], removed: list[str], created: list[str], recoded: dict) -> dict:

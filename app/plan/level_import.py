@@ -38,6 +38,7 @@ from app.grids.messages import feature_error_details
 from app.jobs import Progress, run_here, submit
 from app.models import BoundaryVersion, KINDS, LEVELS
 from app.plan import drafts, edits, family as fam, files
+from app.plan.messages import describe
 from app.sqlfiles import sql, statements
 from geo import hierarchy as h
 from geo.containment import OVERHANG_MIN_M2, OVERHANG_RATIO, SLIVER_M2
@@ -177,8 +178,10 @@ def run(request: LevelImport, progress: Progress) -> dict:
         op = _replace_leaves(draft, params, log_params)
     db.session.execute(text("DROP TABLE plan_import"))
     progress(STEPS, STEPS, _("Imported %(n)s grids", n=len(features)))
-    return {"draft": drafts.to_dict(draft), "operation": op.to_dict(),
-            "read": {"features": read.features, "crs": read.crs, "layer": read.layer}}
+    # A whole level changed: checking again "what the edit touched" is the whole validation, so the answer
+    # says to fetch it (null), as other edits do when the draft kept none.
+    return {"draft": drafts.to_dict(draft), "operation": describe(op),
+            "read": {"features": read.features, "crs": read.crs, "layer": read.layer}, "validation": None}
 
 
 def _error(index, feature_code, field: str, reason: str, **params) -> FeatureError:
@@ -283,7 +286,15 @@ def _replace_leaves(draft: BoundaryVersion, params: dict, log_params: dict):
     if not changed and not removed:
         raise ValidationError(_("This edit changes nothing."), {"field": "body", "reason": "no_change"},
                               code="invalid_edit")
-    op = edits.log_operation(draft, "import", log_params, edits.summary_of(changed, removed, created, {}), {}, {})
+    named = edits.named_in_log(created, [], set(changed) | set(removed))
+    # Names after the edit (plan_edit's upserts), else as they were (the draft's grid of that code).
+    names = dict(conn.execute(text(
+        "SELECT e.code, coalesce(e.name, g.name) FROM plan_edit e LEFT JOIN grid g ON g.code = e.code "
+        " AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,"
+        " CAST(:base AS integer), CAST(:draft_id AS integer)) WHERE e.code = ANY(CAST(:named AS text[]))"),
+        {**params, "named": named}).all())
+    summary = edits.summary_of(changed, removed, created, {}) | {"moves": [], "names": names}
+    op = edits.log_operation(draft, "import", log_params, summary, {}, {})
     db.session.flush()
     # The log's before/after/source are built where the rows are (megabytes of WKB for a district).
     conn.execute(sql("plan/import_log"), {**params, "operation_id": op.id})
@@ -341,9 +352,9 @@ def _stage_parent_sums(params: dict) -> None:
         codes, households, population = zip(*updates)
         conn.execute(text(
             "INSERT INTO plan_edit (code, op, name, level, kind, parent_code, households, population, predecessors,"
-            " area_m2, wkb) "
+            " area_m2, wkb, exclave) "
             "SELECT g.code, 'upsert', g.name, g.level, g.kind, g.parent_code, x.households, x.population,"
-            " g.predecessors, g.area_m2, encode(ST_AsBinary(g.geom), 'hex') "
+            " g.predecessors, g.area_m2, encode(ST_AsBinary(g.geom), 'hex'), g.exclave "
             "FROM grid g JOIN unnest(CAST(:codes AS text[]), CAST(:households AS integer[]),"
             " CAST(:population AS integer[])) AS x(code, households, population) ON x.code = g.code "
             "WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,"

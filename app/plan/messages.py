@@ -186,3 +186,8 @@ def operation_text(kind: str, params: dict, summary: dict) -> str:
         return _render(OPERATION_TEXTS["reshape"], {"grid": _grid(params.get("code"), names)})
     target = params.get("target") or params.get("code") or ", ".join(params.get("codes") or [])
     return f"{kind} {target}"
+
+
+def describe(op) -> dict:
+    """A logged edit as the API answers it: its row and its line for the edit log."""
+    return {**op.to_dict(), "description": operation_text(op.kind, op.params, op.summary)}

@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser]
 
 
 def _choose(pg, file: dict):
+    pg.click("#plan-tab-import")   # the import form sits in its tab of the side panel
     pg.set_input_files("#plan-import-file", file)
     pg.select_option("#plan-import-level", "grid")
     pg.fill("#plan-import-parent", COMMUNITY)

@@ -67,9 +67,11 @@ WHERE n.idx = r.idx
 -- ;;
 -- 3. The edit: every feature that differs from the grid of its code, and the grids of the level the file
 --    no longer has.
-INSERT INTO plan_edit (code, op, name, level, kind, parent_code, households, population, predecessors, area_m2, wkb)
+-- A grid keeps its exclave allowance (app.plan exclaves) when a file redraws it; a new one has none.
+INSERT INTO plan_edit (code, op, name, level, kind, parent_code, households, population, predecessors, area_m2, wkb,
+                       exclave)
 SELECT n.code, 'upsert', n.name, n.level, n.kind, n.parent_code, n.households, n.population, n.predecessors,
-       n.area_m2, encode(ST_AsBinary(n.geom), 'hex')
+       n.area_m2, encode(ST_AsBinary(n.geom), 'hex'), coalesce(o.exclave, false)
 FROM plan_new n
 LEFT JOIN grid o ON o.code = n.code AND o.level = :level
  AND grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,

@@ -13,7 +13,7 @@ FROM (
               'in_base', EXISTS (SELECT 1 FROM grid b WHERE b.code = o.code AND b.draft_id IS NULL
                                    AND b.generation_low <= CAST(:base AS integer)
                                    AND (b.generation_high IS NULL OR b.generation_high >= CAST(:base AS integer))),
-              'wkb', upper(encode(ST_AsBinary(o.geom), 'hex'))) END), CAST('{}' AS json))
+              'exclave', o.exclave, 'wkb', upper(encode(ST_AsBinary(o.geom), 'hex'))) END), CAST('{}' AS json))
      FROM plan_edit e
      LEFT JOIN grid o ON o.code = e.code
       AND grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
@@ -25,7 +25,7 @@ FROM (
                   SELECT 1 FROM grid b WHERE b.code = o.code AND b.draft_id IS NULL
                     AND b.generation_low <= CAST(:base AS integer)
                     AND (b.generation_high IS NULL OR b.generation_high >= CAST(:base AS integer))),
-              'wkb', upper(e.wkb)) END), CAST('{}' AS json))
+              'exclave', e.exclave, 'wkb', upper(e.wkb)) END), CAST('{}' AS json))
      FROM plan_edit e
      LEFT JOIN grid o ON o.code = e.code
       AND grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
@@ -33,7 +33,7 @@ FROM (
     (SELECT json_build_object('features', coalesce(json_agg(json_build_object(
               'code', s.code, 'name', s.name, 'level', s.level, 'kind', s.kind, 'parent_code', s.parent_code,
               'households', s.households, 'population', s.population, 'predecessors', CAST('[]' AS json),
-              'in_base', false, 'wkb', upper(encode(ST_AsBinary(s.geom), 'hex'))) ORDER BY s.idx), CAST('[]' AS json)))
+              'in_base', false, 'exclave', false, 'wkb', upper(encode(ST_AsBinary(s.geom), 'hex'))) ORDER BY s.idx), CAST('[]' AS json)))
      FROM plan_import s) AS source
 ) x
 WHERE op.id = :operation_id
