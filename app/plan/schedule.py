@@ -21,6 +21,7 @@ import logging
 
 from flask import Flask, current_app, request
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import audit
 from app.auth.guard import Actor, current_actor
@@ -123,7 +124,14 @@ def check_due() -> None:
     state = current_app.extensions.setdefault(_STATE, {"read_at": None, "until": None, "next": None})
     at = now()
     if state["read_at"] is None or at < state["read_at"] or at >= state["until"]:
-        state.update(read_at=at, until=_next_midnight(at), next=_next_due())
+        try:
+            state.update(read_at=at, until=_next_midnight(at), next=_next_due())
+        except SQLAlchemyError:
+            # The database is away: the request gets its own answer (a 503 where it needs the database,
+            # the error page where it failed anyway); the schedule is read again after RETRY.
+            db.session.rollback()
+            state.update(read_at=at, until=at + RETRY, next=None)
+            return
     if state["next"] is not None and at >= state["next"]:
         try:
             publish_due(at)

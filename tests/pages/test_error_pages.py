@@ -6,6 +6,8 @@ their usual Accept header; /api/, /ogc/ and /open311/ keep their JSON whatever i
 """
 from __future__ import annotations
 
+import secrets
+
 import re
 import time
 
@@ -101,7 +103,7 @@ def test_signed_out_browsers_are_sent_to_sign_in_not_refused(app, anon):
     from app import create_app
 
     probe = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "SECRET_KEY": "probe"})
+                        "SECRET_KEY": secrets.token_urlsafe(48)})
 
     @probe.get("/forgotten-page")
     def forgotten():
@@ -168,7 +170,7 @@ def broken_app():
     from app import create_app
     from app.auth.guard import public
 
-    probe = create_app({"SQLALCHEMY_DATABASE_URI": NOWHERE, "SECRET_KEY": "probe", "TESTING": False,
+    probe = create_app({"SQLALCHEMY_DATABASE_URI": NOWHERE, "SECRET_KEY": secrets.token_urlsafe(48), "TESTING": False,
                         "PROPAGATE_EXCEPTIONS": False})
 
     @probe.get("/test-only/bug")
