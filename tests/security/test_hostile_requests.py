@@ -28,6 +28,15 @@ def _error(res, status: int = 422) -> dict:
     return res.get_json()["error"]
 
 
+def _page_error(res, field: str, status: int = 422) -> str:
+    """A browser's error page (app.error_pages): the status, in HTML, naming the field and the fix."""
+    page = res.get_data(as_text=True)
+    assert res.status_code == status and res.mimetype == "text/html", page[:300]
+    main = page.split("<main", 1)[1]
+    assert field in main and "NUL" in main, main[:500]
+    return main
+
+
 @pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_OBJECT, "[" * 100_000], ids=["array", "object", "unclosed"])
 def test_deep_json_from_an_anonymous_reporter_is_refused_before_anything_else(anon, sample, body):
     res = anon.post("/api/v1/reports", data=body, content_type="application/json")
@@ -65,9 +74,9 @@ def test_a_400_digit_number_is_refused_not_overflowed(anon, client, sample):
 
 def test_a_nul_in_the_sign_in_name_is_refused_and_not_logged(anon, db):
     token = csrf_from(anon.get("/login").get_data(as_text=True))
-    res = anon.post("/login", data={"username": "admin\x00", "password": "x" * 12, "csrf_token": token})
-    error = _error(res)
-    assert error["details"]["field"] == "username"
+    res = anon.post("/login", data={"username": "admin\x00", "password": "x" * 12, "csrf_token": token},
+                    headers={"Accept": "text/html"})
+    _page_error(res, "username")
     assert anon.get("/api/v1/me").status_code == 401
     assert db.session.execute(text("SELECT count(*) FROM audit_entry WHERE action LIKE 'auth.%'")).scalar() == 0
 
@@ -90,8 +99,9 @@ def test_ogc_offset_past_bigint_is_a_400(client, sample):
 ])
 def test_nul_in_a_page_query_string_is_refused(client, sample, url):
     field = url.split("?")[1].split("=")[0]
-    error = _error(client.get(url, headers={"Accept": "text/html"}))
-    assert error["details"]["field"] == field
+    _page_error(client.get(url, headers={"Accept": "text/html"}), field)
+    # A machine client asking for JSON gets the error object naming the field.
+    assert _error(client.get(url, headers={"Accept": "application/json"}))["details"]["field"] == field
 
 
 def test_nul_in_a_page_path_is_not_found(client, sample):
