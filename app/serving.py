@@ -126,6 +126,7 @@ class GuardedConn(TConn):
         self.received = bytearray()
         self.deadline = 0.0          # monotonic: when an incomplete request is given up
         self.streamed = False        # a body read by the thread: the connection is not kept alive
+        self.allowance = 0.0         # seconds the rest of a streamed body may take (MIN_UPLOAD_RATE)
         self.reader = _DeadlineSocket(sock)
         # A client that stops reading its response is dropped after gunicorn's timeout.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", int(cfg.timeout or 30), 0))
@@ -231,8 +232,9 @@ class GuardedThreadWorker(ThreadWorker):
             self.refuse(conn)
             return
         conn.streamed = state == STREAM
-        allowance = missing / MIN_UPLOAD_RATE if conn.streamed else 0.0
-        conn.reader.deadline = time.monotonic() + self.read_timeout + allowance
+        # The rest of a streamed body is read by the thread; its deadline starts when the thread does
+        # (handle), so time spent waiting for a free thread on a busy server is not held against the client.
+        conn.allowance = missing / MIN_UPLOAD_RATE if conn.streamed else 0.0
         self.enqueue_req(conn)
 
     def saturated(self) -> bool:
@@ -299,6 +301,7 @@ class GuardedThreadWorker(ThreadWorker):
     def handle(self, conn):
         """gthread's handling, then any request the client sent right behind this one (pipelined):
         a complete one is handled by this thread too; the start of one waits in the event loop."""
+        conn.reader.deadline = time.monotonic() + self.read_timeout + conn.allowance
         while True:
             keepalive, conn = super().handle(conn)
             leftovers = _leftovers(conn) if keepalive else b""
