@@ -21,8 +21,9 @@ def create_app(config: dict | None = None) -> Flask:
     check_config(app.config)
     from app import secret_key
     app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # never a known key (issue 20)
-    from app.events import holidays
+    from app.events import categories, holidays
     holidays.init_app(app)   # a bad holidays file stops start-up here, before anything is served
+    categories.init_app(app)
     from app.jsontext import JSONProvider
     app.json = JSONProvider(app)  # request bodies within depth and number limits (app.jsontext)
     # Chinese text stays readable in JSON responses.
