@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.extensions import db
 from app.models import AuditEntry
 
