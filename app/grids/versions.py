@@ -70,6 +70,11 @@ class Scope:
                 & (Grid.generation_high.is_(None) | (Grid.generation_high >= self.generation)))
 
 
+def all_versions() -> list[BoundaryVersion]:
+    """Every version, drafts too, oldest first."""
+    return list(db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)))
+
+
 def ensure_published_version(name: str | None = None) -> BoundaryVersion:
     """The published version, creating and publishing the first one on an empty database."""
     version = published_version()
