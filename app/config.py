@@ -55,7 +55,7 @@ class Config:
     # Jobs at once in one server process; more wait their turn. Inline: run in the request (tests).
     JOBS_PER_PROCESS = 1
     JOBS_INLINE = False
-    # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
+    # Patrols (app.patrols; definitions in geo/patrol/ and docs/patrols.md).
     PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
     PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)
     PATROL_MAX_ACCURACY_M = 50.0

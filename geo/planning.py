@@ -66,7 +66,7 @@ from geo.tiling import reading_order
 from geo.validation import Thresholds, is_sliver
 
 __all__ = ["Node", "Family", "Edit", "PlanError", "reshape", "split", "merge", "move", "replace_level",
-           "clean", "REASONS"]
+           "clean", "REASONS", "move_plots", "shared_border_m", "NOISE_M2", "MIN_SHARED_BORDER_M"]
 
 #: Overlay residue below this is not territory.
 NOISE_M2 = Thresholds().noise_m2
