@@ -1,9 +1,40 @@
 """GridMap: grid boundaries, report assignment and maps for grid-based community governance."""
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
 from app.config import Config, check as check_config, from_environment
+
+#: Every feature's blueprint, as (module, attribute), in the order they are registered.
+#: Sign-in (app.auth.views) is registered by app.auth.init_auth with the rest of the access rules.
+BLUEPRINTS = (
+    ("app.home", "bp"),                  # /: open, overdue and unplaced events; grids and staffing
+    ("app.api", "bp"),                   # /api/v1/openapi.json, /healthz
+    ("app.grids.api", "api_bp"),         # /api/v1/grids, versions, import and export
+    ("app.reports.api", "api_bp"),       # /api/v1/reports: intake, lists, imports, photos, the loop on one report
+    ("app.lookup.api", "api_bp"),        # /api/v1/lookup: which grid a point is in, and its worker
+    ("app.maps", "bp"),                  # /maps: coverage and open-issues maps
+    ("app.admin", "bp"),                 # /admin: users, categories, audit log (pages)
+    ("app.admin", "api_bp"),             # /api/v1/users, tokens, audit (JSON)
+    ("app.events.api", "api_bp"),        # /api/v1/categories: the category rules
+    ("app.ogc.api", "bp"),               # /ogc: OGC API - Features for QGIS and GDAL
+    ("app.addresses.api", "api_bp"),     # /api/v1/addresses: standard addresses and geocoding
+    ("app.lookup.pages", "bp"),          # /lookup: the workers' which-grid page
+    ("app.patrols.api", "api_bp"),       # /api/v1/patrols: GPS fixes, sessions, figures
+    ("app.patrols.pages", "bp"),         # /maps/patrols, /patrols/kpi: patrol map and KPIs
+    ("app.plan.api", "api_bp"),          # /api/v1/drafts...: drafts, edits, validation, impact, publish
+    ("app.plan.pages", "bp"),            # /plan: drafts list and the draft editor
+    ("app.figures.api", "api_bp"),       # /api/v1/figures: event figures (JSON, CSV)
+    ("app.figures.pages", "bp"),         # /figures/events: event figures page
+    ("app.open311.api", "bp"),           # /open311/v2: Open311 GeoReport v2
+    ("app.dispatch.api", "api_bp"),      # /api/v1/dispatch, /api/v1/reports/changes: desk feed, placement
+    ("app.dispatch.pages", "bp"),        # /dispatch: the dispatch desk
+    ("app.worker.pages", "bp"),          # /m/: the grid worker's phone app (PWA)
+    ("app.resident.pages", "bp"),        # /report: residents report without signing in
+    ("app.jobs.api", "api_bp"),          # /api/v1/jobs/<id>: imports that run as jobs
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,9 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     check_config(app.config)
     from app import secret_key
-    app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # never a known key (issue 20)
-    from app.events import holidays
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config)  # never a known or short key
+    from app.events import categories, holidays
     holidays.init_app(app)   # a bad holidays file stops start-up here, before anything is served
+    categories.init_app(app)
     from app.jsontext import JSONProvider
     app.json = JSONProvider(app)  # request bodies within depth and number limits (app.jsontext)
     # Chinese text stays readable in JSON responses.
@@ -48,54 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app)
     init_auth(app)
 
-    from app.admin import api_bp as admin_api, bp as admin_bp
-    from app.api import bp as api_bp
-    from app.grids import api_bp as grids_api
-    from app.home import bp as home_bp
-    from app.lookup import api_bp as lookup_api
-    from app.maps import bp as maps_bp
-    from app.reports import api_bp as reports_api
-    from app.events.api import api_bp as events_api
-
-    for blueprint in (home_bp, api_bp, grids_api, reports_api, lookup_api, maps_bp, admin_bp, admin_api,
-                      events_api):
-        app.register_blueprint(blueprint)
-    from app.ogc import bp as ogc_bp  # OGC API - Features under /ogc (QGIS)
-    app.register_blueprint(ogc_bp)
-
-    from app.addresses import api_bp as addresses_api  # standard addresses and geocoding
-    from app.lookup.pages import bp as lookup_pages  # /lookup, the workers' page
-    app.register_blueprint(addresses_api)
-    app.register_blueprint(lookup_pages)
-
-    from app.patrols import api_bp as patrols_api, bp as patrols_pages  # GPS fixes, patrol map, KPIs
-    app.register_blueprint(patrols_api)
-    app.register_blueprint(patrols_pages)
-
-    from app.plan import api_bp as plan_api  # drafts, edits, validation, impact, publish (issue 4)
-    app.register_blueprint(plan_api)
-    from app.plan.pages import bp as plan_pages  # /plan: drafts list and the draft editor
-    app.register_blueprint(plan_pages)
+    for module, attribute in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module), attribute))
     from app.plan import schedule  # scheduled boundaries are published on time, even between cron runs
     schedule.init_app(app)
-
-    from app.figures import api_bp as figures_api, bp as figures_pages  # event figures (issue 5)
-    app.register_blueprint(figures_api)
-    app.register_blueprint(figures_pages)
-
-    from app.open311 import bp as open311_bp  # Open311 GeoReport v2 under /open311/v2 (issue 5)
-    app.register_blueprint(open311_bp)
-
-    from app.dispatch import api_bp as dispatch_api, bp as dispatch_pages  # /dispatch desk, live feed, placement
-    app.register_blueprint(dispatch_api)
-    app.register_blueprint(dispatch_pages)
-
-    from app.worker import bp as worker_pages  # /m/: the grid worker's phone app (PWA), issue 14
-    app.register_blueprint(worker_pages)
-    from app.resident import bp as resident_pages  # /report: residents report without signing in, issue 14
-    app.register_blueprint(resident_pages)
-    from app.jobs import api_bp as jobs_api  # GET /api/v1/jobs/<id>: imports that run as jobs
-    app.register_blueprint(jobs_api)
 
     from app.maps.assets import use_local_assets
     use_local_assets()

@@ -9,7 +9,7 @@ import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from app.auth.guard import Actor, current_actor
+from app.actor import Actor, current_actor
 from app.extensions import db
 from app.models import AuditEntry
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 
+from app import tiles as own_tiles
+from app.beijing import BEIJING
+
 #: Base map choices for every folium page. "none" works on an intranet with no internet; "xyz" and
-#: "wmts" take the district's own tile server (app.maps.tiles).
+#: "wmts" take the district's own tile server (app.tiles).
 TILE_CHOICES = ("none", "osm", "tianditu", "amap", "xyz", "wmts")
 
 
@@ -18,13 +21,13 @@ class Config:
     # that is gone before it gets a 503.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = BEIJING.key
     LANGUAGES = ("zh", "en")
     # The district this instance serves (GB/T 2260 code); every large table carries it.
     DISTRICT_CODE = "410102"
     TILES = "none"
     TIANDITU_KEY = ""
-    # The district's own tiles (TILES=xyz or wmts; app.maps.tiles says what each one means).
+    # The district's own tiles (TILES=xyz or wmts; app.tiles says what each one means).
     TILES_URL = ""            # xyz: a template with {z} {x} {y}; wmts: the service's KVP URL
     TILES_CRS = "wgs84"       # wgs84 (WGS-84 or CGCS2000) or gcj02 (moved as AMap's tiles are)
     TILES_LAYER = ""          # wmts: the layer identifier
@@ -52,7 +55,7 @@ class Config:
     # Jobs at once in one server process; more wait their turn. Inline: run in the request (tests).
     JOBS_PER_PROCESS = 1
     JOBS_INLINE = False
-    # Patrols (app.patrols; definitions in geo/patrol.py and docs/patrols.md).
+    # Patrols (app.patrols; definitions in geo/patrol/ and docs/patrols.md).
     PATROL_MAX_BATCH = 5_000            # fixes per POST /api/v1/patrols/fixes
     PATROL_MAX_AGE_DAYS = 31            # older fixes are rejected (too_old)
     PATROL_MAX_ACCURACY_M = 50.0
@@ -183,8 +186,6 @@ def check(config) -> None:
         raise ConfigError("GRIDMAP_GEOCODER=baidu needs GRIDMAP_GEOCODER_KEY (a Baidu Maps AK)")
     if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
         raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")
-    from app.maps import tiles as own_tiles
-
     try:
         own_tiles.check(config)
     except own_tiles.TileSettingError as exc:

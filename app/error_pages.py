@@ -15,6 +15,8 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 
+from app.labels import USER_ROLE_LABELS
+
 #: The heading of each status's page.
 TITLES = {
     400: _l("The request could not be read"),
@@ -67,9 +69,7 @@ def refused(status: int, code: str, message: str):
         return sign_in_first()
     if code == "forbidden":
         # The guard's message names permission codes, which mean nothing to the person reading.
-        from app.auth.roles import ROLE_LABELS
-
-        role = ROLE_LABELS.get(current_user.role, current_user.role)
+        role = USER_ROLE_LABELS.get(current_user.role, current_user.role)
         message = _("Your role (%(role)s) may not open this page. Ask an administrator if your work needs it.",
                     role=role)
     return error_page(403, message)

@@ -1,4 +1,4 @@
-"""Translated labels for channels, statuses and staff roles (codes stay English in the data)."""
+"""Translated labels for channels, statuses, account and staff roles (codes stay English in the data)."""
 from flask_babel import lazy_gettext as _l
 
 CHANNEL_LABELS = {
@@ -24,6 +24,16 @@ STATUS_LABELS = {
     "suspended": _l("Suspended"),
 }
 
+#: The roles of accounts (app.role_names), as pages and messages name them.
+USER_ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "planner": _l("Planner"),
+    "dispatcher": _l("Dispatcher"),
+    "worker": _l("Grid worker"),
+    "viewer": _l("Viewer"),
+}
+
+#: The roles of grid staff (app.models.staff.STAFF_ROLES).
 ROLE_LABELS = {
     "grid_chief": _l("Grid chief"),
     "grid_worker": _l("Grid worker"),

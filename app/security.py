@@ -18,6 +18,8 @@ from flask import Flask, request
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import tiles as own_tiles
+
 #: Hosts each base-map choice loads tiles from (GRIDMAP_TILES).
 TILE_HOSTS = {
     "none": (),
@@ -30,9 +32,7 @@ _SCRIPT_OPEN = re.compile(r"<script(?=[\s>])")
 
 
 def tile_hosts(config) -> tuple[str, ...]:
-    """Where base-map tiles come from: the preset's hosts, or the district's own server (app.maps.tiles)."""
-    from app.maps import tiles as own_tiles
-
+    """Where base-map tiles come from: the preset's hosts, or the district's own server (app.tiles)."""
     own = own_tiles.source(config)
     return own_tiles.csp_hosts(own.url) if own is not None else TILE_HOSTS.get(config.get("TILES", "none"), ())
 

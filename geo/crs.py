@@ -39,7 +39,7 @@ from geo import gcj
 
 __all__ = [
     "SourceCRS", "UnknownCRSError", "WGS84", "parse_crs", "to_wgs84", "from_wgs84",
-    "geometry_to_wgs84", "geometry_from_wgs84", "geodesic_area_m2", "distance_m",
+    "geometry_to_wgs84", "geometry_from_wgs84", "geodesic_area_m2", "distance_m", "ACCEPTED_FORMS",
 ]
 
 ACCEPTED_FORMS = (

@@ -79,7 +79,8 @@ from geo.tiling import reading_order
 from geo.validation import Thresholds, count_parts, is_sliver
 
 __all__ = ["Node", "Family", "Edit", "PlanError", "reshape", "split", "merge", "move", "move_plots",
-           "replace_level", "allow_exclave", "clean", "numbered_name", "REASONS"]
+           "replace_level", "allow_exclave", "clean", "numbered_name", "REASONS", "shared_border_m",
+           "NOISE_M2", "MIN_SHARED_BORDER_M", "people_moved"]
 
 #: Overlay residue below this is not territory.
 NOISE_M2 = Thresholds().noise_m2

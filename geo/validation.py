@@ -74,7 +74,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.containment import overhang_tolerance_m2
 from geo.crs import geodesic_area_m2
 
-__all__ = ["Thresholds", "GridRecord", "Issue", "ValidationResult", "validate", "revalidate", "worker_issues",
+__all__ = ["SEVERITIES", "Thresholds", "GridRecord", "Issue", "ValidationResult", "validate", "revalidate", "worker_issues",
            "count_parts", "is_sliver", "polsby_popper", "approx_m2", "sort_issues", "ERROR_RULES", "WARNING_RULES",
            "NOTICE_RULES"]
 

@@ -7,14 +7,14 @@ conftest, and playwright refuses a second sync session in one process.
 Uses Debian's /usr/bin/chromium through the playwright package (never
 ``playwright install``: that downloads a browser and fails offline). The app
 is served on a real local port by werkzeug in a thread, with the sample data
-of ``tests/maps/sample.py`` committed through the API.
+of ``tests/maps/helpers.py`` committed through the API.
 """
 from __future__ import annotations
 
 
 import pytest
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 CHROMIUM = "/usr/bin/chromium"
 #: The account the browser signs in with (created, committed and removed by ``map_data``).
@@ -36,7 +36,7 @@ def browser():
 
 @pytest.fixture
 def map_data(live_server, committed_db):
-    """The sample of ``tests/maps/sample.py``, committed (``committed_db``
+    """The sample of ``tests/maps/helpers.py``, committed (``committed_db``
     empties the tables after the test), with one grid given a worker so both
     the staffed and the "no worker" styles are on the page."""
     from app.auth import users

@@ -271,3 +271,11 @@ def scratch_db(scratch_url):
     scratch = ScratchDatabase(scratch_url)
     yield scratch
     scratch.close()
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict:
+    """The OpenAPI document (app/api/openapi.json), for ``tests.api.helpers.check``."""
+    from tests.api.helpers import load_spec
+
+    return load_spec()

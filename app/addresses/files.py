@@ -2,13 +2,10 @@
 a JSON list, ``{"addresses": [...]}``, or a GeoJSON FeatureCollection of points."""
 from __future__ import annotations
 
-import json
-
 from flask_babel import gettext as _
 
-from app import jsontext
+from app import rows
 from app.errors import ValidationError
-from app.reports.files import decode_text, rows_from_csv
 
 #: Column aliases seen in address-register exports (header -> field). English
 #: headers are the field names themselves.
@@ -38,38 +35,12 @@ def normalise_keys(raw: dict) -> dict:
 
 
 def rows_from_bytes(data: bytes, filename: str = "") -> list[dict]:
-    textdata = decode_text(data)
-    stripped = textdata.lstrip()
-    if filename.lower().endswith((".json", ".geojson")) or stripped.startswith(("{", "[")):
-        return rows_from_json(stripped)
-    return rows_from_csv(textdata)
+    return rows.rows_from_bytes(data, filename, rows_from_json)
 
 
 def rows_from_json(textdata: str) -> list[dict]:
-    try:
-        data = jsontext.loads(textdata)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(_("The file is not valid JSON: %(error)s", error=str(exc)[:200]),
-                              {"field": "file"}) from exc
-    except RecursionError:  # nested thousands deep: not a list of rows, and no reason for a 500
-        raise ValidationError(_("The file is not valid JSON: it is nested too deep."), {"field": "file"}) from None
-    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        feats = data.get("features")
-        return [_feature_row(f) for f in (feats if isinstance(feats, list) else [])]
-    if isinstance(data, dict) and isinstance(data.get("addresses"), list):
-        return data["addresses"]
-    if isinstance(data, list):
-        return data
-    raise ValidationError(_("Send a list of addresses, {\"addresses\": [...]}, or a GeoJSON FeatureCollection "
-                            "of points."), {"field": "file"})
-
-
-def _feature_row(feat) -> dict:
-    props = feat.get("properties") if isinstance(feat, dict) else None
-    row = dict(props) if isinstance(props, dict) else {}
-    geom = feat.get("geometry") if isinstance(feat, dict) else None
-    coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
-    if isinstance(coords, list) and len(coords) >= 2:
-        row.setdefault("lon", coords[0])
-        row.setdefault("lat", coords[1])
-    return row
+    found = rows.rows_from_json(textdata, "addresses")
+    if found is None:
+        raise ValidationError(_("Send a list of addresses, {\"addresses\": [...]}, or a GeoJSON FeatureCollection "
+                                "of points."), {"field": "file"})
+    return found

@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from app.addresses.geocoding import current_library, geocode
 from app.extensions import db
+from app.rows import RowError
 from geo.crs import SourceCRS
 
 #: Coordinate system label of a point taken from the standard address library.
@@ -55,7 +56,6 @@ def from_address_ids(rows: list) -> list:
     without a point takes the address's point (and its text when it has none); every found
     row keeps the id with confidence 1 (the sender picked it). An id not in the library is an
     error of its row (``RowError``), never a report placed somewhere else."""
-    from app.reports.validation import RowError
 
     naming = [r for r in rows if r.address_id is not None]
     if not naming:

@@ -26,8 +26,8 @@ from app.addresses.files import normalise_keys
 from app.bulk import copy_rows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.grids.versions import published_version
-from app.reports.validation import RowError
+from app.models.boundary import published_version
+from app.rows import RowError
 from app.sqlfiles import sql, statements
 from app.uploads import too_many_rows
 from app.addresses.geocoding import address_prefixes

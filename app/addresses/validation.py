@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.addresses.files import normalise_keys
 # Coordinates are read exactly as for reports (required, a finite number).
-from app.reports.validation import RowError, _coordinate
+from app.rows import RowError, coordinate
 from geo.address import AddressNormaliser, AddressParts
 from geo.crs import SourceCRS, UnknownCRSError, parse_crs
 
@@ -114,8 +114,8 @@ def check_address(raw, row: int, normaliser: AddressNormaliser, default_crs=None
     elif parts.road and not parts.number and not parts.compound:
         errors.append(RowError(row, "number", _("A road alone is not one place: add the door number (门牌号) "
                                                 "or the estate (小区)."), source[:60]))
-    lon = _coordinate(raw, "lon", errors, row)
-    lat = _coordinate(raw, "lat", errors, row)
+    lon = coordinate(raw, "lon", errors, row)
+    lat = coordinate(raw, "lat", errors, row)
     crs = None
     try:
         crs = parse_crs(raw.get("crs") or default_crs or None)

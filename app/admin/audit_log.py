@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.beijing import BEIJING
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import AuditEntry
 from app.models.audit import ENTITY_TYPES
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE = 100
 
 

@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.auth.roles import ROLE_LABELS
-from app.models import ROLES
+from app.labels import USER_ROLE_LABELS
+from app.role_names import ROLES
 
 
 def _role_choices():
-    return [(r, str(ROLE_LABELS[r])) for r in ROLES]
+    return [(r, str(USER_ROLE_LABELS[r])) for r in ROLES]
 
 
 class UserCreateForm(FlaskForm):

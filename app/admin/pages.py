@@ -13,7 +13,7 @@ from app.auth.roles import AUDIT_READ, USERS_MANAGE
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.i18n import beijing_time
-from app.models import ROLES
+from app.role_names import ROLES
 from app.models.audit import ENTITY_TYPES
 
 

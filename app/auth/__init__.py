@@ -94,9 +94,10 @@ def init_auth(app: Flask) -> None:
 
     @app.context_processor
     def auth_context():
-        from app.auth.roles import ROLE_LABELS, allows
+        from app.auth.roles import allows
+        from app.labels import USER_ROLE_LABELS
 
-        return {"current_user": current_user, "role_label": lambda r: str(ROLE_LABELS.get(r, r)),
+        return {"current_user": current_user, "role_label": lambda r: str(USER_ROLE_LABELS.get(r, r)),
                 "can": lambda permission: current_user.is_authenticated and allows(current_user.role, permission)}
 
     from app.auth.views import bp

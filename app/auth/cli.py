@@ -10,10 +10,10 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.auth import lockout, users as accounts
-from app.auth.roles import ROLE_LABELS
 from app.errors import DomainError
 from app.extensions import db
-from app.models import ROLES
+from app.labels import USER_ROLE_LABELS
+from app.role_names import ROLES
 
 users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
 
@@ -32,7 +32,7 @@ def _user(username: str):
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="admin, planner, dispatcher, worker or viewer.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help=", ".join(ROLES[:-1]) + f" or {ROLES[-1]}.")
 @click.option("--name", "display_name", default="", help="Full name shown in the pages.")
 @click.option("--grids", default="", help="Grid codes (comma-separated) of a worker's or dispatcher's area.")
 @click.option("--phone", default=None)
@@ -44,7 +44,7 @@ def create_command(username, role, display_name, grids, phone, password):
         db.session.commit()
     except DomainError as exc:
         _fail(exc)
-    click.echo(_("User %(name)s created with role %(role)s.", name=user.username, role=ROLE_LABELS[user.role]))
+    click.echo(_("User %(name)s created with role %(role)s.", name=user.username, role=USER_ROLE_LABELS[user.role]))
 
 
 @users_cli.command("list")

@@ -7,11 +7,9 @@ that every endpoint carries one.
 """
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from flask import current_app, g, has_app_context, has_request_context, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -99,42 +97,4 @@ def enforce():
         raise Forbidden(_("Your role (%(role)s) may not do this; it needs the permission %(permission)s.",
                           role=current_user.role, permission=permission), {"permission": permission})
     return None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who a change is recorded against in the audit log."""
-    id: int | None
-    name: str
-    via: str
-    role: str | None = None
-    ip: str | None = None
-    areas: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def scope(self) -> str:
-        """Whose Idempotency-Keys a request uses: the signed-in user's (by session or
-        token alike), else its client address's (app.reports.service.create_report)."""
-        return f"user:{self.id}" if self.id is not None else f"addr:{self.ip or 'unknown'}"
-
-
-def current_actor() -> Actor:
-    # A job (app.jobs) runs outside the request, as the user who asked for it.
-    acting = g.get("acting_for") if has_app_context() else None
-    if acting is not None:
-        return acting
-    if not has_request_context():
-        return Actor(None, f"cli:{_os_user()}", "cli")
-    ip = request.remote_addr
-    if current_user and current_user.is_authenticated:
-        return Actor(current_user.id, current_user.username, g.get("auth_via", "session"), current_user.role, ip,
-                     tuple(current_user.area_codes))
-    return Actor(None, "anonymous", "anonymous", None, ip)
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 

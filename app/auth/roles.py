@@ -11,9 +11,7 @@ Anonymous callers may only submit reports and look up grids (rate-limited).
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
-from app.models.user import ROLES
+from app.role_names import ROLES
 
 #: Permission codes. Keep them coarse: an endpoint asks for one.
 GRIDS_READ = "grids:read"
@@ -46,14 +44,6 @@ assert set(PERMISSIONS) == set(ROLES)
 
 #: Roles whose view of events is limited to their area. A worker with no area sees nothing.
 AREA_BOUND = {"worker": "required", "dispatcher": "optional"}
-
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "planner": _l("Planner"),
-    "dispatcher": _l("Dispatcher"),
-    "worker": _l("Grid worker"),
-    "viewer": _l("Viewer"),
-}
 
 
 def allows(role: str | None, permission: str) -> bool:

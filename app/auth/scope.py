@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.auth.roles import AREA_BOUND
 from app.extensions import db
 from app.models import Grid

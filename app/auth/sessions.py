@@ -1,6 +1,6 @@
 """Sign-in sessions that end.
 
-Flask-Login keeps ``User.get_id()`` in the session cookie and in the
+Flask-Login keeps ``User.get_id()`` (app.models.user) in the session cookie and in the
 remember-me cookie, and hands it back to ``user_for`` on every request.
 GridMap's id is ``<user id>:<session version>:<signed in at>.<nonce>``:
 
@@ -17,7 +17,6 @@ user stops them (app.auth.tokens checks ``active``).
 """
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import timedelta
 
@@ -25,18 +24,7 @@ from flask import current_app, g, request
 from flask_login import current_user, login_user
 
 from app.extensions import db
-
-
-def _new_stamp() -> str:
-    return f"{int(time.time())}.{secrets.token_hex(8)}"
-
-
-def session_id(user) -> str:
-    """The id of ``user``'s present sign-in (a new one for a user not signed in yet)."""
-    stamp = getattr(user, "_signed_in", None)
-    if stamp is None:
-        stamp = user._signed_in = _new_stamp()
-    return f"{user.id}:{user.session_version}:{stamp}"
+from app.models.user import User, new_sign_in_stamp
 
 
 def _max_age() -> float:
@@ -51,8 +39,6 @@ def user_for(raw: str):
     than REMEMBER_COOKIE_DURATION, the user disabled, or an id of the old form
     ``<user id>`` (sessions from before migration 0020 sign in again).
     """
-    from app.models import User
-
     parts = str(raw).split(":")
     if len(parts) != 3:
         return None
@@ -73,14 +59,12 @@ def user_for(raw: str):
 
 def start(user, *, remember: bool = False) -> None:
     """Sign ``user`` in on this browser with a new session id (and remember-me cookie)."""
-    user._signed_in = _new_stamp()
+    user._signed_in = new_sign_in_stamp()
     login_user(user, remember=remember)
 
 
 def end_all(user) -> None:
     """End every session and remember-me cookie of ``user`` (the caller commits)."""
-    from app.models import User
-
     user.session_version = User.session_version + 1
     db.session.flush()
     db.session.refresh(user, attribute_names=["session_version"])

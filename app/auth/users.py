@@ -16,7 +16,8 @@ from app.auth import sessions, tokens
 from app.auth.passwords import MIN_LENGTH, hash_password
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
-from app.models import ApiToken, Grid, ROLES, User, UserArea
+from app.models import ApiToken, Grid, User, UserArea
+from app.role_names import ROLES
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
 PHONE_MAX = 32

@@ -15,9 +15,10 @@ from app.auth import lockout, sessions, users
 from app.auth.guard import public, signed_in
 from app.auth.forms import LoginForm
 from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from app.auth.roles import PERMISSIONS, ROLE_LABELS
+from app.auth.roles import PERMISSIONS
 from app.extensions import db, limiter
 from app.i18n import beijing_time
+from app.labels import USER_ROLE_LABELS
 
 bp = Blueprint("auth", __name__)
 
@@ -91,6 +92,6 @@ def logout():
 def me():
     # Every user representation of the API carries row_version (the User schema requires it).
     body = current_user.to_dict() | {"row_version": current_user.row_version}
-    body["role_label"] = str(ROLE_LABELS[current_user.role])
+    body["role_label"] = str(USER_ROLE_LABELS[current_user.role])
     body["permissions"] = sorted(PERMISSIONS[current_user.role])
     return body

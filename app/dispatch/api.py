@@ -18,7 +18,6 @@ from app.dispatch import feed, placement, preferences
 from app.errors import ValidationError
 from app.events import service as loop
 from app.api.params import json_body as _body, json_text as _text, json_whole as _whole
-from app.events.api import MAX_NOTE
 from app.extensions import db
 from app.reports import service as reports
 from app.reports.api import report_filters
@@ -75,7 +74,7 @@ def place(ticket: str):
         raise ValidationError(errors[0].message, {"field": errors[0].field,
                                                   "errors": [e.to_dict() for e in errors]})
     req = placement.PlacementRequest(lon=lon, lat=lat, crs=parsed, row_version=_whole(p, "row_version"),
-                                     note=_text(p, "note", MAX_NOTE))
+                                     note=_text(p, "note", loop.MAX_NOTE))
     report, entry = placement.place(ticket, req, area=event_area())
     db.session.commit()
     return {"report": reports.report_to_dict(report), "transition": loop.history_for_caller(report, [entry])[0]}

@@ -13,24 +13,19 @@ listing only them and what lies below them.
 """
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy import false, func, or_, select
 
 from app.auth.guard import require
 from app.auth.roles import REPORTS_ACT, REPORTS_READ, allows
 from app.auth.scope import event_area
-from app.dispatch import preferences, queue
+from app.dispatch import area as area_queries, preferences, queue
 from app.dispatch.map import desk_map
 from app.dispatch.texts import desk_texts, map_labels
 from app.events import categories as category_table
-from app.extensions import db
 from app.labels import CHANNEL_LABELS, DEADLINE_STATE_LABELS, STATUS_LABELS
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
-from app.models import Grid
 
 bp = Blueprint("dispatch", __name__)
 
@@ -40,46 +35,6 @@ POLL_MS = 3000
 RESYNC_MS = 300_000
 #: The first is the default: new events, then overdue, then due soon (app.dispatch.queue).
 SORTS = ("priority", "deadline", "created")
-#: Grid levels offered in the grid filter (micro-grids are too many for a list).
-FILTER_LEVELS = ("subdistrict", "community", "grid")
-
-
-def _grid_choices(area: tuple[str, ...] | None) -> list[dict]:
-    """Subdistricts, communities and grids in code order (a parent before its children), the
-    caller's area only: an area code stands for itself and everything below it (codes nest).
-    The area's own grids are listed whatever their level (a micro-grid worker sees theirs)."""
-    levels = Grid.level.in_(FILTER_LEVELS)
-    stmt = (select(Grid.id, Grid.code, Grid.name, Grid.level)
-            .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.kind == "regular")
-            .order_by(Grid.code))
-    if area is not None:
-        stmt = stmt.where(or_(false(), *(Grid.code.startswith(code, autoescape=True) for code in area)),
-                          or_(levels, Grid.code.in_(area)))
-    else:
-        stmt = stmt.where(levels)
-    rows = db.session.execute(stmt).all()
-    top = min((FILTER_LEVELS.index(lv) for *_, lv in rows if lv in FILTER_LEVELS), default=0)
-    return [{"id": i, "code": c, "name": n, "level": lv,
-             "depth": (FILTER_LEVELS.index(lv) if lv in FILTER_LEVELS else len(FILTER_LEVELS)) - top}
-            for i, c, n, lv in rows]
-
-
-def _home(area: tuple[str, ...] | None) -> tuple[list[list[float]] | None, dict | None]:
-    """Where the caller's desk opens: [[south, west], [north, east]] of their area's grids, and
-    the outline of those grids as GeoJSON (simplified to about a metre); None for the district."""
-    if not area:
-        return None, None
-    shape = func.ST_Union(Grid.geom)
-    row = db.session.execute(
-        select(func.ST_XMin(func.ST_Extent(Grid.geom)), func.ST_YMin(func.ST_Extent(Grid.geom)),
-               func.ST_XMax(func.ST_Extent(Grid.geom)), func.ST_YMax(func.ST_Extent(Grid.geom)),
-               func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(shape, 0.00001), 6))
-        .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.code.in_(area))).one()
-    if row[0] is None:
-        return None, None
-    return [[row[1], row[0]], [row[3], row[2]]], json.loads(row[4])
-
-
 def _filters(categories, grids) -> dict:
     """The filters of the URL, each unknown value replaced by its default."""
     args = request.args
@@ -105,7 +60,7 @@ def _filters(categories, grids) -> dict:
 def desk():
     categories = [{"code": c.code, "label": category_table.label(c)} for c in category_table.all_categories()]
     area = event_area()
-    grids = _grid_choices(area)
+    grids = area_queries.grid_choices(area)
     filters = _filters(categories, grids)
     s = _map_settings()
     texts = desk_texts()
@@ -117,7 +72,7 @@ def desk():
         "preferences_url": _api("dispatch/preferences"), "preferences": preferences.of(current_user),
         "suggest_url": _api("addresses/suggest"),
     }
-    settings["home_bounds"], settings["home_area"] = _home(area)
+    settings["home_bounds"], settings["home_area"] = area_queries.home(area)
     m = desk_map(s["center"], 13, s["tiles"], _api("grids"), map_labels(), texts, status_labels, settings,
                  tianditu_key=s["tianditu_key"])
     return render_template(

@@ -38,9 +38,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from app.beijing import BEIJING
 
 #: 08:30–12:00 and 14:00–17:30: the usual office hours of a Chinese
 #: street office / operations centre (7 working hours a day).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +31,7 @@ _CACHE_ATTR = "_gridmap_categories"
 
 def all_categories() -> list[Category]:
     """Every category in code order; read once per request."""
-    cached = getattr(request, _CACHE_ATTR, None) if has_request_context() else None
+    cached = g.get(_CACHE_ATTR) if has_request_context() else None
     if cached is None:
         cached = list(db.session.scalars(select(Category).order_by(Category.code)))
         # Detached copies: a commit in the request (intake commits before it answers) would
@@ -39,14 +39,20 @@ def all_categories() -> list[Category]:
         for category in cached:
             db.session.expunge(category)
         if has_request_context():
-            setattr(request, _CACHE_ATTR, cached)
+            setattr(g, _CACHE_ATTR, cached)
     return cached
 
 
 def forget() -> None:
-    """Drop this request's cached copy (after an edit)."""
-    if has_request_context() and hasattr(request, _CACHE_ATTR):
-        delattr(request, _CACHE_ATTR)
+    """Drop this request's cached copy (after an edit, and when the request ends)."""
+    if has_app_context():
+        g.pop(_CACHE_ATTR, None)
+
+
+def init_app(app: Flask) -> None:
+    """Every request reads the table afresh. ``g`` belongs to the app context, which outlives a
+    request when it was pushed before it (tests, a CLI command), so the copy goes when the request ends."""
+    app.teardown_request(lambda _exc: forget())
 
 
 def by_code() -> dict[str, Category]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.events import deadlines, holidays
 from app.events.escalation import escalate_overdue
-from app.reports.validation import BEIJING
+from app.beijing import BEIJING
 
 events_cli = AppGroup("events", help="The event closed loop: deadlines and escalation.")
 

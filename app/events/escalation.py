@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.events import deadlines
 from app.events import workflow as wf
 from app.extensions import db

@@ -29,16 +29,18 @@ from app.events import workflow as wf
 from app.extensions import db
 from app.labels import STATUS_LABELS, text as label_text
 from app.models import Report, ReportTransition, User
-from app.reports.validation import BEIJING
+from app.beijing import BEIJING
 from app.sqlfiles import sql
 
 #: Actions only the assignee takes (the field work itself).
 ASSIGNEE_ACTIONS = frozenset({wf.START, wf.HANDLE, wf.RETURN})
+#: The longest note a step of the loop keeps.
+MAX_NOTE = 2000
 
 
 @dataclass(frozen=True)
 class TransitionRequest:
-    """What a client asks for, parsed (app.events.api) but not yet checked against the event."""
+    """What a client asks for, parsed (app.reports.transitions) but not yet checked against the event."""
 
     action: str
     expected_state: str

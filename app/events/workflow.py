@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Mapping
 
+from app.role_names import ADMIN, DISPATCHER, PLANNER, ROLES, VIEWER, WORKER
+
 # --- States ------------------------------------------------------------------
 
 REPORTED = "reported"        # 信息收集: arrived, not yet filed
@@ -79,13 +81,7 @@ ACTIONS: tuple[str, ...] = (ACCEPT, DISPATCH, REASSIGN, RECALL, START, HANDLE, R
 
 # --- Roles -------------------------------------------------------------------
 
-ADMIN = "admin"
-PLANNER = "planner"
-DISPATCHER = "dispatcher"
-WORKER = "worker"
-VIEWER = "viewer"
-
-ROLES: tuple[str, ...] = (ADMIN, PLANNER, DISPATCHER, WORKER, VIEWER)
+# ADMIN ... VIEWER and ROLES are the accounts' roles, from app.role_names.
 
 #: Which role may perform which action. Grid workers act in the field; the
 #: operations-centre dispatcher files, routes, checks and closes; planners

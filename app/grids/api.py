@@ -5,15 +5,13 @@ import json
 
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app import jsontext
 from app.api import params
 from app.errors import NotFound, ValidationError
-from app.extensions import db
 from app.grids import queries, service
-from app.grids.versions import resolve
-from app.models import BoundaryVersion, LEVELS, KINDS
+from app.grids import versions
+from app.models import LEVELS, KINDS
 from geo.crs import to_wgs84
 from app.auth.guard import require
 from app.auth.roles import GRIDS_EDIT, GRIDS_READ
@@ -28,7 +26,7 @@ MAX_EXPORT = 20_000
 @require(GRIDS_READ)
 def list_grids():
     args = request.args
-    scope = resolve(args.get("version"), args.get("at"), guard=True)
+    scope = versions.resolve(args.get("version"), args.get("at"), guard=True)
     zoom = params.integer(args, "zoom", lo=0, hi=24)
     tolerance = params.number(args, "tolerance", lo=0, hi=1)
     if tolerance is None and zoom is not None and zoom < queries.MAX_SIMPLIFY_ZOOM:
@@ -55,7 +53,7 @@ def list_grids():
 @api_bp.get("/grids/<code>")
 @require(GRIDS_READ)
 def get_grid(code: str):
-    scope = resolve(request.args.get("version"), request.args.get("at"), guard=True)
+    scope = versions.resolve(request.args.get("version"), request.args.get("at"), guard=True)
     features = json.loads(queries.export_features(scope, code=code, limit=1))["features"]
     if not features:
         raise NotFound(_("No grid with code %(code)s in this version.", code=code[:20]), {"field": "code"})
@@ -90,5 +88,4 @@ def _read_collection():
 @api_bp.get("/versions")
 @require(GRIDS_READ)
 def list_versions():
-    versions = db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)).all()
-    return {"versions": [v.to_dict() for v in versions]}
+    return {"versions": [v.to_dict() for v in versions.all_versions()]}

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from app import audit
+from app.addresses.service import reassign_addresses
 from app.bulk import copy_rows
 from app.errors import ValidationError
 from app.extensions import db
@@ -127,10 +128,6 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     db.session.execute(text("ANALYZE grid"))
     if version.status == "published":
         # Standard addresses follow the published boundaries (same transaction).
-        # Imported here: app.addresses reads versions from this package, which
-        # would otherwise import it back half-initialised.
-        from app.addresses.service import reassign_addresses
-
         reassign_addresses()
     if commit:
         db.session.commit()

@@ -16,9 +16,11 @@ from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
+from app.beijing import BEIJING
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import BoundaryVersion
+from app.models.boundary import published_version
 
 
 #: The advisory lock every change of boundary rows takes first (any constant bigint unique to
@@ -68,8 +70,9 @@ class Scope:
                 & (Grid.generation_high.is_(None) | (Grid.generation_high >= self.generation)))
 
 
-def published_version() -> BoundaryVersion | None:
-    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "published")).first()
+def all_versions() -> list[BoundaryVersion]:
+    """Every version, drafts too, oldest first."""
+    return list(db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)))
 
 
 def ensure_published_version(name: str | None = None) -> BoundaryVersion:
@@ -125,7 +128,7 @@ def _parse_date(value) -> dt.date:
 def effective_on():
     """SQL expression: the date a version took effect (its effective date, else its publication day in Beijing)."""
     return func.coalesce(BoundaryVersion.effective_date,
-                         func.date(func.timezone("Asia/Shanghai", BoundaryVersion.published_at)))
+                         func.date(func.timezone(BEIJING.key, BoundaryVersion.published_at)))
 
 
 def scope_at(at) -> Scope:

@@ -6,9 +6,10 @@ from flask import Blueprint, redirect, render_template, url_for
 from app.auth.scope import event_area
 from app.events import deadlines, holidays
 from app.home.figures import district_figures, event_figures
-from app.auth.guard import current_actor, public, require
+from app.actor import current_actor
+from app.auth.guard import public, require
 from app.auth.roles import CATEGORIES_EDIT, GRIDS_READ, allows
-from app.reports.validation import BEIJING
+from app.beijing import BEIJING
 
 bp = Blueprint("home", __name__)
 

@@ -1,16 +1,14 @@
 """The ``job`` row (migration 0019): what a job is, who asked, how far it got, how it ended."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 
+from app.beijing import BEIJING
 from app.extensions import db
 
 STATES = ("queued", "running", "done", "failed")
 UNFINISHED = ("queued", "running")
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _beijing(moment):

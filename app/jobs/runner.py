@@ -41,7 +41,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs.model import UNFINISHED, Job

@@ -13,7 +13,7 @@ import folium
 from folium import plugins
 
 from app.maps.elements import GcjTileLayer, GridmapSetup, Legend, RemoteGeoJson
-from app.maps.tiles import TileSource
+from app.tiles import TileSource
 
 LEVELS = ("district", "subdistrict", "community", "grid", "micro")
 
@@ -61,7 +61,7 @@ _AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&
 
 def base_map(center: Sequence[float], zoom: int, tiles: str | TileSource, tianditu_key: str = "") -> folium.Map:
     """A map with the configured base tiles: a preset (``"none"`` needs no network at all) or the
-    district's own tile server (a TileSource, app.maps.tiles)."""
+    district's own tile server (a TileSource, app.tiles)."""
     if isinstance(tiles, TileSource):
         m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, max_zoom=MAX_ZOOM,
                        maxZoom=MAX_ZOOM)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from app.maps import tiles
+from app import tiles
 
 
 def api_url(path: str) -> str:

@@ -4,7 +4,7 @@ from app.models.boundary import (BoundaryVersion, DraftOperation, Grid, LEVELS, 
 from app.models.staff import Staff, StaffAssignment, STAFF_ROLES, EMPLOYMENT
 from app.models.category import Category, HANDLING_LEVELS, TIME_UNITS
 from app.models.report import Report, ReportTransition, CHANNELS, STATUSES, OPEN_STATUSES
-from app.models.user import User, UserArea, ApiToken, LoginLockout, ROLES
+from app.models.user import User, UserArea, ApiToken, LoginLockout
 from app.models.audit import AuditEntry
 from app.models.address import AddressAlias, StandardAddress
 from app.models.photo import PHOTO_TYPES, ReportPhoto
@@ -15,7 +15,7 @@ __all__ = [
     "Staff", "StaffAssignment", "STAFF_ROLES", "EMPLOYMENT",
     "Category", "HANDLING_LEVELS", "TIME_UNITS",
     "Report", "ReportTransition", "CHANNELS", "STATUSES", "OPEN_STATUSES",
-    "User", "UserArea", "ApiToken", "LoginLockout", "ROLES", "AuditEntry",
+    "User", "UserArea", "ApiToken", "LoginLockout", "AuditEntry",
     "StandardAddress", "AddressAlias",
     "PatrolFix", "PatrolFixRejected", "PatrolPlace", "PLACE_KINDS", "PatrolSession", "HouseholdVisit",
     "ReportPhoto", "PHOTO_TYPES",

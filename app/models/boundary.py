@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (ARRAY, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, Boolean, UniqueConstraint, func, text)
+                        Text, Boolean, UniqueConstraint, func, select, text)
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY, JSONB
 from sqlalchemy.orm import relationship
 
@@ -70,6 +70,14 @@ class BoundaryVersion(db.Model):
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
         }
+
+
+def published_version() -> BoundaryVersion | None:
+    """The one published version (a unique index allows no second), or None on an empty database.
+
+    Here, below every feature, because grids, addresses and reports all assign to it.
+    """
+    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "published")).first()
 
 
 class Grid(db.Model):

@@ -7,6 +7,9 @@ Codes, not row ids: a grid keeps its code when its boundary is redrawn.
 """
 from __future__ import annotations
 
+import secrets
+import time
+
 from flask_login import UserMixin
 from sqlalchemy import (Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, func)
@@ -14,9 +17,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
+from app.role_names import ROLES
 
-#: Roles, from most to least power. The permission table lives in app.auth.roles.
-ROLES = ("admin", "planner", "dispatcher", "worker", "viewer")
+
+
+def new_sign_in_stamp() -> str:
+    """When a sign-in began, and a nonce that makes every sign-in's cookie a different one."""
+    return f"{int(time.time())}.{secrets.token_hex(8)}"
 
 
 class User(UserMixin, db.Model):
@@ -58,10 +65,13 @@ class User(UserMixin, db.Model):
         return bool(self.active)
 
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session and the remember-me cookie (app.auth.sessions)."""
-        from app.auth.sessions import session_id
-
-        return session_id(self)
+        """What Flask-Login keeps in the session and the remember-me cookie: the id of this user's
+        present sign-in, ``<user id>:<session version>:<stamp>`` (a new stamp for a user not signed
+        in yet). app.auth.sessions says why, and reads it back."""
+        stamp = getattr(self, "_signed_in", None)
+        if stamp is None:
+            stamp = self._signed_in = new_sign_in_stamp()
+        return f"{self.id}:{self.session_version}:{stamp}"
 
     # UserMixin compares get_id(), which now carries the sign-in; a user is one user whatever the sign-in.
     def __eq__(self, other):

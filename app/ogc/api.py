@@ -109,7 +109,7 @@ def items(collection_id: str):
     area = crs_.bbox_area(args, crs_.parse(args, "bbox-crs"))
     params.check_datetime(args)
     body, meta = service.items(collection_id, fmt, area=area, limit=limit, offset=offset,
-                               properties=queryables.filters(args), crs=out_crs)
+                               properties=queryables.filters(args), crs=out_crs, query=args.to_dict())
     if fmt == "html":
         return render_template("ogc/items.html", doc=meta, features=json.loads(meta["features_json"]),
                                collection_id=collection_id)

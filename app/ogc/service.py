@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Mapping
 
-from flask import request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 
 from app.errors import NotFound
@@ -117,22 +118,27 @@ def _collection_doc(ref: CollectionRef, version: BoundaryVersion | None, extent,
 
 
 def items(collection_id: str, fmt: str, *, area: str | None, limit: int, offset: int,
-          properties: dict | None = None, crs: crs_.Crs = crs_.CRS84) -> tuple[str, dict]:
-    """The items document as JSON text (features spliced in as PostGIS built them) and its metadata."""
+          properties: dict | None = None, crs: crs_.Crs = crs_.CRS84,
+          query: Mapping[str, str] | None = None) -> tuple[str, dict]:
+    """The items document as JSON text (features spliced in as PostGIS built them) and its metadata.
+
+    ``query`` is the client's query string (bbox, datetime, limit ...), kept in the paging links.
+    """
+    query = query or {}
     ref = catalog.parse(collection_id)
     page = queries.items(ref, ref.scope(), area=area, limit=limit, offset=offset, properties=properties, crs=crs)
     links = [
-        *_self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **_kept_args(offset=offset)),
+        *_self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **_kept_args(query, offset=offset)),
         _link(_url("ogc.collection", collection_id=collection_id, f="json"), "collection", JSON,
               _("The collection")),
     ]
     page_type = GEOJSON if fmt == "json" else HTML
     if offset + page.number_returned < page.number_matched:
-        links.append(_link(_url("ogc.items", collection_id=collection_id, **_kept_args(offset=offset + limit, f=fmt)),
+        links.append(_link(_url("ogc.items", collection_id=collection_id, **_kept_args(query, offset=offset + limit, f=fmt)),
                            "next", page_type, _("Next page")))
     if offset > 0:
         links.append(_link(_url("ogc.items", collection_id=collection_id,
-                                **_kept_args(offset=max(offset - limit, 0), f=fmt)),
+                                **_kept_args(query, offset=max(offset - limit, 0), f=fmt)),
                            "prev", page_type, _("Previous page")))
     meta = {
         "links": links,
@@ -166,9 +172,9 @@ def queryables(collection_id: str) -> dict:
                              _("Queryables of %(id)s", id=collection_id))
 
 
-def _kept_args(**overrides) -> dict:
-    """The request's query (bbox, datetime, limit ...) with ``overrides``: paging keeps the filter."""
-    args = {k: v for k, v in request.args.items() if k != "f"}
+def _kept_args(query: Mapping[str, str], **overrides) -> dict:
+    """The client's query (bbox, datetime, limit ...) with ``overrides``: paging keeps the filter."""
+    args = {k: v for k, v in query.items() if k != "f"}
     args.update({k: v for k, v in overrides.items() if v is not None})
     return args
 

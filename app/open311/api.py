@@ -137,9 +137,19 @@ def get_request(ticket: str, fmt: str):
     return respond(fmt, "service_requests", service.get_request(ticket, _readers_area()))
 
 
+def _key_user():
+    """The user of the form's api_key, looked up once per request (the rate limit asks first);
+    cached on the request, as ``g`` may outlive it."""
+    key = (request.form.get("api_key") or "").strip()
+    cached = getattr(request, "_open311_key", None)
+    if cached is None or cached[0] != key:
+        cached = (key, service.user_for_key(key))
+        setattr(request, "_open311_key", cached)
+    return cached[1]
+
+
 def _holds_valid_key() -> bool:
-    return service.header_user() is not None \
-        or service.user_for_key((request.form.get("api_key") or "").strip()) is not None
+    return service.header_user() is not None or _key_user() is not None
 
 
 def _public_limit() -> str:
@@ -151,7 +161,8 @@ def _public_limit() -> str:
 @limiter.limit(_public_limit, exempt_when=_holds_valid_key)
 def create_request(fmt: str):
     fmt = _fmt(fmt)
-    return respond(fmt, "service_requests", service.create_request(request.form), 201)
+    return respond(fmt, "service_requests", service.create_request(request.form, key_user=_key_user(),
+                                                                     key_in_url=bool(request.args.get("api_key"))), 201)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

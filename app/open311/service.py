@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -25,11 +25,12 @@ from app.auth.scope import area_param
 from app.errors import DomainError, NotFound, ValidationError
 from app.events import categories as category_table
 from app.extensions import db
+from app.beijing import BEIJING
 from app.labels import STATUS_LABELS, text as label_text
 from app.models import OPEN_STATUSES, STATUSES, Category, Grid, Report, User
 from app.reports import service as reports
-from app.reports.validation import (BEIJING, EMAIL_RE, MAX_DESCRIPTION, MAX_DEVICE, MAX_EMAIL, MAX_NAME, MAX_URL,
-                                   PHONE_RE, check_media_urls)
+from app.reports.validation import (EMAIL_RE, MAX_DESCRIPTION, MAX_DEVICE, MAX_EMAIL, MAX_NAME, MAX_URL, PHONE_RE,
+                                   check_media_urls)
 from app.sqlfiles import sql
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -235,16 +236,11 @@ def _request(r) -> dict:
 # --- requests: posting ----------------------------------------------------
 
 def user_for_key(key: str | None) -> User | None:
-    """The active user whose API token is ``key``, or None; looked up once per request
-    (the rate limit asks first), cached on the request, as ``g`` may outlive it."""
-    cached = getattr(request, "_open311_key", None)
-    if cached is None or cached[0] != key:
-        found = tokens.user_for(key) if key else None
-        if found is not None:
-            tokens.touch(found[1])
-        cached = (key, found[0] if found else None)
-        setattr(request, "_open311_key", cached)
-    return cached[1]
+    """The active user whose API token is ``key``, or None (the token's last use is noted)."""
+    found = tokens.user_for(key) if key else None
+    if found is not None:
+        tokens.touch(found[1])
+    return found[0] if found else None
 
 
 def header_user() -> User | None:
@@ -257,17 +253,17 @@ def header_user() -> User | None:
     return None
 
 
-def _require_key(form) -> User:
+def _require_key(form, key_user: User | None, key_in_url: bool) -> User:
     key = (form.get("api_key") or "").strip()
     if not key and header_user() is not None:
         return header_user()
     if not key:
-        if request.args.get("api_key"):
+        if key_in_url:
             raise Forbidden(_("Send api_key in the form body of the POST, not in the URL (URLs end up in logs)."),
                             {"field": "api_key"})
         raise Forbidden(_("api_key is required to post a request: an API token (gm_...) from a GridMap "
                           "administrator."), {"field": "api_key"})
-    user = user_for_key(key)
+    user = key_user
     if user is None:
         raise Forbidden(_("api_key is not valid: it is unknown, revoked or its user is disabled; ask a GridMap "
                           "administrator for a new token."), {"field": "api_key"})
@@ -346,9 +342,13 @@ _FIELD_NAMES = {"category": "service_code", "lon": "long", "lat": "lat", "addres
                 "address_id": "address_id"}
 
 
-def create_request(form) -> list[dict]:
-    """File a report from a GeoReport POST; returns ``[{service_request_id, service_notice, account_id}]``."""
-    user = _require_key(form)
+def create_request(form, *, key_user: User | None, key_in_url: bool = False) -> list[dict]:
+    """File a report from a GeoReport POST; returns ``[{service_request_id, service_notice, account_id}]``.
+
+    ``key_user`` is the user of the form's api_key (``user_for_key``), ``key_in_url`` whether the
+    client put an api_key in the URL instead (refused by name: URLs end up in logs).
+    """
+    user = _require_key(form, key_user, key_in_url)
     jurisdiction = (form.get("jurisdiction_id") or "").strip()
     if jurisdiction and jurisdiction != current_app.config["DISTRICT_CODE"]:
         raise NotFound(_("jurisdiction_id %(given)s is not served here: this server serves %(code)s.",

@@ -7,7 +7,8 @@ from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
 from app.api import params
-from app.auth.guard import current_actor, require
+from app.actor import current_actor
+from app.auth.guard import require
 from app.auth.roles import PATROLS_READ, PATROLS_WRITE
 from app.auth.scope import event_area
 from app.errors import NotFound, ValidationError

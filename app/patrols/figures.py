@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import text
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.auth.scope import event_area
 from app.extensions import db
 from app.models import LEVELS

@@ -33,20 +33,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Sequence
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from flask import current_app
 from psycopg2 import errors as pg_errors
 from sqlalchemy import text
 
+from app.beijing import BEIJING
 from app.bulk import PG_EPOCH_US, copy_binary, copy_rows, ewkb_points
 from app.extensions import db
 from app.patrols.messages import verdict_message
 from app.sqlfiles import sql
 from geo.patrol import check_columns
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 #: How far back the speed check looks for a worker's last stored fix.
 PREVIOUS_LOOKBACK = timedelta(days=1)
 

@@ -16,7 +16,8 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.extensions import db
-from app.patrols.period import BEIJING, Period
+from app.beijing import BEIJING
+from app.patrols.period import Period
 from app.sqlfiles import sql
 from geo.crs import from_wgs84
 from geo.patrol import Fix, split_sessions

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from app.beijing import BEIJING
 from app.errors import ValidationError
 from app.events import holidays
 from app.events.calendar import WorkingCalendar
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 #: Longest period one request may ask for (the figures are computed on the fly).
 MAX_DAYS = 93
 

@@ -6,8 +6,6 @@ one vectorised call, COPYed to staging and upserted by code in one statement.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,9 +15,9 @@ from sqlalchemy import text
 
 from app import audit
 from app.bulk import copy_rows
-from app.errors import ValidationError
 from app.extensions import db
 from app.models import PLACE_KINDS
+from app.rows import decode_text, rows_from_csv as csv_rows
 from app.sqlfiles import sql
 from geo.crs import UnknownCRSError, parse_crs, to_wgs84
 
@@ -147,14 +145,4 @@ def import_places(raw_rows: list[dict]) -> PlaceImport:
 
 
 def rows_from_csv(data: bytes) -> list[dict]:
-    try:
-        textdata = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            textdata = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."), {"field": "file"}) from exc
-    reader = csv.DictReader(io.StringIO(textdata))
-    if not reader.fieldnames:
-        raise ValidationError(_("The CSV file has no header row."), {"field": "file"})
-    return [dict(r) for r in reader]
+    return csv_rows(decode_text(data))

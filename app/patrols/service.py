@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import audit
-from app.auth.guard import Forbidden, current_actor
+from app.actor import current_actor
+from app.auth.guard import Forbidden
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.models import User

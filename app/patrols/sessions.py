@@ -23,11 +23,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.models import PatrolSession, User
-from app.patrols.period import BEIJING, Period
+from app.beijing import BEIJING
+from app.patrols.period import Period
 from app.patrols.service import resolve_worker
 from app.sqlfiles import sql
 from geo.crs import distance_m

@@ -25,7 +25,8 @@ from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import HouseholdVisit
 from app.patrols.ingest import parse_time
-from app.patrols.period import BEIJING, Period
+from app.beijing import BEIJING
+from app.patrols.period import Period
 from app.patrols.sessions import patrol_worker
 from app.sqlfiles import sql
 

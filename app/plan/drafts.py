@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import audit
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import lock_boundaries, published_version

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, text
 
 from app import audit
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details

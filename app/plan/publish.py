@@ -35,7 +35,7 @@ from sqlalchemy import func, select, text
 
 from app import audit
 from app.addresses.service import reassign_addresses
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.versions import scope_of

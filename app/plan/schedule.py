@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import audit
-from app.auth.guard import Actor, current_actor
+from app.actor import Actor, current_actor
 from app.errors import DomainError
 from app.events import deadlines
 from app.extensions import db

@@ -15,7 +15,8 @@ from app.jobs.api import accepted
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
 from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, photos, service
-from app.auth.guard import current_actor, public, require
+from app.actor import current_actor
+from app.auth.guard import public, require
 from app.events import categories as category_table
 from app.events.deadlines import DEADLINE_STATES
 from app.events.service import possible_duplicates

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
 from app.models import ReportPhoto

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.auth.guard import current_actor
+from app.actor import current_actor
 from app.auth.masking import free_text_of, reporter_of
 from app.auth.scope import area_param, in_area
 from app.bulk import array_literal, copy_rows

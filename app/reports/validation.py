@@ -5,22 +5,21 @@ the fix; nothing here touches the database.
 """
 from __future__ import annotations
 
-import math
 import re
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Collection
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from app.beijing import BEIJING
 from app.models import CHANNELS, STATUSES
+from app.rows import RowError, coordinate
 from app.reports.categories import BY_CODE
 from geo.crs import UnknownCRSError, parse_crs
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 500
 MAX_NAME = 100
@@ -64,17 +63,6 @@ ALIASES = {
 
 
 @dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-    value: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"row": self.row, "field": self.field, "message": self.message, "value": self.value}
-
-
-@dataclass
 class CleanReport:
     row: int
     category: str
@@ -92,7 +80,7 @@ class CleanReport:
     raw_lon: float | None = None
     raw_lat: float | None = None
     idempotency_key: str | None = None
-    idempotency_scope: str | None = None  # whose key it is (app.auth.guard.Actor.scope)
+    idempotency_scope: str | None = None  # whose key it is (app.actor.Actor.scope)
     request_hash: str | None = None
     # Came with an address and no lon/lat: app.addresses.intake geocodes it, and a confident
     # library match leaves the standard address and the match's confidence here.
@@ -151,24 +139,6 @@ def _address_id(raw: dict, row: int, errors: list) -> int | None:
                                str(value)[:40]))
         return None
     return value
-
-
-def _coordinate(raw: dict, name: str, errors: list, row: int) -> float | None:
-    value = raw.get(name)
-    if value is None or value == "":
-        errors.append(RowError(row, name, _("%(field)s is required (a number).", field=name)))
-        return None
-    if isinstance(value, bool):
-        value = "bool"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        errors.append(RowError(row, name, _("%(field)s must be a number.", field=name), str(value)[:40]))
-        return None
-    if not math.isfinite(number):
-        errors.append(RowError(row, name, _("%(field)s must be a finite number.", field=name), str(value)[:40]))
-        return None
-    return number
 
 
 def check_report(raw, row: int = 0, *, allow_status: bool = False, default_channel: str = "resident_app",
@@ -299,8 +269,8 @@ def check_point(raw: dict, row: int, errors: list, *, required: bool = True) -> 
     ``required`` the coordinates are not read (an address-only report) but
     the crs still is.
     """
-    lon = _coordinate(raw, "lon", errors, row) if required else None
-    lat = _coordinate(raw, "lat", errors, row) if required else None
+    lon = coordinate(raw, "lon", errors, row) if required else None
+    lat = coordinate(raw, "lat", errors, row) if required else None
     crs = None
     try:
         crs = parse_crs(raw.get("crs") or None)

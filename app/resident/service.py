@@ -26,7 +26,7 @@ from app.extensions import db
 from app.labels import STATUS_LABELS, text as label_text
 from app.models import Report, ReportTransition
 from app.reports import photos, service as intake
-from app.reports.validation import BEIJING
+from app.beijing import BEIJING
 
 CHANNEL = "resident_app"
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.addresses import service
-from tests.addresses import library as lib
+from tests.addresses import helpers as lib
 
 
 def grid_of(db, address_id):

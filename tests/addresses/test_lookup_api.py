@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.addresses import library as lib
+from tests.addresses import helpers as lib
 
 # (query, expected status, expected library row (its test name) or None, expected grid code or None)
 VARIANTS = [

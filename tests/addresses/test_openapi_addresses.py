@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from tests.addresses import library as lib
-from tests.api.test_openapi import check, spec  # noqa: F401  (spec is a fixture)
+from tests.addresses import helpers as lib
+from tests.api.helpers import check
 
 
 def test_address_list_and_import(spec, client, library):  # noqa: F811

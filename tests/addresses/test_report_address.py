@@ -11,7 +11,7 @@ import io
 import pytest
 from sqlalchemy import text
 
-from tests.api.test_openapi import check, spec  # noqa: F401  (spec is a fixture)
+from tests.api.helpers import check
 
 ADDRESS_ONLY = {"category": "0402", "description": "消防通道被占", "channel": "hotline_12345"}
 

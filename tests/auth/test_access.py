@@ -13,7 +13,7 @@ import pytest
 
 from app.auth.guard import access_of
 from app.auth.roles import PERMISSIONS, allows
-from app.models import ROLES
+from app.role_names import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_FOR_EVERY_ROLE = ["/", "/maps/coverage", "/maps/issues"]

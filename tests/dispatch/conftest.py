@@ -1,10 +1,12 @@
-"""The events tests' people and clock (tests/events/conftest.py), and helpers of the dispatch desk tests."""
+"""The events tests' people and clock (tests/events/conftest.py), and fixtures of the dispatch desk tests."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
+from tests.dispatch.helpers import DISPATCHER, PASSWORD, WORKER
 from tests.events.conftest import clock, people  # noqa: F401 (fixtures)
+from tests.maps import helpers as sample
 
 
 @pytest.fixture
@@ -27,3 +29,13 @@ def unplaced(client, description: str = "楼道堆放杂物", address: str = "�
     assert body["needs_placement"] is True and body["location"] is None
     return body
 
+
+@pytest.fixture
+def desk_people(map_data, committed_db):
+    """A dispatcher for the whole sample district and a grid worker of its staffed grid (committed)."""
+    from app.auth import users
+
+    users.create(DISPATCHER, PASSWORD, "dispatcher", display_name="调度员甲")
+    worker = users.create(WORKER, PASSWORD, "worker", display_name="网格员乙", areas=[sample.STAFFED_GRID])
+    committed_db.session.commit()
+    return {"worker_id": worker.id}

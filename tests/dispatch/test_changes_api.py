@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from app.events.escalation import escalate_overdue
-from tests.events.flow import ELSEWHERE, IN_GRID, MONDAY_9, OTHER_GRID, act, ok, report
+from tests.events.helpers import ELSEWHERE, IN_GRID, MONDAY_9, OTHER_GRID, act, ok, report
 
 FEED = "/api/v1/reports/changes"
 

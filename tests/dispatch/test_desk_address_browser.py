@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dispatch.test_desk_browser import WAIT_MS, assert_clean, open_desk, post_report
-from tests.maps import sample
+from tests.dispatch.helpers import WAIT_MS, assert_clean, open_desk, post_report
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
 
-#: A standard address inside the sample's first micro-grid (tests/maps/sample.py).
+#: A standard address inside the sample's first micro-grid (tests/maps/helpers.py).
 ADDRESS = "测试路8号"
 
 

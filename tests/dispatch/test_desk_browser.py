@@ -9,49 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.maps import sample
 from tests.browser import sign_in
+from tests.dispatch.helpers import (DISPATCHER, PASSWORD, WAIT_MS, WORKER, admin_token, assert_clean, desk_state,
+                                    open_desk, post_report, sample_admin)
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
-
-WAIT_MS = 20_000
-DISPATCHER, WORKER, PASSWORD = "desk-dispatcher", "desk-worker", "desk-test-password"
-
-
-def assert_clean(page):
-    assert page.watch.outside_requests == []
-    assert page.watch.console_errors == []
-    assert page.watch.failed_requests == []
-
-
-@pytest.fixture
-def desk_people(map_data, committed_db):
-    """A dispatcher for the whole sample district and a grid worker of its staffed grid (committed)."""
-    from app.auth import users
-
-    users.create(DISPATCHER, PASSWORD, "dispatcher", display_name="调度员甲")
-    worker = users.create(WORKER, PASSWORD, "worker", display_name="网格员乙", areas=[sample.STAFFED_GRID])
-    committed_db.session.commit()
-    return {"worker_id": worker.id}
-
-
-def post_report(live_server, **fields) -> dict:
-    body = {"category": "0102", "channel": "hotline_12345", "description": "新上报的事件"} | fields
-    status, answer = sample._call("POST", f"{live_server}/api/v1/reports", body)
-    assert status == 201, answer
-    return answer
-
-
-def open_desk(page, live_server, query: str = "") -> None:
-    page.goto(f"{live_server}/dispatch{query}")
-    page.wait_for_function("() => window.gridmapDispatch && window.gridmapDispatch.polls >= 1", timeout=WAIT_MS)
-
-
-def desk_state(page) -> dict:
-    return page.evaluate("""() => ({
-        tickets: Object.keys(gridmapDispatch.store), markers: Object.keys(gridmapDispatch.markers),
-        polls: gridmapDispatch.polls, error: gridmapDispatch.error})""")
-
 
 def test_an_event_posted_through_the_api_appears_without_a_reload(page, live_server):
     open_desk(page, live_server)
@@ -136,12 +99,6 @@ def test_acting_on_a_stale_event_says_someone_else_handled_it(blank_page, live_s
     assert errors == [] and page.watch.outside_requests == []
 
 
-def sample_admin() -> str:
-    from tests.browser import BROWSER_USER
-
-    return BROWSER_USER
-
-
 def test_an_unplaced_report_is_placed_by_clicking_the_map(page, live_server):
     waiting = post_report(live_server, address="不存在路999号", description="地址不详的事件")
     assert waiting["needs_placement"] is True
@@ -172,17 +129,6 @@ def test_an_unplaced_report_is_placed_by_clicking_the_map(page, live_server):
     assert_clean(page)
 
 
-def admin_token() -> str:
-    from app.auth import users
-    from app.extensions import db
-    from app.models import User
-
-    admin = db.session.query(User).filter_by(username=sample_admin()).one()
-    _, token = users.issue_token(admin, "check")
-    db.session.commit()
-    return token
-
-
 def test_the_status_line_says_when_the_connection_is_lost_and_recovers(page, live_server):
     open_desk(page, live_server)
     page.route("**/api/v1/reports/changes*", lambda route: route.abort())
@@ -200,8 +146,6 @@ def test_the_status_line_says_when_the_connection_is_lost_and_recovers(page, liv
 
 def test_an_event_whose_deadline_passes_gets_the_overdue_ring(page, live_server, desk_people):
     from datetime import datetime, timedelta, timezone
-
-    from tests.dispatch.test_desk_browser import admin_token
 
     token = admin_token()
     ticket = post_report(live_server, lon=sample.X0 + 0.007, lat=sample.Y0 + 0.004)["ticket"]

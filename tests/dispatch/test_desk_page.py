@@ -81,7 +81,7 @@ def test_the_grid_filter_lists_the_callers_grids_and_the_desk_opens_on_them(sign
 
 
 def test_the_desk_says_how_many_new_events_wait_in_its_title(signed_in, anon):
-    from tests.events.flow import ELSEWHERE, IN_GRID, report
+    from tests.events.helpers import ELSEWHERE, IN_GRID, report
 
     report(anon, point=IN_GRID)
     report(anon, point=ELSEWHERE)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dispatch.test_desk_browser import WAIT_MS, assert_clean, open_desk, post_report
-from tests.maps import sample
+from tests.dispatch.helpers import WAIT_MS, assert_clean, open_desk, post_report
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser import sign_in
-from tests.dispatch.test_desk_browser import (DISPATCHER, PASSWORD, WAIT_MS, WORKER, admin_token, assert_clean,
-                                              open_desk, post_report)
-from tests.maps import sample
+from tests.dispatch.helpers import (DISPATCHER, PASSWORD, WAIT_MS, WORKER, admin_token, assert_clean, open_desk,
+                                    post_report)
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
+from tests.api.helpers import SPEC_PATH, check
 from tests.dispatch.conftest import unplaced
-from tests.events.flow import IN_GRID, act, ok, report
+from tests.events.helpers import IN_GRID, act, ok, report
 
 FEED = "/api/v1/reports/changes"
 PLACE = "/api/v1/reports/{ticket}/placement"

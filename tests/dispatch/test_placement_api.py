@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.models import AuditEntry
 from geo.crs import from_wgs84
 from tests.dispatch.conftest import unplaced
-from tests.events.flow import GRID, IN_GRID, act, ok, report
+from tests.events.helpers import GRID, IN_GRID, act, ok, report
 
 
 def place(client, ticket, **body):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
+from tests.api.helpers import SPEC_PATH, check
 
 URL = "/api/v1/dispatch/preferences"
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.events.flow import GRID, MONDAY_9, OTHER_GRID
+from tests.events.helpers import GRID, MONDAY_9, OTHER_GRID
 
 
 @dataclass

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.models import AuditEntry, Category
 from app.reports.categories import CATEGORIES
-from tests.events.flow import act, ok, report
+from tests.events.helpers import act, ok, report
 
 #: The classes the events issue names, by label: each must be in the table.
 ISSUE_CLASSES = ["Garbage sorting", "Fire safety hazard", "Gas safety hazard", "Illegal parking",

@@ -13,7 +13,7 @@ import time
 from sqlalchemy import create_engine, text
 
 from tests.auth_helpers import token_client
-from tests.events.flow import GRID, IN_GRID, PASSWORD
+from tests.events.helpers import GRID, IN_GRID, PASSWORD
 
 
 

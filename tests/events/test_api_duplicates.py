@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from tests.events.flow import ELSEWHERE, IN_GRID, act, ok, report
+from tests.events.helpers import ELSEWHERE, IN_GRID, act, ok, report
 
 #: Metres per degree of latitude, and of longitude at the sample's latitude.
 M_LAT = 110_900
@@ -89,7 +89,7 @@ def test_bad_merge_targets_are_refused(anon, people, clock, target):
 
 
 def _area_dispatcher(people):
-    from tests.events.flow import GRID
+    from tests.events.helpers import GRID
 
     return people._client_as("dispatcher", areas=[GRID], username="dispatcher-grid")
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.events.escalation import escalate_overdue
 from app.models import AuditEntry
-from tests.events.flow import MONDAY_9, act, ok, report
+from tests.events.helpers import MONDAY_9, act, ok, report
 
 
 def dispatched(anon, people, category="0402", worker=None):

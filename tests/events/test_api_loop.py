@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.events import calendar as cal
 from app.models import AuditEntry, Report, ReportTransition
-from tests.events.flow import ELSEWHERE, MONDAY_9, PASSWORD, act, ok, report
+from tests.events.helpers import ELSEWHERE, MONDAY_9, PASSWORD, act, ok, report
 
 
 def history(client, ticket):

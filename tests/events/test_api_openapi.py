@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
-from tests.events.flow import act
+from tests.api.helpers import SPEC_PATH, check
+from tests.events.helpers import act
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from app.models import AuditEntry, Report
-from tests.events.flow import IN_GRID, MONDAY_9, act, ok, report
+from tests.events.helpers import IN_GRID, MONDAY_9, act, ok, report
 
 
 def dispatched(anon, people, assignee=None) -> str:

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import text
 
 from tests.auth_helpers import csrf_from
-from tests.events.flow import act, ok, report
+from tests.events.helpers import act, ok, report
 
 
 def _form(client, code: str) -> dict:

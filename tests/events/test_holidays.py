@@ -12,7 +12,7 @@ from app.config import ConfigError
 from app.events import holidays
 from app.events.holidays import CN_YEARS
 from tests.events.cn_2026 import CN_2026
-from tests.events.flow import BEIJING, MONDAY_9, act, ok, report
+from tests.events.helpers import BEIJING, MONDAY_9, act, ok, report
 
 #: An arrangement for 2027 in the file's format (made up for the test, not the official one).
 YEAR_2027 = {"holidays": {"new_year": ["2027-01-01", "2027-01-03"], "spring_festival": ["2027-02-06", "2027-02-12"]},

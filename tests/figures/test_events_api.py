@@ -1,4 +1,4 @@
-"""GET /api/v1/figures/events: every figure against the hand-built events of tests/figures/data.py,
+"""GET /api/v1/figures/events: every figure against the hand-built events of tests/figures/helpers.py,
 grouping levels, period and filters, scope per role, bad parameters, CSV."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from tests.figures import data as d
-from tests.figures.data import (C1, C3, G1, G2, G3, G4, NOW, PERIOD, S1, S2, COMMUNITY_1, GRID_1, GRID_2, GRID_3,
+from tests.figures import helpers as d
+from tests.figures.helpers import (C1, C3, G1, G2, G3, G4, NOW, PERIOD, S1, S2, COMMUNITY_1, GRID_1, GRID_2, GRID_3,
                                 NO_GRID, TOTAL, UNASSIGNED, WORKER_1, ZERO, pick)
 
 URL = "/api/v1/figures/events"

@@ -1,7 +1,7 @@
 """/figures/events in headless chromium: both charts draw from the vendored Chart.js, with no console
 error (CSP violations show there), no outside request and no failed request.
 
-The data is the committed browser sample of tests/maps/sample.py (six reports, one outside every
+The data is the committed browser sample of tests/maps/helpers.py (six reports, one outside every
 grid), two of them moved on to closed so the rates are not all zero.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser]
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from app.models import Report
-from tests.events.flow import GRID, MONDAY_9, act, ok, report
+from tests.events.helpers import GRID, MONDAY_9, act, ok, report
 
 DAY = "from=2026-11-23&to=2026-11-23"
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.figures import data as d
-from tests.figures.data import G1, G3, NOW, PERIOD, S2
+from tests.figures import helpers as d
+from tests.figures.helpers import G1, G3, NOW, PERIOD, S2
 
 PAGE = "/figures/events"
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
-from tests.figures import data as d
-from tests.figures.data import NOW, PERIOD
+from tests.api.helpers import SPEC_PATH, check
+from tests.figures import helpers as d
+from tests.figures.helpers import NOW, PERIOD
 
 PATH = "/api/v1/figures/events"
 

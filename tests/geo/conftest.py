@@ -8,11 +8,8 @@ touches PostgreSQL.
 import sys
 from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
-_ROOT = _HERE.parents[1]
-# The repository root makes ``import geo`` work without installing the
-# project; this directory makes the shared ``geo_samples`` module importable
-# whatever pytest import mode is configured.
-for path in (str(_ROOT), str(_HERE)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+_ROOT = Path(__file__).resolve().parents[2]
+# The repository root makes ``import geo`` (and the shared ``tests.geo.helpers``)
+# work without installing the project, whatever pytest import mode is configured.
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-MODULES = sorted(f"geo.{p.stem}" for p in (Path(__file__).resolve().parents[2] / "geo").glob("*.py")
-                 if p.stem != "__init__")
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                 for p in (ROOT / "geo").rglob("*.py") if p.relative_to(ROOT).parts != ("geo", "__init__.py"))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -11,7 +11,7 @@ import shapely
 from geo.crs import UnknownCRSError, from_wgs84, geodesic_area_m2
 from geo.features import REASONS, ExistingGrid, FeatureError, GridFeature, parse_grid_collection
 from geo.messages import TEMPLATES
-from geo_samples import (COMMUNITY, DISTRICT, GRID, MICRO, X0, Y0, collection, feature,
+from tests.geo.helpers import (COMMUNITY, DISTRICT, GRID, MICRO, X0, Y0, collection, feature,
                          polygon, ring, valid_collection)
 
 IDX = {"district": 0, "subdistrict": 1, "community": 2, "grid": 3, "micro": 4, "dedicated": 5}

@@ -462,7 +462,7 @@ def test_visited_cells_equals_the_buffered_track_definition():
     # Cross-check against the literal definition on a self-crossing random walk: cells whose
     # inside part meets the track buffered by 5 m. GEOS approximates the buffer's round caps
     # from inside, so the literal count lies between the 5 m and the 5.1 m buffer.
-    from geo.patrol import _grid_cells, _local_projection
+    from geo.patrol.cells import _grid_cells, _local_projection
 
     rng = np.random.default_rng(3)
     walk = rng.normal(scale=15, size=(400, 2)).cumsum(axis=0).clip(-200, 200)

@@ -35,7 +35,7 @@ def test_geo_sources_found():
     assert GEO.is_dir() and (GEO / "__init__.py") in SOURCES and len(SOURCES) >= 5
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
+@pytest.mark.parametrize("path", SOURCES, ids=[p.relative_to(GEO).as_posix() for p in SOURCES])
 def test_no_forbidden_imports(path):
     assert not imported_roots(path) & FORBIDDEN
 
@@ -48,7 +48,8 @@ def test_detector_catches_forbidden_imports(tmp_path):
 
 
 def test_importing_geo_loads_none_of_them():
-    names = [f"geo.{p.stem}" for p in SOURCES if p.stem != "__init__"]
+    names = [".".join(p.relative_to(GEO.parent).with_suffix("").parts).removesuffix(".__init__") for p in SOURCES
+             if p != GEO / "__init__.py"]
     code = ("import sys\n" + "".join(f"import {n}\n" for n in names) +
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FORBIDDEN)!r}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=GEO.parent, capture_output=True, text=True, check=True)

@@ -38,7 +38,7 @@ def test_every_page_has_an_icon_and_favicon_ico_is_not_a_404(anon):
 
 
 from tests.events.conftest import clock, people  # noqa: E402,F401 (fixtures)
-from tests.events.flow import ELSEWHERE, IN_GRID, act, ok, report  # noqa: E402
+from tests.events.helpers import ELSEWHERE, IN_GRID, act, ok, report  # noqa: E402
 
 
 def test_event_figures_are_the_callers_and_lead_into_the_desk(anon, people, clock):  # noqa: F811

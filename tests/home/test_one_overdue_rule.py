@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.events.conftest import clock, people  # noqa: F401 (fixtures)
-from tests.events.flow import BEIJING, ELSEWHERE, IN_GRID, act, ok, report
+from tests.events.helpers import BEIJING, ELSEWHERE, IN_GRID, act, ok, report
 
 
 def _card(html: str, ident: str) -> tuple[int, str]:

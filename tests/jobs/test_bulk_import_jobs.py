@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Report, StandardAddress
-from tests.addresses import library as lib
-from tests.api.test_openapi import SPEC_PATH
-from tests.plan.imports import checked_import, follow
-from tests.reports.test_bulk_import import CSV_ZH
+from tests.addresses import helpers as lib
+from tests.api.helpers import SPEC_PATH
+from tests.plan.helpers import checked_import, follow
+from tests.reports.helpers import CSV_ZH
 
 
 def _post(client, path: str, data: bytes, name: str):

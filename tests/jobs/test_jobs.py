@@ -16,7 +16,7 @@ from app.jobs import runner, submit
 from app.jobs.model import Job
 from tests.auth_helpers import make_admin_token, token_client
 from tests.plan.conftest import COMMUNITY, WEST
-from tests.plan.imports import follow, import_file, outcome
+from tests.plan.helpers import follow, import_file, outcome
 from tests.samples import box
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("map_data")]
 

@@ -14,33 +14,10 @@ import pytest
 from app import create_app
 from geo.gcj import wgs84_to_gcj02
 from tests.live import serving
+from tests.maps.helpers import tile_placement
 
 # A 1x1 transparent PNG: the tiles' content does not matter, only where they go.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
-
-#: Where the tile holding the GCJ-02 image of the view's centre was drawn, against
-#: where that image belongs (the centre's WGS-84 pixel), and what an unshifted layer does.
-PLACEMENT_JS = """() => {
-  const m = window[document.querySelector('.folium-map').id];
-  const c = m.getCenter(), z = m.getZoom();
-  const g = GridMap.wgsToGcj(c.lng, c.lat);
-  const p = m.project(L.latLng(g[1], g[0]), z);
-  const tx = Math.floor(p.x / 256), ty = Math.floor(p.y / 256);
-  const img = [...document.querySelectorAll('img.leaflet-tile')]
-    .find(i => i.src.includes(`x=${tx}&y=${ty}&z=${z}`));
-  if (!img) return null;
-  const r = img.getBoundingClientRect(), box = m.getContainer().getBoundingClientRect();
-  const want = m.latLngToContainerPoint(c);
-  const naive = m.latLngToContainerPoint(L.latLng(g[1], g[0]));
-  const corners = [[1, 1], [box.width - 2, 1], [1, box.height - 2], [box.width - 2, box.height - 2]];
-  const covered = corners.every(([x, y]) => [...document.querySelectorAll('img.leaflet-tile')].some(i => {
-    const t = i.getBoundingClientRect();
-    return t.left <= box.left + x && box.left + x <= t.right && t.top <= box.top + y && box.top + y <= t.bottom;
-  }));
-  return {dx: r.left - box.left + (p.x - tx * 256) - want.x, dy: r.top - box.top + (p.y - ty * 256) - want.y,
-          naive: Math.hypot(naive.x - want.x, naive.y - want.y), covered: covered};
-}"""
-
 
 @pytest.fixture(scope="module")
 def amap_app(app):
@@ -70,24 +47,11 @@ def amap_page(blank_page):
     return blank_page
 
 
-def _view(page, lat: float, lon: float, zoom: int) -> dict:
-    # The lookup page shows its map with the first answer; show it straight away here.
-    page.evaluate("""([lat, lon, z]) => {
-      document.getElementById('lookup-map').hidden = false;
-      const m = window[document.querySelector('.folium-map').id];
-      m.invalidateSize();
-      m.setView([lat, lon], z, {animate: false});
-    }""", [lat, lon, zoom])
-    page.wait_for_function("() => [...document.querySelectorAll('img.leaflet-tile')]"
-                           ".every(i => i.complete) && document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
-    return page.evaluate(PLACEMENT_JS)
-
-
 @pytest.mark.parametrize("zoom", [13, 16, 18])
 def test_amap_tiles_sit_under_the_wgs84_point(amap_page, live_server, zoom):
     amap_page.goto(live_server + "/lookup")
     amap_page.wait_for_function("() => window.GridMap && GridMap.gcjTileLayer")
-    at = _view(amap_page, 34.7530, 113.6200, zoom)
+    at = tile_placement(amap_page, 34.7530, 113.6200, zoom)
     assert at is not None, "no tile was loaded for the view's centre"
     # Within a pixel of where the content belongs, and the plain layer would have been far off.
     assert abs(at["dx"]) <= 1.5 and abs(at["dy"]) <= 1.5, at

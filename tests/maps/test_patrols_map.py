@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser]
 

@@ -19,7 +19,7 @@ import pytest
 from app import create_app
 from app.config import ConfigError
 from tests.live import serving
-from tests.maps.test_gcj_tiles import _view as gcj_view
+from tests.maps.helpers import tile_placement as gcj_view
 
 pytestmark = pytest.mark.browser
 

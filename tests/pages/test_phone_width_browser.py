@@ -3,7 +3,7 @@ the navigation collapsed behind its menu button, and only links the role can ope
 
 The pages are the GET pages of the URL map (home, maps, figures, patrols, KPIs, planning, lookup,
 administration, sign-in, the OGC HTML pages, a page that does not exist), on the committed sample
-of tests/maps/sample.py. A page the role may not open is its 403 page, which must fit too.
+of tests/maps/helpers.py. A page the role may not open is its 403 page, which must fit too.
 """
 from __future__ import annotations
 

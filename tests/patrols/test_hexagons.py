@@ -150,7 +150,7 @@ def test_map_page_offers_the_shape(client, patrols):
 def test_density_answers_match_the_api_document(client, patrols):
     import json
 
-    from tests.api.test_openapi import SPEC_PATH, check
+    from tests.api.helpers import SPEC_PATH, check
 
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     for query in ("shape=hex", "shape=square", "shape=hex&crs=gcj02", "shape=nope"):

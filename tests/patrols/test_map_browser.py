@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.patrols import period as patrol_period
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser]
 

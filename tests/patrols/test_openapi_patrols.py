@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
+from tests.api.helpers import SPEC_PATH, check
 from tests.patrols.helpers import DAY, WEST, at, make_worker, store, walk
 
 Q = f"from={DAY}&to={DAY}"

@@ -233,7 +233,7 @@ def test_bad_list_parameters(client, sample, query):
 def test_answers_match_the_api_document(client, client_as, day_of_patrols):
     import json
 
-    from tests.api.test_openapi import SPEC_PATH, check
+    from tests.api.helpers import SPEC_PATH, check
 
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     w, _, explicit = day_of_patrols

@@ -1,6 +1,6 @@
 """Household visits: POST /api/v1/patrols/visits, and households visited this cycle in the KPI figures.
 
-The address library is tests/addresses/library.py on the sample district:
+The address library is tests/addresses/helpers.py on the sample district:
 grid 410102001001001 (WEST) holds the 绿城百合花园 compound (buildings 1 and 2,
 building 3 with units 1 and 2) and 伊河路148号院 on a vertex; the compound
 itself is no household (the library has finer addresses under it).
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.models import AuditEntry, HouseholdVisit
-from tests.addresses import library as lib
+from tests.addresses import helpers as lib
 from tests.patrols.helpers import DAY, EAST, WEST, make_worker
 from tests.samples import SCHOOL
 
@@ -213,7 +213,7 @@ def test_kpi_page_and_csv_show_households(client, visited):
 def test_answers_match_the_api_document(client, worker, visited, library):
     import json
 
-    from tests.api.test_openapi import SPEC_PATH, check
+    from tests.api.helpers import SPEC_PATH, check
 
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     path = "/api/v1/patrols/visits"

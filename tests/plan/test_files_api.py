@@ -15,7 +15,7 @@ from shapely.geometry import shape
 
 from geo.crs import geometry_from_wgs84
 from tests.plan.conftest import COMMUNITY, EAST, WEST, grids
-from tests.plan.imports import import_file
+from tests.plan.helpers import import_file
 
 
 def _layout(crs=None):

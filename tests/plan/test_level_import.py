@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.plan import level_import
 from tests.plan.conftest import COMMUNITY, WEST
-from tests.plan.imports import import_file
+from tests.plan.helpers import import_file
 from tests.samples import SCHOOL, box, sample_collection
 
 MICRO = "micro"

@@ -1,7 +1,7 @@
 """Moving buildings between grids in a draft: each takes its plot of land (geo.plots) along.
 
 The sample community 410102001001 (tests/samples.py) with the address library of
-tests/addresses/library.py: 绿城百合花园 has four buildings in WEST's north micro-grid
+tests/addresses/helpers.py: 绿城百合花园 has four buildings in WEST's north micro-grid
 (41010200100100101); building 3 (two units) stands nearest to EAST.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import shape
 
-from tests.addresses import library as lib
+from tests.addresses import helpers as lib
 from tests.plan.conftest import EAST, WEST, grids, post
 
 WEST_NORTH, WEST_SOUTH = WEST + "01", WEST + "02"

@@ -2,7 +2,7 @@
 through Leaflet.draw, saved to the draft API, and the validation (or the refusal) shown in the page.
 The browser fixtures are in tests/browser.py (registered for the whole suite in tests/conftest.py).
 
-The data is the committed sample of tests/maps/sample.py (district 410199): community 410199001001
+The data is the committed sample of tests/maps/helpers.py (district 410199): community 410199001001
 spans lon 113.60-113.64, lat 34.74-34.755; its grids 001 (113.60-113.62) and 002 (113.62-113.64) each
 hold two micro-grids split at the middle longitude.
 """
@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 pytestmark = [pytest.mark.browser]
 

@@ -3,7 +3,7 @@ picking a building by clicking its point, choosing the target grid, the saved ed
 The browser fixtures are in tests/browser.py (registered for the whole suite in tests/conftest.py).
 
 The data is the committed sample district of tests/samples.py with the standard addresses of
-tests/addresses/library.py (not the sample of tests/maps/sample.py, which has no addresses): community
+tests/addresses/helpers.py (not the sample of tests/maps/helpers.py, which has no addresses): community
 410102001001 spans lon 113.60-113.62, lat 34.75-34.76; its grids WEST (113.60-113.61) and EAST
 (113.61-113.62) each hold two micro-grids split at lat 34.755 (01 north, 02 south). The buildings of
 绿城百合花园 stand in WEST's northern micro-grid, near its west edge.
@@ -27,7 +27,7 @@ FAR_GRID = "410102001002001"
 def planner_page(blank_page, live_server, committed_db):
     """Signed in as an administrator over the committed sample district and its address library."""
     from app.auth import users
-    from tests.addresses import library
+    from tests.addresses import helpers as library
     from tests.samples import load_sample
 
     load_sample()

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.api.test_openapi import SPEC_PATH, check
+from tests.api.helpers import SPEC_PATH, check
 from tests.plan.conftest import COMMUNITY, EAST, WEST, box
-from tests.plan.imports import checked_import
+from tests.plan.helpers import checked_import
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.models import ROLES
+from app.role_names import ROLES
 from app.auth.roles import allows
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from app.models import BoundaryVersion, Grid, Report
 from tests.plan.conftest import COMMUNITY, EAST, WEST, box, post
-from tests.plan.imports import import_file
+from tests.plan.helpers import import_file
 
 # A point in the east grid's north micro-grid that a reshape of the west grid to 113.614 takes over.
 MOVING = (113.612, 34.757)

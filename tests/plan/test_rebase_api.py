@@ -197,7 +197,7 @@ def test_refusals(client, sample, client_as):
 def test_rebase_responses_match_the_document(client, sample):
     import json
 
-    from tests.api.test_openapi import SPEC_PATH, check
+    from tests.api.helpers import SPEC_PATH, check
 
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     path = "/api/v1/drafts/{draft_id}/rebase"
@@ -230,7 +230,7 @@ def test_pages_offer_the_rebase_button_on_stale_drafts_only(client, sample):
 def _import_c2(client, b):
     import json
 
-    from tests.plan.imports import import_file
+    from tests.plan.helpers import import_file
 
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": C2W, "name": "西", "level": "grid", "parent_code": C2},

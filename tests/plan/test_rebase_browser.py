@@ -1,5 +1,5 @@
 """The rebase button of /plan in real headless chromium: a stale draft is redone on the latest version
-and the page lists what was applied and skipped (data: tests/maps/sample.py, see test_plan_browser)."""
+and the page lists what was applied and skipped (data: tests/maps/helpers.py, see test_plan_browser)."""
 from __future__ import annotations
 
 import pytest

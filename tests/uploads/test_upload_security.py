@@ -21,7 +21,7 @@ import shapely
 from app.uploads import gdal
 from geo import features
 from tests.plan.conftest import COMMUNITY, WEST
-from tests.plan.imports import import_file
+from tests.plan.helpers import import_file
 
 PASSWD = open("/etc/passwd", encoding="utf-8", errors="replace").read()
 PASSWD_LINES = [line for line in PASSWD.splitlines() if line.strip()]

@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from tests.browser import PageWatch, sign_in
-from tests.maps import sample
+from tests.maps import helpers as sample
 
 WORKER, PASSWORD = "phone-worker", "phone-test-password"
 #: Inside the sample's staffed grid (lon 113.60-113.62, lat 34.74-34.755).

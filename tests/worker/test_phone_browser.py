@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from tests.dispatch.test_desk_browser import open_desk
-from tests.maps import sample
+from tests.dispatch.helpers import open_desk
+from tests.maps import helpers as sample
 from tests.worker.conftest import HERE, WAIT_MS, camera_jpeg, dispatched_task, no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser]

@@ -86,7 +86,7 @@ def test_handling_with_a_photo_keeps_the_link_in_the_history(client, client_as, 
 
 
 def test_the_upload_answers_as_the_openapi_document_says(client_as, db, sample):
-    from tests.api.test_openapi import SPEC_PATH, check
+    from tests.api.helpers import SPEC_PATH, check
 
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     worker = client_as("worker", [WEST])

@@ -1,5 +1,5 @@
 -- Figures per grid for the period held in patrol_track / patrol_place_visit
--- (track_fill.sql), for the grids grid_ids (current grids of one level). Definitions: geo/patrol.py.
+-- (track_fill.sql), for the grids grid_ids (current grids of one level). Definitions: geo/patrol/.
 --
 -- seconds   sum over patrol segments (consecutive fixes of one worker,
 --           0 < dt <= max_gap) of dt * (segment length inside the grid,

@@ -1,5 +1,5 @@
 -- Figures per worker (app_user with role worker) for the period held in
--- patrol_track / patrol_place_visit (track_fill.sql). Definitions: geo/patrol.py
+-- patrol_track / patrol_place_visit (track_fill.sql). Definitions: geo/patrol/
 -- and app/patrols/figures.py.
 --
 -- seconds / metres    all patrol segments (0 < dt <= max_gap), wherever they are

@@ -46,10 +46,10 @@ def import_file(client, draft_id: int, data: bytes, filename: str, **form):
 def checked_import(spec, client, res, path: str = "/api/v1/drafts/{draft_id}/import", result_schema: str =
                    "DraftImportResult"):
     """:func:`follow` with the POST, every GET of the job and the job's result checked against the OpenAPI
-    document (strict, as tests/api/test_openapi.check does)."""
+    document (strict, as tests/api/helpers.check does)."""
     import jsonschema
 
-    from tests.api.test_openapi import _json_schema, check
+    from tests.api.helpers import check, json_schema as _json_schema
 
     check(spec, res, path, "post")
     status, body = follow(client, res, check=lambda got: check(spec, got, "/api/v1/jobs/{job_id}"))

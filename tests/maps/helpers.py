@@ -93,3 +93,42 @@ def ensure_loaded(base_url: str, token: str) -> None:
             "lon": lon, "lat": lat,
         })
         assert status == 201, f"report {i} failed: {status} {body}"
+
+
+# --- base-map tiles in a browser (test_gcj_tiles, test_tiles_own_server) ---
+
+#: Where the tile holding the GCJ-02 image of the view's centre was drawn, against
+#: where that image belongs (the centre's WGS-84 pixel), and what an unshifted layer does.
+PLACEMENT_JS = """() => {
+  const m = window[document.querySelector('.folium-map').id];
+  const c = m.getCenter(), z = m.getZoom();
+  const g = GridMap.wgsToGcj(c.lng, c.lat);
+  const p = m.project(L.latLng(g[1], g[0]), z);
+  const tx = Math.floor(p.x / 256), ty = Math.floor(p.y / 256);
+  const img = [...document.querySelectorAll('img.leaflet-tile')]
+    .find(i => i.src.includes(`x=${tx}&y=${ty}&z=${z}`));
+  if (!img) return null;
+  const r = img.getBoundingClientRect(), box = m.getContainer().getBoundingClientRect();
+  const want = m.latLngToContainerPoint(c);
+  const naive = m.latLngToContainerPoint(L.latLng(g[1], g[0]));
+  const corners = [[1, 1], [box.width - 2, 1], [1, box.height - 2], [box.width - 2, box.height - 2]];
+  const covered = corners.every(([x, y]) => [...document.querySelectorAll('img.leaflet-tile')].some(i => {
+    const t = i.getBoundingClientRect();
+    return t.left <= box.left + x && box.left + x <= t.right && t.top <= box.top + y && box.top + y <= t.bottom;
+  }));
+  return {dx: r.left - box.left + (p.x - tx * 256) - want.x, dy: r.top - box.top + (p.y - ty * 256) - want.y,
+          naive: Math.hypot(naive.x - want.x, naive.y - want.y), covered: covered};
+}"""
+
+
+def tile_placement(page, lat: float, lon: float, zoom: int) -> dict:
+    # The lookup page shows its map with the first answer; show it straight away here.
+    page.evaluate("""([lat, lon, z]) => {
+      document.getElementById('lookup-map').hidden = false;
+      const m = window[document.querySelector('.folium-map').id];
+      m.invalidateSize();
+      m.setView([lat, lon], z, {animate: false});
+    }""", [lat, lon, zoom])
+    page.wait_for_function("() => [...document.querySelectorAll('img.leaflet-tile')]"
+                           ".every(i => i.complete) && document.querySelectorAll('img.leaflet-tile-loaded').length > 0")
+    return page.evaluate(PLACEMENT_JS)
