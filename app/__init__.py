@@ -36,6 +36,20 @@ BLUEPRINTS = (
     ("app.jobs.api", "api_bp"),          # /api/v1/jobs/<id>: imports that run as jobs
 )
 
+#: The ``flask`` command groups, each a unit's own (app.cli holds what they share, so it imports none).
+COMMANDS = (
+    ("app.grids.cli", "grids_cli"),          # flask grids import|export
+    ("app.reports.cli", "reports_cli"),      # flask reports import
+    ("app.demo.cli", "demo_cli"),            # flask demo load|accounts|new-passwords
+    ("app.backup_cli", "backup_cli"),        # flask backup create|restore
+    ("app.auth.cli", "users_cli"),           # flask users create|list|set-password|disable|unlock|token
+    ("app.patrols.cli", "patrols_cli"),      # flask patrols import|places|cells|partitions
+    ("app.addresses.cli", "addresses_cli"),  # flask addresses import|export|reassign|alias|aliases
+    ("app.events.cli", "events_cli"),        # flask events escalate|calendar
+    ("app.jobs.cli", "jobs_cli"),            # flask jobs show|reap
+    ("app.plan.cli", "plan_cli"),            # flask plan import|publish-due
+)
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Nothing is created at import time.
@@ -88,6 +102,6 @@ def create_app(config: dict | None = None) -> Flask:
     from app.maps.assets import use_local_assets
     use_local_assets()
 
-    from app.cli import register as register_cli
-    register_cli(app)
+    for module, attribute in COMMANDS:
+        app.cli.add_command(getattr(importlib.import_module(module), attribute))
     return app

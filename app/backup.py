@@ -95,19 +95,64 @@ def connection(url: str | URL) -> tuple[str, dict[str, str]]:
     return dsn, env
 
 
-def _run(args: list[str], env: dict[str, str], what: str) -> None:
-    res = subprocess.run(args, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if res.returncode != 0:
-        detail = (res.stderr or res.stdout).strip() or f"exit status {res.returncode}"
+def _run(args: list[str], env: dict[str, str], what: str, progress=None, total: int | None = None) -> None:
+    """Run a tool; with ``progress(done, total)`` it runs verbose and each table it dumps or restores counts."""
+    if progress is None:
+        res = subprocess.run(args, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        returncode, said = res.returncode, (res.stderr or res.stdout)
+    else:
+        proc = subprocess.Popen([args[0], "--verbose", *args[1:]], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        kept, done = [], 0
+        for line in proc.stderr:
+            if any(marker in line for marker in _TABLE_MARKERS):
+                done += 1
+                progress(done, total)
+            elif not line.startswith(f"{Path(args[0]).name}: ") or any(w in line.lower() for w in _NOT_CHATTER):
+                kept.append(line)   # errors and their details, not the verbose chatter
+        returncode, said = proc.wait(), "".join(kept)
+    if returncode != 0:
+        detail = said.strip() or f"exit status {returncode}"
         raise BackupError(f"{what} failed:\n{detail}")
 
 
-def backup(url: str | URL, path: Path | str | None = None) -> Path:
+#: What pg_dump and pg_restore --verbose say when they start on a table's rows.
+_TABLE_MARKERS = ("dumping contents of table", "processing data for table")
+#: Verbose lines that are not chatter: what a failure message must keep.
+_NOT_CHATTER = ("error", "warning", "fatal")
+
+
+def table_count(path: Path | str) -> int:
+    """How many tables' rows a dump holds (its table of contents), for a restore's progress bar."""
+    res = subprocess.run([str(tool("pg_restore")), "--list", str(path)], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
+    return sum(1 for line in res.stdout.splitlines() if " TABLE DATA " in line)
+
+
+def _tables_in(url: str | URL) -> int | None:
+    """Tables with rows pg_dump will dump (plain and partition tables), for its progress bar."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    try:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                "AND n.nspname NOT LIKE 'pg_toast%' AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+                "WHERE d.objid = c.oid AND d.deptype = 'e')")).scalar_one()
+    except Exception:  # only a bar's total: the dump itself says what went wrong
+        return None
+
+
+def backup(url: str | URL, path: Path | str | None = None, progress=None) -> Path:
     """Dump the database of ``url`` to ``path`` (default: :func:`default_path`); return the path.
 
     The dump is written next to ``path`` first and renamed when complete, so
     a failed backup never leaves a truncated file under the final name. The
     file is readable by its owner only: it holds staff names and phone numbers.
+    ``progress(done, total)`` hears each table dumped (the CLI's progress bar).
     """
     path = Path(path) if path is not None else default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +160,8 @@ def backup(url: str | URL, path: Path | str | None = None) -> Path:
     dsn, env = connection(url)
     try:
         _run([str(tool("pg_dump")), "--format=custom", "--no-owner", "--no-privileges",
-              f"--file={partial}", f"--dbname={dsn}"], env, "pg_dump")
+              f"--file={partial}", f"--dbname={dsn}"], env, "pg_dump",
+             progress, _tables_in(url) if progress is not None else None)
         partial.chmod(0o600)
         partial.replace(path)
     finally:
@@ -134,13 +180,14 @@ def check_archive(path: Path | str) -> Path:
     return path
 
 
-def restore(url: str | URL, path: Path | str, *, clean: bool = True) -> None:
+def restore(url: str | URL, path: Path | str, *, clean: bool = True, progress=None) -> None:
     """Restore the dump at ``path`` into the database of ``url``, all or nothing.
 
     With ``clean`` (the default) every object in the dump is dropped first
     when it exists, so the target may be empty (with or without PostGIS) or
     hold an older copy made by the migrations; what is not in the dump is left
     alone. It runs in one transaction: on any error the target is unchanged.
+    ``progress(done, total)`` hears each table whose rows are restored.
     Other sessions holding locks on the tables (a running app in the middle of
     a transaction) make it wait, so stop the app first.
     """
@@ -150,4 +197,4 @@ def restore(url: str | URL, path: Path | str, *, clean: bool = True) -> None:
             "--exit-on-error", f"--dbname={dsn}"]
     if clean:
         args[1:1] = ["--clean", "--if-exists"]
-    _run([*args, str(path)], env, "pg_restore")
+    _run([*args, str(path)], env, "pg_restore", progress, table_count(path) if progress is not None else None)

@@ -6,13 +6,23 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy.engine import make_url
+from tqdm import tqdm
 
 from app import backup
+from app.cli import CommandGroup, OneLineError
 
-backup_cli = AppGroup("backup", help="Back up the database to a pg_dump file and restore it.")
+backup_cli = CommandGroup("backup", help="Back up the database to a pg_dump file and restore it.")
+
+
+def _feed(bar):
+    """A progress callback for the backup module feeding a tqdm bar."""
+    def progress(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+    return progress
 
 
 def _where(url: str) -> str:
@@ -28,9 +38,10 @@ def create_command(output):
     """Dump the whole database (grids, staff, reports, schema) to one file."""
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     try:
-        path = backup.backup(url, output)
+        with tqdm(unit="table", leave=False, disable=None) as bar:
+            path = backup.backup(url, output, progress=_feed(bar))
     except backup.BackupError as exc:
-        raise click.ClickException(_("Backup failed: %(error)s", error=str(exc)))
+        raise OneLineError(_("Backup failed: %(error)s", error=str(exc)))
     click.echo(_("Backup written to %(path)s (%(size)s kB).", path=path,
                  size=max(1, round(path.stat().st_size / 1024))))
 
@@ -44,7 +55,7 @@ def restore_command(path, yes):
     try:
         backup.check_archive(path)
     except backup.BackupError as exc:
-        raise click.ClickException(_("Restore failed: %(error)s", error=str(exc)))
+        raise OneLineError(_("Restore failed: %(error)s", error=str(exc)))
     warning = _("This replaces every grid, staff member and report in database %(db)s with the contents of "
                 "%(path)s.", db=_where(url), path=path)
     if not yes:
@@ -56,7 +67,8 @@ def restore_command(path, yes):
     # Pooled connections of this process would wait on or block the restore's locks.
     db.engine.dispose()
     try:
-        backup.restore(url, path)
+        with tqdm(unit="table", leave=False, disable=None) as bar:
+            backup.restore(url, path, progress=_feed(bar))
     except backup.BackupError as exc:
-        raise click.ClickException(_("Restore failed; the database is unchanged: %(error)s", error=str(exc)))
+        raise OneLineError(_("Restore failed; the database is unchanged: %(error)s", error=str(exc)))
     click.echo(_("Restored %(path)s into database %(db)s.", path=path, db=_where(url)))

@@ -17,7 +17,7 @@ from typing import Callable
 
 from flask_babel import gettext as _
 
-from app import jsontext
+from app import jsontext, spreadsheet
 from app.errors import ValidationError
 
 
@@ -60,12 +60,16 @@ def decode_text(data: bytes) -> str:
             # Hotline exports and registers from Windows desktops are often GB18030.
             return data.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text."), {"field": "file"}) from exc
+            raise ValidationError(_("The file is neither UTF-8 nor GB18030 text, nor an Excel workbook: send the "
+                                    ".xlsx or .xls file itself, or save it as CSV (UTF-8)."),
+                                  {"field": "file"}) from exc
 
 
 def rows_from_bytes(data: bytes, filename: str, from_json: Callable[[str], list]) -> list:
-    """A file's rows: JSON (``from_json``, the feature's reader) when it is named so or starts like
-    JSON, else CSV."""
+    """A file's rows: the first sheet of an Excel workbook (app.spreadsheet, known by its bytes), JSON
+    (``from_json``, the feature's reader) when it is named so or starts like JSON, else CSV."""
+    if spreadsheet.kind_of(data):
+        return spreadsheet.rows_from_workbook(data)
     textdata = decode_text(data)
     stripped = textdata.lstrip()
     if filename.lower().endswith((".json", ".geojson")) or stripped.startswith(("{", "[")):

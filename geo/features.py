@@ -1,8 +1,11 @@
 """Parse and validate a grid GeoJSON FeatureCollection.
 
 Each feature is one grid: ``properties`` carry ``code``, ``name``,
-``level``, ``kind`` (default "regular"), ``parent_code`` (omitted for a
-district), and optional ``households`` / ``population``; ``geometry`` is a
+``level``, ``kind`` (default "regular"; a dedicated grid may hang under a
+grid of any level but the finest, see geo.hierarchy, and ``level:
+dedicated`` is read as that kind), ``parent_code`` (omitted for a district;
+``parent`` is read as it, the name older GridMap exports used), and optional
+``households`` / ``population``; ``geometry`` is a
 Polygon or MultiPolygon in the declared CRS. The result holds normalised
 WGS-84 :class:`GridFeature` objects for every clean feature and one
 :class:`FeatureError` per problem -- every bad feature is reported, not only
@@ -31,13 +34,16 @@ feature_not_object      params: got
 missing_property        params: property              (code, name, level, parent_code)
 bad_code                params: expected, got, level, value   (properties.code or .parent_code)
 bad_level               params: got, allowed
+dedicated_level         params: got                   ("dedicated" as the level, and neither the
+                                                       parent_code nor the code says which level)
 bad_kind                params: got, allowed, level
 bad_count               params: got                   (households, population)
 unexpected_parent       params: got                   (a district with a parent_code)
 code_parent_mismatch    params: code, parent_code
 duplicate_code          params: code, where, first_index (None when in the database)
 unknown_parent          params: parent_code
-parent_level            params: parent_code, parent_level, level, expected
+parent_level            params: parent_code, parent_level, level, expected, kind, fits (the level a
+                        dedicated grid under that parent has; None for a regular grid)
 parent_kind             params: parent_code, level    (regular child of a dedicated grid)
 missing_geometry        params: (empty: True when coordinates are [])
 geometry_type           params: got
@@ -97,7 +103,7 @@ REASONS = (
     "feature_not_object", "missing_property", "bad_code", "bad_level", "bad_kind", "bad_count",
     "unexpected_parent", "code_parent_mismatch", "duplicate_code", "unknown_parent",
     "parent_level", "parent_kind", "missing_geometry", "geometry_type", "bad_coordinates",
-    "too_few_points", "invalid_ring", "outside_parent", "too_many_vertices",
+    "too_few_points", "invalid_ring", "outside_parent", "too_many_vertices", "dedicated_level",
 )
 
 # Largest disagreement after converting to WGS-84 and back that still counts
@@ -254,18 +260,34 @@ def _length(level):
     return h.CODE_LENGTH.get(level) if level else None
 
 
+def parent_code_of(props: Mapping):
+    """The parent's code in a feature's properties: ``parent_code``, or ``parent``, the name GridMap's
+    file exports used before they wrote ``parent_code`` (so files exported then import as they are)."""
+    value = props.get("parent_code")
+    return props.get("parent") if value is None else value
+
+
 def _parse_properties(rec: _Record, props: dict, out: _Collector, parent_required: bool = True):
-    raw_level = props.get("level")
+    raw_level, raw_kind = props.get("level"), _text(props.get("kind"))
+    kind = "regular" if raw_kind is None else h.normalise_kind(raw_kind)
     if _text(raw_level) is None:
         rec.level = None
         out.add(rec, "properties.level", "missing_property", property="level")
     else:
         rec.level = h.normalise_level(str(raw_level))
-        if rec.level is None:
-            out.add(rec, "properties.level", "bad_level", got=raw_level, allowed=list(h.LEVELS))
+        # An explicit kind other than dedicated contradicts it: then it is just an unknown level.
+        read_as_kind = h.normalise_kind(str(raw_level)) == "dedicated" and (raw_kind is None or kind == "dedicated")
+        if rec.level is None and read_as_kind:
+            # "dedicated" where the level goes (other systems' exports): the kind; the level follows
+            # from the parent's code, or the grid's own.
+            kind = "dedicated"
+            rec.level = h.dedicated_level(_text(parent_code_of(props)), _text(props.get("code")))
+            if rec.level is None:
+                out.add(rec, "properties.level", "dedicated_level", got=raw_level)
+        elif rec.level is None:
+            out.add(rec, "properties.level", "bad_level", got=raw_level, allowed=[*h.LEVELS, "dedicated"])
 
-    raw_kind = _text(props.get("kind"))
-    rec.kind = "regular" if raw_kind is None else h.normalise_kind(raw_kind)
+    rec.kind = kind
     if rec.kind is None:
         out.add(rec, "properties.kind", "bad_kind", got=props.get("kind"), allowed=list(h.KINDS),
                 level=rec.level)
@@ -294,7 +316,7 @@ def _parse_properties(rec: _Record, props: dict, out: _Collector, parent_require
     if rec.name is None:
         out.add(rec, "properties.name", "missing_property", property="name")
 
-    raw_parent = props.get("parent_code")
+    raw_parent = parent_code_of(props)
     parent = _text(raw_parent)
     if rec.level == "district":
         if parent is not None:
@@ -304,6 +326,12 @@ def _parse_properties(rec: _Record, props: dict, out: _Collector, parent_require
         if parent is None:
             if parent_required:
                 out.add(rec, "properties.parent_code", "missing_property", property="parent_code")
+        elif rec.kind == "dedicated" and parent.isdigit() and parent.isascii() \
+                and h.LEVEL_OF_LENGTH.get(len(parent)) not in (None, plevel):
+            # A dedicated grid whose level does not fit its parent: say which level would.
+            given = h.LEVEL_OF_LENGTH[len(parent)]
+            out.add(rec, "properties.parent_code", "parent_level", parent_code=parent, parent_level=given,
+                    level=rec.level, expected=plevel, kind="dedicated", fits=h.CHILD_LEVEL.get(given))
         elif not h.code_is_well_formed(parent, plevel):
             out.add(rec, "properties.parent_code", "bad_code", expected=h.CODE_LENGTH[plevel],
                     got=len(parent), level=plevel, value=parent)
@@ -435,7 +463,8 @@ def _resolve_parents(records, by_code, existing, out: _Collector):
         expected = h.PARENT_LEVEL[rec.level]
         if not h.parent_level_allowed(rec.level, parent.level):
             out.add(rec, "properties.parent_code", "parent_level", parent_code=rec.parent_code,
-                    parent_level=parent.level, level=rec.level, expected=expected)
+                    parent_level=parent.level, level=rec.level, expected=expected, kind=rec.kind,
+                    fits=h.CHILD_LEVEL.get(parent.level) if rec.kind == "dedicated" else None)
         elif rec.kind == "regular" and parent.kind == "dedicated":
             out.add(rec, "properties.parent_code", "parent_kind", parent_code=rec.parent_code,
                     level=rec.level)

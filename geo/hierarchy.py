@@ -6,9 +6,16 @@ Codes are digit strings whose length is fixed by level (6-digit GB/T 2260
 county code, then 3 digits per subdistrict, community and grid, then 2 per
 micro-grid), and a child's code starts with its parent's code.
 
-Dedicated grids (专属网格: a school, a hospital) overlay the regular tiling.
-They exist only at levels "grid" (parent: a community) and "micro" (parent:
-a grid) and follow the same code rules.
+Dedicated grids (专属网格: a school, a hospital, an industrial park, a
+scenic area) overlay the regular tiling. One may hang under a grid of any
+level but the finest: under a district it is at level subdistrict (9-digit
+code), under a subdistrict at level community, under a community at level
+grid, under a grid at level micro -- the level below its parent, coded by the
+same rules. It lies inside its parent but may cross the boundaries of the
+levels below it (a park across two communities hangs under their
+subdistrict). Files from other systems often put "dedicated" where the level
+goes: :func:`dedicated_level` reads that as the kind, the level following
+from the parent's code (or the grid's own).
 
 Examples
 --------
@@ -29,8 +36,11 @@ PARENT_LEVEL = {"subdistrict": "district", "community": "subdistrict", "grid": "
 # Depth orders levels from coarse (0) to fine (4); the assignment rule
 # prefers the deepest grid that covers a point.
 DEPTH = {level: i for i, level in enumerate(LEVELS)}
-# Levels at which a dedicated grid may be drawn.
-DEDICATED_LEVELS = ("grid", "micro")
+# Levels at which a dedicated grid may be drawn: the one below its parent, whatever the parent.
+DEDICATED_LEVELS = ("subdistrict", "community", "grid", "micro")
+# The level a code of each length belongs to, and the level below each one.
+LEVEL_OF_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
+CHILD_LEVEL = {parent: child for child, parent in PARENT_LEVEL.items()}
 
 # Spellings seen in real spreadsheets and exports; matched after strip+lower.
 LEVEL_ALIASES = {
@@ -65,6 +75,24 @@ def normalise_kind(value: str) -> str | None:
     if key in KINDS:
         return key
     return KIND_ALIASES.get(key)
+
+
+def dedicated_level(parent_code: str | None, code: str | None) -> str | None:
+    """The level of a dedicated grid given with ``level: dedicated``: the one below its parent's
+    (by the parent code's length), else the one its own code's length says; None if neither tells.
+
+    >>> dedicated_level("410102", None), dedicated_level("410102001", "410102001901")
+    ('subdistrict', 'community')
+    >>> dedicated_level(None, "410102001001901"), dedicated_level(None, "4101"), dedicated_level("4", "x")
+    ('grid', None, None)
+    """
+    for value, below in ((parent_code, True), (code, False)):
+        if value and value.isascii() and value.isdigit() and len(value) in LEVEL_OF_LENGTH:
+            level = LEVEL_OF_LENGTH[len(value)]
+            level = CHILD_LEVEL.get(level) if below else level
+            if level in DEDICATED_LEVELS:
+                return level
+    return None
 
 
 def code_is_well_formed(code: str, level: str) -> bool:

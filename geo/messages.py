@@ -23,8 +23,11 @@ TEMPLATES = {
     "bad_code:nolevel": "{field} must be a string of digits whose length fits the grid's level "
                         "(got {value!r}); correct the code and the level.",
     "bad_level": "{field} must be one of {allowed} (got {got!r}); correct the level.",
-    "bad_kind": "{field} must be one of {allowed} at level '{level}' (got {got!r}); "
-                "dedicated grids exist only at levels grid and micro.",
+    "dedicated_level": "{field} is {got!r}, a dedicated grid, but neither parent_code nor code says where it "
+                       "hangs; add the parent's code (a dedicated grid sits one level below its parent).",
+    "bad_kind": "{field} must be one of {allowed} (got {got!r}); correct the kind.",
+    "bad_kind:dedicated": "{field}: a {level} cannot be a dedicated grid; a dedicated grid hangs under a "
+                          "district, subdistrict, community or grid, one level below it.",
     "bad_count": "{field} must be a whole number of 0 or more (got {got!r}); correct or remove it.",
     "unexpected_parent": "{field} must be empty for a district (got {got!r}); remove it.",
     "code_parent_mismatch": "{field}: code {code} does not start with its parent's code {parent_code}; "
@@ -34,6 +37,9 @@ TEMPLATES = {
                       "import the parent first or correct parent_code.",
     "parent_level": "{field}: parent {parent_code} is a {parent_level}, but a {level} must belong to a "
                     "{expected}; correct parent_code.",
+    "parent_level:dedicated": "{field}: parent {parent_code} is a {parent_level}; a dedicated grid under it is "
+                              "at level {fits} (or write level: dedicated), with a code of its parent's code "
+                              "and 3 more digits (2 under a grid).",
     "parent_kind": "{field}: parent {parent_code} is a dedicated grid; a regular {level} must belong to a "
                    "regular grid. Correct parent_code or mark this grid dedicated.",
     "missing_geometry": "{field} is missing or empty; draw the grid's boundary.",
@@ -55,6 +61,23 @@ TEMPLATES = {
 }
 
 
+def template_key(reason: str, params: dict) -> str:
+    """The template of a reason for these params: some reasons read differently in one case.
+
+    >>> template_key("bad_code", {"expected": None}), template_key("bad_code", {"expected": 15})
+    ('bad_code:nolevel', 'bad_code')
+    >>> template_key("parent_level", {"kind": "dedicated", "fits": "community"})
+    'parent_level:dedicated'
+    """
+    if reason == "bad_code" and params.get("expected") is None:
+        return "bad_code:nolevel"
+    if reason == "bad_kind" and params.get("got") == "dedicated":
+        return "bad_kind:dedicated"
+    if reason == "parent_level" and params.get("kind") == "dedicated" and params.get("fits"):
+        return "parent_level:dedicated"
+    return reason
+
+
 def render(reason: str, field: str, params: dict, index: int | None = None) -> str:
     """Fill the template for ``reason``; never fails (a bad template is a bug, not user error).
 
@@ -62,9 +85,7 @@ def render(reason: str, field: str, params: dict, index: int | None = None) -> s
     'properties.households must be a whole number of 0 or more (got -3); correct or remove it.'
     """
     values = {"field": field, "index": index, **params}
-    if reason == "bad_code" and params.get("expected") is None:
-        reason = "bad_code:nolevel"
     try:
-        return TEMPLATES[reason].format(**values)
+        return TEMPLATES[template_key(reason, params)].format(**values)
     except (KeyError, IndexError, ValueError):
         return f"{field}: {reason} {params}"

@@ -21,7 +21,7 @@ from app.extensions import GridMapSession, db as _db
 from tests.live import serving
 
 # Headless-chromium fixtures (browser, blank_page, page, map_data): one browser for the whole run.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.api.conformance"]
 
 #: The password every test user gets.
 PASSWORD = "correct-horse-battery"

@@ -4,17 +4,17 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
 from app import csvcells
 from app.addresses import files, service
+from app.cli import CommandGroup
 from app.errors import DomainError
 from app.row_errors_cli import report_row_errors
 from geo.crs import UnknownCRSError, parse_crs
 
-addresses_cli = AppGroup("addresses", help="The standard address library (标准地址).")
+addresses_cli = CommandGroup("addresses", help="The standard address library (标准地址).")
 
 
 @addresses_cli.command("import")

@@ -32,9 +32,9 @@ def _refuse_unreadable_input():
         request.form = params.CheckedArgs(request.form)
     body = None
     if request.method in params.WRITES and request.is_json:
-        if not request.path.startswith("/api/"):
-            # Pages and Open311 read forms. Flask-WTF would read a JSON body as the form
-            # and trust it to be an object of strings.
+        if not request.path.startswith(("/api/", "/open311/")):
+            # Pages read forms (Open311 takes JSON too: app.open311.params). Flask-WTF
+            # would read a JSON body as the form and trust it to be an object of strings.
             raise UnsupportedMediaType(_("Send the form as application/x-www-form-urlencoded or "
                                          "multipart/form-data; JSON is for the API under /api/."))
         body = params.request_json()

@@ -6,16 +6,16 @@ the admin page (/admin/users) does the same.
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.auth import lockout, users as accounts
+from app.cli import CommandGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.labels import USER_ROLE_LABELS
 from app.role_names import ROLES
 
-users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
+users_cli = CommandGroup("users", help="Manage user accounts and API tokens.")
 
 
 def _fail(exc: DomainError):

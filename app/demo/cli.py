@@ -7,11 +7,12 @@ from __future__ import annotations
 import time
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
-demo_cli = AppGroup("demo", help="Demo data: Zhengzhou Zhongyuan district (中原区) grids, staff and reports.")
+from app.cli import CommandGroup
+
+demo_cli = CommandGroup("demo", help="Demo data: Zhengzhou Zhongyuan district (中原区) grids, staff and reports.")
 
 
 _PUBLISHED_HELP = ("Give new demo accounts the password published in README.md (gridmap-demo). Only for an app "

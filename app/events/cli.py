@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.cli import CommandGroup
 from app.events import deadlines, holidays
 from app.events.escalation import escalate_overdue
 from app.beijing import BEIJING
 
-events_cli = AppGroup("events", help="The event closed loop: deadlines and escalation.")
+events_cli = CommandGroup("events", help="The event closed loop: deadlines and escalation.")
 
 
 def _parse_now(value: str | None) -> datetime | None:

@@ -1,20 +1,45 @@
-"""Translated messages for the reason codes that ``geo.features`` reports."""
+"""Translated messages for the reason codes that ``geo.features`` reports.
+
+Every reason (and each of its variants, ``geo.messages.template_key``) has
+its message here, so an import error reads as a sentence in Chinese and in
+English alike; levels are named by their labels (区, 街道 ...), never by the
+ids in the data, and a parameter a reason may lack (a code of no known level)
+picks the variant that does without it.
+"""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.labels import KIND_LABELS, LEVEL_LABELS, text
+from geo.messages import template_key
+
 MESSAGES = {
+    "invalid_json": _l("The upload is not valid JSON; export it again as GeoJSON."),
     "not_feature_collection": _l("The file must be a GeoJSON FeatureCollection with a \"features\" list."),
+    "unknown_crs": _l("The file's \"crs\" member names a coordinate system GridMap does not know (%(got)s): use "
+                      "an EPSG code such as 4326, 4490 or 4547, or gcj02 / bd09."),
     "feature_not_object": _l("Each feature must be a GeoJSON Feature object."),
-    "missing_property": _l("The property %(field)s is missing or empty; every grid needs it."),
-    "bad_code": _l("The code must be digits only, %(expected)s digits long for this level."),
-    "bad_level": _l("Unknown level: use district, subdistrict, community, grid or micro."),
+    "missing_property": _l("The property %(property)s is missing or empty; every grid needs it."),
+    "bad_code": _l("The code must be digits only, %(expected)s digits long for the level %(level)s."),
+    "bad_code:nolevel": _l("The code must be digits only, as long as its level needs (district 6, subdistrict 9, "
+                           "community 12, grid 15, micro-grid 17 digits); correct the code and the level."),
+    "bad_level": _l("Unknown level: use district, subdistrict, community, grid or micro (or dedicated for a "
+                    "dedicated grid)."),
+    "dedicated_level": _l("The level says dedicated grid, but neither parent_code nor code tells where it hangs: "
+                          "give the code of its parent."),
     "bad_kind": _l("Unknown kind: use regular or dedicated."),
+    "bad_kind:dedicated": _l("A %(level)s cannot be a dedicated grid: a dedicated grid hangs under a district, "
+                             "subdistrict, community or grid, one level below it."),
     "bad_count": _l("Households and population must be whole numbers of 0 or more."),
-    "code_parent_mismatch": _l("The code must start with its parent's code."),
+    "unexpected_parent": _l("A district has no parent: remove its parent_code."),
+    "code_parent_mismatch": _l("The code %(code)s must start with its parent's code %(parent_code)s."),
     "duplicate_code": _l("This code appears more than once (in the file or already in the version)."),
     "unknown_parent": _l("The parent code is neither in the file nor in the version: import the parent first."),
-    "parent_level": _l("The parent is at the wrong level: a grid hangs under the level directly above it."),
+    "parent_level": _l("The parent %(parent_code)s is a %(parent_level)s, but a %(level)s belongs to a "
+                       "%(expected)s: correct parent_code."),
+    "parent_level:dedicated": _l("The parent %(parent_code)s is a %(parent_level)s: a dedicated grid under it is "
+                                 "at the level %(fits)s (or give the level as dedicated), its code the parent's "
+                                 "code and 3 more digits (2 under a grid)."),
     "missing_geometry": _l("The feature has no geometry."),
     "geometry_type": _l("The geometry must be a Polygon or MultiPolygon."),
     "bad_coordinates": _l("Coordinates must be numbers within longitude -180..180 and latitude -90..90 "
@@ -31,23 +56,40 @@ MESSAGES = {
     "outside_scope": _l("Its parent %(parent_code)s is outside %(scope)s, the part of the draft this import "
                         "replaces: import without a parent code to replace the whole level, or leave it out."),
     "wrong_level": _l("The feature is a %(got)s, but this import replaces the level %(expected)s."),
-    "wrong_kind": _l("The feature is a %(got)s grid, but this import replaces the %(expected)s grids."),
+    "wrong_kind": _l("The feature is a %(got)s, but this import replaces the kind %(expected)s."),
 }
+
+#: Parameters that hold a level id: the message names the level by its label.
+_LEVEL_PARAMS = ("level", "parent_level", "expected", "fits")
+
+
+def message(reason: str, params: dict, fallback: str = "") -> str:
+    """The reason's message in the current language, filled with ``params``."""
+    template = MESSAGES.get(template_key(reason, params))
+    if template is None:
+        return fallback
+    values = dict(params)
+    labels, keys = (KIND_LABELS, ("got", "expected")) if reason == "wrong_kind" else (LEVEL_LABELS, _LEVEL_PARAMS)
+    if reason == "wrong_level":
+        keys = ("got", "expected")
+    for key in keys:
+        if isinstance(values.get(key), str):
+            values[key] = text(labels, values[key])
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
 
 
 def feature_error_details(errors) -> list[dict]:
     """JSON-ready error list; the English text from geo is kept as ``detail``."""
     out = []
     for e in errors:
-        template = MESSAGES.get(e.reason)
         params = dict(e.params or {})
         params.setdefault("field", e.field)
-        try:
-            message = str(template) % params if template is not None else e.message
-        except (KeyError, TypeError, ValueError):
-            message = str(template) if template is not None else e.message
         out.append({"index": e.index, "code": e.code, "field": e.field, "reason": e.reason,
-                    "message": message, "detail": e.message, "params": _jsonable(params)})
+                    "message": message(e.reason, params, e.message), "detail": e.message,
+                    "params": _jsonable(params)})
     return out
 
 

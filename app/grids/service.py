@@ -23,7 +23,7 @@ from app.grids.versions import ensure_published_version, lock_boundaries, scope_
 from app.models import BoundaryVersion, Grid
 from app.sqlfiles import statements
 from geo.crs import UnknownCRSError, parse_crs
-from geo.features import ExistingGrid, parse_grid_collection
+from geo.features import ExistingGrid, parent_code_of, parse_grid_collection
 
 
 @dataclass
@@ -75,17 +75,18 @@ def _referenced_parents(collection) -> set[str]:
         if isinstance(props, dict):
             if props.get("code") is not None:
                 codes.add(str(props["code"]).strip())
-            if props.get("parent_code") is not None:
-                parents.add(str(props["parent_code"]).strip())
+            if parent_code_of(props) is not None:
+                parents.add(str(parent_code_of(props)).strip())
     return parents - codes
 
 
 def import_grids(collection, crs: str | None = None, *, version_id: int | None = None,
-                 commit: bool = True) -> ImportResult:
+                 commit: bool = True, progress=None) -> ImportResult:
     """Validate and store a FeatureCollection of grids: all or nothing.
 
     ``commit=False`` leaves the transaction open so a caller (the demo loader)
-    can make several imports one unit of work.
+    can make several imports one unit of work. ``progress(step)`` hears each
+    step begin: "checking", "storing", "assigning" (the CLI's progress bar).
 
     Raises
     ------
@@ -98,6 +99,8 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
         raise ValidationError(_("Unknown coordinate system %(crs)s: use an EPSG code such as 4326, 4490 "
                                 "or 4547, or gcj02 / bd09.", crs=str(crs)[:40]),
                               {"field": "crs", "value": str(crs)[:40]}) from exc
+    progress = progress or (lambda step: None)
+    progress("checking")
     lock_boundaries()   # before the version is read: a publish may be retiring it
     version = _target_version(version_id)
     existing = _existing_grids(version, _referenced_parents(collection))
@@ -114,6 +117,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
         raise ValidationError(_("The collection holds no features; nothing was imported."),
                               {"field": "features"})
 
+    progress("storing")
     _store_features(parsed.features, version)
     by_level: dict[str, int] = {}
     for f in parsed.features:
@@ -128,6 +132,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     db.session.execute(text("ANALYZE grid"))
     if version.status == "published":
         # Standard addresses follow the published boundaries (same transaction).
+        progress("assigning")
         reassign_addresses()
     if commit:
         db.session.commit()

@@ -5,15 +5,15 @@ import json
 import time
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
+from app.cli import CommandGroup
 from app.extensions import db
 from app.jobs.model import UNFINISHED, Job
 from app.jobs.runner import reap
 
-jobs_cli = AppGroup("jobs", help="Background jobs (level imports, large imports).")
+jobs_cli = CommandGroup("jobs", help="Background jobs (level imports, large imports).")
 
 
 def progress_bar(total: int | None = None, unit: str = "feature"):

@@ -7,11 +7,15 @@ services are public. Reading requests is public only when the district
 publishes its events (``GRIDMAP_OPEN311_PUBLIC_READ``); otherwise it needs a
 signed-in user (a Bearer token) who may read events, and shows the events of
 their area. Either way no answer carries personal data. Posting needs an API
-token as ``api_key``.
+token as ``api_key`` (in the body or the query string) or an Authorization
+header, form-encoded or as JSON. A ``jurisdiction_id`` other than the
+district's is a 404 on every resource; lists are paged (app.open311.params).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
@@ -22,7 +26,7 @@ from app.auth.roles import REPORTS_READ, allows
 from app.auth.scope import event_area
 from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import csrf, db, limiter
-from app.open311 import service
+from app.open311 import params, service
 from app.open311.formats import FORMATS, errors, respond
 from app.security import rate_limited
 
@@ -80,6 +84,11 @@ def georeport_database_down(exc: OperationalError):
     return response
 
 
+@bp.before_request
+def _this_jurisdiction():
+    params.check_jurisdiction()
+
+
 @bp.get("/discovery.<fmt>")
 @public
 @rate_limited
@@ -111,9 +120,13 @@ def _readers_area() -> tuple[str, ...] | None:
     """
     if current_app.config.get("OPEN311_PUBLIC_READ"):
         return None
+    if not current_user.is_authenticated and service.user_for_key(params.api_key()) is not None:
+        # A GeoReport client reads with the api_key it posts with, as an Authorization header would.
+        g._login_user, g.auth_via = service.user_for_key(params.api_key()), "token"
     if not current_user.is_authenticated:
         raise Unauthorized(_("This district does not publish its service requests: send an API token as "
-                             "'Authorization: Bearer <token>' to read them."), {"field": "Authorization"})
+                             "'Authorization: Bearer <token>' or as api_key to read them."),
+                           {"field": "Authorization"})
     if not allows(current_user.role, REPORTS_READ):
         raise Forbidden(_("Your role (%(role)s) may not read service requests.", role=current_user.role),
                         {"permission": REPORTS_READ})
@@ -126,7 +139,9 @@ def _readers_area() -> tuple[str, ...] | None:
 def list_requests(fmt: str):
     fmt = _fmt(fmt)
     area = _readers_area()
-    return respond(fmt, "service_requests", service.list_requests(service.parse_query(request.args), area))
+    page = params.page(request.args)
+    query = replace(service.parse_query(request.args), limit=page.size, offset=page.offset)
+    return respond(fmt, "service_requests", service.list_requests(query, area))
 
 
 @bp.get("/requests/<ticket>.<fmt>")
@@ -138,9 +153,9 @@ def get_request(ticket: str, fmt: str):
 
 
 def _key_user():
-    """The user of the form's api_key, looked up once per request (the rate limit asks first);
-    cached on the request, as ``g`` may outlive it."""
-    key = (request.form.get("api_key") or "").strip()
+    """The user of the request's api_key (form, JSON body or query string), looked up once per
+    request (the rate limit asks first); cached on the request, as ``g`` may outlive it."""
+    key = params.api_key()
     cached = getattr(request, "_open311_key", None)
     if cached is None or cached[0] != key:
         cached = (key, service.user_for_key(key))
@@ -157,12 +172,11 @@ def _public_limit() -> str:
 
 
 @bp.post("/requests.<fmt>")
-@public  # the api_key in the form is checked by the service (403 in the GeoReport form)
+@public  # the api_key is checked by the service (403 in the GeoReport form)
 @limiter.limit(_public_limit, exempt_when=_holds_valid_key)
 def create_request(fmt: str):
     fmt = _fmt(fmt)
-    return respond(fmt, "service_requests", service.create_request(request.form, key_user=_key_user(),
-                                                                     key_in_url=bool(request.args.get("api_key"))), 201)
+    return respond(fmt, "service_requests", service.create_request(params.posted_fields(), key_user=_key_user()), 201)
 
 
 @bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

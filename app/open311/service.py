@@ -146,6 +146,9 @@ class RequestQuery:
     statuses: list[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
+    #: One page of the answer (app.open311.params.page): GeoReport's 1000 at most.
+    limit: int = MAX_REQUESTS
+    offset: int = 0
 
 
 def parse_query(args, now: datetime | None = None) -> RequestQuery:
@@ -181,7 +184,8 @@ def list_requests(query: RequestQuery, area: tuple[str, ...] | None = None) -> l
     rows = db.session.execute(sql("open311/requests"), {
         "district_code": current_app.config["DISTRICT_CODE"], "area": area_param(area),
         "tickets": query.tickets, "codes": query.codes,
-        "statuses": query.statuses, "start": query.start, "end": query.end, "limit": MAX_REQUESTS,
+        "statuses": query.statuses, "start": query.start, "end": query.end,
+        "limit": query.limit, "offset": query.offset,
     }).mappings().all()
     return [_request(r) for r in rows]
 
@@ -253,14 +257,11 @@ def header_user() -> User | None:
     return None
 
 
-def _require_key(form, key_user: User | None, key_in_url: bool) -> User:
+def _require_key(form, key_user: User | None) -> User:
     key = (form.get("api_key") or "").strip()
     if not key and header_user() is not None:
         return header_user()
     if not key:
-        if key_in_url:
-            raise Forbidden(_("Send api_key in the form body of the POST, not in the URL (URLs end up in logs)."),
-                            {"field": "api_key"})
         raise Forbidden(_("api_key is required to post a request: an API token (gm_...) from a GridMap "
                           "administrator."), {"field": "api_key"})
     user = key_user
@@ -342,18 +343,13 @@ _FIELD_NAMES = {"category": "service_code", "lon": "long", "lat": "lat", "addres
                 "address_id": "address_id"}
 
 
-def create_request(form, *, key_user: User | None, key_in_url: bool = False) -> list[dict]:
+def create_request(form, *, key_user: User | None) -> list[dict]:
     """File a report from a GeoReport POST; returns ``[{service_request_id, service_notice, account_id}]``.
 
-    ``key_user`` is the user of the form's api_key (``user_for_key``), ``key_in_url`` whether the
-    client put an api_key in the URL instead (refused by name: URLs end up in logs).
+    ``form`` holds the posted fields (``params.posted_fields``), ``key_user`` the user of their api_key
+    (``user_for_key``, looked up once per request by the view).
     """
-    user = _require_key(form, key_user, key_in_url)
-    jurisdiction = (form.get("jurisdiction_id") or "").strip()
-    if jurisdiction and jurisdiction != current_app.config["DISTRICT_CODE"]:
-        raise NotFound(_("jurisdiction_id %(given)s is not served here: this server serves %(code)s.",
-                         given=jurisdiction[:20], code=current_app.config["DISTRICT_CODE"]),
-                       {"field": "jurisdiction_id"})
+    user = _require_key(form, key_user)
     code = (form.get("service_code") or "").strip()
     if not code:
         raise ValidationError(_("service_code is required: use a code from services.json."),

@@ -5,14 +5,14 @@ import sys
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
 from app import csvcells
+from app.cli import CommandGroup
 from app.errors import DomainError
 
-patrols_cli = AppGroup("patrols", help="Patrol GPS fixes: CSV import, key places, partitions.")
+patrols_cli = CommandGroup("patrols", help="Patrol GPS fixes: CSV import, key places, partitions.")
 
 
 def _count_lines(path: str) -> int:
@@ -76,7 +76,7 @@ def import_command(path, errors_path, chunk, max_age_days):
 @patrols_cli.command("places")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def places_command(path):
-    """Import key places (重点场所) from CSV: code, name, kind, lon, lat, crs, radius_m, visits_per_week.
+    """Import key places (重点场所) from CSV or Excel: code, name, kind, lon, lat, crs, radius_m, visits_per_week.
 
     Chinese headers work too (编码, 名称, 类型, 经度, 纬度, 坐标系, 半径, 每周巡查次数).
     A known code is updated, a new one added.

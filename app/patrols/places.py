@@ -13,11 +13,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from app import audit
+from app import audit, rows as file_rows
 from app.bulk import copy_rows
 from app.extensions import db
 from app.models import PLACE_KINDS
-from app.rows import decode_text, rows_from_csv as csv_rows
 from app.sqlfiles import sql
 from geo.crs import UnknownCRSError, parse_crs, to_wgs84
 
@@ -145,4 +144,10 @@ def import_places(raw_rows: list[dict]) -> PlaceImport:
 
 
 def rows_from_csv(data: bytes) -> list[dict]:
-    return csv_rows(decode_text(data))
+    """CSV, or the first sheet of an Excel workbook, as row dicts (app.rows)."""
+    return file_rows.rows_from_bytes(data, "", _no_json)
+
+
+def _no_json(textdata: str) -> list[dict]:
+    # Key places come as CSV or a workbook only: text that looks like JSON is read as CSV.
+    return file_rows.rows_from_csv(textdata)

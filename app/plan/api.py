@@ -11,13 +11,13 @@ from app.auth.guard import require
 from app.auth.roles import GRIDS_EDIT, GRIDS_READ
 from app.errors import NotFound, ValidationError
 from app.extensions import db
+from app.grids import export, files
 from app.grids.versions import Scope, check_draft_access, resolve, scope_of
 from app.models import BoundaryVersion, LEVELS
 from app.jobs.api import accepted
-from app.plan import buildings, checks, drafts, edits, files, impact, level_import, publish as publishing, \
+from app.plan import buildings, checks, drafts, edits, impact, level_import, publish as publishing, \
     rebase as rebasing
 from app.plan.messages import describe
-from app.sqlfiles import sql
 
 api_bp = Blueprint("plan_api", __name__, url_prefix="/api/v1")
 
@@ -218,8 +218,7 @@ def export_version(version_id: int):
     level = params.choice(request.args, "level", LEVELS)
     out_crs = params.crs(request.args) if request.args.get("crs") else None
     scope = _version_scope(version_id)
-    rows = db.session.execute(sql("plan/version_grids"), {**scope.params, "level": level, "codes": None,
-                                                           "with_geometry": True}).all()
+    rows = export.grid_rows(scope, level)
     layer = f"grids_v{version_id}" + (f"_{level}" if level else "")
     data, mimetype, filename = files.write(rows, fmt, layer=layer, out_crs=out_crs)
     return Response(data, mimetype=mimetype,

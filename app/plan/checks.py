@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from app.errors import ValidationError
 from app.extensions import db
+from app.grids import export
 from app.grids.versions import Scope, scope_of
 from app.labels import LEVEL_LABELS, text as label_text
 from app.models import BoundaryVersion
@@ -84,9 +85,7 @@ def thresholds(args=None) -> Thresholds:
 
 def grid_records(scope: Scope, codes=None, *, with_geometry: bool = True) -> list[GridRecord]:
     """The grids of ``scope`` (all of them, or those of ``codes`` and their children)."""
-    rows = db.session.execute(sql("plan/version_grids"), {
-        **scope.params, "level": None, "codes": None if codes is None else sorted(codes),
-        "with_geometry": with_geometry}).all()
+    rows = export.grid_rows(scope, codes=codes, with_geometry=with_geometry)
     geoms = shapely.from_wkb([bytes(r.wkb) for r in rows]) if rows and with_geometry else [None] * len(rows)
     return [GridRecord(r.code, r.level, r.kind, r.parent_code, g, r.households, r.population, tuple(r.staff),
                        bool(r.exclave)) for r, g in zip(rows, geoms)]

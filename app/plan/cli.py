@@ -8,15 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.cli import CommandGroup
 from app.errors import DomainError
 from app.events.cli import _parse_now
 from app.jobs.cli import echo_outcome, progress_bar
 from app.plan import drafts, level_import, schedule
 
-plan_cli = AppGroup("plan", help="Boundary drafts: level imports and scheduled publication.")
+plan_cli = CommandGroup("plan", help="Boundary drafts: level imports and scheduled publication.")
 
 
 @plan_cli.command("import")

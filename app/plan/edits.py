@@ -401,7 +401,7 @@ def import_op(nodes_of: Callable[[Family], list[Node]], *, level: str, scope: st
 
 def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *, level: str, scope: str | None,
                  kind: str, filename: str):
-    """Replace a level of the draft by the features of a file (already read by app.plan.files)."""
+    """Replace a level of the draft by the features of a file (already read by app.grids.files)."""
     def read(family: Family) -> list[Node]:
         parent_level = h.PARENT_LEVEL.get(level)
         existing = {n.code: ExistingGrid(n.code, n.level, n.kind, n.geometry)

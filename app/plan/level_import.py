@@ -5,7 +5,7 @@ form, the draft and its row_version, the parent code, what the file is from its 
 a Shapefile's record headers, a GeoPackage's feature count (:func:`check`) -- and queues a job (app.jobs)
 that runs :func:`run`:
 
-1. read the file once (app.plan.files: GeoJSON by json; GeoPackage, zipped Shapefile by locked-down GDAL);
+1. read the file once (app.grids.files: GeoJSON by json; GeoPackage, zipped Shapefile by locked-down GDAL);
 2. check every feature's properties and shape (geo.features, parents left to step 3);
 3. lock the draft, COPY the features into ``plan_import`` and, set-based in SQL, find each one's parent
    among the grids of the level above in the draft -- the grid its ``parent_code`` names, or else the one
@@ -37,7 +37,8 @@ from app.extensions import db
 from app.grids.messages import feature_error_details
 from app.jobs import Progress, run_here, submit
 from app.models import BoundaryVersion, KINDS, LEVELS
-from app.plan import drafts, edits, family as fam, files
+from app.grids import files
+from app.plan import drafts, edits, family as fam
 from app.plan.messages import describe
 from app.sqlfiles import sql, statements
 from geo import hierarchy as h

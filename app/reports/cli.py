@@ -1,17 +1,17 @@
-"""``flask reports import FILE.csv|.json``."""
+"""``flask reports import FILE``: CSV, JSON, GeoJSON points or an Excel workbook."""
 from __future__ import annotations
 
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from tqdm import tqdm
 
+from app.cli import CommandGroup
 from app.errors import DomainError
 from app.row_errors_cli import report_row_errors
 from app.reports import files, service
 
-reports_cli = AppGroup("reports", help="Bulk report intake.")
+reports_cli = CommandGroup("reports", help="Bulk report intake.")
 
 
 @reports_cli.command("import")

@@ -1,11 +1,12 @@
 """The OpenAPI document: valid, complete, and true to what the API really returns.
 
 Real responses are validated against the schemas the document gives for
-their path, method, status and media type. The OpenAPI 3.0 schemas are turned
-into JSON Schema here (``nullable``, ``$ref``), and every documented object is
-made closed (``additionalProperties: false``) for the check, so a field the
-code returns but the document does not describe fails the test -- the
-published document itself stays open to additions.
+their path, method, status and media type (tests/api/conformance.py does so
+for every answer of the whole suite; the tests here name the cases). The
+OpenAPI 3.0 schemas are turned into JSON Schema (``nullable``, ``$ref``), and
+every documented object is made closed (``additionalProperties: false``) for
+the check, so a field the code returns but the document does not describe
+fails the test -- the published document itself stays open to additions.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import re
 
 import pytest
 
-from tests.api.helpers import check
+from tests.api.helpers import SPEC_PATH, check, json_schema as _json_schema
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -79,6 +80,34 @@ def test_operations_are_described(spec):
                 assert any(p.get("name") == name and p.get("in") == "path" for p in op.get("parameters", [])), \
                     (path, name)
     assert len(ids) == len(set(ids))
+
+
+def _schemas(node, path="#"):
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _schemas(value, f"{path}/{i}")
+
+
+def test_generated_clients_can_read_every_schema(spec):
+    # What openapi-python-client refused (tests/api/test_generated_client.py generates one):
+    # an array without items, and a nullable enum without null (it raised on a null value).
+    for path, node in _schemas(spec):
+        if node.get("type") == "array":
+            assert "items" in node, f"{path}: an array needs items"
+        if node.get("nullable") and "enum" in node:
+            assert None in node["enum"], f"{path}: a nullable enum must list null"
+
+
+def test_a_null_the_enum_does_not_list_fails_the_check(spec):
+    schema = _json_schema({"type": "string", "nullable": True, "enum": ["a"]}, spec)
+    jsonschema = pytest.importorskip("jsonschema")
+    assert not jsonschema.Draft7Validator(schema).is_valid(None)
+    schema = _json_schema({"type": "string", "nullable": True, "enum": ["a", None]}, spec)
+    assert jsonschema.Draft7Validator(schema).is_valid(None)
 
 
 def test_rules_and_coordinate_systems_are_described(spec):

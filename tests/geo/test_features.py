@@ -11,8 +11,8 @@ import shapely
 from geo.crs import UnknownCRSError, from_wgs84, geodesic_area_m2
 from geo.features import REASONS, ExistingGrid, FeatureError, GridFeature, parse_grid_collection
 from geo.messages import TEMPLATES
-from tests.geo.helpers import (COMMUNITY, DISTRICT, GRID, MICRO, X0, Y0, collection, feature,
-                         polygon, ring, valid_collection)
+from tests.geo.helpers import (COMMUNITY, DISTRICT, GRID, MICRO, SUBDISTRICT, X0, Y0, collection, feature,
+                               polygon, ring, valid_collection)
 
 IDX = {"district": 0, "subdistrict": 1, "community": 2, "grid": 3, "micro": 4, "dedicated": 5}
 
@@ -113,8 +113,13 @@ CASES = {
     "bad_code-parent": (_set("micro", parent_code="4101020010"), {}, [(4, "bad_code", "properties.parent_code")]),
     "bad_level": (_set("micro", level="block"), {}, [(4, "bad_level", "properties.level")]),
     "bad_kind": (_set("micro", kind="special"), {}, [(4, "bad_kind", "properties.kind")]),
-    "bad_kind-dedicated-community": (_set("community", kind="dedicated"), {},
-                                     [(2, "bad_kind", "properties.kind")]),
+    "bad_kind-dedicated-district": (_set("district", kind="dedicated"), {},
+                                    [(0, "bad_kind", "properties.kind")]),
+    "dedicated_level": (_set("micro", level="dedicated", code="4101020010010010", parent_code=None), {},
+                        [(4, "dedicated_level", "properties.level")]),
+    "parent_level-dedicated": (_append(feature("410102001001502", "grid", polygon(X0 + 0.03, Y0, 0.01), SUBDISTRICT,
+                                               kind="dedicated")), {},
+                               [(6, "parent_level", "properties.parent_code")]),
     "bad_count-negative": (_set("grid", households=-1), {}, [(3, "bad_count", "properties.households")]),
     "bad_count-text": (_set("grid", population="many"), {}, [(3, "bad_count", "properties.population")]),
     "bad_count-fraction": (_set("grid", population=2.5), {}, [(3, "bad_count", "properties.population")]),
@@ -189,6 +194,8 @@ def test_every_reason_has_a_case_and_a_template():
     covered = {reason for _, _, expected in CASES.values() for _, reason, _ in expected}
     assert covered == set(REASONS)
     assert set(REASONS) <= set(TEMPLATES)
+    variants = {key for key in TEMPLATES if ":" in key}
+    assert {key.split(":")[0] for key in variants} <= set(REASONS)
 
 
 def test_error_params_carry_what_a_translator_needs():
@@ -403,6 +410,65 @@ def test_dedicated_micro_under_regular_grid_allowed():
     assert parsed.features[-1].kind == "dedicated"
 
 
+# A dedicated grid hangs under a grid of any level but the finest, one level below it, and may cross the
+# boundaries of the levels below its parent (geo.hierarchy).
+PARK = polygon(X0 + 0.015, Y0 + 0.015, 0.01)   # across the community's edge (0.02) and the grid's (0.01)
+
+
+@pytest.mark.parametrize("code,level,parent", [
+    ("410102901", "subdistrict", DISTRICT),
+    ("410102001901", "community", SUBDISTRICT),
+    ("410102001001901", "grid", COMMUNITY),
+])
+def test_dedicated_grid_under_any_level_may_cross_the_levels_below(code, level, parent):
+    fc = valid_collection()
+    fc["features"].append(feature(code, level, PARK if level != "grid" else polygon(X0 + 0.012, Y0, 0.006),
+                                  parent, kind="dedicated"))
+    parsed = parse_grid_collection(fc)
+    assert parsed.ok, [e.message for e in parsed.errors]
+    park = parsed.features[-1]
+    assert (park.code, park.level, park.kind, park.parent_code) == (code, level, "dedicated", parent)
+
+
+@pytest.mark.parametrize("code,parent,level", [
+    ("410102901", DISTRICT, "subdistrict"), ("410102001901", SUBDISTRICT, "community"),
+    ("410102001001901", COMMUNITY, "grid"), ("41010200100100190", GRID, "micro"),
+    ("410102001901", None, "community"),   # no parent_code (a draft import finds it): the code's length says
+])
+def test_level_dedicated_is_the_kind_and_the_level_follows_the_parent(code, parent, level):
+    fc = collection(*valid_collection()["features"][:5])
+    fc["features"].append(feature(code, "专属网格", polygon(X0 + 0.001, Y0 + 0.001, 0.0005), parent))
+    parsed = parse_grid_collection(fc, parents="resolve" if parent else "defer")
+    assert parsed.ok, [e.message for e in parsed.errors]
+    assert (parsed.features[-1].level, parsed.features[-1].kind) == (level, "dedicated")
+
+
+def test_level_dedicated_with_kind_regular_is_an_unknown_level():
+    fc = valid_collection()
+    fc["features"].append(feature("410102901", "dedicated", PARK, DISTRICT, kind="regular"))
+    [error] = parse_grid_collection(fc).errors
+    assert (error.index, error.reason) == (6, "bad_level")
+
+
+def test_a_dedicated_grid_at_the_wrong_level_for_its_parent_is_told_which_level_fits():
+    fc = valid_collection()
+    fc["features"].append(feature("410102001001902", "grid", PARK, DISTRICT, kind="dedicated"))
+    [error] = parse_grid_collection(fc).errors
+    assert error.reason == "parent_level"
+    assert error.params == {"parent_code": DISTRICT, "parent_level": "district", "level": "grid",
+                            "expected": "community", "kind": "dedicated", "fits": "subdistrict"}
+    assert "at level subdistrict (or write level: dedicated)" in error.message
+    assert "None" not in error.message
+
+
+def test_a_dedicated_grid_still_lies_inside_its_parent():
+    fc = valid_collection()
+    fc["features"].append(feature("410102001901", "community", polygon(X0 + 0.045, Y0, 0.01), SUBDISTRICT,
+                                  kind="dedicated"))
+    [error] = parse_grid_collection(fc).errors
+    assert error.reason == "outside_parent"
+
+
 # --- input forms and coordinate systems --------------------------------------
 
 def test_json_text_and_bytes_accepted():
@@ -506,3 +572,11 @@ def test_performance_smoke_six_thousand_features(capsys):
     assert math.isclose(micro_area, district_area, rel_tol=1e-6)  # the tiling is seamless
     with capsys.disabled():
         print(f"\n[perf] parse_grid_collection: {len(parsed.features)} features in {elapsed:.2f} s")
+
+
+def test_parent_is_read_as_parent_code_as_older_exports_wrote_it():
+    fc = valid_collection()
+    for feat in fc["features"][1:]:
+        feat["properties"]["parent"] = feat["properties"].pop("parent_code")
+    parsed = parse_grid_collection(fc)
+    assert parsed.ok and [f.parent_code for f in parsed.features][1:3] == [DISTRICT, SUBDISTRICT]

@@ -119,6 +119,7 @@ def test_a_level_import_answers_at_once_and_its_job_finishes_in_a_thread(app, co
             if f["properties"]["kind"] == "regular"} == {WEST: 250, f"{COMMUNITY}005": 150}
 
 
+@pytest.mark.answers_outside_the_document("a made-up job whose result is {'answer': 42}")
 def test_progress_is_seen_while_the_job_runs(app, committed_db):
     token = _load_committed_sample(app)
     step, go = threading.Event(), threading.Event()

@@ -86,3 +86,38 @@ def test_a_bad_key_is_403_in_the_georeport_form(georeport_server):
     assert error["code"] == 403 and error["description"]
     with pytest.raises(requests.HTTPError):
         GeoReport(root).get_service_requests(start_date="not-a-date")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_client_names_its_jurisdiction_on_every_call(georeport_server, fmt):
+    root, key = georeport_server
+    ours = GeoReport(root, jurisdiction="410102", output_format=fmt)
+    assert any(s["service_code"] == "0102" for s in ours.get_service_list())
+    assert ours.get_service_definition("0102")["service_code"] == "0102"
+    ticket = requests.post(f"{root}/requests.json", params={"api_key": key}, json={
+        "service_code": "0402", "lat": IN_GRID[1], "long": IN_GRID[0], "jurisdiction_id": "410102"},
+        timeout=10).json()[0]["service_request_id"]
+    assert ours.get_service_request(ticket)["service_request_id"] == ticket
+    listed = ours.get_service_requests(status="open")
+    assert ticket in str(listed)
+    # Another jurisdiction is not served here: every call says so with a 404.
+    theirs = GeoReport(root, jurisdiction="999999", output_format=fmt)
+    for call in (theirs.get_service_list, lambda: theirs.get_service_definition("0102"),
+                 lambda: theirs.get_service_requests(status="open"), lambda: theirs.get_service_request(ticket)):
+        with pytest.raises(requests.HTTPError) as failed:
+            call()
+        assert failed.value.response.status_code == 404
+
+
+def test_a_key_in_the_url_and_a_json_body_then_pages_read_back(georeport_server):
+    root, key = georeport_server
+    made = []
+    for i in range(3):
+        res = requests.post(f"{root}/requests.json", params={"api_key": key}, json={
+            "service_code": "0102", "lat": IN_GRID[1], "long": IN_GRID[0], "description": f"垃圾{i}"}, timeout=10)
+        assert res.status_code == 201, res.text
+        made.append(res.json()[0]["service_request_id"])
+    pages = [requests.get(f"{root}/requests.json", params={"page_size": 2, "page": n}, timeout=10).json()
+             for n in (1, 2)]
+    assert [r["service_request_id"] for page in pages for r in page] == list(reversed(made))
+    assert [r["service_request_id"] for r in GeoReport(root).get_service_requests()] == list(reversed(made))

@@ -150,10 +150,14 @@ def test_a_revoked_token_is_refused(api_key, anon, db, sample):
     assert "not valid" in error["description"]
 
 
-def test_a_key_in_the_url_is_refused_with_the_fix(api_key, anon, db, sample):
-    [error] = json_errors(anon.post(f"{V2}/requests.json", query_string={"api_key": api_key, "lang": "en"},
+def test_a_key_in_the_url_is_taken_as_the_spec_examples_send_it(api_key, anon, db, sample):
+    res = anon.post(f"{V2}/requests.json", query_string={"api_key": api_key}, data=FORM)
+    assert res.status_code == 201, res.get_data(as_text=True)
+    assert stored(res.get_json()[0]["service_request_id"]).category == "0102"
+    # A wrong key in the URL is as wrong as in the form.
+    [error] = json_errors(anon.post(f"{V2}/requests.json", query_string={"api_key": "gm_nope", "lang": "en"},
                                     data=FORM), 403)
-    assert "form body" in error["description"]
+    assert "not valid" in error["description"]
 
 
 @pytest.mark.parametrize("changes,status,field", [

@@ -195,7 +195,13 @@ def test_at_most_1000_requests(client, db, anon, sample):
         "SELECT '410102', '0102', 'worker_app', 'x' || i, ST_SetSRID(ST_MakePoint(113.615, 34.7525), 4326), "
         "'reported' FROM generate_series(1, 1005) i"))
     db.session.commit()
-    assert len(anon.get(f"{V2}/requests.json").get_json()) == 1000
+    first = anon.get(f"{V2}/requests.json").get_json()
+    assert len(first) == 1000
+    # The rest is on the next page (the page/page_size extension), nothing twice, nothing lost.
+    rest = anon.get(f"{V2}/requests.json?page=2").get_json()
+    assert len(rest) == 6
+    assert not {r["service_request_id"] for r in first} & {r["service_request_id"] for r in rest}
+    assert len(anon.get(f"{V2}/requests.json?page=3").get_json()) == 0
 
 
 def test_a_merged_duplicate_is_closed_and_points_to_the_original(client, anon, sample):

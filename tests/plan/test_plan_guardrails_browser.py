@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.maps import sample
+from tests.maps import helpers as sample
 from tests.plan.test_plan_browser import (WAIT_MS, assert_clean, click_map, open_draft, plan_state, screen_point,
                                           wait_ready)
 

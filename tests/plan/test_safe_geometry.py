@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box as sbox
 from shapely.ops import transform
 
-from app.models import ROLES
+from app.role_names import ROLES
 from tests.plan.conftest import WEST, post
 
 BEIJING = ZoneInfo("Asia/Shanghai")

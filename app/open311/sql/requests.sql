@@ -47,4 +47,4 @@ WHERE r.district_code = :district_code
         AND r.created_at >= CAST(:start AS timestamptz) AND r.created_at <= CAST(:end AS timestamptz)
        END)
 ORDER BY r.created_at DESC, r.id DESC
-LIMIT :limit
+LIMIT :limit OFFSET :offset

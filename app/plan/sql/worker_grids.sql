@@ -1,5 +1,5 @@
 -- The grids of one version that count towards the load of the workers :staff_ids (as
--- plan/version_grids.sql gives every grid its staff: its own active assignments, else those of its
+-- grids/version_grids.sql gives every grid its staff: its own active assignments, else those of its
 -- predecessors), without geometry: what checking a worker's load again after an edit needs. The
 -- grids are found from the workers' assignment codes first, so only those rows get their staff.
 WITH mine AS (

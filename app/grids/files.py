@@ -14,9 +14,13 @@ Shapefile by GDAL locked down to those drivers (app.uploads.gdal). Feature
 counts and zip sizes are checked before anything is decoded; an error never
 repeats GDAL's own message, which may quote the file.
 
-Writing uses the same field names for every format, short enough for a
-Shapefile's 10-character limit: code, name, level, kind, parent, households,
-population, area_m2, preds (predecessor codes joined by ";").
+Writing uses the names import reads: code, name, level, kind, parent_code,
+households, population, area_m2, preds (predecessor codes joined by ";");
+in a Shapefile, whose field names stop at 10 characters, parent_code is
+parent_cod (read back as parent_code). Files exported before that call it
+parent, which import still reads. A GeoPackage is written as version 1.2,
+which GDAL 3.6 and QGIS 3.22 (Debian 12) read without warnings; the GDAL in
+pyogrio would write 1.4, which they call "only partially supported".
 """
 from __future__ import annotations
 
@@ -193,7 +197,9 @@ def read(data: bytes, filename: str, *, layer: str | None = None, crs: str | Non
 def _read_geojson(data: bytes, crs: str | None) -> tuple[dict, str | None, str | None]:
     try:
         parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except RecursionError:
+        raise ValidationError(_("The file is not valid JSON: it is nested too deep."), {"field": "file"}) from None
+    except (UnicodeDecodeError, ValueError):
         raise ValidationError(_("The file is not valid GeoJSON (JSON in UTF-8)."), {"field": "file"}) from None
     feats = parsed.get("features") if isinstance(parsed, dict) else None
     if not isinstance(parsed, dict) or parsed.get("type") != "FeatureCollection" or not isinstance(feats, list):
@@ -277,8 +283,14 @@ def _check_vertices(points: int, index: int) -> None:
                        limit_details(points, limit, "MAX_GRID_VERTICES", index=index))
 
 
-def write(rows, fmt: str, *, layer: str = "grids", out_crs=None) -> tuple[bytes, str, str]:
-    """(file bytes, mimetype, file name) of ``rows`` (version_grids.sql rows) in ``fmt``."""
+#: GeoPackage 1.2: what GDAL 3.6 and QGIS 3.22 read without a warning (the application_id is GPKG, the
+#: SQLite user_version 10200).
+GPKG_OPTIONS = {"VERSION": "1.2"}
+
+
+def write(rows, fmt: str, *, layer: str = "grids", out_crs=None, extra: dict | None = None) -> tuple[bytes, str, str]:
+    """(file bytes, mimetype, file name) of ``rows`` (version_grids.sql rows) in ``fmt``; ``extra`` adds text
+    fields (name -> one value per row), such as the staff the CLI writes only when asked."""
     driver, ext, mimetype = FORMATS[fmt]
     crs = parse_crs(out_crs) if out_crs is not None else parse_crs(None)
     geoms = [shapely.from_wkb(bytes(r.wkb)) for r in rows]
@@ -293,20 +305,25 @@ def write(rows, fmt: str, *, layer: str = "grids", out_crs=None) -> tuple[bytes,
 
     households, h_mask = ints("households")
     population, p_mask = ints("population")
-    fields = ["code", "name", "level", "kind", "parent", "households", "population", "area_m2", "preds"]
+    fields = ["code", "name", "level", "kind", "parent_cod" if fmt == "shp" else "parent_code", "households",
+              "population", "area_m2", "preds", *(extra or {})]
     data = [np.array([r.code for r in rows], dtype=object), np.array([r.name for r in rows], dtype=object),
             np.array([r.level for r in rows], dtype=object), np.array([r.kind for r in rows], dtype=object),
             np.array([r.parent_code for r in rows], dtype=object), households, population,
             np.array([round(float(r.area_m2), 1) for r in rows], dtype=np.float64),
             np.array([";".join(r.predecessors or []) for r in rows], dtype=object)]
     masks = [None, None, None, None, None, h_mask, p_mask, None, None]
+    for values in (extra or {}).values():
+        data.append(np.array(values, dtype=object))
+        masks.append(None)
     srs = crs.label if crs.label.startswith("EPSG:") else "EPSG:4326"
     with tempfile.TemporaryDirectory(prefix="gridmap-export-") as tmp:
         path = os.path.join(tmp, f"{layer}.{ext}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             pyogrio.raw.write(path, geometry, data, fields, field_mask=masks, layer=layer, driver=driver,
-                              geometry_type="MultiPolygon", crs=srs, encoding="UTF-8" if fmt == "shp" else None)
+                              geometry_type="MultiPolygon", crs=srs, encoding="UTF-8" if fmt == "shp" else None,
+                              dataset_options=GPKG_OPTIONS if fmt == "gpkg" else None)
         if fmt != "shp":
             return Path(path).read_bytes(), mimetype, f"{layer}.{ext}"
         buf = io.BytesIO()
