@@ -112,7 +112,6 @@ def test_every_page_fits_a_phone_with_the_menu_collapsed(phone, live_server, wor
 
 
 @pytest.mark.parametrize("role", ["admin", "dispatcher", "worker", "viewer"])
-@pytest.mark.xfail(reason="desk/plan reworked in parallel", strict=False)
 def test_the_dispatch_desk_fits_a_phone(phone, live_server, world, role):
     pg = phone(role)
     m = visit(pg, live_server + DESK)
