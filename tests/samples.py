@@ -80,3 +80,17 @@ def load_sample() -> dict:
     ])
     db.session.commit()
     return {"result": result, "codes": codes, "staffed": staffed}
+
+
+def load_sample_for_client(username: str, role: str, display_name: str, token_name: str) -> str:
+    """The sample committed, plus a ``role`` account with an API token for an outside client (QGIS,
+    an Open311 bridge, a generated client); returns the token. Pair it with ``committed_db``, which
+    empties the tables afterwards."""
+    from app.auth import users
+    from app.extensions import db
+
+    load_sample()
+    account = users.create(username, "correct-horse-battery", role, display_name=display_name)
+    _, token = users.issue_token(account, token_name)
+    db.session.commit()
+    return token

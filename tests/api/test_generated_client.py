@@ -65,13 +65,9 @@ def live_api(live_server, committed_db):
     """(base URL, admin token, tickets) with the sample district and three reports committed."""
     import requests
 
-    from app.auth import users
-    from tests.samples import load_sample
+    from tests.samples import load_sample_for_client
 
-    load_sample()
-    admin = users.create("client-admin", "correct-horse-battery", "admin", display_name="Client")
-    _, token = users.issue_token(admin, "generated client")
-    committed_db.session.commit()
+    token = load_sample_for_client("client-admin", "admin", "Client", "generated client")
     tickets = []
     for lon, category in ((IN_GRID[0], "0402"), (IN_GRID[0], "0102"), (113.7, "0101")):
         res = requests.post(f"{live_server}/api/v1/reports", headers={"Authorization": f"Bearer {token}"},

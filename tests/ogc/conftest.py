@@ -8,13 +8,9 @@ import pytest
 @pytest.fixture
 def ogc_server(live_server, committed_db):
     """(landing URL, planner token) with tests/samples.py committed; ``committed_db`` empties it afterwards."""
-    from app.auth import users
-    from tests.samples import load_sample
+    from tests.samples import load_sample_for_client
 
-    load_sample()
-    planner = users.create("ogc-planner", "correct-horse-battery", "planner", display_name="规划员")
-    _, token = users.issue_token(planner, "QGIS")
-    committed_db.session.commit()
+    token = load_sample_for_client("ogc-planner", "planner", "规划员", "QGIS")
     return f"{live_server}/ogc", token
 
 

@@ -19,13 +19,9 @@ from georeport import GeoReport  # noqa: E402
 @pytest.fixture
 def georeport_server(live_server, committed_db):
     """(GeoReport root URL, API key) with the sample district committed; ``committed_db`` empties it afterwards."""
-    from app.auth import users
-    from tests.samples import load_sample
+    from tests.samples import load_sample_for_client
 
-    load_sample()
-    bridge = users.create("open311-client", "correct-horse-battery", "dispatcher", display_name="Open311")
-    _, token = users.issue_token(bridge, "Open311")
-    committed_db.session.commit()
+    token = load_sample_for_client("open311-client", "dispatcher", "Open311", "Open311")
     return f"{live_server}/open311/v2", token
 
 
