@@ -129,6 +129,12 @@ def list_drafts() -> list[BoundaryVersion]:
                                    .order_by(BoundaryVersion.id)))
 
 
+def past_versions() -> list[BoundaryVersion]:
+    """Published and retired versions, newest first: what the impact preview may compare a draft with."""
+    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status.in_(("published", "retired")))
+                              .order_by(BoundaryVersion.id.desc())).all()
+
+
 def get(draft_id: int, statuses=PENDING_STATUSES) -> BoundaryVersion:
     """A draft (or a scheduled one); ``statuses`` widens it, e.g. to read a published draft's edit log."""
     draft = db.session.get(BoundaryVersion, draft_id)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.auth.guard import require
 from app.auth.roles import GRIDS_EDIT
 from app.errors import NotFound
-from app.extensions import db
 from app.labels import LEVEL_LABELS
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
-from app.models import BoundaryVersion, VERSION_STATUSES
+from app.models import VERSION_STATUSES
 from app.plan import checks, drafts, schedule
 from app.plan.editor import EDIT_LEVELS, plan_map
 
@@ -174,7 +172,7 @@ def _level_labels() -> dict[str, str]:
 @require(GRIDS_EDIT)
 def drafts_page():
     open_drafts = [drafts.to_dict(d) for d in drafts.list_drafts()]
-    versions = _versions()
+    versions = drafts.past_versions()
     return render_template("plan/drafts.html", drafts=open_drafts, versions=versions, formats=EXPORT_FORMATS,
                            texts=plan_texts())
 
@@ -214,11 +212,6 @@ def draft_page(draft_id: int):
     levels = {code: labels[code] for code in EDIT_LEVELS}
     effective = schedule.effective_at(draft.effective_date).strftime("%Y-%m-%d %H:%M") \
         if draft.effective_date else ""
-    return render_template("plan/editor.html", draft=info, level=level, levels=levels, versions=_versions(),
+    return render_template("plan/editor.html", draft=info, level=level, levels=levels, versions=drafts.past_versions(),
                            read_only=read_only, effective_at=effective, **page_parts(m))
 
-
-def _versions() -> list[BoundaryVersion]:
-    """Published and retired versions, newest first: what the impact preview may compare the draft with."""
-    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status.in_(("published", "retired")))
-                              .order_by(BoundaryVersion.id.desc())).all()

@@ -32,7 +32,6 @@ REQUEST_EDGE = {
 #: Views that still run SQL, each with the reason it has not moved yet. Empty it, do not grow it.
 SQL_IN_VIEWS = {
     "app.api": "/healthz: checking that PostGIS answers is the whole of its job",
-    "app.plan.pages": "the versions the impact preview compares with: move it to app.plan",
     "app.patrols.pages": "the KPI page's worker list: the patrol pages are being changed now; move it then",
 }
 
