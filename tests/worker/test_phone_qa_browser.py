@@ -168,10 +168,13 @@ def test_report_form_errors_go_when_the_field_is_put_right(phone, live_server):
         phone.locator("#report-description")
     phone.locator("#report-submit").tap()
     assert "请选择事件类别" in status.inner_text()
+    # Said under the field too (the status is below the fold on a phone), and gone with the mark.
+    assert phone.locator("#report-category-feedback").is_visible()
     assert "is-invalid" in category.get_attribute("class") and category.get_attribute("aria-invalid") == "true"
     phone.select_option("#report-category", "0102")
     assert status.inner_text() == ""
     assert "is-invalid" not in category.get_attribute("class") and category.get_attribute("aria-invalid") is None
+    assert not phone.locator("#report-category-feedback").is_visible()
 
     phone.locator("#report-submit").tap()
     assert "is-invalid" in description.get_attribute("class") and status.inner_text() != ""
