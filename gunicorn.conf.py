@@ -31,5 +31,10 @@ graceful_timeout = 30
 # Idle kept-alive connections are closed after this many seconds.
 keepalive = 5
 
+# The longest request line gunicorn reads (its maximum): a page's address with a long search text
+# still reaches GridMap, which names the parameter that is too long. A longer line is answered by
+# GridMap too (414, its own page or JSON: app.serving), never by gunicorn's bare English 400.
+limit_request_line = 8190
+
 accesslog = "-"
 errorlog = "-"

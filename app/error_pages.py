@@ -25,6 +25,7 @@ TITLES = {
     405: _l("This page cannot be used this way"),
     409: _l("Changed in the meantime"),
     413: _l("Too large"),
+    414: _l("The web address is too long"),
     422: _l("Please check what you entered"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),

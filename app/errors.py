@@ -46,6 +46,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+#: Set by the serving worker (app.serving) on a request whose target was longer than gunicorn reads
+#: (limit_request_line): the request reaches the app with the path alone, and this header holds
+#: the limit in bytes, so the app answers in its own language and format instead of gunicorn's bare 400.
+TARGET_TOO_LONG = "X-GridMap-Target-Too-Long"
+
+
 def error_body(code: str, message: str, details=None) -> dict:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -59,6 +65,15 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_overlong_target():
+        limit = request.headers.get(TARGET_TOO_LONG)
+        if limit is not None:
+            limit = limit if limit.isdigit() and len(limit) < 7 else "8190"
+            raise DomainError(_("The web address is too long (over %(n)s bytes): shorten what you typed, "
+                                "for example the search text, and try again.", n=limit),
+                              {"field": "url"}, code="uri_too_long", status=414)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         if not _wants_json():

@@ -51,6 +51,23 @@ LEVEL_LABELS = {
     "micro": _l("Micro-grid"),
 }
 
+#: Why the browser gave no position (the GeolocationPositionError's code) and what to do about it.
+#: Every page that asks for the phone's location says these (static/js/core.js locationError).
+GEOLOCATION_ERRORS = {
+    1: _l("This site may not use your location. Allow location for this site in the browser's settings "
+          "(the lock or ⓘ beside the address), then reload the page."),
+    2: _l("Your position cannot be found right now. Turn on the phone's location service (GPS), "
+          "move into the open or near a window, and try again."),
+    3: _l("Finding your position took too long. Check that the phone's location service is on, "
+          "move into the open, and try again."),
+}
+
+
+def geolocation_texts() -> dict[str, str]:
+    """``geo_1`` .. ``geo_3`` for a page's script texts (in the request's language)."""
+    return {f"geo_{code}": str(message) for code, message in GEOLOCATION_ERRORS.items()}
+
+
 KIND_LABELS = {"regular": _l("Regular grid"), "dedicated": _l("Dedicated grid")}
 
 #: app.events.deadlines.DEADLINE_STATES: where an event stands against its handling deadline.

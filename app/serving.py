@@ -20,7 +20,11 @@ handling and changes what reaches a thread:
   as many as there are threads) already wait for one, the next request is
   answered ``503`` with ``Retry-After`` at once, JSON under the API paths;
 - a client that stops reading its response is dropped after gunicorn's
-  ``timeout``, so slow readers cannot hold threads either.
+  ``timeout``, so slow readers cannot hold threads either;
+- a request line longer than gunicorn reads (``limit_request_line``) is passed
+  on with its path alone and the header ``app.errors.TARGET_TOO_LONG``: the app
+  answers 414 in the reader's language (its error page, or JSON), where gunicorn
+  would answer a bare English 400.
 
 gunicorn.conf.py at the top of the repository selects this worker for
 ``make run``, the Docker image and docs/deployment.md.
@@ -40,7 +44,10 @@ from concurrent import futures
 from functools import partial
 
 from gunicorn import http
+from gunicorn.http.message import MAX_REQUEST_LINE
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from app.errors import TARGET_TOO_LONG
 
 #: Bodies up to this size are read by the event loop with the head; larger ones by the thread
 #: (kept small: the loop holds this much per connection, for up to worker_connections of them).
@@ -59,6 +66,8 @@ _CHUNKED = re.compile(rb"\r\ntransfer-encoding[ \t]*:", re.I)
 _LANG = re.compile(rb"[?&]lang=([a-z]{2})(?:[&# ]|$)|gridmap_lang=([a-z]{2})")
 
 INCOMPLETE, COMPLETE, STREAM = "incomplete", "complete", "stream"
+#: A path longer than this (bytes) is replaced by "/" when an over-long target is cut.
+KEPT_PATH = 1024
 
 
 def _setting(name: str, default: float) -> float:
@@ -91,6 +100,43 @@ def request_state(buf: bytes | bytearray) -> tuple[str, int]:
     if missing > BUFFERED_BODY:
         return STREAM, missing
     return INCOMPLETE, missing
+
+
+def line_limit(configured: int) -> int:
+    """The request-line limit gunicorn's parser applies for a ``limit_request_line`` setting.
+
+    >>> line_limit(4094), line_limit(0), line_limit(100000)
+    (4094, 8190, 8190)
+    """
+    return configured if 0 < configured < MAX_REQUEST_LINE else MAX_REQUEST_LINE
+
+
+def cut_long_target(buf: bytes | bytearray, limit: int) -> bytes | None:
+    """A request whose line is over ``limit`` bytes, with the target cut to its path and the header
+    ``TARGET_TOO_LONG`` added; None when the line is within the limit (or is not all in ``buf``).
+
+    >>> cut_long_target(b"GET /lookup?q=abc HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", 20)
+    b'GET /lookup HTTP/1.1\\r\\nX-GridMap-Target-Too-Long: 20\\r\\nHost: x\\r\\n\\r\\n'
+    >>> cut_long_target(b"GET /lookup?q=abc HTTP/1.1\\r\\n\\r\\n", 100) is None
+    True
+    """
+    end = bytes(buf[:limit + 2 + HEAD_LIMIT]).find(b"\r\n")
+    if end < 0 and len(buf) > HEAD_LIMIT:
+        # Longer than the loop reads: the head is answered without the rest (the connection then closes).
+        method, target = (bytes(buf[:limit]).split(b" ", 2) + [b"/"])[:2]
+        return cut_long_target(method + b" " + target.split(b"?", 1)[0][:KEPT_PATH] + b"?" + b"x" * limit
+                               + b" HTTP/1.1\r\nConnection: close\r\n\r\n", limit)
+    if end <= limit:
+        return None
+    parts = bytes(buf[:end]).split(b" ")
+    if len(parts) != 3:
+        return None
+    method, target, version = parts
+    path = target.split(b"?", 1)[0].split(b"#", 1)[0]
+    if len(path) > KEPT_PATH or not path.startswith(b"/"):
+        path = b"/"
+    header = TARGET_TOO_LONG.encode() + b": " + str(limit).encode()
+    return b" ".join((method, path, version)) + b"\r\n" + header + bytes(buf[end:])
 
 
 class _DeadlineSocket:
@@ -150,6 +196,7 @@ class GuardedThreadWorker(ThreadWorker):
             raise RuntimeError("GuardedThreadWorker serves plain HTTP: end TLS at the reverse proxy "
                                "(docs/deployment.md)")
         self.read_timeout = _setting("GRIDMAP_SERVE_READ_TIMEOUT", 10.0)
+        self.line_limit = line_limit(self.cfg.limit_request_line)
         self.max_waiting = int(_setting("GRIDMAP_SERVE_QUEUE", self.cfg.threads))
         self.reading: set[GuardedConn] = set()
         self.refused = 0
@@ -231,6 +278,11 @@ class GuardedThreadWorker(ThreadWorker):
         if self.saturated():
             self.refuse(conn)
             return
+        cut = cut_long_target(conn.received, self.line_limit)
+        if cut is not None:
+            conn.received = bytearray(cut)
+            if state == STREAM and missing == 0:  # a line longer than the loop reads: no more is read
+                state = COMPLETE
         conn.streamed = state == STREAM
         # The rest of a streamed body is read by the thread; its deadline starts when the thread does
         # (handle), so time spent waiting for a free thread on a busy server is not held against the client.

@@ -19,11 +19,7 @@ MAX_QUERY = 200
 
 
 def _text_arg(args, field: str, limit: int = MAX_QUERY) -> str | None:
-    value = (args.get(field) or "").strip()
-    if len(value) > limit:
-        raise ValidationError(_("%(field)s is too long: at most %(n)s characters.", field=field, n=limit),
-                              {"field": field})
-    return value or None
+    return params.text(args, field, limit)
 
 
 @api_bp.get("/addresses")

@@ -17,6 +17,15 @@ def _fail(field: str, message: str, value=None):
     raise ValidationError(message, {"field": field, "value": None if value is None else str(value)[:80]})
 
 
+def text(args, field: str, limit: int) -> str | None:
+    """A text parameter, stripped; blank is absent; over ``limit`` characters a 422 naming the field."""
+    value = (args.get(field) or "").strip()
+    if len(value) > limit:
+        raise ValidationError(_("%(field)s is too long: at most %(n)s characters.", field=field, n=limit),
+                              {"field": field})
+    return value or None
+
+
 def number(args, field: str, *, required=False, lo=None, hi=None) -> float | None:
     raw = args.get(field)
     if raw in (None, ""):

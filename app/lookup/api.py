@@ -9,14 +9,12 @@ from flask_babel import gettext as _
 from app.api import params
 from app.errors import ValidationError
 from app.grids.versions import resolve
-from app.lookup.service import MAX_NEAR_M, lookup_address, lookup_code, lookup_point
+from app.lookup.service import MAX_ADDRESS, MAX_NEAR_M, lookup_address, lookup_code, lookup_point
 from geo.crs import to_wgs84
 from app.auth.guard import public
 from app.security import rate_limited
 
 api_bp = Blueprint("lookup_api", __name__, url_prefix="/api/v1")
-
-MAX_ADDRESS = 200
 
 
 def _mode(args) -> str:

@@ -12,8 +12,10 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from folium.template import Template
 
+from app.api import params
 from app.auth.guard import public
-from app.labels import LEVEL_LABELS
+from app.labels import LEVEL_LABELS, geolocation_texts
+from app.lookup.service import MAX_ADDRESS
 from app.maps.builders import base_map, page_parts
 from app.maps.settings import map_settings
 
@@ -45,7 +47,7 @@ def texts() -> dict[str, str]:
         "searching": _("Searching…"),
         "locating": _("Finding your location…"),
         "no_geolocation": _("This browser cannot tell your location; type an address instead."),
-        "location_denied": _("Your location is not available (%(error)s); type an address instead."),
+        "location_denied": _("%(reason)s Or type an address instead."),
         "failed": _("The lookup failed: %(error)s"),
         "empty": _("Type an address or a grid code."),
         "matched": _("Standard address: %(text)s"),
@@ -70,12 +72,15 @@ def texts() -> dict[str, str]:
         "suggestions": _("Suggestions"),
     }
     out.update({f"level_{code}": str(label) for code, label in LEVEL_LABELS.items()})
+    out.update(geolocation_texts())
     return out
 
 
 @bp.get("/lookup")
 @public
 def lookup_page():
+    # ?q= (the form without script, or a shared link): searched for when the page opens.
+    query = params.text(request.args, "q", MAX_ADDRESS) or ""
     cfg = current_app.config
     ms = map_settings()
     m = base_map(ms["center"], 12, ms["tiles"], ms["tianditu_key"])
@@ -87,4 +92,4 @@ def lookup_page():
         "near_m": float(cfg.get("LOOKUP_NEIGHBOUR_M", 15.0)),
         "texts": texts(),
     }
-    return render_template("lookup/index.html", settings=settings, **page_parts(m))
+    return render_template("lookup/index.html", settings=settings, query=query, max_query=MAX_ADDRESS, **page_parts(m))

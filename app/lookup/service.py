@@ -17,6 +17,8 @@ from app.models import Grid, Staff, StaffAssignment
 from app.sqlfiles import sql
 
 #: The farthest a client may ask neighbours for (metres): beyond it they are not "at the boundary".
+#: The longest address a lookup takes (characters): the API's address=, the page's q=.
+MAX_ADDRESS = 200
 MAX_NEAR_M = 200.0
 M_PER_DEGREE_LAT = 110_540.0
 

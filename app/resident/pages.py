@@ -17,7 +17,7 @@ from app.errors import DomainError, NotFound, ValidationError, error_body
 from app.events import categories as category_table
 from app.extensions import csrf, limiter
 from app.reports.validation import MAX_ADDRESS, MAX_DESCRIPTION, PHONE_RE
-from app.resident import service
+from app.resident import outlines, service
 from app.security import _signed_in, rate_limited
 from app.worker.maps import pin_map_parts, pin_map_texts
 
@@ -67,7 +67,8 @@ def _form_page(errors: dict | None = None, status: int = 200):
     values = request.form if request.method == "POST" else {}
     return render_template("resident/report.html", categories=_categories(), errors=errors or {}, values=values,
                            key=values.get("key") or service.new_form_key(), texts=pin_map_texts(),
-                           api={"suggest": url_for("addresses_api.suggest"), "lookup": url_for("lookup_api.lookup")},
+                           api={"suggest": url_for("addresses_api.suggest"), "lookup": url_for("lookup_api.lookup"),
+                                "outlines": url_for("resident.report_outlines")},
                            **pin_map_parts("residentPinMap")), status
 
 
@@ -117,6 +118,22 @@ def _refuse(exc: DomainError):
         body = error_body(exc.code, exc.message, {"errors": [{"field": f, "message": m} for f, m in errors.items()]})
         return jsonify(body), exc.status
     return _form_page(errors, exc.status)
+
+
+@bp.get("/report/outlines.json")
+@public
+def report_outlines():
+    """The published boundaries as lines (app.resident.outlines), for the report pages' maps."""
+    version = outlines.published_version_id()
+    etag = f"outlines-{version}"
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=600", "Vary": "Accept-Encoding"}
+    if request.if_none_match.contains(etag):
+        return "", 304, headers
+    body, packed = outlines.document(version)
+    if "gzip" in request.accept_encodings:
+        body = packed
+        headers["Content-Encoding"] = "gzip"
+    return current_app.response_class(body, mimetype="application/json", headers=headers)
 
 
 @bp.get("/report/<token>")

@@ -10,6 +10,7 @@ from branca.element import MacroElement
 from flask_babel import gettext as _
 from folium.template import Template
 
+from app.labels import geolocation_texts
 from app.maps.builders import base_map, page_parts
 from app.maps.settings import map_settings
 
@@ -48,11 +49,11 @@ def pin_map_texts() -> dict[str, str]:
         "locating": _("Finding your location…"),
         "located": _("Your location (±%(m)s m)"),
         "no_geolocation": _("This browser cannot tell your location; tap the map or type an address."),
-        "location_denied": _("Your location is not available (%(error)s); tap the map or type an address."),
+        "location_denied": _("%(reason)s Or tap the map, or type an address."),
         "pinned": _("The pin marks the place. Tap elsewhere on the map to move it."),
         "in_grid": _("In %(grid)s (%(parent)s)"),
         "outside": _("This point is outside every grid of the district; check the place."),
         "address_picked": _("Standard address: %(text)s"),
         "photo_ready": _("Photo ready (%(kb)s KB)"),
         "sending": _("Sending the report…"),
-    }
+    } | geolocation_texts()

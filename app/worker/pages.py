@@ -35,6 +35,7 @@ def _settings(page: str, extra: dict | None = None) -> dict:
             "fixes": f"{root}/api/v1/patrols/fixes", "sessions": f"{root}/api/v1/patrols/sessions",
             "figures": f"{root}/api/v1/patrols/workers", "suggest": f"{root}/api/v1/addresses/suggest",
             "lookup": f"{root}/api/v1/lookup", "csrf": url_for("worker.fresh_csrf"),
+            "outlines": url_for("resident.report_outlines"),
             "sw": url_for("worker.service_worker"), "scope": url_for("worker.tasks_page"),
         },
         **(extra or {}),

@@ -20,7 +20,7 @@ from app.maps.assets import MAP_CSS, MAP_JS, PLUGINS
 OWN_ASSETS = (
     "vendor/bootstrap/css/bootstrap.min.css", "css/gridmap.css", "css/gridmap-worker.css", "img/gridmap.svg",
     "img/worker-192.png", "img/worker-512.png",
-    "js/core.js", "js/gcj.js", "js/pin-map.js", "js/address-suggest.js", "js/photo.js",
+    "js/core.js", "js/gcj.js", "js/pin-map.js", "js/address-suggest.js", "js/photo.js", "js/form-errors.js",
     "js/worker/app.js", "js/worker/outbox.js", "js/worker/tasks.js", "js/worker/report.js",
     "js/worker/patrol.js",
 )

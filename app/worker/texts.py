@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.labels import DEADLINE_STATE_LABELS, STATUS_LABELS
+from app.labels import DEADLINE_STATE_LABELS, STATUS_LABELS, geolocation_texts
 
 #: The worker's words for the loop's actions (app.events.workflow): on the phone, "start" is
 #: taking the task on (签收), "handle" is reporting it done.
@@ -92,10 +92,10 @@ def for_page(page: str) -> dict[str, str]:
             "today_time": _("%(h)s h %(m)s min"),
             "today_share": _("%(percent)s%%"),
             "no_geolocation": _("This browser cannot tell your location: a patrol cannot be recorded."),
-            "location_denied": _("Your location is not available (%(error)s)."),
+            "location_denied": _("%(reason)s Positions are recorded again as soon as your location is found."),
             "poor_fix": _("Position too imprecise (±%(m)s m): skipped."),
             "session_failed": _("The patrol could not be started on the server (%(error)s); positions are still "
                                 "recorded."),
             "figures_failed": _("Today's figures could not be loaded: %(error)s"),
-        }
+        } | geolocation_texts()
     return {}

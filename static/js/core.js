@@ -33,6 +33,14 @@ export function textsOf(settings) {
   };
 }
 
+/* What to say when the browser gives no position: the reason by the GeolocationPositionError's code
+ * (1 permission denied, 2 position unavailable, 3 timeout) and what to do, from the page's texts
+ * geo_1 .. geo_3 (app.labels.GEOLOCATION_ERRORS). ``texts`` is a texts object or a textsOf function. */
+export function locationError(texts, err) {
+  var code = err && (err.code === 1 || err.code === 2 || err.code === 3) ? err.code : 2;
+  return typeof texts === "function" ? texts("geo_" + code) : texts["geo_" + code];
+}
+
 /* A <tr> of a tooltip or detail table; nothing when there is no value. */
 export function row(label, value) {
   if (value === undefined || value === null || value === "") return "";

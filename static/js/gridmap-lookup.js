@@ -4,7 +4,7 @@
  * with data) and wired with addEventListener: the page's CSP allows no
  * inline handlers. An ES module, run after the page's map script (which
  * hands over the map as window.gridmapLookupMap). */
-import { api, errorOf, fmt } from "./core.js";
+import { api, errorOf, fmt, locationError } from "./core.js";
 
 var form = document.getElementById("lookup-form");
 if (form) start();
@@ -134,10 +134,15 @@ function start() {
     e.preventDefault();
     clearTimeout(suggestTimer);
     closeSuggestions();
+    search();
+  });
+
+  function search() {
     var q = input.value.trim();
     if (!q) { setStatus(T.empty, true); return; }
     lookup(/^\d{6,17}$/.test(q) ? { code: q } : { address: q });
-  });
+  }
+
 
   document.getElementById("lookup-locate").addEventListener("click", function () {
     if (!navigator.geolocation) { setStatus(T.no_geolocation, true); return; }
@@ -146,7 +151,7 @@ function start() {
       // Browsers report WGS-84 (GPS), what the lookup takes by default.
       lookup({ lon: pos.coords.longitude.toFixed(7), lat: pos.coords.latitude.toFixed(7) });
     }, function (err) {
-      setStatus(fmt(T.location_denied, { error: err.message || err.code }), true);
+      setStatus(fmt(T.location_denied, { reason: locationError(T, err) }), true);
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   });
 
@@ -293,4 +298,7 @@ function start() {
                                                                        distance: Math.round(nearest.distance_m) }) }));
     if (map && error.details) drawMap({ point: { lon: error.details.lon, lat: error.details.lat } });
   }
+
+  // A query in the page's address (?q=: the form sent without script, or a shared link) is looked up at once.
+  if (input.value.trim()) search();
 }

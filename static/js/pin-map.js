@@ -4,8 +4,17 @@
  * the point lies (the public lookup API). Shared by the worker's report page and the residents'
  * page; their template is app/templates/worker/_where.html, the map a folium map the page's map
  * script hands over as window[handle]. */
-import { api, byId, fmt, textsOf } from "./core.js";
+import { api, byId, fmt, locationError, textsOf } from "./core.js";
 import { addressSuggest } from "./address-suggest.js";
+
+// How each level of the published boundaries is drawn on the pin map.
+var OUTLINE_STYLES = {
+  district: { color: "#1f3a5f", weight: 3, opacity: 0.9 },
+  subdistrict: { color: "#1f3a5f", weight: 2, opacity: 0.7 },
+  community: { color: "#4a6a8f", weight: 1.5, opacity: 0.7, dashArray: "6 4" },
+  grid: { color: "#7d8b99", weight: 1, opacity: 0.6 },
+};
+var OUTLINE_GRID_ZOOM = 14;
 
 export function pinMap(settings) {
   var t = textsOf(settings);
@@ -62,6 +71,14 @@ export function pinMap(settings) {
     draw(lat, lon, accuracy);
     say(message);
     whichGrid(lonInput.value, latInput.value);
+    placed();
+  }
+
+  // The form learns that a place is given (its message asking for one can go).
+  function placed() {
+    // The server's messages about the place (the page shown again after a refusal) are answered.
+    document.querySelectorAll(".gm-where-error").forEach(function (el) { el.hidden = true; });
+    if (settings.onPlace) settings.onPlace();
   }
 
   // The worker's own grids, outlined, so a map with no base tiles still shows where one is.
@@ -80,7 +97,39 @@ export function pinMap(settings) {
     });
   }
 
+  // The district's outline and its grid lines from the published boundaries (app.resident.outlines):
+  // with no base tiles they are what one orients by. Drawn on one canvas below the pin; the finest
+  // (grid) lines only from OUTLINE_GRID_ZOOM on, where they are not a tangle.
+  function showOutlines(url) {
+    map.createPane("gm-outlines");
+    var pane = map.getPane("gm-outlines");
+    pane.style.zIndex = 350;
+    pane.style.pointerEvents = "none";
+    var renderer = L.canvas({ pane: "gm-outlines", padding: 0.3 });
+    api("GET", url).then(function (res) {
+      if (!res.ok || !res.body || !res.body.levels) return;
+      var layers = {};
+      Object.keys(res.body.levels).forEach(function (level) {
+        layers[level] = L.geoJSON(res.body.levels[level], { renderer: renderer, pane: "gm-outlines", interactive: false,
+                                                           style: OUTLINE_STYLES[level] || OUTLINE_STYLES.grid });
+      });
+      function fine() {
+        if (!layers.grid) return;
+        if (map.getZoom() >= OUTLINE_GRID_ZOOM) layers.grid.addTo(map); else map.removeLayer(layers.grid);
+      }
+      ["district", "subdistrict", "community"].forEach(function (level) { if (layers[level]) layers[level].addTo(map); });
+      fine();
+      map.on("zoomend", fine);
+      // Nothing else placed yet (no pin, no worker's grids): show the whole district.
+      if (!pin && !(settings.areas && settings.areas.length) && layers.district) {
+        map.fitBounds(layers.district.getBounds(), { padding: [8, 8], animate: false });
+      }
+      window.gridmapOutlines = { levels: Object.keys(layers), layers: layers };
+    }, function () { /* offline: the map stays plain */ });
+  }
+
   if (map) {
+    if (settings.api && settings.api.outlines) showOutlines(settings.api.outlines);
     if (settings.areas && settings.areas.length) showAreas(settings.areas);
     map.on("click", function (e) {
       setPoint(e.latlng.lng, e.latlng.lat, null, t("pinned"));
@@ -96,14 +145,14 @@ export function pinMap(settings) {
       var c = pos.coords;
       setPoint(c.longitude, c.latitude, c.accuracy, fmt(t("located"), { m: Math.round(c.accuracy) }));
     }, function (err) {
-      say(fmt(t("location_denied"), { error: err.message || err.code }), true);
+      say(fmt(t("location_denied"), { reason: locationError(t, err) }), true);
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   });
 
   addressSuggest(addressInput, byId("where-suggestions"), {
     url: settings.api.suggest,
     // Typing a new address drops a picked one; a pin stays until the address is picked.
-    onType: function () { idInput.value = ""; },
+    onType: function () { idInput.value = ""; if (addressInput.value.trim()) placed(); },
     onPick: function (s) {
       idInput.value = String(s.id);
       lonInput.value = "";
@@ -111,6 +160,7 @@ export function pinMap(settings) {
       if (s.lon != null && s.lat != null) draw(s.lat, s.lon, null);
       say(fmt(t("address_picked"), { text: s.text }));
       if (s.lon != null && s.lat != null) whichGrid(s.lon, s.lat);
+      placed();
     },
   });
 

@@ -69,3 +69,65 @@ def test_the_report_page_is_not_broken_on_a_desktop(browser, live_server, map_da
     assert pg.locator("#where-map .folium-map").bounding_box()["height"] >= 200
     assert w.console_errors == []
     context.close()
+
+
+def test_the_report_map_shows_the_district_and_its_grids_without_tiles(browser, live_server, map_data):
+    """QA R10: no base tiles are reachable; the published boundaries' lines are what one orients by."""
+    context = phone_context(browser)
+    pg = context.new_page()
+    w = watch(pg, live_server)
+    pg.goto(f"{live_server}/report")
+    pg.wait_for_function("() => window.gridmapOutlines", timeout=WAIT_MS)
+    levels = pg.evaluate("() => window.gridmapOutlines.levels")
+    assert "district" in levels and "grid" in levels
+    # Drawn on a canvas under the pin, in the map's box; the finest lines only when zoomed in.
+    assert pg.locator("#where-map .leaflet-gm-outlines-pane canvas").count() == 1
+    on_map = "() => !!window.gridmapOutlines.layers.%s._map"
+    assert pg.evaluate(on_map % "district")
+    assert pg.evaluate("() => residentPinMap.getZoom()") < 14 and not pg.evaluate(on_map % "grid")
+    # The district fills the map.
+    inside = pg.evaluate("""() => { const b = window.gridmapOutlines.layers.district.getBounds();
+                                    return residentPinMap.getBounds().contains(b.getCenter()); }""")
+    assert inside
+    pg.evaluate("() => residentPinMap.setZoom(15, { animate: false })")
+    pg.wait_for_function(on_map % "grid", timeout=WAIT_MS)
+    # Lines are drawn: the canvas holds pixels that are not the empty map's.
+    assert pg.evaluate("""() => { const c = document.querySelector('.leaflet-gm-outlines-pane canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; }""")
+    # Tapping the map still puts the pin (the lines take no taps).
+    pg.locator("#where-map .folium-map").tap(position={"x": 150, "y": 120})
+    pg.wait_for_function("() => document.getElementById('where-lon').value !== ''", timeout=WAIT_MS)
+    assert w.console_errors == [] and w.outside_requests == []
+    context.close()
+
+
+def test_the_residents_form_errors_go_when_the_field_is_put_right(browser, live_server, map_data):
+    """QA R13 on /report: what a refusal names is marked and said; the mark, and once every named field is
+    put right the message, go as soon as the field is given a value."""
+    context = phone_context(browser)
+    pg = context.new_page()
+    w = watch(pg, live_server)
+    pg.goto(f"{live_server}/report")
+    pg.select_option("#report-category", "0402")
+    pg.fill("#report-description", "小区门口有人占道经营")
+    status = pg.locator("#resident-status")
+    # No place: the message asks for one, and goes when the phone's location is taken.
+    pg.locator("#resident-submit").tap()
+    pg.wait_for_function("() => document.getElementById('resident-status').classList.contains('gm-app-error')",
+                         timeout=WAIT_MS)
+    assert "位置" in status.inner_text()
+    pg.locator("#where-locate").tap()
+    pg.wait_for_function("() => document.getElementById('where-lon').value !== ''", timeout=WAIT_MS)
+    assert status.inner_text() == ""
+    # A bad phone number: the field is marked; typing a good one removes the mark and the message.
+    pg.fill("#resident-phone", "call me")
+    pg.locator("#resident-submit").tap()
+    pg.wait_for_function("() => document.querySelector('#resident-phone.is-invalid')", timeout=WAIT_MS)
+    assert status.inner_text() != ""
+    pg.fill("#resident-phone", "13700001111")
+    assert "is-invalid" not in pg.get_attribute("#resident-phone", "class")
+    assert status.inner_text() == ""
+    # The refusals themselves are the only console messages (the browser logs a 422 answer).
+    assert [e for e in w.console_errors if "422" not in e] == [] and w.outside_requests == []
+    context.close()

@@ -143,3 +143,34 @@ def test_an_unknown_link_is_a_404_page(anon, db):
 
 def test_the_sign_in_page_links_to_the_report_page(anon, db):
     assert 'href="/report"' in anon.get("/login").get_data(as_text=True)
+
+
+def test_the_outlines_of_the_published_boundaries_are_public_small_and_cached(anon, db, sample):
+    """QA R10: the report maps' district outline and grid lines (no base tiles may be reachable)."""
+    import gzip
+    import json
+
+    res = anon.get("/report/outlines.json")
+    assert res.status_code == 200 and res.mimetype == "application/json"
+    body = res.get_json()
+    assert body["levels"], body
+    for level, geometry in body["levels"].items():
+        assert level in ("district", "subdistrict", "community", "grid")
+        assert geometry["type"] in ("LineString", "MultiLineString")
+    # Rounded to 5 decimals (about 1 m): light for a phone.
+    coords = json.dumps(body["levels"])
+    assert not any(len(n.split(".")[1]) > 5 for n in coords.replace("[", " ").replace("]", " ")
+                   .replace(",", " ").split() if "." in n)
+    # The browser keeps it: the same version answers 304.
+    etag = res.headers["ETag"]
+    assert "public" in res.headers["Cache-Control"]
+    assert anon.get("/report/outlines.json", headers={"If-None-Match": etag}).status_code == 304
+    # Compressed for clients that take gzip, the same document.
+    packed = anon.get("/report/outlines.json", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.data)) == body
+
+
+def test_the_report_page_names_the_outlines(anon, db):
+    page = anon.get("/report").get_data(as_text=True)
+    assert "/report/outlines.json" in page

@@ -4,7 +4,7 @@
  * once it returns (the API stores each worker and instant once). A session (POST
  * /api/v1/patrols/sessions) marks the patrol on the server when there is network; the figures
  * come from the positions either way. The state survives a reload (localStorage). */
-import { api, beijingClock, byId, errorOf, fmt } from "../core.js";
+import { api, beijingClock, byId, errorOf, fmt, locationError } from "../core.js";
 import * as outbox from "./outbox.js";
 import { flushSoon, onFlushed, refreshQueue, settings, t } from "./app.js";
 
@@ -32,6 +32,14 @@ function saveState() {
 function say(text, isError) {
   statusBox.textContent = text || "";
   statusBox.classList.toggle("gm-app-error", !!isError);
+  aboutLocation = false;
+}
+
+// A message about the position (none to be had, too imprecise) holds only until a good one comes.
+var aboutLocation = false;
+function sayAboutLocation(text, isError) {
+  say(text, isError);
+  aboutLocation = true;
 }
 
 function show() {
@@ -46,10 +54,11 @@ function show() {
 
 function onPosition(pos) {
   var c = pos.coords;
+  if (aboutLocation && c.accuracy <= settings.max_accuracy_m) say("");   // a good position: the trouble is over
   if (pos.timestamp - lastTime < MIN_STEP_MS) return;
   if (c.accuracy > settings.max_accuracy_m) {
     window.gridmapPatrol.skipped += 1;
-    say(fmt(t("poor_fix"), { m: Math.round(c.accuracy) }));
+    sayAboutLocation(fmt(t("poor_fix"), { m: Math.round(c.accuracy) }));
     return;
   }
   lastTime = pos.timestamp;
@@ -66,7 +75,7 @@ function onPosition(pos) {
 function startWatching() {
   if (!navigator.geolocation) { say(t("no_geolocation"), true); return false; }
   watch = navigator.geolocation.watchPosition(onPosition, function (err) {
-    say(fmt(t("location_denied"), { error: err.message || err.code }), true);
+    sayAboutLocation(fmt(t("location_denied"), { reason: locationError(t, err) }), true);
   }, { enableHighAccuracy: true, maximumAge: 0, timeout: 60000 });
   return true;
 }

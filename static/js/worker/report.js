@@ -3,6 +3,7 @@
  * Idempotency-Key: with no network it waits on the phone and is filed once when the network
  * returns, its photo uploaded first. */
 import { byId, errorOf, fmt } from "../core.js";
+import { clearWhenCorrected, markInvalid } from "../form-errors.js";
 import { pinMap } from "../pin-map.js";
 import { previewPhoto, scaledPhoto } from "../photo.js";
 import * as outbox from "./outbox.js";
@@ -10,13 +11,33 @@ import { flushSoon, onFlushed, refreshQueue, settings, t } from "./app.js";
 
 var form = byId("report-form"), statusBox = byId("report-status"), submit = byId("report-submit");
 var photo = null;
-var where = pinMap({ handle: "workerPinMap", texts: settings.texts_map, api: settings.api, areas: settings.user.areas });
+var categoryField = byId("report-category"), descriptionField = byId("report-description");
+var where = pinMap({ handle: "workerPinMap", texts: settings.texts_map, api: settings.api, areas: settings.user.areas,
+                     onPlace: placeGiven });
+// The field the status message is about (a check before sending), or null: the message goes when it is put right.
+var faulty = null;
 
 window.gridmapWorkerReport = { results: [] };
 
 function say(text, isError) {
   statusBox.textContent = text || "";
   statusBox.classList.toggle("gm-app-error", !!isError);
+  faulty = null;
+}
+
+/* A check before sending failed: say so, mark the field (the place has no single field) and keep it in view. */
+function complain(field, text) {
+  say(text, true);
+  faulty = field;
+  if (field !== "place") { markInvalid(field, true, text); field.focus(); }
+}
+
+clearWhenCorrected([categoryField, descriptionField], function (field) {
+  if (faulty === field) say("");
+});
+
+function placeGiven() {
+  if (faulty === "place") say("");
 }
 
 function newKey() {
@@ -43,12 +64,12 @@ onFlushed(function (report) {
 
 form.addEventListener("submit", function (ev) {
   ev.preventDefault();
-  var category = byId("report-category").value;
-  var description = byId("report-description").value.trim();
+  var category = categoryField.value;
+  var description = descriptionField.value.trim();
   var place = where.value();
-  if (!category) { say(t("need_category"), true); return; }
-  if (!description) { say(t("need_description"), true); return; }
-  if (place.lon == null && place.address_id == null && !place.address) { say(t("need_location"), true); return; }
+  if (!category) { complain(categoryField, t("need_category")); return; }
+  if (!description) { complain(descriptionField, t("need_description")); return; }
+  if (place.lon == null && place.address_id == null && !place.address) { complain("place", t("need_location")); return; }
   var body = Object.assign({ category: category, description: description, channel: "worker_app",
                              reporter_name: settings.user.name }, place);
   if (settings.user.phone) body.reporter_phone = settings.user.phone;
