@@ -26,6 +26,7 @@ from app.actor import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import lock_boundaries, published_version
+from app.labels import actor_text
 from app.models import BoundaryVersion, DraftOperation, Grid, PENDING_STATUSES, User
 from app.sqlfiles import statements
 
@@ -46,7 +47,8 @@ def to_dict(draft: BoundaryVersion) -> dict:
         "id": draft.id, "name": draft.name, "status": draft.status, "note": draft.note, "author": draft.author,
         "author_id": draft.author_id,
         # Who opened it as pages name people: the account's display name (``author`` is the login).
-        "author_name": (person.display_name or person.username) if person is not None else draft.author,
+        "author_name": (person.display_name or person.username) if person is not None
+        else actor_text(draft.author) or None,
         "effective_date": draft.effective_date.isoformat() if draft.effective_date else None,
         "base_generation": draft.base_generation, "row_version": draft.row_version,
         "created_at": draft.created_at.isoformat() if draft.created_at else None,
