@@ -169,8 +169,11 @@ def changes(before, after) -> list[Change]:
     before = before if isinstance(before, dict) else ({} if before is None else {"": before})
     after = after if isinstance(after, dict) else ({} if after is None else {"": after})
     keys = list(before) + [k for k in after if k not in before]
+    one_sided = not before or not after
     return [Change(k, _value(before.get(k)), _value(after.get(k))) for k in keys
-            if k not in before or k not in after or before[k] != after[k]]
+            if (before.get(k) != after.get(k) or k not in before or k not in after)
+            # A record made or removed lists what it holds: its empty fields say nothing.
+            and not (one_sided and before.get(k) in (None, "") and after.get(k) in (None, ""))]
 
 
 def _raw(value) -> str | None:

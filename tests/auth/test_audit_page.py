@@ -51,6 +51,8 @@ def test_changes_lists_the_fields_that_differ():
         Change("username", None, "feng"), Change("areas", None, "1、2")]
     assert changes(None, {"by_level": {"grid": 9, "micro": 16}, "active": False})[0].after == "grid 9，micro 16"
     assert changes({"a": 1}, None) == [Change("a", "1", None)]
+    assert changes(None, {"phone": "", "grid_id": None, "name": "x"}) == [Change("name", None, "x")]
+    assert changes({"phone": None}, {"phone": "1"}) == [Change("phone", None, "1")]
     long = changes(None, {"text": "长" * 200})[0].after
     assert len(long) == 80 and long.endswith("…")
 
