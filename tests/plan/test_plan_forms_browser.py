@@ -58,6 +58,7 @@ def test_the_published_version_names_its_date_and_author(page, live_server):
     link = page.locator("#plan-versions a").first
     with page.expect_navigation():
         link.click()
+    assert page.title().startswith("版本 ")   # not "编辑草稿": a published version is not edited here
     banner = page.locator("#plan-readonly").inner_text()
     assert re.search(r"已发布为第 \d+ 版，自 \d{4}-\d\d-\d\d 起生效", banner), banner
     assert "自 起生效" not in banner
