@@ -79,6 +79,43 @@ DEADLINE_STATE_LABELS = {
 }
 
 
+#: One label per app.events.workflow action (buttons and history rows) and ``place``.
+EVENT_ACTION_LABELS = {
+    "report": _l("Reported"),
+    "accept": _l("Accept"),
+    "dispatch": _l("Dispatch"),
+    "reassign": _l("Reassign"),
+    "recall": _l("Recall to the desk"),
+    "start": _l("Start"),
+    "handle": _l("Report handled"),
+    "return": _l("Return"),
+    "verify": _l("Verify"),
+    "reject": _l("Reject (rework)"),
+    "close": _l("Close the case"),
+    "reopen": _l("Reopen"),
+    "extend": _l("Extend deadline"),
+    "escalate": _l("Escalate"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "merge": _l("Merge as duplicate"),
+    "cancel": _l("Cancel the event"),
+    "place": _l("Placed on the map"),
+}
+
+
+def actor_text(name: str | None) -> str:
+    """Someone recorded by a login-less name (app.actor): the command line, the system, a visitor."""
+    if not name:
+        return ""
+    if name.startswith("cli:"):
+        return str(_l("Command line (%(user)s)", user=name[4:]))
+    return str(ACTOR_NAMES[name]) if name in ACTOR_NAMES else name
+
+
+#: app.actor's names for who acts without an account.
+ACTOR_NAMES = {"system": _l("System (scheduled work)"), "anonymous": _l("Visitor (not signed in)")}
+
+
 def text(mapping: dict, code: str | None) -> str | None:
     if code is None:
         return None

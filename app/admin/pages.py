@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.admin import audit_log as log_queries, bp
+from app.admin import audit_labels, audit_log as log_queries, bp
 from app.admin.forms import PasswordForm, RevokeForm, TokenForm, UnlockForm, UserCreateForm, UserEditForm
 from app.api import params
 from app.auth import lockout, sessions, users as accounts
@@ -179,5 +179,8 @@ def audit_log():
         error = None
     except DomainError as exc:
         rows, error = [], exc.message
-    return render_template("admin/audit.html", rows=rows, entity_types=ENTITY_TYPES, args=args, error=error,
+    people, names = log_queries.lookups(rows)
+    shown = [audit_labels.describe(r, people, names) for r in rows]
+    types = [(t, str(audit_labels.ENTITY_LABELS.get(t, t))) for t in ENTITY_TYPES]
+    return render_template("admin/audit.html", rows=shown, entity_types=types, args=args, error=error,
                            page_size=log_queries.PAGE), 200 if error is None else 422

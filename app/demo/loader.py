@@ -7,15 +7,18 @@ staff in two bulk INSERT statements. Nothing here issues a query per row.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, text
 
+from app.beijing import BEIJING
 from app.demo.generate import DemoData
 from app.extensions import db
 from app.models import Grid, Staff, StaffAssignment
+from app.models.boundary import published_version
 
 # What --force wipes: the demo's tables and whatever hangs off grids and
 # reports (CASCADE), so a reload starts from the same empty state as `make run`.
@@ -102,6 +105,31 @@ def load_reports(data: DemoData):
     return result
 
 
+def demo_effective_date(data: DemoData) -> dt.date:
+    """The day the demo's boundaries took effect: the first of the month of its oldest report (Beijing
+    time), so every demo report was made under them (``at=`` lookups of those days find them)."""
+    days = [dt.datetime.fromisoformat(r["created_at"]).astimezone(BEIJING).date()
+            for r in data.reports if r.get("created_at")]
+    first = min(days) if days else dt.datetime.now(BEIJING).date()
+    return first.replace(day=1)
+
+
+def date_demo_version(data: DemoData) -> None:
+    """Give the demo's published version what a planner's publication records: its effective date,
+    published at 00:00 that day, by the demo planner account (app.demo.accounts)."""
+    from app.auth import users
+
+    version = published_version()
+    if version is None:
+        return
+    day = demo_effective_date(data)
+    version.effective_date = day
+    version.published_at = dt.datetime.combine(day, dt.time(0), BEIJING)
+    planner = users.by_username("planner")
+    if planner is not None:
+        version.author, version.author_id = planner.username, planner.id
+
+
 def load(data: DemoData, step=lambda label: None, published_password: bool = False) -> LoadResult:
     """Grids, staff, reports, in that order (reports need the grids to be assigned).
 
@@ -120,6 +148,7 @@ def load(data: DemoData, step=lambda label: None, published_password: bool = Fal
     # The sign-in accounts come before the tracks, so the demo `worker` has patrols of its own to look at.
     from app.demo.accounts import create_demo_accounts
     accounts = create_demo_accounts(published=published_password)
+    date_demo_version(data)
     step(_("adding demo patrol tracks"))
     from app.demo.patrols import load_patrols  # worker accounts, key places, two days of GPS fixes
     load_patrols(current_app.config["DISTRICT_CODE"])

@@ -7,31 +7,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.labels import DEADLINE_STATE_LABELS, LEVEL_LABELS, STATUS_LABELS
+from app.labels import DEADLINE_STATE_LABELS, EVENT_ACTION_LABELS, LEVEL_LABELS, STATUS_LABELS
 from app.maps.texts import js_texts
 
-#: One label per app.events.workflow action (buttons and history rows) and ``place``.
-ACTION_LABELS = {
-    "report": _l("Reported"),
-    "accept": _l("Accept"),
-    "dispatch": _l("Dispatch"),
-    "reassign": _l("Reassign"),
-    "recall": _l("Recall to the desk"),
-    "start": _l("Start"),
-    "handle": _l("Report handled"),
-    "return": _l("Return"),
-    "verify": _l("Verify"),
-    "reject": _l("Reject (rework)"),
-    "close": _l("Close the case"),
-    "reopen": _l("Reopen"),
-    "extend": _l("Extend deadline"),
-    "escalate": _l("Escalate"),
-    "suspend": _l("Suspend"),
-    "resume": _l("Resume"),
-    "merge": _l("Merge as duplicate"),
-    "cancel": _l("Cancel the event"),
-    "place": _l("Placed on the map"),
-}
+#: One label per app.events.workflow action (buttons and history rows) and ``place`` (app.labels).
+ACTION_LABELS = EVENT_ACTION_LABELS
 
 #: Handling levels of events (app.events.workflow.LEVELS).
 HANDLING_LEVEL_LABELS = {

@@ -16,6 +16,7 @@ from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
+from app.actor import current_actor
 from app.beijing import BEIJING
 from app.errors import NotFound, ValidationError
 from app.extensions import db
@@ -80,8 +81,12 @@ def ensure_published_version(name: str | None = None) -> BoundaryVersion:
     version = published_version()
     if version is None:
         next_gen = (db.session.scalar(select(func.max(BoundaryVersion.generation))) or 0) + 1
+        # Like every publication, it records who made it and the day it took effect (today, Beijing time).
+        actor = current_actor()
         version = BoundaryVersion(name=name or _("Initial boundaries"), status="published", generation=next_gen,
-                                  published_at=func.now(), note=_("Created by the first grid import"))
+                                  published_at=func.now(), note=_("Created by the first grid import"),
+                                  author=actor.name, author_id=actor.id,
+                                  effective_date=dt.datetime.now(BEIJING).date())
         db.session.add(version)
         db.session.flush()
     return version

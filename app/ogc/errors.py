@@ -8,11 +8,12 @@ form: an OGC client shows the description, never an HTML page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.error_pages import error_page
 from app.errors import DomainError, ValidationError, error_body
 from app.extensions import db
 from app.ogc.negotiation import wants_html
@@ -31,7 +32,7 @@ OGC_CODES = {
 
 def _answer(status: int, code: str, message: str, details=None, headers=None):
     if wants_html():
-        return render_template("error.html", status=status, message=message), status, headers or {}
+        return error_page(status, message, headers)
     response = jsonify({"code": OGC_CODES.get(code, code), "description": message,
                         **error_body(code, message, details)})
     response.status_code = status

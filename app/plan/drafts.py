@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import audit
@@ -26,7 +26,8 @@ from app.actor import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
 from app.grids.versions import lock_boundaries, published_version
-from app.models import BoundaryVersion, DraftOperation, Grid, PENDING_STATUSES
+from app.labels import actor_text
+from app.models import BoundaryVersion, DraftOperation, Grid, PENDING_STATUSES, User
 from app.sqlfiles import statements
 
 MAX_NOTE = 2000
@@ -41,9 +42,13 @@ def to_dict(draft: BoundaryVersion) -> dict:
     done, undone = db.session.execute(select(
         func.count().filter(DraftOperation.state == "done"),
         func.count().filter(DraftOperation.state == "undone")).where(DraftOperation.draft_id == draft.id)).one()
+    person = db.session.get(User, draft.author_id) if draft.author_id is not None else None
     return {
         "id": draft.id, "name": draft.name, "status": draft.status, "note": draft.note, "author": draft.author,
         "author_id": draft.author_id,
+        # Who opened it as pages name people: the account's display name (``author`` is the login).
+        "author_name": (person.display_name or person.username) if person is not None
+        else actor_text(draft.author) or None,
         "effective_date": draft.effective_date.isoformat() if draft.effective_date else None,
         "base_generation": draft.base_generation, "row_version": draft.row_version,
         "created_at": draft.created_at.isoformat() if draft.created_at else None,
@@ -71,31 +76,40 @@ def snapshot(draft: BoundaryVersion) -> dict:
             "base_generation": draft.base_generation}
 
 
+#: The draft's fields as the planners' pages label them: messages name a field by its label (the
+#: page shows them as they are), ``details.field`` keeps the API's name for programs.
+FIELD_LABELS = {"note": _l("Note"), "name": _l("Name"), "effective_date": _l("Effective date")}
+
+
+def _label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, field))
+
+
 def _text(value, field: str, limit: int, *, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError(_("%(field)s is required.", field=field), {"field": field})
+            raise ValidationError(_("Fill in the %(label)s.", label=_label(field)), {"field": field})
         return None
     if not isinstance(value, str):
-        raise ValidationError(_("%(field)s must be text.", field=field), {"field": field})
+        raise ValidationError(_("The %(label)s must be text.", label=_label(field)), {"field": field})
     if len(value) > limit:
-        raise ValidationError(_("%(field)s is too long (at most %(n)s characters).", field=field, n=limit),
-                              {"field": field})
+        raise ValidationError(_("The %(label)s is too long (at most %(n)s characters).", label=_label(field),
+                                n=limit), {"field": field})
     return value.strip()
 
 
 def _date(value, field: str = "effective_date", *, required: bool) -> dt.date | None:
     if value in (None, ""):
         if required:
-            raise ValidationError(_("effective_date is required: the date the new boundaries take effect, "
-                                    "such as 2026-07-01."), {"field": field})
+            raise ValidationError(_("Fill in the %(label)s: the date the new boundaries take effect, such as "
+                                    "2026-07-01.", label=_label(field)), {"field": field})
         return None
     try:
         if not isinstance(value, str):
             raise ValueError
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError(_("effective_date must be a date such as 2026-07-01."),
+        raise ValidationError(_("The %(label)s must be a date such as 2026-07-01.", label=_label(field)),
                               {"field": field, "value": str(value)[:40]}) from None
 
 

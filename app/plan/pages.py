@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from app.auth.guard import require
 from app.auth.roles import GRIDS_EDIT
-from app.errors import NotFound
 from app.labels import LEVEL_LABELS
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
@@ -37,6 +36,7 @@ def plan_texts() -> dict[str, str]:
         "validating": _("Validating…"),
         "reloading": _("Reloading the draft…"),
         "opening": _("Opening a draft…"),
+        "fill_in": _("Fill in the %(label)s."),
         "publishing": _("Publishing…"),
         "preparing_impact": _("Working out what publishing would change…"),
         "saved": _("Saved: %(what)s."),
@@ -181,10 +181,8 @@ def drafts_page():
 @require(GRIDS_EDIT)
 def draft_page(draft_id: int):
     """The editor of a draft; a scheduled, published or retired version is shown in it read-only."""
-    try:
-        draft = drafts.get(draft_id, statuses=VERSION_STATUSES)
-    except NotFound as exc:
-        return render_template("error.html", status=404, message=exc.message), 404
+    # A missing draft raises NotFound: the app's error page answers it (app.error_pages), as every 404.
+    draft = drafts.get(draft_id, statuses=VERSION_STATUSES)
     read_only = draft.status != "draft"
     level = request.args.get("level") or "grid"
     if level not in EDIT_LEVELS:
@@ -213,5 +211,16 @@ def draft_page(draft_id: int):
     effective = schedule.effective_at(draft.effective_date).strftime("%Y-%m-%d %H:%M") \
         if draft.effective_date else ""
     return render_template("plan/editor.html", draft=info, level=level, levels=levels, versions=drafts.past_versions(),
-                           read_only=read_only, effective_at=effective, **page_parts(m))
+                           read_only=read_only, effective_at=effective, in_force_since=_in_force_since(draft),
+                           **page_parts(m))
+
+
+def _in_force_since(version) -> str | None:
+    """The day a published (or retired) version took effect: its effective date, else the day it was
+    published (Beijing time), as app.grids.versions.scope_at counts it; None when neither is known."""
+    if version.effective_date:
+        return version.effective_date.isoformat()
+    if version.published_at:
+        return schedule.beijing_day(version.published_at).isoformat()
+    return None
 

@@ -59,6 +59,27 @@ def test_404_is_a_chinese_page_for_a_browser_and_english_on_request(anon):
     assert title_of(english) == "Page not found"
 
 
+def test_every_error_page_has_a_heading_and_a_tab_title(client, sample):
+    """One path renders error.html (app.error_pages.error_page): a page's own 404 (a missing draft), the
+    app's 404 and an OGC resource asked for in a browser all get the status's heading and tab title."""
+    for url in ("/plan/drafts/999999", "/no-such-page", "/ogc/collections/no-such-collection"):
+        html = page_of(client.get(url, headers=BROWSER), 404)
+        assert title_of(html) == "页面不存在", url
+        assert "<title>页面不存在 · 网格地图</title>" in html, url
+
+
+def test_only_error_pages_render_the_error_template():
+    """A view that rendered error.html itself would skip the heading, the title and the bare mode."""
+    from pathlib import Path
+
+    import app as package
+
+    root = Path(package.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "error.html" in p.read_text(encoding="utf-8") and p.name != "error_pages.py"]
+    assert offenders == []
+
+
 def test_404_is_json_for_the_api_and_for_scripts(anon):
     for url, headers in (("/api/v1/no-such-thing", BROWSER), ("/no-such-page", {"Accept": "application/json"}),
                          ("/open311/v2/no-such-thing.json", BROWSER)):

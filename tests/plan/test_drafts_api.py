@@ -36,6 +36,21 @@ def test_open_refuses_bad_input(client, sample, body, field):
     assert res.status_code == 422 and res.get_json()["error"]["details"]["field"] == field
 
 
+@pytest.mark.parametrize("body,label", [
+    ({"note": "x"}, "生效日期"),
+    ({"note": "x", "effective_date": "July"}, "生效日期"),
+    ({"effective_date": "2026-07-01"}, "说明"),
+])
+def test_a_refused_field_is_named_as_the_page_labels_it(client, sample, body, label):
+    """The planners' pages show the API's message: it names the field by its label, never its JSON key
+    (which stays in details.field for programs)."""
+    error = client.post("/api/v1/drafts", json=body).get_json()["error"]
+    assert label in error["message"], error
+    assert "effective_date" not in error["message"] and "note" not in error["message"]
+    assert client.post("/api/v1/drafts?lang=en", json={"note": "x"}).get_json()["error"]["message"] \
+        .startswith("Fill in the Effective date")
+
+
 def test_concurrent_edits_one_wins_the_other_409(client, sample, draft):
     shape = box(113.60, 34.75, 113.614, 34.76)
     first = post(client, draft, "reshape", {"code": WEST, "geometry": shape})

@@ -94,6 +94,10 @@ def test_editor_in_english(client, sample, draft):
 def test_unknown_draft_is_404_and_a_published_one_is_shown_read_only(client, sample, draft):
     res = client.get("/plan/drafts/999999")
     assert res.status_code == 404 and "999999" in res.get_data(as_text=True)
+    # The app's own error page, as every 404: a heading and a tab title, never " · 网格地图" alone.
+    html = res.get_data(as_text=True)
+    assert "<title>页面不存在 · 网格地图</title>" in html
+    assert re.search(r'<h1 class="h4">页面不存在</h1>', html) and 'data-status="404"' in html
     res = client.get(f"/plan/drafts/{sample['result'].version_id}")
     html = res.get_data(as_text=True)
     assert res.status_code == 200 and 'id="plan-readonly"' in html and 'data-status="published"' in html
@@ -126,3 +130,43 @@ def test_pages_by_role(client_as, sample, role):
 def test_anonymous_is_sent_to_sign_in(anon, sample):
     res = anon.get("/plan", headers={"Accept": "text/html"})
     assert res.status_code == 302 and "/login?next=" in res.headers["Location"]
+
+
+def test_published_version_page_names_its_date_and_author(client, sample, draft, db):
+    """The read-only page of a published version says since when it is in force and who made it, and
+    a field nobody recorded reads "未记录", never an empty "自 起生效"."""
+    from app.models import BoundaryVersion
+
+    published = client.post(f"/api/v1/drafts/{draft['id']}/publish", json={"row_version": draft["row_version"]})
+    assert published.status_code == 200, published.get_json()
+    html = client.get(f"/plan/drafts/{draft['id']}").get_data(as_text=True)
+    assert "已发布为第 2 版，自 2026-07-01 起生效" in html
+    author = re.search(r'<dd id="plan-author">(.*?)</dd>', html, re.S).group(1)
+    assert "test-admin" in author and "未记录" not in author
+    # A version without a recorded date or author (as older databases have): the day it was published,
+    # said to be that, and "not recorded" for the author.
+    version = db.session.get(BoundaryVersion, draft["id"])
+    version.effective_date, version.author, version.author_id = None, None, None
+    db.session.flush()
+    html = client.get(f"/plan/drafts/{draft['id']}").get_data(as_text=True)
+    assert "自 起生效" not in html and "，自 " in html
+    since = re.search(r"已发布为第 2 版，自 (\d{4}-\d\d-\d\d) 起生效", html).group(1)
+    effective = re.search(r'<dd id="plan-effective-date">(.*?)</dd>', html, re.S).group(1)
+    assert since in effective and "按发布当天计" in effective
+    assert "未记录" in re.search(r'<dd id="plan-author">(.*?)</dd>', html, re.S).group(1)
+    version.published_at = None
+    db.session.flush()
+    html = client.get(f"/plan/drafts/{draft['id']}").get_data(as_text=True)
+    assert "已发布为第 2 版：这是现行边界" in html and "起生效" not in html
+
+
+def test_first_import_records_its_author_and_day(sample):
+    """The version a first grid import creates is a publication like any other: by whom, from when."""
+    import datetime as dt
+
+    from app.beijing import BEIJING
+    from app.models.boundary import published_version
+
+    version = published_version()
+    assert version.effective_date == dt.datetime.now(BEIJING).date()
+    assert version.author

@@ -3,14 +3,53 @@
  * The entry module of app/templates/plan/drafts.html; its settings (texts, urls) are the page's
  * #plan-settings JSON block.
  */
-import { byId, fmt } from "../core.js";
+import { byId, errorOf, fmt } from "../core.js";
 import { rebase } from "./rebase.js";
 import { setStatus, showError, showFailure, showNetworkError } from "./panel.js";
 import { configure, planApi, settings, t } from "./state.js";
 
+/* The label a person sees beside a field (without its hint in brackets), for messages that name it. */
+function labelOf(form, input) {
+  var label = form.querySelector('label[for="' + input.id + '"]');
+  var text = label ? label.textContent.trim() : input.name;
+  return text.replace(/\s*[（(].*[)）]\s*$/, "");
+}
+
+/* Mark one field as wrong (or none): Bootstrap's red border, and aria-invalid for screen readers. */
+function markInvalid(form, input) {
+  form.querySelectorAll(".is-invalid").forEach(function (el) {
+    el.classList.remove("is-invalid");
+    el.removeAttribute("aria-invalid");
+  });
+  if (!input) return;
+  input.classList.add("is-invalid");
+  input.setAttribute("aria-invalid", "true");
+}
+
+/* The first required field left empty (a date typed only in part counts as empty), or null. */
+function firstMissing(form) {
+  var required = form.querySelectorAll("[required]");
+  for (var i = 0; i < required.length; i++) {
+    if (!required[i].value.trim()) return required[i];
+  }
+  return null;
+}
+
 function wireNewDraft(form) {
+  form.addEventListener("input", function (event) {
+    if (event.target.classList.contains("is-invalid") && event.target.value.trim()) markInvalid(form, null);
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    // Checked here first: the server would refuse it too, but the person should not wait to learn that.
+    var missing = firstMissing(form);
+    if (missing) {
+      markInvalid(form, missing);
+      showError(fmt(t("fill_in"), { label: labelOf(form, missing) }));
+      missing.focus();
+      return;
+    }
+    markInvalid(form, null);
     var data = new FormData(form);
     var body = { note: data.get("note") || "", effective_date: data.get("effective_date") || "" };
     if (data.get("name")) body.name = data.get("name");
@@ -25,6 +64,11 @@ function wireNewDraft(form) {
       }
       setStatus("", false);
       showFailure(res);
+      // The API names the field it refused (details.field): mark it, as the check above would.
+      var field = errorOf(res).details.field;
+      var input = field && form.querySelector('[name="' + field + '"]');
+      markInvalid(form, input || null);
+      if (input) input.focus();
       byId("plan-open-draft").disabled = false;
     }, function (err) {
       setStatus("", false);
