@@ -26,6 +26,7 @@ from app.events import categories as category_table
 from app.labels import CHANNEL_LABELS, DEADLINE_STATE_LABELS, STATUS_LABELS
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
+from app.reports.api import REPORTED_CHOICES
 
 bp = Blueprint("dispatch", __name__)
 
@@ -51,6 +52,7 @@ def _filters(categories, grids) -> dict:
     out["status"] = status
     out["sort"] = args.get("sort") if args.get("sort") in SORTS else SORTS[0]
     out["needs_placement"] = "true" if args.get("needs_placement") in ("true", "1") else ""
+    out["reported"] = args.get("reported") if args.get("reported") in REPORTED_CHOICES else ""
     out["ticket"] = (args.get("ticket") or "")[:32]
     return out
 

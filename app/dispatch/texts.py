@@ -44,7 +44,7 @@ def desk_texts() -> dict[str, str]:
         "note_hint": _("Why, or what was done (required for some actions)"),
         "assignee": _("Assignee"),
         "choose_assignee": _("Choose a grid worker"),
-        "no_assignees": _("No grid worker covers this event's grids."),
+        "no_assignees": _("Nobody works in this event's grid or its community: escalate it."),
         "open_events": _("%(n)s open"),
         "deadline_optional": _("Deadline (optional; default from the category)"),
         "new_deadline": _("New deadline"),
@@ -83,7 +83,13 @@ def desk_texts() -> dict[str, str]:
         # The assignee picker and reassign.
         "assignee_entry": _("%(name)s · %(grids)s · %(phone)s · %(n)s open"),
         "current_assignee": _("(holds it now)"),
-        "no_other_assignees": _("No other grid worker covers this event's grids: recall it to the desk or escalate it."),
+        "no_other_assignees": _("Nobody else works in this event's grid or its community: recall it to the desk "
+                                "or escalate it."),
+        "relation_grid": _("This event's grid"),
+        "relation_community": _("The community's staff"),
+        "relation_neighbour": _("Other grids of the community"),
+        "assignee_missing": _("Choose who takes the event."),
+        "reason_required": _("Give the reason: it is kept in the history."),
         "new_assignee": _("New assignee"),
         "reason": _("Reason (required)"),
         "note_required": _("This action needs a note saying why or what was done."),

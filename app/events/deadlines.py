@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from app.beijing import BEIJING
 from app.events import calendar as cal, holidays
 
 #: The share of the allowance left when an event turns "due soon".
@@ -32,6 +33,17 @@ DEADLINE_STATES: tuple[str, ...] = (cal.ON_TIME, cal.DUE_SOON, cal.OVERDUE, HAND
 def now() -> datetime:
     """The current time (UTC, aware). Tests replace this to drive the clock."""
     return datetime.now(timezone.utc)
+
+
+def day_start(at: datetime) -> datetime:
+    """The start (00:00 Beijing time) of the Beijing calendar day holding ``at``: "today" of the
+    home page's "reported today" card and of the report list's ``reported=today`` filter.
+
+    >>> day_start(datetime(2026, 12, 7, 17, 30, tzinfo=timezone.utc)).isoformat()
+    '2026-12-08T00:00:00+08:00'
+    """
+    local = at.astimezone(BEIJING)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def calendar() -> cal.WorkingCalendar:

@@ -178,8 +178,8 @@ def _refusal(err: wf.TransitionError, report: Report, allowed: list[str]) -> Dom
     messages = {
         "unknown_action": (_("action must be one of: %(allowed)s.", allowed=", ".join(wf.ACTIONS)), "action"),
         "note_required": (_("This action needs a note saying why or what was done."), "note"),
-        "assignee_required": (_("Dispatch needs an assignee: the user id of a grid worker whose area covers "
-                                "the event."), "assignee"),
+        "assignee_required": (_("Choose who takes the event: the user id of a person on the event's "
+                                "assignees list."), "assignee"),
         "same_assignee": (_("The event is assigned to this grid worker already: choose another one to "
                             "reassign it to."), "assignee"),
         "deadline_required": (_("Extending needs the new deadline (an ISO date and time)."), "deadline"),
@@ -211,9 +211,9 @@ def _assignee(report: Report, user_id: int) -> User:
     if user is None or not user.active or user.role != wf.WORKER:
         raise ValidationError(_("assignee must be the user id of an active grid worker account."),
                               {"field": "assignee", "value": user_id})
-    if not user.area_codes or not in_area(_grid_ids(report), tuple(user.area_codes)):
-        raise ValidationError(_("The grid worker %(name)s does not work in this event's grids; choose one from "
-                                "the event's assignees list.", name=user.username),
+    if not any(c["id"] == user.id for c in assignees(report)):
+        raise ValidationError(_("%(name)s works neither in this event's grid nor in its community; choose one "
+                                "from the event's assignees list.", name=_name(user)),
                               {"field": "assignee", "value": user_id})
     return user
 
@@ -361,12 +361,32 @@ def history_to_dict(entry: ReportTransition) -> dict:
             "details": entry.details or {}}
 
 
+def actor_names(entries: list[ReportTransition]) -> list[str]:
+    """Who took each step, as people read it: the account's display name today (the
+    ``actor`` column keeps the login name as it was), else what the row kept; the
+    escalation job and anonymous intake by what they are."""
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = dict(db.session.execute(select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username))
+                                    .where(User.id.in_(ids))).all()) if ids else {}
+    kinds = {"system": _("the system (automatic)"), "anonymous": _("an anonymous reporter")}
+
+    def name(e: ReportTransition) -> str:
+        if e.actor_id in names:
+            return names[e.actor_id]
+        if e.actor and e.actor.startswith("cli:"):
+            return _("the command line (%(user)s)", user=e.actor[4:])
+        return kinds.get(e.actor) or e.actor
+
+    return [name(e) for e in entries]
+
+
 def history_for_caller(report: Report, entries: list[ReportTransition]) -> list[dict]:
     """History entries of ``report`` as the caller may see them: notes masked like the
-    description for roles without reports:personal (app.auth.masking)."""
+    description for roles without reports:personal (app.auth.masking), and the actor by name."""
     notes = free_text_of([e.note for e in entries], name=report.reporter_name, phone=report.reporter_phone,
                          email=report.reporter_email)
-    return [history_to_dict(e) | {"note": note} for e, note in zip(entries, notes)]
+    return [history_to_dict(e) | {"note": note, "actor_name": name}
+            for e, note, name in zip(entries, notes, actor_names(entries))]
 
 
 def history(report: Report) -> list[ReportTransition]:
@@ -375,8 +395,11 @@ def history(report: Report) -> list[ReportTransition]:
 
 
 def assignees(report: Report) -> list[dict]:
-    """One entry per person who can take the event (events/sql/assignees.sql): closest area first,
-    then the least loaded, with name, covering grids, phone and open workload."""
+    """The one definition of who may take the event (dispatch or reassign; events/sql/assignees.sql):
+    the workers of its grid, of its community and of the community's other grids, one entry per
+    person, closest first, then the least loaded, with name, their grids, how they stand to the
+    event (``relation``: grid, community, neighbour), phone and open workload. The transition
+    check (:func:`_assignee`) refuses anyone not on this list."""
     rows = db.session.execute(sql("events/assignees"), {"grid_ids": _grid_ids(report)}).mappings().all()
     return [dict(r) for r in rows]
 

@@ -35,7 +35,9 @@ def district_figures() -> dict:
 def event_figures(area: tuple[str, ...] | None) -> dict:
     """Open, overdue, due soon, waiting for placement, outside every grid, reported today and all
     events, in ``area`` (None: the whole district) -- the same scope as the dispatch desk's."""
+    now = deadlines.now()
     row = db.session.execute(sql("home/events"), {
-        "open_statuses": list(OPEN_STATUSES), "now": deadlines.now(), "area": area_param(area),
+        "open_statuses": list(OPEN_STATUSES), "now": now, "today_from": deadlines.day_start(now),
+        "area": area_param(area),
     }).mappings().one()
     return dict(row)

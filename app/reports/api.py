@@ -85,6 +85,10 @@ def list_reports():
     return {"reports": reports, "count": len(reports)}
 
 
+#: ``reported=``: when the report came in ("today": the Beijing calendar day).
+REPORTED_CHOICES = ("today",)
+
+
 def report_filters(args) -> dict:
     """The filters of the report list (status, category, channel, grid, deadline state ...) as
     keyword arguments of ``service.list_features``; shared with the live feed (app.dispatch.api)."""
@@ -114,6 +118,7 @@ def report_filters(args) -> dict:
         "level": params.choice(args, "level", HANDLING_LEVELS),
         "assignee_id": _assignee_filter(args.get("assignee")),
         "needs_placement": params.flag(args, "needs_placement"),
+        "reported": params.choice(args, "reported", REPORTED_CHOICES),
     }
 
 

@@ -334,20 +334,23 @@ def _labels(mapping) -> str:
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
                   bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
                   assignee_id=None, sort="created", role=None, user_id=None, now=None,
-                  needs_placement=None, updated_since=None, queue_ranks=None) -> list[str]:
+                  needs_placement=None, updated_since=None, queue_ranks=None, reported=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
     with reporters masked unless ``personal``; ``allowed_actions`` are those of
     ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``.
     ``updated_since``: only reports changed after it (the live feed, app.dispatch.feed);
     ``sort="updated"`` lists the least recently changed first; ``sort="priority"`` follows
-    ``queue_ranks`` (the dispatch desk's order, app.dispatch.queue)."""
+    ``queue_ranks`` (the dispatch desk's order, app.dispatch.queue); ``reported="today"``: only
+    reports made since the Beijing midnight of ``now`` (the home page's "reported today")."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
+    now = now or deadlines.now()
+    created_from = deadlines.day_start(now) if reported == "today" else None
     mine, unassigned = loop.action_maps(role)
     return db.session.execute(sql("reports/list_reports"), {
         "deadline_state": deadline_state, "level": level, "assignee_id": assignee_id,
         "sort_deadline": sort == "deadline", "sort_updated": sort == "updated", "updated_since": updated_since,
         "sort_priority": sort == "priority", "queue_ranks": json.dumps(queue_ranks or {}),
-        "now": now or deadlines.now(),
+        "now": now, "created_from": created_from,
         "actions_mine": mine, "actions_unassigned": unassigned, "user_id": user_id,
         "assignment_bound": role == "worker",
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,

@@ -282,11 +282,16 @@ export function setQuery(key, query) {
   else entry.loaded = false;
 }
 
+/* The legend folds (a <details>): on a phone it starts folded to its title, so it does not
+ * cover the map; a tap on the title opens it. */
+var NARROW = "(max-width: 767.98px)";
+
 export function legend(map, title, items) {
   var control = L.control({ position: "bottomright" });
   control.onAdd = function () {
     var div = L.DomUtil.create("div", "gm-legend leaflet-control");
-    var html = "<div class=\"gm-legend-title\">" + esc(title) + "</div>";
+    var narrow = window.matchMedia && window.matchMedia(NARROW).matches;
+    var html = "";
     items.forEach(function (item) {
       var swatch;
       if (item.marker) {
@@ -302,7 +307,8 @@ export function legend(map, title, items) {
       }
       html += "<div class=\"gm-legend-item\">" + swatch + "<span>" + esc(item.label) + "</span></div>";
     });
-    div.innerHTML = html;
+    div.innerHTML = "<details class=\"gm-legend-box\"" + (narrow ? "" : " open") + "><summary class=\"gm-legend-title\">" +
+      esc(title) + "</summary><div class=\"gm-legend-items\">" + html + "</div></details>";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;

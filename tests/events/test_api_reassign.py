@@ -132,3 +132,41 @@ def test_the_picker_lists_each_person_once_with_grid_phone_and_load(anon, people
     assert entries[0]["id"] == people.worker2.user.id and entries[0]["open_events"] == 0
     assert db.session.get(Report, db.session.scalar(select(Report.id).where(Report.ticket == ticket))).assignee_id \
         == wang.id
+
+
+def test_the_candidates_are_the_grids_the_communitys_and_its_other_grids_workers(anon, people, clock, db):
+    """One definition (app.events.service.assignees): the list says who, and dispatch/reassign take
+    exactly those; in a community where each grid has one worker, reassigning has someone to go to."""
+    ticket = dispatched(anon, people)
+    east = people._client_as("worker", areas=["410102001001002"], username="worker-east").user
+    staff = people._client_as("worker", areas=["410102001001"], username="community-staff").user
+    south = people._client_as("worker", areas=["410102001002001"], username="worker-south").user
+    people.worker2, people.outsider  # noqa: B018 - the grid's other worker; a worker of another subdistrict
+    entries = people.dispatcher.get(f"/api/v1/reports/{ticket}/assignees").get_json()["assignees"]
+    relation = {e["id"]: e["relation"] for e in entries}
+    assert relation == {people.worker.user.id: "grid", people.worker2.user.id: "grid", staff.id: "community",
+                        east.id: "neighbour"}
+    # Closest first: the event's grid, the community's staff, then the colleagues next door.
+    assert [e["relation"] for e in entries] == ["grid", "grid", "community", "neighbour"]
+    by_id = {e["id"]: e for e in entries}
+    assert [g["code"] for g in by_id[east.id]["grids"]] == ["410102001001002"]   # whose grid they work
+    assert [g["code"] for g in by_id[staff.id]["grids"]] == ["410102001001"]
+    # The check is the list: the neighbour is taken, the other community's worker is not.
+    refused = act(people.dispatcher, ticket, "reassign", "dispatched", assignee=south.id, note="x")
+    assert refused.status_code == 422 and refused.get_json()["error"]["details"]["field"] == "assignee"
+    assert "worker-south" in refused.get_json()["error"]["message"]
+    body = ok(act(people.dispatcher, ticket, "reassign", "dispatched", assignee=east.id, note="王网格员请假"))
+    assert body["report"]["assignee"]["id"] == east.id
+
+
+def test_the_history_names_people_by_their_display_names(anon, people, clock, db):
+    from app.models import User
+
+    ticket = dispatched(anon, people)
+    db.session.get(User, people.dispatcher.user.id).display_name = "调度员甲"
+    db.session.commit()
+    entries = history(people.viewer, ticket)
+    steps = {e["action"]: e for e in entries}
+    assert (steps["dispatch"]["actor"], steps["dispatch"]["actor_name"]) == ("dispatcher-1", "调度员甲")
+    # Intake without an account keeps saying what it was, in words.
+    assert steps["report"]["actor_id"] is None and steps["report"]["actor_name"] != ""

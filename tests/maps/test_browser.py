@@ -190,3 +190,40 @@ def test_pages_send_a_nonce_csp_that_the_vendored_assets_satisfy(page, live_serv
     wait_loaded(page, SHOWN_AT_START)
     # A CSP violation would be logged as a console error.
     assert_clean(page)
+
+
+def test_on_a_phone_the_issues_legend_is_folded_and_opens_with_a_tap(browser, live_server):
+    """390 px (QA D14): the category legend once covered a third of the map and was cut off; it
+    starts folded to its title in a corner, and opened it stays inside the map."""
+    from tests.browser import BROWSER_PASSWORD, BROWSER_USER, sign_in
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, BROWSER_USER, BROWSER_PASSWORD)
+        page.goto(live_server + "/maps/issues")
+        wait_loaded(page, ["reports"])
+        legend = page.locator(".gm-legend")
+        the_map = page.locator(".folium-map").bounding_box()
+        folded = legend.bounding_box()
+        assert page.locator(".gm-legend details").get_attribute("open") is None
+        assert page.locator(".gm-legend-item").first.is_hidden()
+        assert folded["width"] * folded["height"] < 0.05 * the_map["width"] * the_map["height"]
+        page.locator(".gm-legend summary").tap()
+        assert page.locator(".gm-legend-item").first.is_visible()
+        opened = legend.bounding_box()
+        assert opened["x"] >= the_map["x"] and opened["x"] + opened["width"] <= the_map["x"] + the_map["width"]
+        assert opened["y"] >= the_map["y"] and opened["y"] + opened["height"] <= the_map["y"] + the_map["height"]
+        assert opened["height"] <= 0.3 * the_map["height"]
+        page.locator(".gm-legend summary").tap()
+        assert page.locator(".gm-legend-item").first.is_hidden()
+    finally:
+        context.close()
+
+
+def test_on_a_wide_screen_the_legend_starts_open(page, live_server):
+    page.goto(live_server + "/maps/issues")
+    wait_loaded(page, ["reports"])
+    assert page.locator(".gm-legend details").get_attribute("open") is not None
+    assert page.locator(".gm-legend-item").first.is_visible()

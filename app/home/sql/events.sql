@@ -1,8 +1,8 @@
 -- The home page's event figures, in one pass over the caller's events.
 -- Overdue and due soon by the one rule (gridmap_deadline_state, migration 0024), which the
 -- desk's deadline filter applies too: the card's number is the length of the list it opens.
--- "today" is the Beijing calendar day of :now, the event loop's clock
--- (app.events.deadlines.now), which also stamps created_at at intake.
+-- "today" starts at :today_from, the Beijing midnight of the event loop's clock
+-- (app.events.deadlines.day_start): the desk's reported=today filter uses the same moment.
 SELECT count(*) FILTER (WHERE r.status = ANY(CAST(:open_statuses AS text[]))) AS open,
        count(*) FILTER (WHERE d.state = 'overdue') AS overdue,
        count(*) FILTER (WHERE d.state = 'due_soon') AS due_soon,
@@ -10,8 +10,7 @@ SELECT count(*) FILTER (WHERE r.status = ANY(CAST(:open_statuses AS text[]))) AS
        count(*) FILTER (WHERE r.needs_placement AND r.status = ANY(CAST(:open_statuses AS text[]))) AS unplaced,
        count(*) FILTER (WHERE r.out_of_coverage AND NOT r.needs_placement
                           AND r.status = ANY(CAST(:open_statuses AS text[]))) AS out_of_coverage,
-       count(*) FILTER (WHERE r.created_at >= date_trunc('day', CAST(:now AS timestamptz) AT TIME ZONE 'Asia/Shanghai')
-                                                 AT TIME ZONE 'Asia/Shanghai') AS today,
+       count(*) FILTER (WHERE r.created_at >= CAST(:today_from AS timestamptz)) AS today,
        count(*) AS total
 FROM report r
 CROSS JOIN LATERAL (SELECT gridmap_deadline_state(r.status, r.deadline, r.warn_at, r.handled_at,

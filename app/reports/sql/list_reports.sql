@@ -64,6 +64,8 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
   AND (CAST(:deadline_state AS text) IS NULL OR d.state = :deadline_state)
   AND (CAST(:level AS text) IS NULL OR r.handling_level = :level)
   AND (CAST(:assignee_id AS integer) IS NULL OR r.assignee_id = :assignee_id)
+  -- reported=today: since the Beijing midnight of :now (app.events.deadlines.day_start).
+  AND (CAST(:created_from AS timestamptz) IS NULL OR r.created_at >= CAST(:created_from AS timestamptz))
   -- The live feed (app.dispatch.feed): reports created or changed after its cursor.
   AND (CAST(:updated_since AS timestamptz) IS NULL OR r.updated_at > CAST(:updated_since AS timestamptz))
   -- The caller's area (app.auth.scope): NULL is the whole district.

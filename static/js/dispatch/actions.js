@@ -33,6 +33,8 @@ export function closeForm() {
 
 function openForm(action) {
   state.form = action;
+  // A new action: what the last one answered ("Done: dispatch.") no longer applies.
+  message("", "");
   var form = byId("dispatch-form");
   form.reset();
   clearErrors(form);
@@ -50,8 +52,11 @@ function openForm(action) {
   byId("dispatch-note").focus();
 }
 
-/* One option per person: 王国 · 第3网格 · 13800000000 · 2 件在办. For a reassign the one who
- * holds the event now is listed but cannot be chosen. */
+/* One option per person: 王国 · 第3网格 · 13800000000 · 2 件在办, grouped by whose grid they
+ * work (the event's grid, its community, another grid of the community: app.events.service
+ * assignees). For a reassign the one who holds the event now is listed but cannot be chosen. */
+var RELATIONS = ["grid", "community", "neighbour"];
+
 function assigneeOption(p, holder) {
   var name = p.display_name || p.username;
   var grids = (p.grids || []).map(function (g) { return g.name; }).join("、") || (p.areas || []).join("、");
@@ -61,19 +66,36 @@ function assigneeOption(p, holder) {
     (mine ? " " + esc(t("current_assignee")) : "") + "</option>";
 }
 
+function assigneeHint(text) {
+  var hint = byId("dispatch-assignee-hint");
+  hint.textContent = text || "";
+  hint.hidden = !text;
+}
+
 function loadAssignees(action) {
   var select = byId("dispatch-assignee");
   var ticket = state.selected;
+  select.disabled = false;
+  assigneeHint("");
   select.innerHTML = "<option value=\"\">" + esc(t("loading")) + "</option>";
   api("GET", reportUrl(ticket, "assignees")).then(function (res) {
     if (state.selected !== ticket) return;
     var people = res.status === 200 ? res.body.assignees : [];
     var holder = action === "reassign" && state.detail && state.detail.assignee ? state.detail.assignee.id : null;
     var choosable = people.filter(function (p) { return p.id !== holder; });
-    var none = people.length ? t("no_other_assignees") : t("no_assignees");
-    select.innerHTML = "<option value=\"\">" + esc(choosable.length ? t("choose_assignee") : none) + "</option>" +
-      people.map(function (p) { return assigneeOption(p, holder); }).join("");
-    emit("assignees", { count: people.length });
+    var html = "<option value=\"\">" + esc(t("choose_assignee")) + "</option>";
+    RELATIONS.forEach(function (relation) {
+      var group = people.filter(function (p) { return (p.relation || "grid") === relation; });
+      if (!group.length) return;
+      html += "<optgroup label=\"" + esc(t("relation_" + relation)) + "\">" +
+        group.map(function (p) { return assigneeOption(p, holder); }).join("") + "</optgroup>";
+    });
+    select.innerHTML = html;
+    if (!choosable.length) {
+      select.disabled = true;
+      assigneeHint(people.length ? t("no_other_assignees") : t("no_assignees"));
+    }
+    emit("assignees", { count: people.length, choosable: choosable.length });
   });
 }
 
@@ -86,17 +108,26 @@ function submitForm(event) {
   var action = state.form;
   var body = { action: action, expected_state: r.status, row_version: r.row_version };
   var note = byId("dispatch-note").value.trim();
-  if (note) body.note = note;
-  else if (NEEDS_NOTE[action]) {
-    // Said before asking the server, which would refuse it the same way.
-    fieldError(form, "note", t("note_required"));
-    byId("dispatch-note").focus();
+  var wanted = FORM_FIELDS[action] || [];
+  var needsAssignee = wanted.indexOf("assignee") >= 0;
+  var assignee = needsAssignee ? byId("dispatch-assignee").value : "";
+  // Said in the form before asking the server, which would refuse the same way (422).
+  var missing = null;
+  if (needsAssignee && !assignee) {
+    fieldError(form, "assignee", t("assignee_missing"));
+    missing = missing || byId("dispatch-assignee");
+  }
+  if (!note && NEEDS_NOTE[action]) {
+    fieldError(form, "note", REASONED[action] ? t("reason_required") : t("note_required"));
+    missing = missing || byId("dispatch-note");
+  }
+  if (missing) {
+    emit("form_refused", { action: action });
+    if (!missing.disabled) missing.focus();
     return;
   }
-  var wanted = FORM_FIELDS[action] || [];
-  if (wanted.indexOf("assignee") >= 0 && byId("dispatch-assignee").value) {
-    body.assignee = parseInt(byId("dispatch-assignee").value, 10);
-  }
+  if (note) body.note = note;
+  if (assignee) body.assignee = parseInt(assignee, 10);
   if (wanted.indexOf("deadline") >= 0 && byId("dispatch-deadline").value) body.deadline = beijingInput(byId("dispatch-deadline").value);
   if (wanted.indexOf("duplicate_of") >= 0 && byId("dispatch-duplicate").value.trim()) {
     body.duplicate_of = byId("dispatch-duplicate").value.trim();
@@ -153,5 +184,8 @@ export function wireActions() {
   byId("dispatch-form").addEventListener("submit", submitForm);
   byId("dispatch-form-cancel").addEventListener("click", closeForm);
   on("select", closeForm);
-  on("place", closeForm);
+  on("place", function () {
+    closeForm();
+    message("", "");  // placing is a new action too: the last one's answer no longer applies
+  });
 }

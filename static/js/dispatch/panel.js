@@ -158,7 +158,7 @@ function renderHistory(entries) {
   byId("dispatch-history").innerHTML = entries.length ? entries.map(function (e) {
     var d = e.details || {};
     return "<li data-action=\"" + esc(e.action) + "\"><strong>" + esc(t("action_" + e.action)) + "</strong>" + esc(movedTo(d)) +
-      " · " + esc(beijingTime(e.at)) + " · " + esc(fmt(t("by"), { actor: e.actor })) +
+      " · " + esc(beijingTime(e.at)) + " · " + esc(fmt(t("by"), { actor: e.actor_name || e.actor })) +
       (e.to_state && e.from_state !== e.to_state ? " · " + esc(t("status_" + e.to_state)) : "") +
       (e.note ? "<div class=\"gm-h-note\">" + esc(e.note) + "</div>" : "") + historyPhotos(d.photos) + "</li>";
   }).join("") : "<li>" + esc(t("history_empty")) + "</li>";
