@@ -62,13 +62,18 @@ area_figures AS (
   LEFT JOIN patrol_grid_cellset cs ON cs.grid_id = a.grid_id AND cs.cell_m = :cell_m
   GROUP BY a.worker_id
 ),
+phones AS (  -- one row per (worker, phone): an equality the planner can hash, unlike "IN (phone, staff_phone)"
+  SELECT id, phone FROM w WHERE phone IS NOT NULL
+  UNION
+  SELECT id, staff_phone FROM w WHERE staff_phone IS NOT NULL
+),
 events AS (
-  SELECT w.id AS worker_id, count(*) AS events
-  FROM w
-  JOIN report r ON r.channel = 'worker_app' AND r.district_code = :district_code
-               AND r.created_at >= :t_from AND r.created_at < :t_to
-               AND regexp_replace(coalesce(r.reporter_phone, ''), '\D', '', 'g') IN (w.phone, w.staff_phone)
-  GROUP BY w.id
+  SELECT ph.id AS worker_id, count(*) AS events
+  FROM (SELECT regexp_replace(coalesce(r.reporter_phone, ''), '\D', '', 'g') AS phone FROM report r
+        WHERE r.channel = 'worker_app' AND r.district_code = :district_code
+          AND r.created_at >= :t_from AND r.created_at < :t_to) r
+  JOIN phones ph ON ph.phone = r.phone
+  GROUP BY ph.id
 ),
 places AS (
   SELECT v.worker_id, count(DISTINCT v.place_id) AS places, count(*) AS place_visits
