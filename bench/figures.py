@@ -4,14 +4,14 @@ Run ``.venv/bin/python bench/figures.py [--days 30] [--repeat 5]`` from the
 project root. It creates its own throwaway database (``gridmap_figures_<pid>``)
 in the embedded cluster, or on the server of ``DATABASE_URL`` when set, loads
 the demo district (``app.demo.loader``) and ``--days`` days of demo patrol
-tracks before today (``app.demo.patrols.load_patrols`` on every other day:
-it walks yesterday and today), then signs in as the demo administrator and
+tracks up to today (the demo walks yesterday and today; the days before
+repeat those tracks, shifted by whole days), then signs in as the demo administrator and
 times, over one in-process test client:
 
 - the anchor ``GET /healthz`` (one ``SELECT 1``), p50 of ``--repeat`` x 10;
 - cold: the first ``/patrols/kpi`` after the tracks were loaded (every day of
   the month rolled up, ``app.patrols.rollup``);
-- warm, p50 of ``--repeat``: ``/patrols/kpi`` (this month, district-wide),
+- warm, p50 of ``--repeat``: ``/patrols/kpi`` for the last ``--days`` days, district-wide,
   its two CSVs, ``/api/v1/patrols/workers`` and ``grids`` for the month, and
   ``/figures/events``;
 - live: ``/patrols/kpi`` after one more batch of fixes for today (the day
@@ -44,7 +44,6 @@ TARGET_S = 1.0
 def load(app, days: int, seed: int, scale: float) -> dict:
     from app.demo import loader
     from app.demo.generate import generate
-    from app.demo.patrols import load_patrols
     from app.extensions import db
 
     with app.app_context():
@@ -55,12 +54,26 @@ def load(app, days: int, seed: int, scale: float) -> dict:
         db.session.commit()
         log(f"demo loaded in {time.perf_counter() - t:.1f} s (scale {scale:g})")
         t = time.perf_counter()
-        now = datetime.now(timezone.utc)
-        for back in range(2, days + 1, 2):
-            load_patrols(app.config["DISTRICT_CODE"], now=now - timedelta(days=back), seed=seed + back)
-            db.session.commit()
+        # The demo walks yesterday and today; the days before repeat those two days' tracks
+        # (shifted by whole days, so weekdays differ but the shapes are the demo's), written
+        # set-based with their partitions and marked for the roll-ups as the ingest marks them.
+        from app.patrols.rollup import touch_days
+        from app.patrols.period import today
+
+        last = today()
+        days = [last - timedelta(days=k) for k in range(2, days + 1)]
+        db.session.execute(db.text("SELECT gridmap_patrol_partition(d) FROM unnest(CAST(:days AS date[])) d"),
+                           {"days": days})
+        for k in range(2, len(days) + 2, 2):
+            db.session.execute(db.text("""
+                INSERT INTO patrol_fix (district_code, worker_id, time, geom, accuracy)
+                SELECT district_code, worker_id, time - make_interval(days => :k), geom, accuracy
+                FROM patrol_fix WHERE time >= (CAST(:first AS date) + time '00:00') AT TIME ZONE 'Asia/Shanghai'
+                ON CONFLICT DO NOTHING"""), {"k": k, "first": last - timedelta(days=1)})
+        touch_days(days)
+        db.session.commit()
         fixes = db.session.execute(db.text("SELECT count(*) FROM patrol_fix")).scalar()
-        log(f"{days} days of demo tracks loaded in {time.perf_counter() - t:.1f} s: {fixes:,} fixes")
+        log(f"{len(days) + 2} days of demo tracks in {time.perf_counter() - t:.1f} s: {fixes:,} fixes")
         db.session.remove()
     return {"fixes": fixes}
 
@@ -96,7 +109,7 @@ def one_batch(app) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--days", type=int, default=30, help="days of demo tracks before today (default 30)")
+    ap.add_argument("--days", type=int, default=30, help="days of demo tracks up to today (default 30)")
     ap.add_argument("--repeat", type=int, default=5, help="timed requests per page (p50 kept, default 5)")
     ap.add_argument("--scale", type=float, default=1.0, help="demo size (default 1.0: the whole demo district)")
     ap.add_argument("--seed", type=int, default=2024)
@@ -119,15 +132,15 @@ def main() -> int:
         from app.patrols.period import today
 
         last = today()
-        first = last.replace(day=1) if (last - last.replace(day=1)).days >= 6 else last - timedelta(days=29)
+        first = last - timedelta(days=args.days - 1)
         q = f"from={first.isoformat()}&to={last.isoformat()}"
-        line(f"/patrols/kpi?{q} cold (month rolled up)", timed(client, f"/patrols/kpi?{q}"))
+        line("/patrols/kpi?<period> cold (every day rolled up)", timed(client, f"/patrols/kpi?{q}"))
         for url in (f"/patrols/kpi?{q}", f"/patrols/kpi.csv?{q}", f"/patrols/kpi.csv?{q}&table=grids",
                     f"/api/v1/patrols/workers?{q}", f"/api/v1/patrols/grids?{q}", "/patrols/kpi",
                     "/figures/events"):
-            line(url, p50(client, url, args.repeat))
+            line(url.replace(q, "<period>"), p50(client, url, args.repeat))
         one_batch(app)
-        line(f"/patrols/kpi?{q} after a new batch", timed(client, f"/patrols/kpi?{q}"))
+        line("/patrols/kpi?<period> after a new batch (today again)", timed(client, f"/patrols/kpi?{q}"))
 
         from app.patrols import figures
         from app.patrols.period import period_of

@@ -46,6 +46,8 @@ from bench._http import RATELIMIT_PUBLIC, Gunicorn, loopback_session  # noqa: E4
 MIN_RATE_SHARE = 0.95
 EXPECTED_STATUS = {"lookup": 200, "report": 201, "healthz": 200}
 LABELS = {"lookup": "GET /api/v1/lookup", "report": "POST /api/v1/reports", "healthz": "GET /healthz (anchor)"}
+#: Issue 16: a lookup and a report close to a bare round trip (p50 over /healthz's p50, same run).
+P50_TARGETS = {"lookup": 1.5, "report": 3.0}
 REPORT_CHANNELS = ("worker_app", "resident_app", "hotline_12345", "photo")
 
 
@@ -285,8 +287,11 @@ def table(rows: list[Row], anchor: Row) -> list[str]:
                      f"{r.p50:>9.2f}{r.p90:>9.2f}{r.p99:>9.2f}{r.max:>9.1f}")
     lines.append("-" * len(head))
     for r in rows:
-        lines.append(f"{'ratio ' + r.kind + ' / healthz':<24}{'p50':>9} {r.p50 / anchor.p50:>7.1f}"
-                     f"{'p99':>9} {r.p99 / anchor.p99:>7.1f}")
+        ratio = r.p50 / anchor.p50
+        target = P50_TARGETS.get(r.kind)
+        verdict = "" if target is None else f"   target p50 <= {target:g}x {'ok' if ratio <= target else 'MISS'}"
+        lines.append(f"{'ratio ' + r.kind + ' / healthz':<24}{'p50':>9} {ratio:>7.1f}"
+                     f"{'p99':>9} {r.p99 / anchor.p99:>7.1f}{verdict}")
     return lines
 
 
