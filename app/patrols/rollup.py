@@ -97,38 +97,51 @@ def refresh(period: Period, scopes: tuple[str, ...]) -> int:
     """Compute the stale days of ``period`` for each scope and commit; returns how many (day, scope) were computed.
 
     Scopes: :data:`WORKER`, :data:`PLACES` or a grid level. Refreshes of one
-    scope wait for each other (an advisory lock), so a day is not computed twice at once.
+    scope wait for each other (an advisory lock, taken in scope order), so a
+    day is not computed twice at once. The days' tracks are read once for all scopes.
     """
-    done = 0
-    for scope in scopes:
-        basis = _basis(scope)
-        if not stale_days(period, scope, basis):
-            continue
+    bases = {scope: _basis(scope) for scope in sorted(set(scopes))}
+    if not any(stale_days(period, scope, basis) for scope, basis in bases.items()):
+        return 0
+    for scope in bases:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('patrol_rollup:' || :scope))"),
                            {"scope": scope})
-        todo = stale_days(period, scope, basis)  # again: another refresh may have done them meanwhile
-        if todo:
-            _compute(scope, [d for d, _ in todo])
-            db.session.execute(text("""
-                INSERT INTO patrol_rollup_state AS s (day, scope, version, basis, computed_at)
-                SELECT d, :scope, v, :basis, :now
-                FROM unnest(CAST(:days AS date[]), CAST(:versions AS bigint[])) x(d, v)
-                ON CONFLICT (day, scope) DO UPDATE
-                SET version = excluded.version, basis = excluded.basis, computed_at = excluded.computed_at"""),
-                {"scope": scope, "basis": basis, "now": datetime.now(timezone.utc),
-                 "days": [d for d, _ in todo], "versions": [v for _, v in todo]})
-            done += len(todo)
-        db.session.commit()
-    return done
+    # Again under the locks: another refresh may have done them meanwhile.
+    todo = {scope: stale_days(period, scope, basis) for scope, basis in bases.items()}
+    todo = {scope: days for scope, days in todo.items() if days}
+    if todo:
+        _fill_track(sorted({d for days in todo.values() for d, _ in days}))
+    for scope, days in todo.items():
+        _compute(scope, [d for d, _ in days])
+        db.session.execute(text("""
+            INSERT INTO patrol_rollup_state AS s (day, scope, version, basis, computed_at)
+            SELECT d, :scope, v, :basis, :now
+            FROM unnest(CAST(:days AS date[]), CAST(:versions AS bigint[])) x(d, v)
+            ON CONFLICT (day, scope) DO UPDATE
+            SET version = excluded.version, basis = excluded.basis, computed_at = excluded.computed_at"""),
+            {"scope": scope, "basis": bases[scope], "now": datetime.now(timezone.utc),
+             "days": [d for d, _ in days], "versions": [v for _, v in days]})
+    db.session.commit()
+    return sum(len(days) for days in todo.values())
+
+
+def _params(days: list[date]) -> dict:
+    from app.patrols import figures
+
+    return {"days": days, "slot_s": _slot_s(), **figures.constants()}
+
+
+def _fill_track(days: list[date]) -> None:
+    _temp_table()
+    for stmt in statements("patrols/rollup_track"):
+        db.session.execute(stmt, _params(days))
 
 
 def _compute(scope: str, days: list[date]) -> None:
+    """The scope's rows of ``days`` from patrol_day_track (which may hold more days: they are left alone)."""
     from app.patrols import figures
 
-    _temp_table()
-    params = {"days": days, "slot_s": _slot_s(), "level": scope, **figures.constants()}
-    for stmt in statements("patrols/rollup_track"):
-        db.session.execute(stmt, params)
+    params = {**_params(days), "level": scope}
     if scope == WORKER:
         figures.ensure_cells(list(db.session.execute(text("""
             SELECT DISTINCT g.id FROM user_area ua JOIN grid_current g ON g.code = ua.grid_code""")).scalars()))
@@ -141,7 +154,8 @@ def _compute(scope: str, days: list[date]) -> None:
             JOIN grid_current g ON g.geom && ST_Expand(CASE WHEN t.dt <= :max_gap
                                                             THEN ST_MakeLine(t.prev_geom, t.geom)
                                                             ELSE t.geom END, :pad_deg)
-                               AND g.level = :level AND g.kind = 'regular'"""), params).scalars()))
+                               AND g.level = :level AND g.kind = 'regular'
+            WHERE t.day = ANY(CAST(:days AS date[]))"""), params).scalars()))
         name = "patrols/rollup_grid"
     for stmt in statements(name):
         db.session.execute(stmt, params)

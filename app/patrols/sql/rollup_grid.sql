@@ -8,7 +8,7 @@ INSERT INTO patrol_day_grid (day, level, grid_id, crossing, seconds, metres, wor
 WITH seg AS (
   SELECT t.day, t.crossing, t.worker_id, t.dt, t.prev_geom AS p0, ST_MakeLine(t.prev_geom, t.geom) AS line
   FROM patrol_day_track t
-  WHERE t.dt <= :max_gap
+  WHERE t.day = ANY(CAST(:days AS date[])) AND t.dt <= :max_gap
 ),
 inside AS (
   SELECT s.day, s.crossing, g.id AS grid_id, s.worker_id, s.dt * x.frac AS seconds,
@@ -27,10 +27,10 @@ by_grid AS (
   FROM inside GROUP BY day, crossing, grid_id
 ),
 pieces AS (
-  SELECT t.day, t.crossing, ST_MakeLine(t.prev_geom, t.geom) AS piece FROM patrol_day_track t WHERE t.dt <= :max_gap
+  SELECT t.day, t.crossing, ST_MakeLine(t.prev_geom, t.geom) AS piece FROM patrol_day_track t WHERE t.day = ANY(CAST(:days AS date[])) AND t.dt <= :max_gap
   UNION ALL
   SELECT t.day, false, t.geom FROM patrol_day_track t
-  WHERE NOT t.crossing AND (t.dt IS NULL OR t.dt > :max_gap) AND (t.next_dt IS NULL OR t.next_dt > :max_gap)
+  WHERE t.day = ANY(CAST(:days AS date[])) AND NOT t.crossing AND (t.dt IS NULL OR t.dt > :max_gap) AND (t.next_dt IS NULL OR t.next_dt > :max_gap)
 ),
 near AS (
   SELECT p.day, p.crossing, g.id AS grid_id, ST_Collect(p.piece) AS track

@@ -9,4 +9,4 @@ JOIN patrol_place p ON p.active AND p.district_code = :district_code
                    AND p.geom && ST_Expand(t.geom, 0.015)
                    AND ST_DWithin(t.geom, p.geom, p.radius_m / 50000.0)
                    AND ST_DWithin(CAST(t.geom AS geography), CAST(p.geom AS geography), p.radius_m)
-WHERE NOT t.crossing
+WHERE t.day = ANY(CAST(:days AS date[])) AND NOT t.crossing

@@ -16,6 +16,7 @@ SELECT t.day, t.worker_id, t.crossing,
        coalesce(array_agg(DISTINCT CAST(floor(extract(epoch FROM t.time) / :slot_s) AS bigint))
                 FILTER (WHERE NOT t.crossing), '{}')
 FROM patrol_day_track t
+WHERE t.day = ANY(CAST(:days AS date[]))
 GROUP BY t.day, t.worker_id, t.crossing
 -- ;;
 -- Time inside and cells visited of each worker's own grids (user_area, nested grids
@@ -32,7 +33,7 @@ WITH area AS MATERIALIZED (
 ),
 seg AS (
   SELECT t.day, t.crossing, t.worker_id, t.dt, t.prev_geom AS p0, ST_MakeLine(t.prev_geom, t.geom) AS line
-  FROM patrol_day_track t WHERE t.dt <= :max_gap
+  FROM patrol_day_track t WHERE t.day = ANY(CAST(:days AS date[])) AND t.dt <= :max_gap
 ),
 inside AS (
   SELECT s.day, s.crossing, a.worker_id, a.grid_id, sum(s.dt * x.frac) AS seconds
@@ -46,10 +47,10 @@ inside AS (
 ),
 pieces AS (
   SELECT t.day, t.crossing, t.worker_id, ST_MakeLine(t.prev_geom, t.geom) AS piece
-  FROM patrol_day_track t WHERE t.dt <= :max_gap
+  FROM patrol_day_track t WHERE t.day = ANY(CAST(:days AS date[])) AND t.dt <= :max_gap
   UNION ALL
   SELECT t.day, false, t.worker_id, t.geom FROM patrol_day_track t
-  WHERE NOT t.crossing AND (t.dt IS NULL OR t.dt > :max_gap) AND (t.next_dt IS NULL OR t.next_dt > :max_gap)
+  WHERE t.day = ANY(CAST(:days AS date[])) AND NOT t.crossing AND (t.dt IS NULL OR t.dt > :max_gap) AND (t.next_dt IS NULL OR t.next_dt > :max_gap)
 ),
 near AS (
   SELECT p.day, p.crossing, a.worker_id, a.grid_id, ST_Collect(p.piece) AS track
