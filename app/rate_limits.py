@@ -26,6 +26,7 @@ import os
 import random
 import threading
 
+from flask import g, has_request_context
 from limits.storage import Storage
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -37,7 +38,7 @@ VALUES (:key, :amount, now() + make_interval(secs => :expiry))
 ON CONFLICT (key) DO UPDATE SET
   hits = CASE WHEN c.expires_at <= now() THEN EXCLUDED.hits ELSE c.hits + EXCLUDED.hits END,
   expires_at = CASE WHEN c.expires_at <= now() THEN EXCLUDED.expires_at ELSE c.expires_at END
-RETURNING hits""")
+RETURNING hits, extract(epoch FROM expires_at) AS expires""")
 _GET = text("SELECT hits FROM rate_limit_counter WHERE key = :key AND expires_at > now()")
 _EXPIRY = text("SELECT extract(epoch FROM coalesce("
                "(SELECT expires_at FROM rate_limit_counter WHERE key = :key AND expires_at > now()), now()))")
@@ -59,8 +60,10 @@ def _engine_for(url: str) -> Engine:
             if engine is None:
                 # Small: a hit holds a connection for one statement. pre_ping heals
                 # a restarted server; the timeouts keep a dead one from hanging requests.
+                # reset_on_return None: in autocommit there is no transaction to roll back, and the
+                # ROLLBACK sent on every return would be one more round trip per request.
                 engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4,
-                                       pool_timeout=5, pool_pre_ping=True,
+                                       pool_timeout=5, pool_pre_ping=True, pool_reset_on_return=None,
                                        connect_args={"connect_timeout": 5, "application_name": "gridmap-limits"})
                 _engines[key] = engine
     return engine
@@ -97,20 +100,31 @@ class DatabaseStorage(Storage):
             return conn.execute(statement, params).rowcount
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        hits = self._run(_HIT, key=key, amount=amount, expiry=float(expiry))
+        with self._engine().connect() as conn:
+            hits, expires = conn.execute(_HIT, {"key": key, "amount": amount, "expiry": float(expiry)}).one()
+        if has_request_context():
+            # The response headers ask for the same counter's hits and expiry right after the hit
+            # (two more round trips); the hit's own answer is the count as of this request.
+            g.setdefault("_rate_limit_seen", {})[key] = (int(hits), float(expires))
         if random.randrange(SWEEP_EVERY) == 0:
             self.forget_expired()
         return int(hits)
+
+    @staticmethod
+    def _seen(key: str) -> tuple[int, float] | None:
+        return g.get("_rate_limit_seen", {}).get(key) if has_request_context() else None
 
     def forget_expired(self) -> int:
         """Delete the counters of windows that ended (a row past its expiry counts as zero anyway)."""
         return self._execute(_FORGET_EXPIRED)
 
     def get(self, key: str) -> int:
-        return int(self._run(_GET, key=key) or 0)
+        seen = self._seen(key)
+        return seen[0] if seen else int(self._run(_GET, key=key) or 0)
 
     def get_expiry(self, key: str) -> float:
-        return float(self._run(_EXPIRY, key=key))
+        seen = self._seen(key)
+        return seen[1] if seen else float(self._run(_EXPIRY, key=key))
 
     def check(self) -> bool:
         try:
@@ -119,6 +133,8 @@ class DatabaseStorage(Storage):
             return False
 
     def clear(self, key: str) -> None:
+        if has_request_context():
+            g.get("_rate_limit_seen", {}).pop(key, None)
         self._execute(text("DELETE FROM rate_limit_counter WHERE key = :key"), key=key)
 
     def reset(self) -> int | None:

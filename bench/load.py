@@ -44,8 +44,20 @@ from bench._http import RATELIMIT_PUBLIC, Gunicorn, loopback_session  # noqa: E4
 
 #: An endpoint passes when it delivered at least this share of its target rate.
 MIN_RATE_SHARE = 0.95
-EXPECTED_STATUS = {"lookup": 200, "report": 201, "healthz": 200}
-LABELS = {"lookup": "GET /api/v1/lookup", "report": "POST /api/v1/reports", "healthz": "GET /healthz (anchor)"}
+EXPECTED_STATUS = {"lookup": 200, "report": 201, "healthz": 200, "desk": 200, "fixes": 200}
+LABELS = {"lookup": "GET /api/v1/lookup", "report": "POST /api/v1/reports", "healthz": "GET /healthz (anchor)",
+          "desk": "GET /api/v1/reports/changes", "fixes": "POST /api/v1/patrols/fixes"}
+#: A dispatcher's desk polls the feed this often; a worker's phone sends its fixes this often (seconds).
+DESK_POLL_S = 3.0
+FIX_BATCH_S = 30.0
+#: --find-max: a step holds when every endpoint's p99 is within this and nothing failed.
+P99_LIMIT_MS = 200.0
+#: The whole district of issue 16: its workers, dispatchers and reports per second.
+DISTRICT = {"workers": 1000, "dispatchers": 20, "reports": 2.0}
+#: --find-max: the district's load times these factors, in order, until one step does not hold.
+FACTORS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+#: Issue 16: a lookup and a report close to a bare round trip (p50 over /healthz's p50, same run).
+P50_TARGETS = {"lookup": 1.5, "report": 3.0}
 REPORT_CHANNELS = ("worker_app", "resident_app", "hotline_12345", "photo")
 
 
@@ -239,6 +251,70 @@ def healthz_factory() -> RequestFactory:
     return lambda i: ("GET", "/healthz", {})
 
 
+def make_accounts(url: str, dispatchers: int, workers: int, seed: int) -> dict:
+    """Dispatcher and worker accounts with API tokens (through app.auth.tokens), and each worker's start point.
+
+    Accounts are inserted set-based with an unusable password hash: they sign in with their tokens only.
+    """
+    from app import create_app
+    from app.auth import tokens
+    from app.extensions import db
+    from app.models import User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    out = {"dispatchers": [], "workers": []}
+    with app.app_context():
+        for role, n, key in (("dispatcher", dispatchers, "dispatchers"), ("worker", workers, "workers")):
+            if n <= 0:
+                continue
+            ids = db.session.execute(text(
+                "INSERT INTO app_user (username, display_name, password_hash, role) "
+                "SELECT 'load-' || :role || '-' || g, '', '!', :role FROM generate_series(1, :n) g RETURNING id"),
+                {"role": role, "n": n}).scalars().all()
+            for user in db.session.scalars(select_users(User, ids)):
+                out[key].append(tokens.issue(user, "load test")[1])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def select_users(User, ids):
+    from sqlalchemy import select
+
+    return select(User).where(User.id.in_(ids)).order_by(User.id)
+
+
+def desk_factory(tokens: list[str], since: str) -> RequestFactory:
+    """Each dispatcher's desk asking for the changes since the run began (its cursor), in turn."""
+    def make(i: int) -> tuple[str, str, dict]:
+        return "GET", "/api/v1/reports/changes", {
+            "params": {"since": since}, "headers": {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}}
+
+    return make
+
+
+def fixes_factory(tokens: list[str], points: list[tuple[float, float]], seed: int) -> RequestFactory:
+    """Each worker's phone, in turn, sending the last 30 s: three fixes 10 s apart, walking ~12 m each."""
+    from datetime import datetime, timedelta, timezone
+
+    rng = random.Random(seed + 2)
+    start = [rng.choice(points) for _ in tokens]
+    step = 12.0 / 111_000
+
+    def make(i: int) -> tuple[str, str, dict]:
+        w = i % len(tokens)
+        lon, lat = start[w]
+        k = i // len(tokens)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        fixes = [{"time": (now - timedelta(seconds=10 * (2 - j))).isoformat(), "lon": lon + (3 * k + j) * step,
+                  "lat": lat, "accuracy": 8.0} for j in range(3)]
+        return "POST", "/api/v1/patrols/fixes", {"json": {"fixes": fixes},
+                                                 "headers": {"Authorization": f"Bearer {tokens[w]}"}}
+
+    return make
+
+
 # --------------------------------------------------------------------------- results
 
 @dataclass
@@ -285,8 +361,11 @@ def table(rows: list[Row], anchor: Row) -> list[str]:
                      f"{r.p50:>9.2f}{r.p90:>9.2f}{r.p99:>9.2f}{r.max:>9.1f}")
     lines.append("-" * len(head))
     for r in rows:
-        lines.append(f"{'ratio ' + r.kind + ' / healthz':<24}{'p50':>9} {r.p50 / anchor.p50:>7.1f}"
-                     f"{'p99':>9} {r.p99 / anchor.p99:>7.1f}")
+        ratio = r.p50 / anchor.p50
+        target = P50_TARGETS.get(r.kind)
+        verdict = "" if target is None else f"   target p50 <= {target:g}x {'ok' if ratio <= target else 'MISS'}"
+        lines.append(f"{'ratio ' + r.kind + ' / healthz':<24}{'p50':>9} {ratio:>7.1f}"
+                     f"{'p99':>9} {r.p99 / anchor.p99:>7.1f}{verdict}")
     return lines
 
 
@@ -307,6 +386,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--scale", type=float, default=0.25,
                     help="demo size (1.0: ~1,000 grids, ~5,000 micro-grids; default 0.25)")
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--dispatchers", type=int, default=0,
+                    help=f"dispatchers whose desk polls the feed every {DESK_POLL_S:g} s (default 0)")
+    ap.add_argument("--fix-workers", type=int, default=0,
+                    help=f"workers whose phone sends a batch of fixes every {FIX_BATCH_S:g} s (default 0)")
+    ap.add_argument("--find-max", action="store_true",
+                    help="step the whole district's mixed load (1,000 workers, 20 dispatchers, 2 reports/s, "
+                         "--lookup-rate lookups/s per district) up by FACTORS until p99 > 200 ms or an error; "
+                         "each step against /healthz at the same rate")
+    ap.add_argument("--step-duration", type=float, default=20.0, help="seconds per --find-max step (default 20)")
     args = ap.parse_args(argv)
     if args.duration <= 0 or args.anchor_duration <= 0 or args.lookup_rate < 0 or args.report_rate < 0:
         ap.error("durations must be > 0 and rates >= 0")
@@ -343,13 +431,104 @@ def limiter_in_effect(base: str, point: tuple[float, float]) -> str:
     return f"X-RateLimit-Limit: {limit} per window, X-RateLimit-Remaining: {r.headers.get('X-RateLimit-Remaining')}"
 
 
+def mixed_rates(factor: float, lookup_rate: float) -> dict[str, float]:
+    """The whole district's load (DISTRICT, plus ``lookup_rate`` lookups/s) times ``factor``, per endpoint."""
+    return {"lookup": lookup_rate * factor, "report": DISTRICT["reports"] * factor,
+            "desk": DISTRICT["dispatchers"] * factor / DESK_POLL_S, "fixes": DISTRICT["workers"] * factor / FIX_BATCH_S}
+
+
+def find_max(args) -> int:
+    """Step the district's mixed load up until a step does not hold (p99 > P99_LIMIT_MS or any error)."""
+    started = time.perf_counter()
+    key_prefix = f"load-{uuid.uuid4().hex[:12]}-"
+    top = FACTORS[-1]
+    results = []
+    with ThrowawayDatabase("gridmap_load") as url:
+        counts = prepare_database(url, args.seed, args.scale)
+        engine = create_engine(url)
+        try:
+            points = sample_points(engine, 2000, args.seed)
+        finally:
+            engine.dispose()
+        accounts = make_accounts(url, int(DISTRICT["dispatchers"] * top), int(DISTRICT["workers"] * top), args.seed)
+        log(f"{len(accounts['dispatchers'])} dispatchers and {len(accounts['workers'])} workers with tokens")
+        from datetime import datetime, timezone
+
+        since = datetime.now(timezone.utc).isoformat()
+        with Gunicorn(url, args.workers) as server:
+            for factor in FACTORS:
+                rates = mixed_rates(factor, args.lookup_rate)
+                n_disp = max(1, int(DISTRICT["dispatchers"] * factor))
+                n_work = max(1, int(DISTRICT["workers"] * factor))
+                factories = {"lookup": lookup_factory(points, args.seed),
+                             "report": report_factory(points, args.seed, f"{key_prefix}{factor}-"),
+                             "desk": desk_factory(accounts["dispatchers"][:n_disp], since),
+                             "fixes": fixes_factory(accounts["workers"][:n_work], points, args.seed),
+                             "healthz": healthz_factory()}
+                if factor == FACTORS[0]:
+                    prime(server, factories, 4 * args.workers, 2 * args.workers)
+                total = sum(rates.values())
+                log(f"step x{factor:g}: {n_work} workers, {n_disp} dispatchers, {rates['report']:g} reports/s, "
+                    f"{rates['lookup']:g} lookups/s = {total:.1f} requests/s for {args.step_duration:g} s")
+                phase = Phase(server.base, factories, args.timeout, args.threads)
+                elapsed = phase.run(schedule(rates, args.step_duration), args.step_duration, f"x{factor:g}")
+                anchor_phase = Phase(server.base, factories, args.timeout, args.threads)
+                anchor_elapsed = anchor_phase.run(schedule({"healthz": total}, args.anchor_duration),
+                                                  args.anchor_duration, "anchor /healthz")
+                rows = [summarise(phase.samples, k, r, args.step_duration, elapsed) for k, r in rates.items() if r > 0]
+                anchor = summarise(anchor_phase.samples, "healthz", total, args.anchor_duration, anchor_elapsed)
+                holds = all(r.errors == 0 and r.p99 <= P99_LIMIT_MS and r.rate_ok for r in rows)
+                results.append((factor, total, rows, anchor, holds, error_summary(phase.samples)))
+                log(f"step x{factor:g}: {'holds' if holds else 'does not hold'}; p99 "
+                    + ", ".join(f"{r.kind} {r.p99:.0f} ms" for r in rows) + f"; healthz p99 {anchor.p99:.0f} ms")
+                if not holds:
+                    break
+    lines = ["", f"Mixed load, gunicorn {args.workers} workers (as `make run`), demo scale {args.scale:g} "
+                 f"({counts.get('grid', 0):,} grids); the district = {DISTRICT['workers']:,} workers (a batch of 3 "
+                 f"fixes every {FIX_BATCH_S:g} s), {DISTRICT['dispatchers']} dispatchers (the desk feed every "
+                 f"{DESK_POLL_S:g} s), {DISTRICT['reports']:g} reports/s, {args.lookup_rate:g} lookups/s; "
+                 f"a step holds at p99 <= {P99_LIMIT_MS:g} ms with no error", ""]
+    head = f"{'factor':>6}{'req/s':>8}  " + "".join(f"{k + ' p50/p99':>20}" for k in ("lookup", "report", "desk", "fixes")) \
+        + f"{'healthz p50/p99':>20}{'p99 / healthz':>15}  holds"
+    lines += [head, "-" * len(head)]
+    for factor, total, rows, anchor, holds, _ in results:
+        by = {r.kind: r for r in rows}
+        worst = max(r.p99 for r in rows)
+        lines.append(f"{factor:>6g}{total:>8.1f}  " + "".join(
+            f"{by[k].p50:>10.1f}/{by[k].p99:<9.1f}" if k in by else f"{'-':>20}" for k in ("lookup", "report", "desk", "fixes"))
+            + f"{anchor.p50:>10.1f}/{anchor.p99:<9.1f}{worst / anchor.p99:>15.1f}  {'yes' if holds else 'NO'}")
+    held = [r for r in results if r[4]]
+    if held:
+        best = held[-1]
+        lines.append(f"highest load held: x{best[0]:g} of the district = {best[1]:.1f} requests/s; its worst p99 is "
+                     f"{max(r.p99 for r in best[2]) / best[3].p99:.1f}x /healthz's p99 at the same rate")
+    else:
+        lines.append("no step held")
+    district = next((r for r in results if r[0] == 1.0), None)
+    if district is None:
+        lines.append("the whole district: not reached (a smaller step failed)")
+    else:
+        lines.append(f"the whole district: {'holds' if district[4] else 'does NOT hold'}"
+                     + (f"; headroom x{held[-1][0]:g} (the last step that held)" if district[4] else ""))
+    failing = [r for r in results if not r[4]]
+    if failing:
+        lines += [f"failures at x{failing[0][0]:g}:", *failing[0][5]]
+    lines.append(f"(total wall time {time.perf_counter() - started:.0f} s)")
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     install_sigterm()
+    if args.find_max:
+        return find_max(args)
     started = time.perf_counter()
     key_prefix = f"load-{uuid.uuid4().hex[:12]}-"
-    rates = {"lookup": args.lookup_rate, "report": args.report_rate}
-    anchor_rate = args.lookup_rate + args.report_rate
+    rates = {"lookup": args.lookup_rate, "report": args.report_rate,
+             "desk": args.dispatchers / DESK_POLL_S, "fixes": args.fix_workers / FIX_BATCH_S}
+    rates = {k: r for k, r in rates.items() if r > 0}
+    anchor_rate = sum(rates.values())
 
     with ThrowawayDatabase("gridmap_load") as url:
         counts = prepare_database(url, args.seed, args.scale)
@@ -357,9 +536,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             points = sample_points(engine, 2000, args.seed)
             before = count_reports(engine, key_prefix)
+            accounts = make_accounts(url, args.dispatchers, args.fix_workers, args.seed)
+            from datetime import datetime, timezone
+
             factories = {"lookup": lookup_factory(points, args.seed),
                          "report": report_factory(points, args.seed, key_prefix),
                          "healthz": healthz_factory()}
+            if accounts["dispatchers"]:
+                factories["desk"] = desk_factory(accounts["dispatchers"], datetime.now(timezone.utc).isoformat())
+            if accounts["workers"]:
+                factories["fixes"] = fixes_factory(accounts["workers"], points, args.seed)
             with Gunicorn(url, args.workers) as server:
                 log(f"gunicorn: {args.workers} workers on {server.base}, "
                     f"GRIDMAP_RATELIMIT_PUBLIC={RATELIMIT_PUBLIC!r}")
@@ -372,8 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                 anchor_elapsed = anchor_phase.run(schedule({"healthz": anchor_rate}, args.anchor_duration),
                                                   args.anchor_duration, "anchor /healthz")
 
-                log(f"main run: lookup {args.lookup_rate:g}/s + report {args.report_rate:g}/s "
-                    f"for {args.duration:g} s")
+                log("main run: " + " + ".join(f"{k} {r:g}/s" for k, r in rates.items())
+                    + f" for {args.duration:g} s")
                 main_phase = Phase(server.base, factories, args.timeout, args.threads)
                 main_elapsed = main_phase.run(schedule(rates, args.duration), args.duration, "lookup+report")
             after = count_reports(engine, key_prefix)

@@ -30,9 +30,13 @@ def reporter_of(name: str | None, phone: str | None, email: str | None = None,
 
     from app.extensions import db
 
-    if not may_see_personal():
+    personal = may_see_personal()
+    # No reporter at all (most API and worker reports): the masks return NULL and '' unchanged,
+    # so the round trip is skipped.
+    if not personal and any(v not in (None, "") for v in (name, phone, email)):
         name, phone, email = db.session.execute(select(
             func.gridmap_mask_name(name), func.gridmap_mask_phone(phone), func.gridmap_mask_email(email))).one()
+    if not personal:
         device = None
     return {"name": name, "phone": phone, "email": email, "device": device}
 

@@ -45,8 +45,10 @@ def _chosen_grids(n: int) -> list:
     rows = db.session.execute(text("""
         SELECT DISTINCT ON (g.code) g.code, g.name, s.id AS staff_id, s.name AS staff_name, s.phone,
                ST_AsBinary(g.geom) AS wkb,
-               EXISTS (SELECT 1 FROM grid mg JOIN household_address h ON h.grid_id = mg.id
-                       WHERE g.id = ANY(mg.lineage)) AS has_households
+               -- a hashed set of the grids above a household's grid: "g.id = ANY(mg.lineage)" per grid
+               -- would test every (grid, address) pair
+               g.id IN (SELECT unnest(mg.lineage) FROM grid mg JOIN household_address h ON h.grid_id = mg.id)
+                 AS has_households
         FROM grid_current g
         JOIN staff_assignment a ON a.grid_code = g.code AND a.role = 'grid_worker'
         JOIN staff s ON s.id = a.staff_id AND s.active

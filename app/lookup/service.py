@@ -37,7 +37,10 @@ def staff_by_code(codes) -> dict[str, list[dict]]:
     return out
 
 
-def _grid_dict(g: Grid, staff) -> dict:
+def _grid_dict(g, staff) -> dict:
+    """``g``: a Grid, or a dict of the same fields (point_answer.sql)."""
+    if isinstance(g, dict):
+        return {**g, "level_label": label_text(LEVEL_LABELS, g["level"]), "staff": staff.get(g["code"], [])}
     return {"id": g.id, "code": g.code, "name": g.name, "level": g.level,
             "level_label": label_text(LEVEL_LABELS, g.level), "kind": g.kind,
             "households": g.households, "population": g.population, "staff": staff.get(g.code, [])}
@@ -50,26 +53,28 @@ def _geometries(ids) -> dict[int, dict]:
     return {i: json.loads(g) for i, g in rows}
 
 
-def _neighbour_ids(lon: float, lat: float, grid_id: int, scope: Scope, near_m: float) -> list[tuple[int, float]]:
-    if near_m <= 0:
-        return []
-    # Longitude degrees shrink with latitude: size the box on the wider of the two.
-    degrees = near_m / (M_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01)) * 1.1
-    rows = db.session.execute(sql("lookup/neighbours"), {"lon": lon, "lat": lat, "grid_id": grid_id,
-                                                         "radius": near_m, "degrees": degrees, **scope.params}).all()
-    return [(r.id, float(r.distance_m)) for r in rows]
+def _degrees(near_m: float, lat: float) -> float:
+    """Degrees at least ``near_m`` metres wide at ``lat``: longitude degrees shrink with latitude,
+    so the box is sized on the wider of the two."""
+    return near_m / (M_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01)) * 1.1
 
 
 def default_near_m() -> float:
     return float(current_app.config.get("LOOKUP_NEIGHBOUR_M", 15.0))
 
 
-def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry: bool) -> dict:
-    """The lookup answer for a point already placed in ``lineage`` (+ dedicated, neighbours)."""
+def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry: bool, loaded=None) -> dict:
+    """The lookup answer for a point already placed in ``lineage`` (+ dedicated, neighbours).
+
+    ``loaded``: (grids by id, staff by code) already read; else they are read here.
+    """
     near = dict(neighbours)
-    ids = list(lineage) + list(dedicated) + list(near)
-    grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))}
-    staff = staff_by_code(g.code for g in grids.values())
+    if loaded is None:
+        ids = list(lineage) + list(dedicated) + list(near)
+        grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))}
+        staff = staff_by_code(g.code for g in grids.values())
+    else:
+        grids, staff = loaded
     chain = [_grid_dict(grids[i], staff) for i in lineage]
     answer = {
         "point": point,
@@ -97,7 +102,11 @@ def lookup_point(lon: float, lat: float, scope: Scope, *, near_m: float | None =
     point is outside coverage.
     """
     params = {"lon": lon, "lat": lat, **scope.params}
-    lineage, dedicated = db.session.execute(sql("lookup/chain_at"), params).one()
+    near_m = default_near_m() if near_m is None else near_m
+    # One statement, one round trip: chain, dedicated grids, neighbours, and the grids with their staff.
+    row = db.session.execute(sql("lookup/point_answer"), {**params, "radius": near_m,
+                                                          "degrees": _degrees(near_m, lat)}).one()
+    lineage = row.lineage
     if not lineage:
         nearest = db.session.execute(sql("lookup/nearest"), params).first()
         details = {"lon": lon, "lat": lat, "nearest": None}
@@ -110,8 +119,11 @@ def lookup_point(lon: float, lat: float, scope: Scope, *, near_m: float | None =
         else:
             message = _("This point is outside every grid, and no grids are loaded yet.")
         raise NotFound(message, details, code="out_of_coverage")
-    near = _neighbour_ids(lon, lat, lineage[-1], scope, default_near_m() if near_m is None else near_m)
-    return _answer({"lon": lon, "lat": lat}, scope, lineage, dedicated, near, geometry)
+    grids = {g["id"]: g for g in row.grids}
+    staff = {g["code"]: [{**s, "role_label": label_text(ROLE_LABELS, s["role"])} for s in g.pop("staff")]
+             for g in row.grids}
+    near = [(i, float(d)) for i, d in row.neighbours]
+    return _answer({"lon": lon, "lat": lat}, scope, lineage, row.dedicated, near, geometry, (grids, staff))
 
 
 def lookup_code(code: str, scope: Scope, *, geometry: bool = False) -> dict:

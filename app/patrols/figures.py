@@ -53,7 +53,7 @@ from app.actor import current_actor
 from app.auth.scope import event_area
 from app.extensions import db
 from app.models import LEVELS
-from app.patrols import visits
+from app.patrols import rollup, visits
 from app.patrols.period import Period, judged_days, scheduled_slots, working_days
 from app.sqlfiles import sql, statements
 from geo.patrol import CELL_M, CELL_MIN_PART, MAX_GAP_S, TRACK_BUFFER_M
@@ -173,19 +173,29 @@ def targets(period: Period) -> Targets:
 
 
 def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] | None = None,
-                 workers: list[int] | None = None, codes: list[str] | None = None) -> list[dict]:
+                 workers: list[int] | None = None, codes: list[str] | None = None,
+                 reference: bool = False) -> list[dict]:
     """One dict per current grid of ``level`` in ``area``, with its figures and under-patrolled flags.
 
-    ``workers`` limits whose patrols count (a worker's own view).
+    ``workers`` limits whose patrols count (a worker's own view). The figures
+    are summed from the daily roll-ups (:mod:`app.patrols.rollup`, refreshed
+    first), or with ``reference`` (and for a ``workers`` view, which the
+    roll-ups, summed over everyone, cannot answer) computed from the raw fixes.
     """
     ids = grid_ids(level, area, codes)
     if not ids:
         return []
-    load_track(period, workers)
-    ensure_cells(touched(ids, level))
     goal = targets(period)
-    rows = db.session.execute(sql("patrols/grid_figures"), {"grid_ids": ids, "level": level,
-                                                            **constants()}).mappings().all()
+    if reference or workers is not None:
+        load_track(period, workers)
+        ensure_cells(touched(ids, level))
+        rows = db.session.execute(sql("patrols/grid_figures"), {"grid_ids": ids, "level": level,
+                                                                **constants()}).mappings().all()
+    else:
+        rollup.refresh(period, (level, rollup.PLACES))
+        rows = db.session.execute(sql("patrols/grid_figures_rollup"), {
+            "grid_ids": ids, "level": level, "first": period.first, "last": period.last,
+            **constants()}).mappings().all()
     households = visits.grid_households(period, ids)
     out = []
     for row in rows:
@@ -219,11 +229,13 @@ def _household_figures(counts: tuple[int, int]) -> dict:
 
 # --------------------------------------------------------------------------- per worker
 
-def worker_figures(period: Period, *, workers: list[int] | None = None) -> list[dict]:
+def worker_figures(period: Period, *, workers: list[int] | None = None, reference: bool = False) -> list[dict]:
     """One dict per active worker account in ``workers`` (None: all), ranked.
 
     Rank (表彰): patrol time inside their own grids, then online rate, then
     visited share of their own grids, then events reported (all descending).
+    Summed from the daily roll-ups (:mod:`app.patrols.rollup`, refreshed
+    first), or with ``reference`` computed from the raw fixes.
     """
     _temp_tables()
     area_ids = list(db.session.execute(text("""
@@ -232,14 +244,21 @@ def worker_figures(period: Period, *, workers: list[int] | None = None) -> list[
         JOIN grid_current g ON g.code = ua.grid_code
         WHERE CAST(:workers AS integer[]) IS NULL OR u.id = ANY(CAST(:workers AS integer[]))"""),
         {"workers": workers}).scalars())
-    ensure_cells(area_ids)
-    load_track(period, workers)
     cfg = current_app.config
     slot_min = float(cfg["PATROL_ONLINE_SLOT_MIN"])
     slots = scheduled_slots(period, slot_min)
-    rows = db.session.execute(sql("patrols/worker_figures"), {
-        "workers": workers, "t_from": period.start, "t_to": period.end, "slots": slots,
-        "slot_s": int(round(slot_min * 60)), **constants()}).mappings().all()
+    params = {"workers": workers, "t_from": period.start, "t_to": period.end, "slots": slots,
+              "slot_s": int(round(slot_min * 60)), "first": period.first, "last": period.last, **constants()}
+    if reference:
+        ensure_cells(area_ids)
+        load_track(period, workers)
+        rows = db.session.execute(sql("patrols/worker_figures"), params).mappings().all()
+    else:
+        rollup.refresh(period, (rollup.WORKER, rollup.PLACES))
+        # Cut once and kept (committed): a GET would otherwise cut the same grids on every request.
+        ensure_cells(area_ids)
+        db.session.commit()
+        rows = db.session.execute(sql("patrols/worker_figures_rollup"), params).mappings().all()
     households = visits.worker_households(period, workers)
     out = []
     for row in rows:

@@ -43,6 +43,7 @@ from app.beijing import BEIJING
 from app.bulk import PG_EPOCH_US, copy_binary, copy_rows, ewkb_points
 from app.extensions import db
 from app.patrols.messages import verdict_message
+from app.patrols.rollup import touch_days
 from app.sqlfiles import sql
 from geo.patrol import check_columns
 
@@ -445,6 +446,10 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
     already: list[int] = []
     if accepted.size:
         result.stored, already = _store_accepted(batch, accepted, lon, lat, lookup_already)
+        if result.stored:
+            # After the fixes are stored (it holds a row lock per day until the commit): the days' roll-ups
+            # are computed again on their next read (app.patrols.rollup).
+            touch_days(_days_of(batch.t_us[accepted]))
         result.already_stored = int(accepted.size) - result.stored
         t = batch.t_us[accepted]
         result.first_time, result.last_time = from_us(int(t.min())), from_us(int(t.max()))

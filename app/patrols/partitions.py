@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from app import audit
 from app.extensions import db
+from app.patrols import rollup
 from app.patrols.ingest import ensure_partitions
 from app.patrols.period import last_full_working_day, today
 
@@ -66,6 +67,7 @@ def detach_before(day: date, *, drop: bool = False) -> list[Partition]:
         db.session.execute(text(f'ALTER TABLE patrol_fix DETACH PARTITION "{p.name}"'))
         if drop:
             db.session.execute(text(f'DROP TABLE "{p.name}"'))
+    rollup.forget_before(day)
     deleted = db.session.execute(text(
         "DELETE FROM patrol_fix_rejected WHERE district_code = :d AND time < (CAST(:day AS date) "
         "+ time '00:00') AT TIME ZONE 'Asia/Shanghai'"),

@@ -84,32 +84,52 @@ def _assign_target_table(conn) -> None:
                       "ON COMMIT DELETE ROWS"))
 
 
-def _store(rows: list[CleanReport]) -> None:
-    """COPY the rows to staging, insert them, list the new ids in assign_target."""
+_STAGING_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS report_import_staging ("
+    " row_no integer, category text, channel text, description text, address text,"
+    " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
+    " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
+    " created_at timestamptz, idempotency_key text, idempotency_scope text, request_hash text,"
+    " media_urls text[],"
+    " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4))"
+    " ON COMMIT DELETE ROWS;"
+    " CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;")
+#: Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only "commit" inside an outer
+#: transaction; DELETE on an empty table is free, where TRUNCATE would swap files on every report.
+_STAGING_EMPTY = "DELETE FROM report_import_staging; DELETE FROM assign_target;"
+_STAGE_ONE = text(_STAGING_DDL + _STAGING_EMPTY
+                  + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") VALUES ("
+                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in zip(STAGING_COLUMNS, (
+                      "integer", "text", "text", "text", "text", "text", "text", "float8", "float8", "float8",
+                      "float8", "text", "text", "timestamptz", "text", "text", "text", "text[]", "text", "text",
+                      "bigint", "numeric"))) + ")")
+
+
+def _values(r: CleanReport) -> tuple:
+    return (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
+            r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
+            r.idempotency_scope, r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device,
+            r.address_id, r.address_confidence)
+
+
+def _store(rows: list[CleanReport]) -> int:
+    """Stage the rows (COPY; one report: an INSERT sent in the same round trip as the temp tables' DDL),
+    insert them assigned to their grids with their first history row, list the new ids in assign_target.
+
+    Returns the first new id (the report's, for one report)."""
     conn = db.session.connection()
-    conn.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS report_import_staging ("
-        " row_no integer, category text, channel text, description text, address text,"
-        " reporter_name text, reporter_phone text, lon double precision, lat double precision,"
-        " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
-        " created_at timestamptz, idempotency_key text, idempotency_scope text, request_hash text,"
-        " media_urls text[],"
-        " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4))"
-        " ON COMMIT DELETE ROWS"))
-    _assign_target_table(conn)
-    # Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only
-    # "commit" inside an outer transaction; DELETE on an empty table is free,
-    # where TRUNCATE would swap files on every single-report request.
-    conn.execute(text("DELETE FROM report_import_staging; DELETE FROM assign_target"))
-    copy_rows("report_import_staging", STAGING_COLUMNS, (
-        (r.row, r.category, r.channel, r.description, r.address, r.reporter_name, r.reporter_phone,
-         r.lon, r.lat, r.raw_lon, r.raw_lat, r.crs.label, r.status, r.created_at, r.idempotency_key,
-         r.idempotency_scope, r.request_hash, array_literal(r.media_urls), r.reporter_email, r.reporter_device,
-         r.address_id, r.address_confidence) for r in rows))
+    if len(rows) == 1:
+        values = dict(zip(STAGING_COLUMNS, _values(rows[0])))
+        values["media_urls"] = list(rows[0].media_urls or [])
+        conn.execute(_STAGE_ONE, values)
+    else:
+        conn.execute(text(_STAGING_DDL + _STAGING_EMPTY))
+        copy_rows("report_import_staging", STAGING_COLUMNS, (_values(r) for r in rows))
     actor = current_actor()
-    conn.execute(sql("reports/insert_from_staging"),
-                 {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name,
-                  "now": deadlines.now()})
+    ids = conn.execute(sql("reports/insert_from_staging"),
+                       {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id,
+                        "actor": actor.name, "now": deadlines.now()}).scalars().all()
+    return ids[0] if ids else 0
 
 
 def assign_targets() -> None:
@@ -174,8 +194,7 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
     if progress is not None:
         progress(result.received, total)
     if clean:
-        _store(clean)
-        assign_targets()
+        _store(clean)  # assigned as they are inserted
         counts = db.session.execute(text(
             "SELECT count(*), count(*) FILTER (WHERE r.grid_id IS NOT NULL), count(*) FILTER (WHERE r.out_of_coverage),"
             " count(*) FILTER (WHERE r.needs_placement) FROM assign_target t JOIN report r ON r.id = t.id")).one()
@@ -238,9 +257,7 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
                               {"errors": [e.to_dict() for e in errors]})
     c.idempotency_key, c.idempotency_scope, c.request_hash = idempotency_key, caller, fingerprint
     try:
-        _store([c])
-        assign_targets()
-        report_id = db.session.execute(text("SELECT id FROM assign_target")).scalar_one()
+        report_id = _store([c])  # assigned as it is inserted
         _audit_created(report_id)
         db.session.commit()
     except IntegrityError:
@@ -280,7 +297,9 @@ def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report
 def report_to_dict(report: Report) -> dict:
     """The report with its grid chain (district → finest grid) and dedicated grids."""
     ids = list(report.grid_lineage or []) + list(report.dedicated_grid_ids or [])
-    grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(ids)))} if ids else {}
+    # The columns shown only: a Grid would load its polygon too (the district's is large).
+    grids = {g.id: g for g in db.session.execute(select(Grid.id, Grid.code, Grid.name, Grid.level)
+                                                 .where(Grid.id.in_(ids)))} if ids else {}
     point = db.session.execute(select(Report.location.ST_X(), Report.location.ST_Y())
                                .where(Report.id == report.id)).one()
 

@@ -15,9 +15,11 @@ area AS (
   WHERE CAST(:workers AS integer[]) IS NULL OR ua.user_id = ANY(CAST(:workers AS integer[]))
 ),
 member AS (
+  -- The address's grid lineage unnested and hash-joined (see household_grids.sql).
   SELECT a.worker_id, h.id AS address_id
-  FROM area a JOIN grid ag ON a.kind = 'regular' AND a.grid_id = ANY(ag.lineage)
-  JOIN household h ON h.grid_id = ag.id
+  FROM household h JOIN grid ag ON ag.id = h.grid_id
+  CROSS JOIN LATERAL unnest(ag.lineage) l(id)
+  JOIN area a ON a.kind = 'regular' AND a.grid_id = l.id
   UNION
   SELECT a.worker_id, h.id
   FROM area a JOIN household h ON a.kind = 'dedicated' AND ST_Covers(a.geom, h.location)

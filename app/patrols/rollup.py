@@ -1,0 +1,176 @@
+"""Daily roll-ups of the patrol figures (migration 0027), refreshed before they are read.
+
+The figures of a period are sums and unions of one row per Beijing day
+(:mod:`app.patrols.figures` reads them; ``worker_figures.sql`` and
+``grid_figures.sql``, computed from the raw fixes, stay the reference and a
+test holds the two equal). A day's rows are computed from the same fixes with
+the same rules as a period of that one day, plus the segment that crosses its
+first midnight, which a period counts only when it holds the day before too.
+
+Freshness: the ingest bumps ``patrol_day_version`` of the days it stores
+fixes on and of each next day, in its own transaction (:func:`touch_days`).
+A reader refreshes the days of its period whose stored state is for another
+version or another basis (grids, work areas, key places, settings) before it
+sums them, so the figures never lag; a day is computed once per change, not
+per request. The version is read before the fixes: a batch committed while a
+day is being computed leaves the day behind its version, so the next reader
+computes it again.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.extensions import db
+from app.patrols.period import Period
+from app.sqlfiles import statements
+
+WORKER = "worker"
+PLACES = "places"
+#: Days computed at once after which the scope's tables get fresh statistics in the same transaction.
+ANALYZE_AFTER_DAYS = 5
+_TABLES = {WORKER: "patrol_day_worker, patrol_day_worker_grid", PLACES: "patrol_day_place"}
+
+
+def touch_days(days: list[date]) -> None:
+    """Mark the days' figures (and each next day's: its first segment may start on them) to be recomputed.
+
+    Called by the ingest in its transaction, days in order so concurrent batches lock rows in one order.
+    """
+    if days:
+        db.session.execute(text("""
+            INSERT INTO patrol_day_version AS v (day)
+            SELECT DISTINCT d FROM unnest(CAST(:days AS date[])) x(day)
+            CROSS JOIN LATERAL (VALUES (x.day), (x.day + 1)) y(d)
+            ORDER BY d
+            ON CONFLICT (day) DO UPDATE SET version = v.version + 1"""), {"days": sorted(set(days))})
+
+
+def forget_before(day: date) -> None:
+    """Drop the roll-ups and versions of days before ``day`` (their fixes were detached)."""
+    for table in ("patrol_day_place", "patrol_day_grid", "patrol_day_worker_grid", "patrol_day_worker",
+                  "patrol_rollup_state", "patrol_day_version"):
+        db.session.execute(text(f"DELETE FROM {table} WHERE day < :day"), {"day": day})
+
+
+def _slot_s() -> int:
+    return int(round(float(current_app.config["PATROL_ONLINE_SLOT_MIN"]) * 60))
+
+
+def _basis(scope: str) -> str:
+    """A digest of what the scope's rows depend on besides the fixes."""
+    from app.patrols.figures import constants
+
+    c = constants()
+    settings = f"{c['max_gap']}|{c['cell_m']}|{c['min_part']}|{c['buffer_m']}|{c['pad_deg']}|{c['district_code']}"
+    if scope == WORKER:
+        query = """SELECT md5(coalesce(string_agg(ua.user_id || ':' || g.id, ',' ORDER BY ua.user_id, g.id), ''))
+                   FROM user_area ua JOIN grid_current g ON g.code = ua.grid_code"""
+        settings += f"|{_slot_s()}"
+    elif scope == PLACES:
+        query = """SELECT md5(coalesce(string_agg(p.id || ':' || p.active || ':' || p.radius_m || ':'
+                                                  || p.district_code || ':' || md5(ST_AsEWKB(p.geom)::text),
+                                                  ',' ORDER BY p.id), ''))
+                   FROM patrol_place p"""
+    else:
+        query = """SELECT md5(coalesce(string_agg(CAST(g.id AS text), ',' ORDER BY g.id), ''))
+                   FROM grid_current g WHERE g.level = :level AND g.kind = 'regular'"""
+    return settings + "|" + db.session.execute(text(query), {"level": scope}).scalar()
+
+
+def _temp_table() -> None:
+    db.session.connection().execute(text(
+        "CREATE TEMP TABLE IF NOT EXISTS patrol_day_track (day date, crossing boolean, worker_id integer,"
+        " time timestamptz, geom geometry, prev_geom geometry, dt double precision, next_dt double precision)"
+        " ON COMMIT DELETE ROWS"))
+
+
+def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int]]:
+    return [(r.day, r.version) for r in db.session.execute(text("""
+        SELECT v.day, v.version FROM patrol_day_version v
+        LEFT JOIN patrol_rollup_state s ON s.day = v.day AND s.scope = :scope
+        WHERE v.day BETWEEN :first AND :last
+          AND (s.day IS NULL OR s.version <> v.version OR s.basis <> :basis)
+        ORDER BY v.day"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last})]
+
+
+def refresh(period: Period, scopes: tuple[str, ...]) -> int:
+    """Compute the stale days of ``period`` for each scope and commit; returns how many (day, scope) were computed.
+
+    Scopes: :data:`WORKER`, :data:`PLACES` or a grid level. Refreshes of one
+    scope wait for each other (an advisory lock, taken in scope order), so a
+    day is not computed twice at once. The days' tracks are read once for all scopes.
+    """
+    bases = {scope: _basis(scope) for scope in sorted(set(scopes))}
+    if not any(stale_days(period, scope, basis) for scope, basis in bases.items()):
+        return 0
+    for scope in bases:
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('patrol_rollup:' || :scope))"),
+                           {"scope": scope})
+    # Again under the locks: another refresh may have done them meanwhile.
+    todo = {scope: stale_days(period, scope, basis) for scope, basis in bases.items()}
+    todo = {scope: days for scope, days in todo.items() if days}
+    if todo:
+        _fill_track(sorted({d for days in todo.values() for d, _ in days}))
+    for scope, days in todo.items():
+        _compute(scope, [d for d, _ in days])
+        if len(days) >= ANALYZE_AFTER_DAYS:
+            # A first read of a long period fills the table at once: without fresh statistics
+            # the next reads plan for an empty table until autovacuum gets to it (2 s instead of 0.2 s).
+            db.session.execute(text(f"ANALYZE {_TABLES.get(scope, 'patrol_day_grid')}"))
+        db.session.execute(text("""
+            INSERT INTO patrol_rollup_state AS s (day, scope, version, basis, computed_at)
+            SELECT d, :scope, v, :basis, :now
+            FROM unnest(CAST(:days AS date[]), CAST(:versions AS bigint[])) x(d, v)
+            ON CONFLICT (day, scope) DO UPDATE
+            SET version = excluded.version, basis = excluded.basis, computed_at = excluded.computed_at"""),
+            {"scope": scope, "basis": bases[scope], "now": datetime.now(timezone.utc),
+             "days": [d for d, _ in days], "versions": [v for _, v in days]})
+    db.session.commit()
+    return sum(len(days) for days in todo.values())
+
+
+def _params(days: list[date]) -> dict:
+    from app.patrols import figures
+
+    return {"days": days, "slot_s": _slot_s(), **figures.constants()}
+
+
+def _fill_track(days: list[date]) -> None:
+    _temp_table()
+    for stmt in statements("patrols/rollup_track"):
+        db.session.execute(stmt, _params(days))
+
+
+def _compute(scope: str, days: list[date]) -> None:
+    """The scope's rows of ``days`` from patrol_day_track (which may hold more days: they are left alone)."""
+    from app.patrols import figures
+
+    params = {**_params(days), "level": scope}
+    if scope == WORKER:
+        figures.ensure_cells(list(db.session.execute(text("""
+            SELECT DISTINCT g.id FROM user_area ua JOIN grid_current g ON g.code = ua.grid_code""")).scalars()))
+        name = "patrols/rollup_worker"
+    elif scope == PLACES:
+        name = "patrols/rollup_places"
+    else:
+        figures.ensure_cells(list(db.session.execute(text("""
+            SELECT DISTINCT g.id FROM patrol_day_track t
+            JOIN grid_current g ON g.geom && ST_Expand(CASE WHEN t.dt <= :max_gap
+                                                            THEN ST_MakeLine(t.prev_geom, t.geom)
+                                                            ELSE t.geom END, :pad_deg)
+                               AND g.level = :level AND g.kind = 'regular'
+            WHERE t.day = ANY(CAST(:days AS date[]))"""), params).scalars()))
+        name = "patrols/rollup_grid"
+    for stmt in statements(name):
+        db.session.execute(stmt, params)
+
+
+def computed_at(period: Period, scopes: tuple[str, ...]) -> datetime | None:
+    """When the newest day of the period's figures was computed (None: no day with fixes)."""
+    return db.session.execute(text("""
+        SELECT max(computed_at) FROM patrol_rollup_state
+        WHERE day BETWEEN :first AND :last AND scope = ANY(CAST(:scopes AS text[]))"""),
+        {"first": period.first, "last": period.last, "scopes": list(scopes)}).scalar()

@@ -1,0 +1,30 @@
+-- The tracks of the days :days (Beijing), one day at a time, into the session's
+-- temp table patrol_day_track, for the daily roll-ups (app.patrols.rollup).
+--   crossing = false: the day's accepted fixes with their neighbours within the
+--     day, exactly what track_fill.sql holds for a period of that one day;
+--   crossing = true: one row per worker whose first fix of the day follows
+--     their last fix of the day before within max_gap: that segment (dt,
+--     prev_geom). A period counts it when it holds both days.
+DELETE FROM patrol_day_track
+-- ;;
+INSERT INTO patrol_day_track (day, crossing, worker_id, time, geom, prev_geom, dt, next_dt)
+SELECT d.day, false, f.worker_id, f.time, f.geom,
+       lag(f.geom) OVER w,
+       extract(epoch FROM f.time - lag(f.time) OVER w),
+       extract(epoch FROM lead(f.time) OVER w - f.time)
+FROM unnest(CAST(:days AS date[])) d(day)
+JOIN patrol_fix f ON f.time >= (d.day + time '00:00') AT TIME ZONE 'Asia/Shanghai'
+                 AND f.time < (d.day + 1 + time '00:00') AT TIME ZONE 'Asia/Shanghai'
+WINDOW w AS (PARTITION BY d.day, f.worker_id ORDER BY f.time)
+-- ;;
+INSERT INTO patrol_day_track (day, crossing, worker_id, time, geom, prev_geom, dt, next_dt)
+SELECT t.day, true, t.worker_id, t.time, t.geom, p.geom, extract(epoch FROM t.time - p.time), NULL
+FROM patrol_day_track t
+CROSS JOIN LATERAL (
+  SELECT f.time, f.geom FROM patrol_fix f
+  WHERE f.worker_id = t.worker_id AND f.time < t.time
+    AND f.time >= t.time - make_interval(secs => :max_gap)
+  ORDER BY f.time DESC LIMIT 1) p
+WHERE NOT t.crossing AND t.dt IS NULL
+-- ;;
+ANALYZE patrol_day_track
