@@ -159,5 +159,12 @@ def load(data: DemoData, step=lambda label: None, published_password: bool = Fal
     # after `make run` already gets index plans.
     db.session.execute(text("ANALYZE staff; ANALYZE staff_assignment; ANALYZE report; ANALYZE report_transition"))
     db.session.commit()
+    # The patrol figures' daily roll-ups of the tracks just loaded, for the KPI page's and the patrol
+    # map's default scopes: otherwise the first visitor after `make run` waits while a read computes
+    # them. After the commit: a refresh commits, and on failure a read computes them anyway.
+    step(_("computing the patrol figures"))
+    from app.patrols import rollup
+    from app.patrols.period import Period, today
+    rollup.refresh(Period(today() - dt.timedelta(days=31), today()), (rollup.WORKER, rollup.PLACES, "grid"))
     return LoadResult(grid_result.by_level, n_staff, n_assign, reports.stored, reports.assigned,
                       reports.out_of_coverage, n_addresses, accounts)

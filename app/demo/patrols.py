@@ -205,18 +205,25 @@ chosen AS (
                     WHERE v.worker_id = p.worker_id AND v.address_id = p.address_id AND v.visited_at >= :cycle_from)
 ),
 timed AS (
-  -- In working hours on past days; today, between 08:30 (midnight before then) and now.
+  -- In working hours: 08:30-12:00 and 14:00-17:30 (210 minutes each), never over lunch. On past
+  -- days anywhere in them; today in the working minutes already past (before 08:30, when none
+  -- are, between midnight and now).
   SELECT c.worker_id, c.address_id,
-         CASE WHEN c.day = CAST(:today AS date)
-              THEN o.opens + (CAST(:now AS timestamptz) - o.opens) * ((c.k / 100 % 1000) / 1000.0)
-              -- 08:30-12:00 and 14:00-17:30 (210 minutes each), never over lunch
-              ELSE o.opens + make_interval(mins => CAST(c.k / 100 % 420 AS integer)
-                                                   + CASE WHEN c.k / 100 % 420 >= 210 THEN 120 ELSE 0 END)
+         CASE WHEN c.day = CAST(:today AS date) AND o.worked = 0
+              THEN o.midnight + (CAST(:now AS timestamptz) - o.midnight) * ((c.k / 100 % 1000) / 1000.0)
+              ELSE o.midnight + interval '8 hours 30 minutes'
+                   + make_interval(secs => 60 * (o.minute + CASE WHEN o.minute >= 210 THEN 120 ELSE 0 END))
          END AS visited_at
   FROM chosen c
-  CROSS JOIN LATERAL (SELECT CASE WHEN c.day < CAST(:today AS date) OR CAST(:now AS timestamptz) > m.midnight + interval '8 hours 30 minutes'
-                                  THEN m.midnight + interval '8 hours 30 minutes' ELSE m.midnight END AS opens
-                      FROM (SELECT c.day::timestamp AT TIME ZONE 'Asia/Shanghai' AS midnight) m) o
+  CROSS JOIN LATERAL (
+    SELECT m.midnight, w.worked,
+           CASE WHEN c.day < CAST(:today AS date) THEN c.k / 100 % 420
+                ELSE floor(w.worked * ((c.k / 100 % 1000) / 1000.0)) END AS minute
+    FROM (SELECT c.day::timestamp AT TIME ZONE 'Asia/Shanghai' AS midnight) m
+    CROSS JOIN LATERAL (
+      SELECT least(greatest(extract(epoch FROM CAST(:now AS timestamptz) - (m.midnight + interval '8 hours 30 minutes')) / 60, 0), 210)
+           + least(greatest(extract(epoch FROM CAST(:now AS timestamptz) - (m.midnight + interval '14 hours')) / 60, 0), 210)
+             AS worked) w) o
 )
 INSERT INTO household_visit (district_code, worker_id, address_id, visited_at, day, note)
 SELECT :district_code, t.worker_id, t.address_id, t.visited_at,

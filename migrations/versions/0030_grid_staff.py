@@ -16,13 +16,13 @@ for the demo's 6,172 grids). A scalar function would not be: its sub-selects
 stop inlining and the same query took 256 ms. It always returns one row.
 
 Revision ID: 0030_grid_staff
-Revises: 0026_plan_guardrails
+Revises: 0028_report_grids_function
 Create Date: 2026-12-07
 """
 from alembic import op
 
 revision = "0030_grid_staff"
-down_revision = "0026_plan_guardrails"
+down_revision = "0028_report_grids_function"
 branch_labels = None
 depends_on = None
 

@@ -118,7 +118,7 @@ def test_demo_visits_fall_on_working_days_in_working_hours(db, sample):
     calendar = deadlines.calendar()
     assert times and all(calendar.is_working_day(t.date()) for t in times)
     assert not any(t.date().isoformat() in ("2026-10-01", "2026-10-02", "2026-10-05") for t in times)  # 国庆
-    assert all(time(8, 30) <= t.time() <= time(12, 0) or time(14, 0) <= t.time() <= time(17, 30) for t in times)
+    assert all(time(8, 30) <= t.time() <= time(12, 0) or time(14, 0) <= t.time() <= time(17, 30) for t in times), [t for t in sorted(times) if not (time(8, 30) <= t.time() <= time(12, 0) or time(14, 0) <= t.time() <= time(17, 30))]
 
 
 def test_demo_walkers_walk_the_last_two_working_days_and_today():
