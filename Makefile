@@ -92,6 +92,9 @@ bench: db venv-dev
 	$(PY) bench/events.py
 	$(PY) bench/geocode.py
 	$(PY) bench/validate.py
+	$(PY) bench/plan.py
+	$(PY) bench/figures.py
+	$(PY) bench/demo.py
 
 # Backups (docs/backup.md): make backup [FILE=path]; make restore FILE=path [YES=1]
 backup: system-deps venv translations

@@ -61,6 +61,10 @@ class Config:
     PATROL_MAX_ACCURACY_M = 50.0
     PATROL_MAX_SPEED_MPS = 40.0
     PATROL_ONLINE_SLOT_MIN = 30         # online rate: share of scheduled half-hours with a fix
+    # Patrol figures of a day computed less than this long ago are served as they are, although fixes
+    # arrived since (the page says as of when): with fixes every 30 s, recomputing today on every read
+    # would cost each reader seconds. 0: every read is current.
+    PATROL_FIGURES_MAX_LAG_S = 120
     PATROL_TARGET_HOURS_PER_WORKDAY = 2.0   # per grid: under-patrolled below this
     PATROL_TARGET_VISITED_SHARE = 0.3       # per grid: share of its 50 m cells a track came through
     # Sessions and security headers (app.security). Behind HTTPS set

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the production default (120 per minute) would turn it into 429s. The
 #: limiter still runs on every request, so its cost is part of the numbers.
 RATELIMIT_PUBLIC = "1000000 per minute"
-PING_PATH = "/_bench/ping"
+# Under /api/: JSON bodies are for the API only; a page path answers JSON with 415.
+PING_PATH = "/api/_bench/ping"
 
 
 def loopback_session() -> requests.Session:
@@ -31,7 +32,7 @@ def loopback_session() -> requests.Session:
 
 
 def add_ping_route(app) -> None:
-    """``POST /_bench/ping``: a constant endpoint, on this app instance only (the anchor).
+    """``POST /api/_bench/ping``: a constant endpoint, on this app instance only (the anchor).
 
     It parses the same JSON body as the endpoint it is compared with, so both
     pay the same HTTP and JSON costs, and answers ``{"ok": true}`` without

@@ -269,7 +269,7 @@ def percentile(values, q: float) -> float:
 
 
 def run_latency(app, points, m: int, warmup: int = 50) -> dict:
-    """M sequential POST /api/v1/reports and M POST /_bench/ping, interleaved, from one keep-alive session."""
+    """M sequential POST /api/v1/reports and M POST /api/_bench/ping, interleaved, from one keep-alive session."""
     import requests
 
     server, thread = serve(app)
@@ -383,7 +383,7 @@ def main(argv=None) -> int:
             db.session.remove()
 
         settle(engine, ("report",))
-        log(f"latency: {args.requests:,} POST /api/v1/reports and {args.requests:,} POST /_bench/ping ...")
+        log(f"latency: {args.requests:,} POST /api/v1/reports and {args.requests:,} POST /api/_bench/ping ...")
         lat = run_latency(app, [(float(a), float(b)) for a, b in pts], args.requests)
         with app.app_context():
             db.session.remove()
@@ -414,7 +414,7 @@ def main(argv=None) -> int:
                      f"{results['import_rate']:>12,.0f} rows/s")
     lines += [
         f"{'POST /api/v1/reports  p50 / p99 (ms)':<58}{p['report'][0]:>7.2f} /{p['report'][1]:>7.2f}",
-        f"{'POST /_bench/ping     p50 / p99 (ms) (anchor)':<58}{p['ping'][0]:>7.2f} /{p['ping'][1]:>7.2f}",
+        f"{'POST /api/_bench/ping     p50 / p99 (ms) (anchor)':<58}{p['ping'][0]:>7.2f} /{p['ping'][1]:>7.2f}",
         f"{'latency ratio report / ping  p50 / p99':<58}{p['report'][0] / p['ping'][0]:>7.1f} /"
         f"{p['report'][1] / p['ping'][1]:>7.1f}",
         f"{'POST /api/v1/reports  mean (ms), M=%s' % f'{args.requests:,}':<58}{p['report'][2]:>16.2f}",

@@ -5,7 +5,7 @@ It creates its own throwaway database (``gridmap_events_<pid>``) in the embedded
 server of ``DATABASE_URL`` when set, loads the demo district's grids, staff and reports, and adds a
 grid worker with an API token. Then:
 
-1. intake: gunicorn serves the database on 127.0.0.1 with one extra route, ``POST /_bench/ping``
+1. intake: gunicorn serves the database on 127.0.0.1 with one extra route, ``POST /api/_bench/ping``
    (constant: parses the same JSON body, answers ``{"ok": true}``, no database). One client sends,
    interleaved, N ``POST /api/v1/reports`` (signed with the worker's token, a point inside
    coverage, an ``Idempotency-Key`` each: check, store, first history row, grid assignment, audit,
@@ -465,7 +465,7 @@ def main(argv=None) -> int:
         f"{'measure':<{w}}{'value':>16}",
         "-" * (w + 16),
         f"{'intake, 1 client: POST /api/v1/reports':<{w}}{seq_rate['report']:>12,.1f} /s",
-        f"{'intake, 1 client: POST /_bench/ping (anchor)':<{w}}{seq_rate['ping']:>12,.1f} /s",
+        f"{'intake, 1 client: POST /api/_bench/ping (anchor)':<{w}}{seq_rate['ping']:>12,.1f} /s",
         f"{'intake, 1 client: ratio report / ping (target >= %.2f)' % TARGET_INTAKE:<{w}}{intake_ratio:>12.2f}"
         f"  {verdict(intake_ratio, TARGET_INTAKE)}",
         f"{'intake, 1 client: report p50 / p99 (ms)':<{w}}"
@@ -476,7 +476,7 @@ def main(argv=None) -> int:
         c_rate = {k: args.requests / v[0] for k, v in conc.items()}
         lines += [
             f"{'intake, %d clients: POST /api/v1/reports' % args.concurrency:<{w}}{c_rate['report']:>12,.1f} /s",
-            f"{'intake, %d clients: POST /_bench/ping (anchor)' % args.concurrency:<{w}}{c_rate['ping']:>12,.1f} /s",
+            f"{'intake, %d clients: POST /api/_bench/ping (anchor)' % args.concurrency:<{w}}{c_rate['ping']:>12,.1f} /s",
             f"{'intake, %d clients: ratio report / ping (context)' % args.concurrency:<{w}}"
             f"{c_rate['report'] / c_rate['ping']:>12.2f}",
             f"{'intake, %d clients: report p50 / p99 (ms)' % args.concurrency:<{w}}"

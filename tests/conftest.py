@@ -53,7 +53,10 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
+    # Patrol figures current on every read: tests post fixes and read at once (the allowed lag has its
+    # own tests in tests/patrols/test_rollups.py).
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test",
+                      "PATROL_FIGURES_MAX_LAG_S": 0})
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -24,7 +24,7 @@ from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
 from app.models import LEVELS, User
-from app.patrols import figures, visits
+from app.patrols import figures, rollup, visits
 from app.patrols.layers import SHAPES, first_walker
 from app.patrols.map import patrol_map
 from app.patrols.partitions import latest_day, opening_day
@@ -131,6 +131,8 @@ def kpi():
     honoured = max(3, len(workers) // 10)  # the top tenth (at least three) are commended
     return render_template("patrols/kpi.html", period=period, workers=workers, under=under, grids=grids,
                            cycle=visits.cycle_dict(period),
+                           as_of=rollup.behind_since(period, (rollup.WORKER, rollup.PLACES, level)),
+                           lag_minutes=max(1, round(current_app.config["PATROL_FIGURES_MAX_LAG_S"] / 60)),
                            level=level, levels=_level_labels(), goal=goal, honoured=honoured,
                            slot_minutes=current_app.config["PATROL_ONLINE_SLOT_MIN"])
 

@@ -10,15 +10,16 @@ first midnight, which a period counts only when it holds the day before too.
 Freshness: the ingest bumps ``patrol_day_version`` of the days it stores
 fixes on and of each next day, in its own transaction (:func:`touch_days`).
 A reader refreshes the days of its period whose stored state is for another
-version or another basis (grids, work areas, key places, settings) before it
-sums them, so the figures never lag; a day is computed once per change, not
-per request. The version is read before the fixes: a batch committed while a
+basis (grids, work areas, key places, settings), or for another version and
+older than ``PATROL_FIGURES_MAX_LAG_S``, before it sums them: a day is computed
+once per change and at most once per lag, not per request, and the figures lag
+the fixes by at most that long (:func:`behind_since` tells the page since when). The version is read before the fixes: a batch committed while a
 day is being computed leaves the day behind its version, so the next reader
 computes it again.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import text
@@ -88,12 +89,17 @@ def _temp_table() -> None:
 
 
 def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int]]:
+    """The days to compute: never computed, on another basis, or behind their version and computed
+    longer ago than the allowed lag."""
+    lag = timedelta(seconds=max(0, int(current_app.config["PATROL_FIGURES_MAX_LAG_S"])))
     return [(r.day, r.version) for r in db.session.execute(text("""
         SELECT v.day, v.version FROM patrol_day_version v
         LEFT JOIN patrol_rollup_state s ON s.day = v.day AND s.scope = :scope
         WHERE v.day BETWEEN :first AND :last
-          AND (s.day IS NULL OR s.version <> v.version OR s.basis <> :basis)
-        ORDER BY v.day"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last})]
+          AND (s.day IS NULL OR s.basis <> :basis
+               OR (s.version <> v.version AND s.computed_at <= :fresh_after))
+        ORDER BY v.day"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last,
+                             "fresh_after": datetime.now(timezone.utc) - lag})]
 
 
 def refresh(period: Period, scopes: tuple[str, ...]) -> int:
@@ -166,6 +172,16 @@ def _compute(scope: str, days: list[date]) -> None:
         name = "patrols/rollup_grid"
     for stmt in statements(name):
         db.session.execute(stmt, params)
+
+
+def behind_since(period: Period, scopes: tuple[str, ...]) -> datetime | None:
+    """When the oldest day of the period that fixes have changed since was computed: the figures are
+    as of then (None: they are current)."""
+    return db.session.execute(text("""
+        SELECT min(s.computed_at) FROM patrol_rollup_state s JOIN patrol_day_version v ON v.day = s.day
+        WHERE s.day BETWEEN :first AND :last AND s.scope = ANY(CAST(:scopes AS text[]))
+          AND s.version <> v.version"""),
+        {"first": period.first, "last": period.last, "scopes": list(scopes)}).scalar()
 
 
 def computed_at(period: Period, scopes: tuple[str, ...]) -> datetime | None:

@@ -107,3 +107,38 @@ def test_a_refreshed_day_is_not_computed_again(app, db, workers):
         assert rollup.refresh(period, (rollup.WORKER,)) == 0
         store(a.id, walk(7200, 3, t0=MIDNIGHT), now=LATE)     # 02:00 on the next day
         assert rollup.refresh(period, (rollup.WORKER,)) == 1
+
+
+def test_a_day_computed_within_the_lag_is_served_and_the_page_says_as_of_when(app, db, client, workers):
+    """With PATROL_FIGURES_MAX_LAG_S, a batch does not make the next reader recompute the day at once:
+    the figures stay as computed, the KPI page says since when, and after the lag they are current."""
+    a, _ = workers
+    from app.patrols import rollup
+
+    store(a.id, across_midnight(), now=LATE)
+    period = period_of(DAY, NEXT)
+    q = f"from={DAY.isoformat()}&to={NEXT.isoformat()}"
+    app.config["PATROL_FIGURES_MAX_LAG_S"] = 600
+    try:
+        with app.test_request_context():
+            assert rollup.refresh(period, (rollup.WORKER,)) == 2
+            before = {w["id"]: w for w in figures.worker_figures(period)}
+            assert rollup.behind_since(period, (rollup.WORKER,)) is None
+        assert "kpi-as-of" not in client.get(f"/patrols/kpi?{q}").get_data(as_text=True)
+
+        store(a.id, walk(7200, 3, t0=MIDNIGHT), now=LATE)     # a new batch at 02:00 on the next day
+        with app.test_request_context():
+            assert rollup.refresh(period, (rollup.WORKER,)) == 0   # within the lag: served as it is
+            assert {w["id"]: w for w in figures.worker_figures(period)}[a.id]["fixes"] == before[a.id]["fixes"]
+            assert rollup.behind_since(period, (rollup.WORKER,)) is not None
+        page = client.get(f"/patrols/kpi?{q}").get_data(as_text=True)
+        assert 'id="kpi-as-of"' in page and "北京时间" in page
+
+        # The lag over (the state computed long ago): the next read is current again.
+        db.session.execute(text("UPDATE patrol_rollup_state SET computed_at = computed_at - interval '1 hour'"))
+        db.session.commit()
+        with app.test_request_context():
+            assert figures.worker_figures(period) == figures.worker_figures(period, reference=True)
+            assert rollup.behind_since(period, (rollup.WORKER,)) is None
+    finally:
+        app.config["PATROL_FIGURES_MAX_LAG_S"] = 0
