@@ -43,7 +43,7 @@ COMMANDS = (
     ("app.demo.cli", "demo_cli"),            # flask demo load|accounts|new-passwords
     ("app.backup_cli", "backup_cli"),        # flask backup create|restore
     ("app.auth.cli", "users_cli"),           # flask users create|list|set-password|disable|unlock|token
-    ("app.patrols.cli", "patrols_cli"),      # flask patrols import|places|cells|partitions
+    ("app.patrols.cli", "patrols_cli"),      # flask patrols import|places|cells|partitions|rollup
     ("app.addresses.cli", "addresses_cli"),  # flask addresses import|export|reassign|alias|aliases
     ("app.events.cli", "events_cli"),        # flask events escalate|calendar
     ("app.jobs.cli", "jobs_cli"),            # flask jobs show|reap

@@ -142,3 +142,21 @@ def test_a_day_computed_within_the_lag_is_served_and_the_page_says_as_of_when(ap
             assert rollup.behind_since(period, (rollup.WORKER,)) is None
     finally:
         app.config["PATROL_FIGURES_MAX_LAG_S"] = 0
+
+
+def test_cli_rollup_computes_the_days_a_page_would(app, db, cli, workers):
+    """`flask patrols rollup` does ahead of time what a page's first read would: the next read computes
+    nothing."""
+    a, _ = workers
+    from app.patrols import rollup
+    from app.patrols.period import today
+
+    now = datetime.now(BEIJING)
+    store(a.id, walk(0, 20, t0=now - timedelta(hours=1)), now=now)
+    out = cli.invoke(args=["patrols", "rollup", "--days", "2"])
+    assert out.exit_code == 0, out.output
+    assert "2 days" in out.output or "2 天" in out.output
+    with app.test_request_context():
+        assert rollup.refresh(period_of(today()), (rollup.WORKER, rollup.PLACES, "grid")) == 0
+    bad = cli.invoke(args=["patrols", "rollup", "--days", "0"])
+    assert bad.exit_code == 1 and bad.output.startswith("Error:")
