@@ -37,4 +37,6 @@ keepalive = 5
 limit_request_line = 8190
 
 accesslog = "-"
+# Open311 clients may send api_key in the query string: the access log masks it (app.serving).
+logger_class = "app.serving.RedactingLogger"
 errorlog = "-"

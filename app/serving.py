@@ -43,7 +43,7 @@ import time
 from concurrent import futures
 from functools import partial
 
-from gunicorn import http
+from gunicorn import glogging, http
 from gunicorn.http.message import MAX_REQUEST_LINE
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
@@ -418,3 +418,20 @@ def _pages(message: str, lang: str) -> tuple[bytes, bytes]:
     html = (f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>503</title>'
             f"<p>{message}</p></html>").encode()
     return body, html
+
+
+#: A secret a client may put in a URL (Open311's api_key, where the spec's examples put it).
+_KEY_IN_URL = re.compile(r"((?:^|[?&])api_key=)[^&\s]*", re.IGNORECASE)
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger with api_key values masked in the access log (request line, query, referrer):
+    GridMap accepts the key in the query string, so the log must not keep it (gunicorn.conf.py)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "q", "f"):
+            value = atoms.get(key)
+            if isinstance(value, str) and "api_key=" in value.lower():
+                atoms[key] = _KEY_IN_URL.sub(r"\1[redacted]", value)
+        return atoms

@@ -90,3 +90,15 @@ def test_cutting_a_target():
     cut = cut_long_target(b"GET /lookup?q=" + b"a" * 100 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 50)
     assert cut == b"GET /lookup HTTP/1.1\r\nX-GridMap-Target-Too-Long: 50\r\nHost: x\r\n\r\n"
     assert cut_long_target(b"GET /" + b"a" * 2000 + b"?q=1 HTTP/1.1\r\n\r\n", 50).startswith(b"GET / HTTP/1.1\r\n")
+
+
+def test_an_api_key_in_the_url_is_not_kept_in_the_access_log(server):
+    """Open311 takes api_key in the query string (issue 17); the access log masks it (issue 20)."""
+    secret = "gm_notarealtoken0123456789abcdef"
+    res = requests.get(server.base + f"/open311/v2/services.json?jurisdiction_id=410102&api_key={secret}",
+                       headers={"Referer": f"{server.base}/x?api_key={secret}"}, timeout=30)
+    assert res.status_code in (200, 403)
+    requests.get(server.base + "/healthz", timeout=30)   # the access line above is flushed by now
+    log = server.log_text()
+    assert "/open311/v2/services.json" in log and "api_key=[redacted]" in log
+    assert secret not in log
