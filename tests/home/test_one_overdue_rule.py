@@ -7,8 +7,6 @@ number is the length of the list it opens, for a dispatcher and for a worker.
 """
 from __future__ import annotations
 
-import re
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,23 +14,7 @@ from sqlalchemy import text
 
 from tests.events.conftest import clock, people  # noqa: F401 (fixtures)
 from tests.events.helpers import BEIJING, ELSEWHERE, IN_GRID, act, ok, report
-
-
-def _card(html: str, ident: str) -> tuple[int, str]:
-    found = re.search(rf'id="{ident}">(\d+)</div>\s*<a class="small" href="([^"]+)"', html)
-    return int(found.group(1)), found.group(2).replace("&amp;", "&")
-
-
-def _desk_list(client, href: str) -> list[str]:
-    """The tickets of the desk page at ``href``, as its first feed answer lists them."""
-    html = client.get(href).get_data(as_text=True)
-    settings = json.loads(re.search(r"GridMapDispatch\.init\(\s*\w+,\s*(\{.*?\})\s*\);", html, re.S).group(1))
-    f = settings["filters"]
-    query = {k: v for k, v in f.items() if v and k not in ("ticket",)}
-    if query.get("status") == "all":
-        del query["status"]
-    body = client.get("/api/v1/reports/changes", query_string=query).get_json()
-    return [feature["id"] for feature in body["features"]]
+from tests.home.helpers import card as _card, desk_list as _desk_list
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from app.events import deadlines
 from tests.events.conftest import clock, people  # noqa: F401 (fixtures)
 from tests.events.helpers import BEIJING, ELSEWHERE, IN_GRID, report
-from tests.home.test_one_overdue_rule import _card, _desk_list
+from tests.home.helpers import card as _card, desk_list as _desk_list
 
 
 def test_the_beijing_day_starts_at_midnight_beijing_time():
