@@ -1,4 +1,5 @@
 """SQLAlchemy + GeoAlchemy2 models, one module per aggregate."""
+from app.models.district import District
 from app.models.boundary import (BoundaryVersion, DraftOperation, Grid, LEVELS, KINDS, PENDING_STATUSES,
                                  VERSION_STATUSES)
 from app.models.staff import Staff, StaffAssignment, STAFF_ROLES, EMPLOYMENT
@@ -11,6 +12,7 @@ from app.models.photo import PHOTO_TYPES, ReportPhoto
 from app.models.patrol import HouseholdVisit, PatrolFix, PatrolFixRejected, PatrolPlace, PatrolSession, PLACE_KINDS
 
 __all__ = [
+    "District",
     "BoundaryVersion", "DraftOperation", "Grid", "LEVELS", "KINDS", "PENDING_STATUSES", "VERSION_STATUSES",
     "Staff", "StaffAssignment", "STAFF_ROLES", "EMPLOYMENT",
     "Category", "HANDLING_LEVELS", "TIME_UNITS",

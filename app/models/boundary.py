@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY, JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
+from app.models.district import default_district_code
 from geo.hierarchy import KINDS, LEVELS
 
 VERSION_STATUSES = ("draft", "scheduled", "published", "retired")
@@ -44,6 +45,9 @@ class BoundaryVersion(db.Model):
     # Bumped by every change to a draft; a client sends the one it saw (lost update -> 409).
     row_version = Column(Integer, nullable=False, server_default="1")
     author_id = Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"))
+    # Each district has its own versions, drafts and publications (migration 0031).
+    district_code = Column(String(6), ForeignKey("district.code", ondelete="RESTRICT"), nullable=False,
+                           default=default_district_code)
     # Scheduled publication (migration 0026): who scheduled it, when, and why a due one failed.
     scheduled_at = Column(DateTime(timezone=True))
     scheduled_by = Column(Text)
@@ -87,6 +91,8 @@ class Grid(db.Model):
     code = Column(String(17), nullable=False)
     name = Column(Text, nullable=False)
     level = Column(String(12), nullable=False)
+    district_code = Column(String(6), ForeignKey("district.code", ondelete="RESTRICT"), nullable=False,
+                           default=default_district_code)
     kind = Column(String(10), nullable=False, server_default="regular")
     parent_id = Column(Integer, ForeignKey("grid.id", ondelete="RESTRICT"))
     parent_code = Column(String(17))
