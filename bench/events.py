@@ -54,13 +54,14 @@ from tqdm import tqdm  # noqa: E402
 from bench._db import LEAF_FILTER, ThrowawayDatabase, install_sigterm, log, run, migrated_app, sample_points, settle  # noqa: E402,E501
 from bench._http import PING_PATH, Gunicorn, loopback_session  # noqa: E402
 
-#: Intake (one client) rate over the constant endpoint's rate. Measured 0.16-0.18 on 2 cores, quiet or loaded,
-#: where ~35 % of an intake's time is the category table reloaded row by row after the commit (bench/README.md):
-#: a goal for the code, missed today.
-TARGET_INTAKE = 0.2
-#: 12345 import rate over the bare COPY into a plain table. Measured 0.014-0.04 (the bare COPY of 50,000 rows
-#: takes ~0.1 s); reports/assign.sql alone runs at ~12,000 rows/s. A floor against regressions.
-TARGET_IMPORT = 0.01
+#: Intake (one client) rate over the constant endpoint's rate: issue 16's "POST /api/v1/reports p50 at most
+#: 3x the bare round trip", i.e. at least a third of its rate. Measured 0.16-0.18 before the category cache,
+#: 0.27-0.29 on 2026-12-07 (bench/README.md): missed, printed as MISS until the code meets it.
+TARGET_INTAKE = 1 / 3
+#: 12345 import rate over the bare COPY into a plain table: issue 16's target. Measured 0.014-0.04 (the bare
+#: COPY of 50,000 rows takes ~0.1 s); reports/assign.sql alone runs at ~12,000 rows/s, so the import needs a
+#: cheaper assignment before it can pass. Was a floor of 0.01 that hid the gap; now the issue's number.
+TARGET_IMPORT = 0.1
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: The columns of a 12345 hotline export (tests/events/test_api_import_12345.py).
 HEADER = ["工单编号", "受理时间", "来源渠道", "问题类别", "诉求内容", "事发地址", "经度", "纬度", "坐标系", "反映人",
