@@ -24,7 +24,8 @@ from app.models import BoundaryVersion, Grid
 from app.models.district import District, default_district_code
 from app.sqlfiles import statements
 from geo.crs import UnknownCRSError, parse_crs
-from geo.features import ExistingGrid, parent_code_of, parse_grid_collection
+from geo.features import ExistingGrid, FeatureError, parent_code_of, parse_grid_collection
+from geo.messages import render
 
 
 @dataclass
@@ -48,25 +49,22 @@ def check_district(district_code) -> str:
     return code
 
 
-def check_district_codes(features, district_code: str, *, roots: bool = True) -> None:
-    """Every grid of an import belongs to its district: codes start with the district's code, and a
-    root grid (no parent) is the district itself (design item 2). Refuses the whole file, naming each
-    feature and the field. ``roots=False``: only the prefix (a level import places its grids itself)."""
+def check_district_codes(features, district_code: str) -> None:
+    """Every grid of an import belongs to its district (design item 2): its code starts with the
+    district's code, so a district's root grid is the district itself. Refuses the whole file,
+    naming each feature and the field (reason ``other_district``)."""
     errors = []
     for i, f in enumerate(features):
         if not f.code.startswith(district_code):
-            errors.append({"index": i, "code": f.code, "field": "code", "reason": "other_district",
-                           "message": _("code %(code)s does not start with the code of district %(district)s "
-                                        "(district_code).", code=f.code, district=district_code)})
-        elif roots and f.parent_code is None and f.code != district_code:
-            errors.append({"index": i, "code": f.code, "field": "code", "reason": "root_not_district",
-                           "message": _("the root grid %(code)s must have the district's own code %(district)s "
-                                        "(district_code).", code=f.code, district=district_code)})
+            params = {"code": f.code, "district": district_code}
+            index = getattr(f, "index", i)
+            errors.append(FeatureError(index, f.code, "properties.code", "other_district", params,
+                                       render("other_district", "properties.code", params, index)))
     if errors:
         raise ValidationError(
             _("district_code: %(n)s grid(s) are not in district %(district)s; nothing was imported.",
               n=len(errors), district=district_code),
-            {"field": "district_code", "district_code": district_code, "errors": errors})
+            {"field": "district_code", "errors": feature_error_details(errors)})
 
 
 def _target_version(version_id: int | None, district_code: str) -> BoundaryVersion:

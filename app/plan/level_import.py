@@ -163,7 +163,7 @@ def run(request: LevelImport, progress: Progress) -> dict:
     progress(2, STEPS, _("Finding the parent of each of %(n)s grids", n=len(features)))
     draft = drafts.lock(request.draft_id, request.row_version)
     # A draft belongs to one district: the file's codes must be that district's (issue 19).
-    check_district_codes(features, draft.district_code, roots=False)
+    check_district_codes(features, draft.district_code)
     scope = request.scope or edits._district_code(draft)
     params = {"draft_id": draft.id, "base": draft.base_generation, "level": request.level,
               "parent_level": h.PARENT_LEVEL[request.level], "kind": request.kind, "scope": scope}
