@@ -157,3 +157,17 @@ def test_impact_preview_compares_one_districts_grids(client, db, two_districts):
     d = post(client, d, "reshape", {"code": FIRST_WEST, "geometry": box(113.60, 34.75, 113.614, 34.76)})["draft"]
     body = client.get(f"/api/v1/versions/{d['id']}/impact").get_json()
     assert body["grids"] and all(g["code"].startswith(FIRST) for g in body["grids"])
+
+
+def test_cli_import_names_its_district(cli, db, sample, tmp_path):
+    from tests.districts.helpers import add_district
+
+    path = tmp_path / "erqi.geojson"
+    path.write_text(json.dumps(second_collection(), ensure_ascii=False), encoding="utf-8")
+    refused = cli.invoke(args=["grids", "import", str(path)])  # default district 410102
+    assert refused.exit_code == 1 and "other_district" not in refused.output
+    assert "not in district 410102" in refused.output and "district_code" in refused.output
+    add_district(db, SECOND)
+    done = cli.invoke(args=["grids", "import", str(path), "--district", SECOND])
+    assert done.exit_code == 0, done.output
+    assert published_version(SECOND).generation == 1
