@@ -171,3 +171,19 @@ def test_cli_import_names_its_district(cli, db, sample, tmp_path):
     done = cli.invoke(args=["grids", "import", str(path), "--district", SECOND])
     assert done.exit_code == 0, done.output
     assert published_version(SECOND).generation == 1
+
+
+def test_a_level_import_into_a_draft_refuses_another_districts_codes(client, db, two_districts):
+    from tests.plan.helpers import import_file
+
+    res = client.post("/api/v1/drafts", json={"note": "导入", "effective_date": "2026-07-01"})
+    draft = res.get_json()
+    assert draft["district_code"] == FIRST
+    grids_of_second = {"type": "FeatureCollection",
+                       "features": [f for f in second_collection()["features"] if f["properties"]["level"] == "grid"]}
+    status, body = import_file(client, draft["id"], json.dumps(grids_of_second).encode(), "grids.geojson",
+                               row_version=draft["row_version"], level="grid")
+    assert status == 422, body
+    errors = body["error"]["details"]["errors"]
+    assert {e["reason"] for e in errors} == {"other_district"} and {e["code"] for e in errors} == {
+        SECOND_WEST, SECOND_EAST}
