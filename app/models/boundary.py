@@ -33,7 +33,7 @@ class BoundaryVersion(db.Model):
     id = Column(Integer, primary_key=True)
     name = Column(Text, nullable=False)
     status = Column(String(16), nullable=False, server_default="draft")
-    generation = Column(Integer, unique=True)
+    generation = Column(Integer)
     note = Column(Text)
     author = Column(Text)
     effective_date = Column(Date)
@@ -60,8 +60,10 @@ class BoundaryVersion(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
         CheckConstraint("(status IN ('draft', 'scheduled')) = (generation IS NULL)", name="generation_when_published"),
-        # At most one published version: lookups and assignment need exactly one answer.
-        Index("uq_boundary_version_one_published", text("(true)"), unique=True,
+        # Generations are numbered per district (migration 0032).
+        UniqueConstraint("district_code", "generation", name="uq_boundary_version_generation"),
+        # At most one published version per district: lookups and assignment need exactly one answer.
+        Index("uq_boundary_version_one_published", "district_code", unique=True,
               postgresql_where=text("status = 'published'")),
         Index("ix_boundary_version_scheduled", "effective_date", postgresql_where=text("status = 'scheduled'")),
     )
@@ -69,6 +71,7 @@ class BoundaryVersion(db.Model):
     def to_dict(self) -> dict:
         return {
             "id": self.id, "name": self.name, "status": self.status, "generation": self.generation,
+            "district_code": self.district_code,
             "note": self.note, "author": self.author,
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
@@ -76,12 +79,21 @@ class BoundaryVersion(db.Model):
         }
 
 
-def published_version() -> BoundaryVersion | None:
-    """The one published version (a unique index allows no second), or None on an empty database.
+def published_version(district_code: str | None = None) -> BoundaryVersion | None:
+    """The one published version of a district (a unique index allows no second; default: the
+    deployment's district, GRIDMAP_DISTRICT_CODE), or None when it has none yet.
 
     Here, below every feature, because grids, addresses and reports all assign to it.
     """
-    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "published")).first()
+    return db.session.scalars(select(BoundaryVersion).where(
+        BoundaryVersion.status == "published",
+        BoundaryVersion.district_code == (district_code or default_district_code()))).first()
+
+
+def next_generation(district_code: str) -> int:
+    """The generation a district's next publication gets: generations are numbered per district."""
+    return (db.session.scalar(select(func.max(BoundaryVersion.generation))
+                              .where(BoundaryVersion.district_code == district_code)) or 0) + 1
 
 
 class Grid(db.Model):
