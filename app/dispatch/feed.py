@@ -89,7 +89,7 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     """
     cursor = next_cursor()
     scope = scope_fingerprint(caller.get("area"))
-    new = queue.new_events(caller.get("area"))
+    new = queue.new_events(caller.get("area"), filters.get("district"))
     if since is None:
         features = reports.list_features(**filters, sort=sort, limit=limit, queue_ranks=queue.RANKS, **caller)
         return FeedPage(features, cursor, [], len(features) == limit, scope, new)

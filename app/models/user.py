@@ -92,7 +92,8 @@ class User(UserMixin, db.Model):
 
     def to_dict(self) -> dict:
         return {"id": self.id, "username": self.username, "display_name": self.display_name,
-                "role": self.role, "active": self.active, "areas": self.area_codes,
+                "role": self.role, "district_code": self.district_code, "active": self.active,
+                "areas": self.area_codes,
                 "staff_id": self.staff_id,
                 "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None}
 

@@ -23,6 +23,8 @@ WITH ev AS (
     AND (CAST(:big_class AS text) IS NULL OR left(r.category, 2) = :big_class)
     AND (CAST(:within AS text) IS NULL OR EXISTS (
           SELECT 1 FROM grid w WHERE w.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)) AND w.code = :within))
+    -- The caller's district (app.auth.scope.event_district): NULL is every district (the city).
+    AND (CAST(:district AS text) IS NULL OR r.district_code = :district)
     -- The caller's area (app.auth.scope), exactly as reports/list_reports.sql: NULL is the whole district.
     AND (CAST(:area AS text[]) IS NULL OR EXISTS (
           SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
