@@ -308,7 +308,7 @@ def report_to_dict(report: Report) -> dict:
         return {"id": g.id, "code": g.code, "name": g.name, "level": g.level} if g else None
 
     return {
-        "id": report.id, "ticket": report.ticket,
+        "id": report.id, "ticket": report.ticket, "district_code": report.district_code,
         "category": report.category,
         "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),

@@ -5,7 +5,7 @@ SELECT json_build_object(
   'id', r.ticket,
   'geometry', ST_AsGeoJSON(r.location, 6)::json,
   'properties', json_build_object(
-    'id', r.id, 'ticket', r.ticket,
+    'id', r.id, 'ticket', r.ticket, 'district_code', r.district_code,
     'category', r.category, 'category_label', CAST(:category_labels AS jsonb) ->> r.category,
     'color', CAST(:category_colors AS jsonb) ->> r.category,
     'channel', r.channel, 'channel_label', CAST(:channel_labels AS jsonb) ->> r.channel,
