@@ -33,6 +33,8 @@ def add_erqi(session) -> dict[str, int]:
     """District 410103 and its current grids (same generation as the sample's); returns code -> grid id."""
     session.execute(text("INSERT INTO district (code, name, city_code) VALUES (:c, '二七区', '410100') "
                          "ON CONFLICT (code) DO NOTHING"), {"c": ERQI})
+    # The test database's district row was written before any grid named it.
+    session.execute(text("UPDATE district SET name = '中原区' WHERE code = :c AND name = code"), {"c": ZHONGYUAN})
     generation = session.execute(text(
         "SELECT coalesce(max(generation_low), 1) FROM grid WHERE generation_high IS NULL AND draft_id IS NULL"
     )).scalar_one()
