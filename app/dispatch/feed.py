@@ -35,6 +35,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.auth.scope import event_district
 from app.dispatch import queue
 from app.extensions import db
 from app.models import BoundaryVersion, Report
@@ -102,7 +103,16 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     matched = set(_tickets(features))
     # The same query without the filters, for the tickets that left the filtered view.
     changed = _tickets(reports.list_features(updated_since=since, sort="updated", limit=limit, **caller))
+    changed += moved_away(since, filters.get("district"))
     return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated, scope, new)
+
+
+def moved_away(since: datetime, district: str | None) -> list[str]:
+    """Tickets moved out of the caller's district (or the city user's chosen one) since ``since``."""
+    scope = event_district(district)
+    if scope is None:
+        return []
+    return list(db.session.execute(sql("dispatch/moved_away"), {"since": since, "district": scope}).scalars())
 
 
 def format_cursor(cursor: datetime) -> str:

@@ -125,7 +125,8 @@ def test_transfer_dialog_moves_the_event(browser, live_server, city_desk, size):
         page.locator("#dispatch-transfer-confirm").click()
         page.wait_for_function("t => !(t in gridmapDispatch.store)", arg=ticket, timeout=WAIT_MS)
         assert not dialog.is_visible()
-        assert errors == []
+        # The one refusal above is the browser's only complaint.
+        assert [e for e in errors if "422" not in e] == [] and len(errors) == 1
     finally:
         context.close()
     # The other district's dispatcher now has it, with its history.

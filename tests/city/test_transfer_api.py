@@ -92,3 +92,13 @@ def test_transfer_refusals_in_chinese(two_districts):
 def test_districts_list(two_districts):
     body = two_districts.clients["eq"].get("/api/v1/districts").get_json()
     assert [d["code"] for d in body["districts"]] == [city.ZHONGYUAN, city.ERQI]
+
+
+def test_the_old_districts_feed_drops_a_moved_event(two_districts):
+    t, c = two_districts.tickets, two_districts.clients
+    first = c["zy"].get("/api/v1/reports/changes").get_json()
+    assert t["zhongyuan"] in {f["properties"]["ticket"] for f in first["features"]}
+    assert _move(c["zy"], t["zhongyuan"], city.ERQI, "报错了区").status_code == 200
+    later = c["zy"].get("/api/v1/reports/changes", query_string={"since": first["cursor"]}).get_json()
+    assert t["zhongyuan"] in later["unmatched"]
+    assert t["zhongyuan"] not in {f["properties"]["ticket"] for f in later["features"]}
