@@ -6,13 +6,13 @@ the wrong district to another (转办). The report and its history move under th
 one history row of action ``transfer`` records the move, its reason and both districts.
 
 Revision ID: 0033_district_transfer
-Revises: 0031_districts
+Revises: 0032_district_keys
 Create Date: 2026-12-07
 """
 from alembic import op
 
 revision = "0033_district_transfer"
-down_revision = "0031_districts"
+down_revision = "0032_district_keys"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,10 @@
 -- are copied aside, deleted under the old code and inserted again under the new one, keeping the
 -- id, the ticket and every history row. The event's grids become those of its point in the new
 -- district's current boundaries, or none (the district's dispatcher places or dispatches it); the
--- assignee, a worker of the old district, is cleared. Events merged into it keep their link.
+-- assignee, a worker of the old district, is cleared. Events merged into it keep their link when the
+-- key allows (the foreign key is (district_code, duplicate_of)): those of the new district; an old
+-- district's duplicate loses it (its merge history row keeps duplicate_of_id). Photos are linked by
+-- URL (report_photo by token), not by the report's key, and stay where they were uploaded.
 -- :id, :from_district, :to_district.
 CREATE TEMP TABLE gm_move_report ON COMMIT DROP AS
   SELECT * FROM report WHERE id = :id AND district_code = :from_district
@@ -43,6 +46,6 @@ INSERT INTO report SELECT * FROM gm_move_report
 INSERT INTO report_transition SELECT * FROM gm_move_transition
 -- ;;
 UPDATE report r SET duplicate_of = :id
-FROM gm_move_duplicates d WHERE r.id = d.id AND r.district_code = d.district_code
+FROM gm_move_duplicates d WHERE r.id = d.id AND r.district_code = d.district_code AND d.district_code = :to_district
 -- ;;
 DROP TABLE gm_move_report, gm_move_transition, gm_move_duplicates
