@@ -6,4 +6,5 @@ SELECT CASE WHEN g.kind = 'dedicated' THEN 'dedicated' ELSE g.level END AS bucke
 FROM grid g
 WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:generation AS integer), CAST(:draft_id AS integer))
+  AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
 GROUP BY 1

@@ -14,6 +14,8 @@ WITH matched AS (
                         CAST(:generation AS integer), CAST(:draft_id AS integer))
     AND g.kind = :kind
     AND (CAST(:level AS text) IS NULL OR g.level = :level)
+    -- One district's grids (app.ogc.catalog: its collections, a district user's reading); NULL: the city.
+    AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
     AND (CAST(:code AS text) IS NULL OR g.code = :code)
     AND (CAST(:name AS text) IS NULL OR g.name = :name)
     AND (CAST(:parent_code AS text) IS NULL OR g.parent_code = :parent_code)
