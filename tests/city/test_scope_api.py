@@ -62,3 +62,14 @@ def test_city_user_role_names(two_districts):
     assert c["cityview"].get("/api/v1/me").get_json()["role_label"] == "市级查看员"
     me = c["city"].get("/api/v1/me").get_json()
     assert me["district_code"] is None
+
+
+def test_desk_pages(two_districts):
+    c = two_districts.clients
+    city_page = c["city"].get("/dispatch").get_data(as_text=True)
+    assert 'id="dispatch-district"' in city_page and "二七区" in city_page
+    eq_page = c["eq"].get("/dispatch").get_data(as_text=True)
+    assert 'id="dispatch-district"' not in eq_page
+    # The grid filter lists the district's own grids only.
+    assert city.ERQI_WEST_GRID in eq_page and "410102001001001" not in eq_page
+    assert "410102001001001" in city_page and city.ERQI_WEST_GRID in city_page
