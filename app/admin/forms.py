@@ -26,7 +26,8 @@ class UserCreateForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("Role"), choices=[])
-    district = SelectField(_l("District"), choices=[])
+    # Left out of a post (an older form, a script): the default district on create, unchanged on edit.
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
     areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
                                                                                           Length(max=20000)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter a password.")),
@@ -43,7 +44,8 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("Role"), choices=[])
-    district = SelectField(_l("District"), choices=[])
+    # Left out of a post (an older form, a script): the default district on create, unchanged on edit.
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
     areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
                                                                                           Length(max=20000)])
     active = BooleanField(_l("Account active"))

@@ -50,12 +50,17 @@ def users():
     if form.validate_on_submit():
         ok, user = _commit(form, lambda: accounts.create(
             form.username.data, form.password.data, form.role.data, display_name=form.display_name.data or "",
-            areas=form.areas.data or "", phone=form.phone.data or None, district=form.district.data))
+            areas=form.areas.data or "", phone=form.phone.data or None, district=_district(form)))
         if ok:
             flash(_("User %(name)s created.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/users.html", form=form, **_user_page(request.args)), status
+
+
+def _district(form):
+    """The district chosen in ``form`` (``accounts.CITY`` for the city); not sent: unchanged."""
+    return form.district.data or accounts.UNCHANGED
 
 
 #: Users per page of /admin/users.
@@ -89,7 +94,7 @@ def user_edit(user_id: int):
         ok, outcome = _commit(form, lambda: accounts.update(
             user, expected_version=expected, role=form.role.data, display_name=form.display_name.data or "",
             phone=form.phone.data or "", areas=form.areas.data or "", active=form.active.data,
-            district=form.district.data))
+            district=_district(form)))
         if ok:
             flash(_("Changes to %(name)s saved.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
