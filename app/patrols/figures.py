@@ -71,18 +71,19 @@ def constants() -> dict:
 
 # --------------------------------------------------------------------------- who may see what
 
-def visible_workers() -> list[int] | None:
+def visible_workers(requested: str | None = None) -> list[int] | None:
     """The workers whose fixes and figures the caller may see; None: everyone.
 
     A grid worker sees only themself. A caller bound to an area (a dispatcher
     with grids) sees the workers whose own grids lie in that area; a district's
-    user the workers of their district (issue 19; a city user: every district).
+    user the workers of their district (issue 19; a city user: every district, or
+    the ``requested`` one).
     """
     actor = current_actor()
     if actor.role == "worker":
         return [actor.id]
     area = event_area()
-    district = event_district()
+    district = event_district(requested)
     if area is None and district is None:
         return None
     return list(db.session.execute(text("""
@@ -183,7 +184,7 @@ def targets(period: Period) -> Targets:
 
 def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] | None = None,
                  workers: list[int] | None = None, codes: list[str] | None = None,
-                 reference: bool = False) -> list[dict]:
+                 reference: bool = False, district: str | None = None) -> list[dict]:
     """One dict per current grid of ``level`` in ``area``, with its figures and under-patrolled flags.
 
     ``workers`` limits whose patrols count (a worker's own view). The figures
@@ -191,7 +192,7 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
     first), or with ``reference`` (and for a ``workers`` view, which the
     roll-ups, summed over everyone, cannot answer) computed from the raw fixes.
     """
-    ids = grid_ids(level, area, codes)
+    ids = grid_ids(level, area, codes, district)
     if not ids:
         return []
     goal = targets(period)
