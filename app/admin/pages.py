@@ -60,7 +60,9 @@ def users():
 
 def _district(form):
     """The district chosen in ``form`` (``accounts.CITY`` for the city); not sent: unchanged."""
-    return form.district.data or accounts.UNCHANGED
+    if not request.form.get("district"):
+        return accounts.UNCHANGED
+    return form.district.data
 
 
 #: Users per page of /admin/users.

@@ -82,11 +82,12 @@ def district_command(username, district, city):
 
 @users_cli.command("list")
 def list_command():
-    """List users with their role, grids and state."""
+    """List users with their role, state, grids, name and district ('city' for the city's)."""
     for u in accounts.list_users():
         state = _("active") if u.active else _("disabled")
-        click.echo(f"{u.username}\t{u.role}\t{u.district_code or 'city'}\t{state}\t{','.join(u.area_codes) or '-'}"
-                   f"\t{u.display_name}")
+        # The district last: scripts reading the older columns keep working.
+        click.echo(f"{u.username}\t{u.role}\t{state}\t{','.join(u.area_codes) or '-'}\t{u.display_name}"
+                   f"\t{u.district_code or 'city'}")
 
 
 @users_cli.command("set-password")

@@ -65,7 +65,8 @@ def check_jurisdiction() -> None:
     if given is None and request.method == "POST":
         given = posted_fields().get("jurisdiction_id")
     given = (given or "").strip()
-    if given and (len(given) > 6 or db.session.get(District, given) is None):
+    if given and (not (len(given) == 6 and given.isascii() and given.isdigit())
+                  or db.session.get(District, given) is None):
         served = ", ".join(db.session.scalars(select(District.code).order_by(District.code)))
         raise NotFound(_("jurisdiction_id %(given)s is not served here: this server serves %(code)s.",
                          given=given[:20], code=served), {"field": "jurisdiction_id"})

@@ -61,7 +61,7 @@ def test_api_and_cli(app, db, sample, client, cli):
     out = cli.invoke(args=["users", "set-district", "eq-disp", "--city"])
     assert out.exit_code == 0 and "City dispatcher" in out.output
     listing = cli.invoke(args=["users", "list"]).output
-    assert any(line.startswith("eq-disp\tdispatcher\tcity") for line in listing.splitlines())
+    assert any(line.startswith("eq-disp\tdispatcher\t") and line.endswith("\tcity") for line in listing.splitlines())
     out = cli.invoke(args=["users", "create", "wk", "--role", "worker", "--grids", "410102001001001", "--city",
                            "--password", "long-enough-pw"])
     assert out.exit_code != 0 and "belongs to a district" in out.output
