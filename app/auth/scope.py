@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from app.actor import current_actor
 from app.auth.roles import AREA_BOUND
 from app.extensions import db
-from app.models import Grid
+from app.models import District, Grid
 
 
 def event_area() -> tuple[str, ...] | None:
@@ -49,6 +49,14 @@ def in_district(district_code: str) -> bool:
     """Whether the caller may see and act on a row of ``district_code``."""
     own = actor_district()
     return own is None or own == district_code
+
+
+def district_choices() -> list[dict]:
+    """The districts a city user may narrow a page to (``{"code", "label"}``); none for a district's
+    user, who has only theirs."""
+    if actor_district() is not None:
+        return []
+    return [{"code": d.code, "label": d.name} for d in db.session.scalars(select(District).order_by(District.code))]
 
 
 def area_param(area: tuple[str, ...] | None):

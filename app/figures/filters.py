@@ -55,13 +55,6 @@ def _category(raw: str | None) -> tuple[str | None, str | None]:
                             "e.g. 04) of the category table."), {"field": "category", "value": raw[:40]})
 
 
-def district_choices() -> list[dict]:
-    """The districts a city user may narrow the figures to; none for a district's user (theirs only)."""
-    if actor_district() is not None:
-        return []
-    return [{"code": d.code, "label": d.name} for d in db.session.scalars(select(District).order_by(District.code))]
-
-
 def _district(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None

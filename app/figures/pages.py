@@ -10,12 +10,11 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from app.auth.guard import require
-from app.auth.scope import actor_district
+from app.auth.scope import actor_district, district_choices
 from app.figures import districts as district_figures
 from app.auth.roles import REPORTS_READ
 from app.figures.events import event_figures
-from app.figures.filters import (category_choices, district_choices, parse_filters, query_args,
-                                 subdistrict_choices)
+from app.figures.filters import category_choices, parse_filters, query_args, subdistrict_choices
 
 bp = Blueprint("figures", __name__)
 

@@ -18,8 +18,7 @@ from app import csvcells
 from app.api import params
 from app.auth.guard import require
 from app.auth.roles import PATROLS_READ
-from app.auth.scope import event_area
-from app.figures.filters import district_choices
+from app.auth.scope import district_choices, event_area
 from app.extensions import db
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
