@@ -88,7 +88,8 @@ def desk():
                  tianditu_key=s["tianditu_key"])
     return render_template(
         "dispatch/desk.html", filters=filters, categories=categories, grids=grids,
-        new_events=queue.new_events(area, filters["district"] or None), chime=settings["preferences"]["chime"], area_bound=bool(area),
+        new_events=queue.new_events(area, filters["district"] or None), chime=settings["preferences"]["chime"],
+        area_bound=bool(area),
         statuses=status_labels, channels={c: str(label) for c, label in CHANNEL_LABELS.items()},
         deadline_states={c: str(label) for c, label in DEADLINE_STATE_LABELS.items()},
         districts=districts, city_user=city_user,
