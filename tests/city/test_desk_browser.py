@@ -79,6 +79,9 @@ def test_city_desk_shows_both_districts_and_filters(browser, live_server, city_d
         assert "市级调度员" in page.locator("body").inner_text()
         options = page.locator("#dispatch-district option").evaluate_all("els => els.map(o => o.textContent)")
         assert options == ["全部区县", "中原区", "二七区"]
+        # Each event in the queue names its district.
+        assert "二七区" in page.locator(f"#dispatch-list li[data-ticket='{city_desk['erqi']}']").inner_text()
+        assert "中原区" in page.locator(f"#dispatch-list li[data-ticket='{city_desk['zhongyuan']}']").inner_text()
         page.select_option("#dispatch-district", city.ERQI)
         page.wait_for_function("t => Object.keys(gridmapDispatch.store).length === 1 && t in gridmapDispatch.store",
                                arg=city_desk["erqi"], timeout=WAIT_MS)
