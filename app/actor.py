@@ -23,6 +23,13 @@ class Actor:
     role: str | None = None
     ip: str | None = None
     areas: tuple[str, ...] = field(default_factory=tuple)
+    #: The district the actor belongs to; None: the city (sees every district), or no user at all.
+    district: str | None = None
+
+    @property
+    def is_city(self) -> bool:
+        """A signed-in city user (市级): no district of their own."""
+        return self.id is not None and self.district is None
 
     @property
     def scope(self) -> str:
@@ -41,7 +48,7 @@ def current_actor() -> Actor:
     ip = request.remote_addr
     if current_user and current_user.is_authenticated:
         return Actor(current_user.id, current_user.username, g.get("auth_via", "session"), current_user.role, ip,
-                     tuple(current_user.area_codes))
+                     tuple(current_user.area_codes), current_user.district_code)
     return Actor(None, "anonymous", "anonymous", None, ip)
 
 

@@ -15,7 +15,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 
-from app.labels import USER_ROLE_LABELS
+from app.labels import user_role_label
 
 #: The heading of each status's page.
 TITLES = {
@@ -70,7 +70,7 @@ def refused(status: int, code: str, message: str):
         return sign_in_first()
     if code == "forbidden":
         # The guard's message names permission codes, which mean nothing to the person reading.
-        role = USER_ROLE_LABELS.get(current_user.role, current_user.role)
+        role = user_role_label(current_user.role, current_user.district_code)
         message = _("Your role (%(role)s) may not open this page. Ask an administrator if your work needs it.",
                     role=role)
     return error_page(403, message)

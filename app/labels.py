@@ -33,6 +33,22 @@ USER_ROLE_LABELS = {
     "viewer": _l("Viewer"),
 }
 
+#: The same roles held by a city user (app_user.district_code NULL, issue 19): they see every district.
+CITY_ROLE_LABELS = {
+    "admin": _l("City administrator"),
+    "planner": _l("City planner"),
+    "dispatcher": _l("City dispatcher"),
+    "worker": _l("Grid worker"),
+    "viewer": _l("City viewer"),
+}
+
+
+def user_role_label(role: str | None, district_code: str | None = "") -> str:
+    """What a user's role is called: 市级调度员 for a city dispatcher (``district_code`` None), 调度员 for a
+    district's. Leave ``district_code`` out where only the role is known."""
+    labels = CITY_ROLE_LABELS if district_code is None else USER_ROLE_LABELS
+    return str(labels.get(role or "", role or ""))
+
 #: The roles of grid staff (app.models.staff.STAFF_ROLES).
 ROLE_LABELS = {
     "grid_chief": _l("Grid chief"),
@@ -100,6 +116,9 @@ EVENT_ACTION_LABELS = {
     "merge": _l("Merge as duplicate"),
     "cancel": _l("Cancel the event"),
     "place": _l("Placed on the map"),
+    # Moving to another district (app.events.transfer): the history's "transfer" and the audit's two kinds.
+    "transfer": _l("Transfer to another district"),
+    "handover": _l("Hand to a district"),
 }
 
 

@@ -12,7 +12,8 @@ from app.auth.roles import AUDIT_READ, USERS_MANAGE
 from app.errors import ValidationError
 from app.extensions import db
 
-USER_FIELDS = {"username", "password", "role", "display_name", "areas", "phone", "active", "row_version"}
+USER_FIELDS = {"username", "password", "role", "display_name", "areas", "phone", "active", "row_version",
+               "district_code"}
 
 
 def _body() -> dict:
@@ -25,6 +26,9 @@ def _body() -> dict:
     for name in ("username", "password", "role", "display_name", "phone"):
         if name in payload and not isinstance(payload[name], str):
             raise ValidationError(_("%(field)s must be text.", field=name), {"field": name})
+    if "district_code" in payload and not isinstance(payload["district_code"], (str, type(None))):
+        raise ValidationError(_("district_code must be a district code or null (the city)."),
+                              {"field": "district_code"})
     if "active" in payload and not isinstance(payload["active"], bool):
         raise ValidationError(_("active must be true or false."), {"field": "active"})
     if "row_version" in payload and (not isinstance(payload["row_version"], int)
@@ -47,7 +51,8 @@ def create_user():
         if not p.get(name):
             raise ValidationError(_("%(field)s is required.", field=name), {"field": name})
     user = accounts.create(p["username"], p["password"], p["role"], display_name=p.get("display_name", ""),
-                           areas=p.get("areas"), phone=p.get("phone"))
+                           areas=p.get("areas"), phone=p.get("phone"),
+                           district=p["district_code"] if "district_code" in p else accounts.UNCHANGED)
     db.session.commit()
     return user.to_dict() | {"row_version": user.row_version}, 201, {"Location": f"/api/v1/users/{user.id}"}
 
@@ -68,7 +73,8 @@ def update_user(user_id: int):
         accounts.set_password(user, p["password"])
     accounts.update(user, expected_version=p.get("row_version"), role=p.get("role"),
                     display_name=p.get("display_name"), areas=p.get("areas"), active=p.get("active"),
-                    phone=p.get("phone"))
+                    phone=p.get("phone"),
+                    district=p["district_code"] if "district_code" in p else accounts.UNCHANGED)
     db.session.commit()
     if "password" in p:
         sessions.keep_own_session(user)

@@ -14,11 +14,20 @@ def _role_choices():
     return [(r, str(USER_ROLE_LABELS[r])) for r in ROLES]
 
 
+def _district_choices():
+    """The deployment's districts, then the city (市级): what a user may belong to."""
+    from app.auth.users import CITY, districts
+
+    return [(d.code, f"{d.name}（{d.code}）") for d in districts()] + [(CITY, str(_l("City (all districts)")))]
+
+
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username.")), Length(max=64)])
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("Role"), choices=[])
+    # Left out of a post (an older form, a script): the default district on create, unchanged on edit.
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
     areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
                                                                                           Length(max=20000)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter a password.")),
@@ -27,6 +36,7 @@ class UserCreateForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = _role_choices()
+        self.district.choices = _district_choices()
 
 
 class UserEditForm(FlaskForm):
@@ -34,6 +44,8 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     role = SelectField(_l("Role"), choices=[])
+    # Left out of a post (an older form, a script): the default district on create, unchanged on edit.
+    district = SelectField(_l("District"), choices=[], validate_choice=False)
     areas = TextAreaField(_l("Grids (codes, separated by commas or spaces)"), validators=[Optional(),
                                                                                           Length(max=20000)])
     active = BooleanField(_l("Account active"))
@@ -41,6 +53,7 @@ class UserEditForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = _role_choices()
+        self.district.choices = _district_choices()
 
 
 class PasswordForm(FlaskForm):

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.i18n import beijing_time
 from app.role_names import ROLES
 from app.models.audit import ENTITY_TYPES
+from app.models.district import default_district_code
 
 
 def _field_error(form, exc: DomainError) -> None:
@@ -44,15 +45,24 @@ def _commit(form, change) -> tuple[bool, object]:
 @require(USERS_MANAGE)
 def users():
     form = UserCreateForm()
+    if request.method == "GET":
+        form.district.data = default_district_code()
     if form.validate_on_submit():
         ok, user = _commit(form, lambda: accounts.create(
             form.username.data, form.password.data, form.role.data, display_name=form.display_name.data or "",
-            areas=form.areas.data or "", phone=form.phone.data or None))
+            areas=form.areas.data or "", phone=form.phone.data or None, district=_district(form)))
         if ok:
             flash(_("User %(name)s created.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/users.html", form=form, **_user_page(request.args)), status
+
+
+def _district(form):
+    """The district chosen in ``form`` (``accounts.CITY`` for the city); not sent: unchanged."""
+    if not request.form.get("district"):
+        return accounts.UNCHANGED
+    return form.district.data
 
 
 #: Users per page of /admin/users.
@@ -79,12 +89,14 @@ def user_edit(user_id: int):
     status = None
     if request.method == "GET":
         form.areas.data = " ".join(user.area_codes)
+        form.district.data = user.district_code or accounts.CITY
         form.row_version.data = user.row_version
     elif form.validate_on_submit():
         expected = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
         ok, outcome = _commit(form, lambda: accounts.update(
             user, expected_version=expected, role=form.role.data, display_name=form.display_name.data or "",
-            phone=form.phone.data or "", areas=form.areas.data or "", active=form.active.data))
+            phone=form.phone.data or "", areas=form.areas.data or "", active=form.active.data,
+            district=_district(form)))
         if ok:
             flash(_("Changes to %(name)s saved.", name=user.username))
             return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -160,6 +172,7 @@ def _lock_of(user) -> dict | None:
 def _edit_again(user, *, password_form=None, token_form=None, new_token=None, status=422):
     form = UserEditForm(obj=user, formdata=None)
     form.areas.data = " ".join(user.area_codes)
+    form.district.data = user.district_code or accounts.CITY
     form.row_version.data = user.row_version
     return render_template("admin/user_edit.html", user=user, form=form,
                            password_form=password_form or PasswordForm(formdata=None),

@@ -4,6 +4,11 @@
 codes; an event is in the area when any grid of its lineage (or one of its
 dedicated grids) has one of those codes. A grid worker with no grids gets
 the empty tuple and so sees nothing: the safe default.
+
+On top of the area, the district (issue 19): a district's user sees and acts on
+their district's rows only (``report.district_code`` ...); a city user
+(``app_user.district_code`` NULL) sees every district and may narrow to one.
+``event_district()`` is the value every query binds to ``:district``.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from sqlalchemy import exists, select
 from app.actor import current_actor
 from app.auth.roles import AREA_BOUND
 from app.extensions import db
-from app.models import Grid
+from app.models import District, Grid
 
 
 def event_area() -> tuple[str, ...] | None:
@@ -23,6 +28,35 @@ def event_area() -> tuple[str, ...] | None:
     if bound == "optional" and actor.areas:
         return actor.areas
     return None
+
+
+def actor_district() -> str | None:
+    """The signed-in user's district; None for a city user and for callers without a user."""
+    actor = current_actor()
+    return actor.district if actor.id is not None else None
+
+
+def event_district(requested: str | None = None) -> str | None:
+    """The district a query is limited to (``:district``): a district user's own whatever they ask;
+    for a city user (and public callers) ``requested`` (a filter), None for every district."""
+    own = actor_district()
+    if own is not None:
+        return own
+    return (requested or "").strip() or None
+
+
+def in_district(district_code: str) -> bool:
+    """Whether the caller may see and act on a row of ``district_code``."""
+    own = actor_district()
+    return own is None or own == district_code
+
+
+def district_choices() -> list[dict]:
+    """The districts a city user may narrow a page to (``{"code", "label"}``); none for a district's
+    user, who has only theirs."""
+    if actor_district() is not None:
+        return []
+    return [{"code": d.code, "label": d.name} for d in db.session.scalars(select(District).order_by(District.code))]
 
 
 def area_param(area: tuple[str, ...] | None):

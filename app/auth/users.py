@@ -16,7 +16,8 @@ from app.auth import sessions, tokens
 from app.auth.passwords import MIN_LENGTH, hash_password
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
-from app.models import ApiToken, Grid, User, UserArea
+from app.models import ApiToken, District, Grid, User, UserArea
+from app.models.district import default_district_code
 from app.role_names import ROLES
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,64}$")
@@ -63,6 +64,33 @@ def _check_areas(codes) -> list[str]:
         raise ValidationError(_("Unknown grid code %(code)s in areas: use codes of existing grids.",
                                 code=unknown[0][:20]), {"field": "areas", "value": unknown[0][:20]})
     return codes
+
+
+#: ``district`` not given: a new user goes to the default district, an edit keeps theirs.
+UNCHANGED = object()
+#: What forms and the command line call the city (app_user.district_code NULL).
+CITY = "city"
+
+
+def districts() -> list[District]:
+    """The deployment's districts, by code (the choices of a user's district)."""
+    return list(db.session.scalars(select(District).order_by(District.code)))
+
+
+def _check_district(value) -> str | None:
+    """A district code of this deployment, or None (the city: ``None``, ``""`` or ``"city"``)."""
+    if value is None or value == "" or value == CITY:
+        return None
+    if not isinstance(value, str) or db.session.get(District, value.strip()) is None:
+        raise ValidationError(_("Unknown district %(code)s: use the code of one of this deployment's districts, "
+                                "or the city.", code=str(value)[:20]), {"field": "district_code"})
+    return value.strip()
+
+
+def _check_district_for_role(role: str, district_code: str | None) -> None:
+    if role == "worker" and district_code is None:
+        raise ValidationError(_("A grid worker belongs to a district: choose the district of their grids."),
+                              {"field": "district_code"})
 
 
 def _check_phone(phone: str | None) -> str | None:
@@ -124,11 +152,13 @@ def find_users(*, text: str | None = None, role: str | None = None, limit: int =
 
 def snapshot(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "active": user.active, "areas": user.area_codes, "phone": user.phone}
+            "active": user.active, "areas": user.area_codes, "phone": user.phone,
+            "district_code": user.district_code}
 
 
 def create(username: str, password: str, role: str, *, display_name: str = "", areas=None,
-           phone: str | None = None) -> User:
+           phone: str | None = None, district=UNCHANGED) -> User:
+    """A new user; ``district``: a district code, None/"city" for the city, left out for the default district."""
     username = _check_username(username)
     role = _check_role(role)
     check_password(password)
@@ -139,6 +169,11 @@ def create(username: str, password: str, role: str, *, display_name: str = "", a
         raise Conflict(_("The username %(name)s is taken.", name=username), {"field": "username"})
     user = User(username=username, display_name=(display_name or "").strip()[:100], role=role,
                 password_hash=hash_password(password), phone=phone)
+    if district is not UNCHANGED:
+        user.district_code = _check_district(district)
+    else:
+        user.district_code = default_district_code()
+    _check_district_for_role(role, user.district_code)
     user.areas = [UserArea(grid_code=c) for c in codes]
     db.session.add(user)
     db.session.flush()
@@ -147,7 +182,7 @@ def create(username: str, password: str, role: str, *, display_name: str = "", a
 
 
 def update(user: User, *, expected_version: int | None = None, role=None, display_name=None, areas=None,
-           active=None, phone=None) -> User:
+           active=None, phone=None, district=UNCHANGED) -> User:
     """Change a user. ``expected_version`` (the row_version the editor saw) turns a lost update into a 409.
 
     The row is locked first, so of two editors holding the same version one
@@ -180,12 +215,16 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
         codes = _check_areas(areas)
         if codes != user.area_codes:
             user.areas = [UserArea(grid_code=c) for c in codes]
+    if district is not UNCHANGED:
+        user.district_code = _check_district(district)
     _check_area_for_role(user.role, user.area_codes)
+    _check_district_for_role(user.role, user.district_code)
     after = snapshot(user)
     if after != before:
         user.row_version = user.row_version + 1
         audit.record("user.update", "user", user.id, before=before, after=after)
-    if after["role"] != before["role"] or (before["active"] and not after["active"]):
+    if (after["role"] != before["role"] or after["district_code"] != before["district_code"]
+            or (before["active"] and not after["active"])):
         sessions.end_all(user)
     return user
 

@@ -18,7 +18,7 @@ from app.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_p
 from app.auth.roles import PERMISSIONS
 from app.extensions import db, limiter
 from app.i18n import beijing_time
-from app.labels import USER_ROLE_LABELS
+from app.labels import user_role_label
 
 bp = Blueprint("auth", __name__)
 
@@ -92,6 +92,6 @@ def logout():
 def me():
     # Every user representation of the API carries row_version (the User schema requires it).
     body = current_user.to_dict() | {"row_version": current_user.row_version}
-    body["role_label"] = str(USER_ROLE_LABELS[current_user.role])
+    body["role_label"] = user_role_label(current_user.role, current_user.district_code)
     body["permissions"] = sorted(PERMISSIONS[current_user.role])
     return body

@@ -10,9 +10,10 @@ import json
 
 from sqlalchemy import false, func, or_, select
 
+from app.auth.scope import actor_district
 from app.extensions import db
 from app.grids.versions import Scope
-from app.models import Grid
+from app.models import District, Grid
 
 #: Grid levels offered in the grid filter (micro-grids are too many for a list).
 FILTER_LEVELS = ("subdistrict", "community", "grid")
@@ -33,6 +34,9 @@ def grid_choices(area: tuple[str, ...] | None) -> list[dict]:
                           or_(levels, Grid.code.in_(area)))
     else:
         stmt = stmt.where(levels)
+    own = actor_district()
+    if own is not None:  # a district's user: their district's grids (a city user: every district's)
+        stmt = stmt.where(Grid.district_code == own)
     rows = db.session.execute(stmt).all()
     top = min((FILTER_LEVELS.index(lv) for *_, lv in rows if lv in FILTER_LEVELS), default=0)
     return [{"id": i, "code": c, "name": n, "level": lv,
@@ -42,7 +46,10 @@ def grid_choices(area: tuple[str, ...] | None) -> list[dict]:
 
 def home(area: tuple[str, ...] | None) -> tuple[list[list[float]] | None, dict | None]:
     """Where the caller's desk opens: [[south, west], [north, east]] of their area's grids, and
-    the outline of those grids as GeoJSON (simplified to about a metre); None for the district."""
+    the outline of those grids as GeoJSON (simplified to about a metre); None for the district.
+    A district's user of a city deployment opens on their district (its root grid has its code)."""
+    if not area and actor_district() is not None and db.session.scalar(select(func.count(District.code))) > 1:
+        area = (actor_district(),)
     if not area:
         return None, None
     shape = func.ST_Union(Grid.geom)

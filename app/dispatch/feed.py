@@ -35,6 +35,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, text
 
+from app.auth.scope import event_district
 from app.dispatch import queue
 from app.extensions import db
 from app.models import Report
@@ -91,7 +92,7 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     """
     cursor = next_cursor()
     scope = scope_fingerprint(caller.get("area"))
-    new = queue.new_events(caller.get("area"))
+    new = queue.new_events(caller.get("area"), filters.get("district"))
     if since is None:
         features = reports.list_features(**filters, sort=sort, limit=limit, queue_ranks=queue.RANKS, **caller)
         return FeedPage(features, cursor, [], len(features) == limit, scope, new)
@@ -104,7 +105,16 @@ def changes(since: datetime | None, filters: dict, *, sort: str, limit: int = MA
     matched = set(_tickets(features))
     # The same query without the filters, for the tickets that left the filtered view.
     changed = _tickets(reports.list_features(updated_since=since, sort="updated", limit=limit, **caller))
+    changed += moved_away(since, filters.get("district"))
     return FeedPage(features, cursor, [t for t in changed if t not in matched], truncated, scope, new)
+
+
+def moved_away(since: datetime, district: str | None) -> list[str]:
+    """Tickets moved out of the caller's district (or the city user's chosen one) since ``since``."""
+    scope = event_district(district)
+    if scope is None:
+        return []
+    return list(db.session.execute(sql("dispatch/moved_away"), {"since": since, "district": scope}).scalars())
 
 
 def format_cursor(cursor: datetime) -> str:

@@ -18,7 +18,8 @@ from flask_login import current_user
 
 from app.auth.guard import require
 from app.auth.roles import REPORTS_ACT, REPORTS_READ, allows
-from app.auth.scope import event_area
+from app.auth.scope import actor_district, event_area
+from app.events import transfer
 from app.dispatch import area as area_queries, preferences, queue
 from app.dispatch.map import desk_map
 from app.dispatch.texts import desk_texts, map_labels
@@ -36,7 +37,7 @@ POLL_MS = 3000
 RESYNC_MS = 300_000
 #: The first is the default: new events, then overdue, then due soon (app.dispatch.queue).
 SORTS = ("priority", "deadline", "created")
-def _filters(categories, grids) -> dict:
+def _filters(categories, grids, districts) -> dict:
     """The filters of the URL, each unknown value replaced by its default."""
     args = request.args
     status = args.get("status", "open")
@@ -47,6 +48,8 @@ def _filters(categories, grids) -> dict:
         "channel": set(CHANNEL_LABELS),
         "deadline_state": set(DEADLINE_STATE_LABELS),
         "grid_id": {str(g["id"]) for g in grids},
+        # A city user's choice of one district (a district's user has only theirs).
+        "district": {d["code"] for d in districts},
     }
     out = {name: (args.get(name) if args.get(name) in allowed else "") for name, allowed in pick.items()}
     out["status"] = status
@@ -63,7 +66,9 @@ def desk():
     categories = [{"code": c.code, "label": category_table.label(c)} for c in category_table.all_categories()]
     area = event_area()
     grids = area_queries.grid_choices(area)
-    filters = _filters(categories, grids)
+    districts = transfer.districts()
+    city_user = actor_district() is None
+    filters = _filters(categories, grids, districts if city_user else [])
     s = _map_settings()
     texts = desk_texts()
     status_labels = {code: str(label) for code, label in STATUS_LABELS.items()}
@@ -73,13 +78,19 @@ def desk():
         "queue_ranks": queue.RANKS, "default_sort": SORTS[0],
         "preferences_url": _api("dispatch/preferences"), "preferences": preferences.of(current_user),
         "suggest_url": _api("addresses/suggest"),
+        # 交办/转办 (app.events.transfer): the districts an event can move to, and whether we may.
+        "districts": districts, "city_user": city_user,
+        "may_transfer": current_user.role in transfer.MOVING_ROLES and len(districts) > 1,
+        "movable_states": list(transfer.MOVABLE_STATES),
     }
     settings["home_bounds"], settings["home_area"] = area_queries.home(area)
     m = desk_map(s["center"], 13, s["tiles"], _api("grids"), map_labels(), texts, status_labels, settings,
                  tianditu_key=s["tianditu_key"])
     return render_template(
         "dispatch/desk.html", filters=filters, categories=categories, grids=grids,
-        new_events=queue.new_events(area), chime=settings["preferences"]["chime"], area_bound=bool(area),
+        new_events=queue.new_events(area, filters["district"] or None), chime=settings["preferences"]["chime"],
+        area_bound=bool(area),
         statuses=status_labels, channels={c: str(label) for c, label in CHANNEL_LABELS.items()},
         deadline_states={c: str(label) for c, label in DEADLINE_STATE_LABELS.items()},
+        districts=districts, city_user=city_user,
         **page_parts(m))

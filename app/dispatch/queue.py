@@ -18,7 +18,7 @@ from __future__ import annotations
 from app.events import calendar as cal
 from app.events import workflow as wf
 from app.extensions import db
-from app.auth.scope import area_param
+from app.auth.scope import area_param, event_district
 from app.sqlfiles import sql
 
 #: The order of the desk's default sort, most pressing first.
@@ -43,6 +43,8 @@ def rank(status: str, deadline_state: str | None) -> int:
     return RANKS.get(f"{status}:{deadline_state or ''}", RANKS.get(status, len(ORDER)))
 
 
-def new_events(area: tuple[str, ...] | None) -> int:
-    """New events (reported, not yet accepted) the caller may see: the desk's counter and tab title."""
-    return db.session.execute(sql("dispatch/new_events"), {"area": area_param(area)}).scalar_one()
+def new_events(area: tuple[str, ...] | None, district: str | None = None) -> int:
+    """New events (reported, not yet accepted) the caller may see: the desk's counter and tab title.
+    ``district``: a city user's district filter (a district user always counts their own)."""
+    return db.session.execute(sql("dispatch/new_events"), {"area": area_param(area),
+                                                           "district": event_district(district)}).scalar_one()

@@ -27,6 +27,13 @@ def desk_texts() -> dict[str, str]:
     texts = {
         **js_texts(),
         "queue_empty": _("No events match these filters."),
+        "district": _("District"),
+        "transfer": _("Transfer to another district"),
+        "handover": _("Hand to a district"),
+        "transfer_from": _("Now in %(district)s."),
+        "transfer_reason": _("Reason (required)"),
+        "handover_note": _("Note (optional)"),
+        "transferred": _("Moved to %(district)s: its dispatchers handle it now."),
         "grid_matches": _("%(n)s grids match"),
         "count": _("%(n)s events"),
         "count_overdue": _("%(n)s overdue"),

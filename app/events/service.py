@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from app import audit
 from app.auth.guard import Forbidden
 from app.auth.masking import free_text_of
-from app.auth.scope import in_area
+from app.auth.scope import in_area, in_district
 from app.errors import Conflict, DomainError, NotFound, ValidationError
 from app.events import deadlines
 from app.events import workflow as wf
@@ -148,10 +148,11 @@ def _not_found(ticket: str) -> NotFound:
 
 
 def lock_report(ticket: str, area: tuple[str, ...] | None) -> Report:
-    """The report, row-locked until commit, if it lies in ``area``; else 404 (no probing other grids)."""
+    """The report, row-locked until commit, if it lies in ``area`` and the caller's district; else 404
+    (no probing other grids' or districts' tickets)."""
     report = db.session.scalars(select(Report).where(Report.ticket == ticket).with_for_update()
                                 .execution_options(populate_existing=True)).first()
-    if report is None or not in_area(_grid_ids(report), area):
+    if report is None or not in_district(report.district_code) or not in_area(_grid_ids(report), area):
         raise _not_found(ticket)
     return report
 
@@ -220,7 +221,7 @@ def _assignee(report: Report, user_id: int) -> User:
 
 def _merge_target(report: Report, ticket: str, area: tuple[str, ...] | None) -> Report:
     target = db.session.scalars(select(Report).where(Report.ticket == ticket)).first()
-    if target is None or not in_area(_grid_ids(target), area):
+    if target is None or not in_district(target.district_code) or not in_area(_grid_ids(target), area):
         raise ValidationError(_("No report with ticket %(ticket)s to merge into.", ticket=ticket[:40]),
                               {"field": "duplicate_of"})
     if target.id == report.id:

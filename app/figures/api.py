@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from app.api import params
 from app.auth.guard import require
 from app.auth.roles import REPORTS_READ
-from app.figures import export
+from app.figures import districts as district_figures, export
 from app.figures.events import event_figures
 from app.figures.filters import parse_filters
 
@@ -22,6 +22,15 @@ def csv_language() -> str:
     return "en" if str(get_locale()).startswith("en") else "zh"
 
 
+@api_bp.get("/figures/districts")
+@require(REPORTS_READ)
+def districts():
+    """The city's ranking of its districts (a district's user gets their own district's row)."""
+    filters = parse_filters(request.args)
+    rows = district_figures.ranking(filters)
+    return {"period": filters.period.to_dict(), "districts": rows, "count": len(rows)}
+
+
 @api_bp.get("/figures/events")
 @require(REPORTS_READ)
 def events():
@@ -33,6 +42,7 @@ def events():
                         headers={"Content-Disposition": f"attachment; filename={export.filename(filters)}"})
     return {
         "period": filters.period.to_dict(), "by": filters.by,
-        "filters": {"category": filters.category or filters.big_class, "subdistrict": filters.subdistrict},
+        "filters": {"category": filters.category or filters.big_class, "subdistrict": filters.subdistrict,
+                    "district": filters.district},
         "units": figures["units"], "total": figures["total"], "count": len(figures["units"]),
     }

@@ -74,7 +74,7 @@ from app.patrols.period import Period
 from app.sqlfiles import sql
 
 #: Grouping levels (``by=``), coarse to fine, then per worker.
-GROUPINGS: tuple[str, ...] = ("subdistrict", "community", "grid", "worker")
+GROUPINGS: tuple[str, ...] = ("district", "subdistrict", "community", "grid", "worker")
 #: Longest period one request may ask for: one aggregate query over a year of events is cheap.
 MAX_DAYS = 366
 
@@ -99,6 +99,9 @@ class Filters:
     big_class: str | None = None
     subdistrict: str | None = None
     area: tuple[str, ...] | None = None
+    #: The district the figures are limited to (``event_district()``: a district user's own, a city
+    #: user's choice); None: every district (the city).
+    district: str | None = None
 
     def __post_init__(self) -> None:
         if self.by not in GROUPINGS:
@@ -142,6 +145,7 @@ def event_figures(filters: Filters, *, now: datetime | None = None) -> dict:
         "t_from": filters.period.start, "t_to": filters.period.end, "level": level,
         "category": filters.category, "big_class": filters.big_class, "within": filters.subdistrict,
         "area": None if filters.area is None else list(filters.area), "now": now or deadlines.now(),
+        "district": filters.district,
     }).mappings().all()
     total = next(_unit(r, filters.by) for r in rows if r["is_total"])
     for key in ("unit", "code", "name", "parent_code", "parent_name", "user_id"):

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.api import params
-from app.auth.scope import event_area
+from app.auth.scope import actor_district, event_area, event_district
 from app.errors import ValidationError
 from app.events import categories as category_table
 from app.extensions import db
 from app.figures.events import GROUPINGS, MAX_DAYS, Filters
-from app.models import Grid
+from app.models import District, Grid
 from app.patrols.period import parse_period
 
 #: Without from/to: the last 30 days up to today.
@@ -31,9 +31,13 @@ def category_choices() -> tuple[list[dict], list[dict]]:
 
 
 def subdistrict_choices() -> list[dict]:
-    rows = db.session.execute(select(Grid.code, Grid.name).where(
+    query = select(Grid.code, Grid.name).where(
         Grid.level == "subdistrict", Grid.kind == "regular", Grid.generation_high.is_(None),
-        Grid.draft_id.is_(None)).order_by(Grid.code))
+        Grid.draft_id.is_(None)).order_by(Grid.code)
+    own = actor_district()
+    if own is not None:
+        query = query.where(Grid.district_code == own)
+    rows = db.session.execute(query)
     return [{"code": code, "label": name} for code, name in rows]
 
 
@@ -49,6 +53,16 @@ def _category(raw: str | None) -> tuple[str | None, str | None]:
         return None, raw
     raise ValidationError(_("category must be a category code (4 digits, e.g. 0402) or a big class (2 digits, "
                             "e.g. 04) of the category table."), {"field": "category", "value": raw[:40]})
+
+
+def _district(raw: str | None) -> str | None:
+    if raw in (None, ""):
+        return None
+    raw = raw.strip()
+    if db.session.get(District, raw) is None:
+        raise ValidationError(_("district must be the code of one of this deployment's districts (6 digits, "
+                                "e.g. 410102)."), {"field": "district", "value": raw[:40]})
+    return raw
 
 
 def _subdistrict(raw: str | None) -> str | None:
@@ -71,6 +85,7 @@ def parse_filters(args) -> Filters:
         **dict(zip(("category", "big_class"), _category(args.get("category")))),
         subdistrict=_subdistrict(args.get("subdistrict")),
         area=event_area(),
+        district=event_district(_district(args.get("district"))),
     )
 
 
@@ -81,4 +96,6 @@ def query_args(filters: Filters) -> dict:
         out["category"] = filters.category or filters.big_class
     if filters.subdistrict:
         out["subdistrict"] = filters.subdistrict
+    if filters.district and actor_district() is None:
+        out["district"] = filters.district
     return out

@@ -10,6 +10,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from app.auth.guard import require
+from app.auth.scope import actor_district, district_choices
+from app.figures import districts as district_figures
 from app.auth.roles import REPORTS_READ
 from app.figures.events import event_figures
 from app.figures.filters import category_choices, parse_filters, query_args, subdistrict_choices
@@ -23,8 +25,8 @@ TABLE_ROWS = 1000
 
 
 def grouping_labels() -> dict[str, str]:
-    return {"subdistrict": _("Subdistrict"), "community": _("Community"), "grid": _("Grid"),
-            "worker": _("Grid worker")}
+    return {"district": _("District"), "subdistrict": _("Subdistrict"), "community": _("Community"),
+            "grid": _("Grid"), "worker": _("Grid worker")}
 
 
 def unit_label(unit: dict, by: str) -> str:
@@ -65,9 +67,14 @@ def events_page():
     figures = event_figures(filters)
     big_classes, categories = category_choices()
     units = figures["units"]
+    groupings = grouping_labels()
+    if actor_district() is not None:
+        groupings.pop("district")  # a district's user has one district: nothing to compare
+    ranking = district_figures.ranking(filters) if filters.by == "district" else None
     return render_template(
         "figures/events.html", filters=filters, units=units[:TABLE_ROWS], unit_count=len(units),
-        total=figures["total"], table_rows=TABLE_ROWS, groupings=grouping_labels(),
+        total=figures["total"], table_rows=TABLE_ROWS, groupings=groupings, ranking=ranking,
         big_classes=big_classes, categories=categories, subdistricts=subdistrict_choices(),
+        districts=district_choices(),
         chart=chart_data(units, filters.by), chart_units=CHART_UNITS, query=query_args(filters),
         unit_label=unit_label)

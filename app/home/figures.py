@@ -1,7 +1,7 @@
 """Figures for the home page, each from one aggregate query."""
 from __future__ import annotations
 
-from app.auth.scope import area_param
+from app.auth.scope import area_param, event_district
 from app.events import deadlines
 from app.extensions import db
 from app.grids.queries import counts_by_level
@@ -38,6 +38,6 @@ def event_figures(area: tuple[str, ...] | None) -> dict:
     now = deadlines.now()
     row = db.session.execute(sql("home/events"), {
         "open_statuses": list(OPEN_STATUSES), "now": now, "today_from": deadlines.day_start(now),
-        "area": area_param(area),
+        "area": area_param(area), "district": event_district(),
     }).mappings().one()
     return dict(row)

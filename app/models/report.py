@@ -21,7 +21,7 @@ OPEN_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "handled",
 #: ``place``: a person put a report that could not be geocoded on the map (app.dispatch; state unchanged).
 TRANSITION_ACTIONS = ("report", "accept", "dispatch", "start", "handle", "return", "verify", "reject", "close",
                       "reopen", "extend", "escalate", "suspend", "resume", "merge", "cancel", "place",
-                      "reassign", "recall")
+                      "reassign", "recall", "transfer")
 
 # Partial-index predicates, spelled as the queries that use them spell them.
 OPEN_PREDICATE = "status NOT IN ('closed', 'cancelled')"

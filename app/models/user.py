@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
-from app.models.district import default_district_code
 from app.role_names import ROLES
 
 
@@ -36,9 +35,9 @@ class User(UserMixin, db.Model):
     phone = Column(String(32))
     password_hash = Column(Text, nullable=False)
     role = Column(String(16), nullable=False)
-    # The district the user belongs to; None: the city (migration 0031).
-    district_code = Column(String(6), ForeignKey("district.code", ondelete="RESTRICT"),
-                           default=default_district_code)
+    # The district the user belongs to; None: the city (migration 0031). No Python-side default: it would
+    # replace an explicit None (a city user); app.auth.users.create names the default district itself.
+    district_code = Column(String(6), ForeignKey("district.code", ondelete="RESTRICT"))
     active = Column(Boolean, nullable=False, server_default="true")
     # The grid staff record this account belongs to, when it is a grid worker's.
     staff_id = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"))
@@ -92,7 +91,8 @@ class User(UserMixin, db.Model):
 
     def to_dict(self) -> dict:
         return {"id": self.id, "username": self.username, "display_name": self.display_name,
-                "role": self.role, "active": self.active, "areas": self.area_codes,
+                "role": self.role, "district_code": self.district_code, "active": self.active,
+                "areas": self.area_codes,
                 "staff_id": self.staff_id,
                 "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None}
 

@@ -119,9 +119,11 @@ def _parameters() -> dict:
                              "Without it the Accept header decides; JSON when it does not prefer HTML.",
               "schema": {"type": "string", "enum": ["json", "html"]}},
         "collectionId": {"name": "collectionId", "in": "path", "required": True,
-                         "description": "grids-<level> (the published version) or grids-<level>-v<version id>; "
+                         "description": "grids-<level> (the published version, every district), "
+                                        "grids-<level>-<district code> (one district's) or "
+                                        "grids-<level>-v<version id>; "
                                         "levels: " + ", ".join(BUCKETS) + ".",
-                         "schema": {"type": "string", "pattern": "^grids-[a-z]+(-v[0-9]+)?$"},
+                         "schema": {"type": "string", "pattern": "^grids-[a-z]+(-v[0-9]+|-[0-9]{6})?$"},
                          "example": ids[-2]},
         "featureId": {"name": "featureId", "in": "path", "required": True, "description": "A grid code.",
                       "schema": {"type": "string"}},

@@ -44,7 +44,8 @@ def feature(ref: CollectionRef, scope: Scope, code: str, crs: crs_.Crs = crs_.CR
     return found[0] if found else None
 
 
-def extents(scope: Scope) -> dict[str, Extent]:
-    """Grids and extent per bucket of one version (buckets without grids are absent)."""
-    rows = db.session.execute(sql("ogc/extents"), scope.params).all()
+def extents(scope: Scope, district: str | None = None) -> dict[str, Extent]:
+    """Grids and extent per bucket of one version (buckets without grids are absent), in ``district``
+    (None: every district)."""
+    rows = db.session.execute(sql("ogc/extents"), {**scope.params, "district": district}).all()
     return {r.bucket: Extent(r.grids, (r.minx, r.miny, r.maxx, r.maxy)) for r in rows}

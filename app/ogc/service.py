@@ -76,9 +76,10 @@ def conformance(fmt: str) -> dict:
 def collections(fmt: str) -> dict:
     entries, extents_of = [], {}
     for ref, version in catalog.listed():
-        key = version.id if version is not None else None
+        district = ref.filters["district"]
+        key = (version.id if version is not None else None, district)
         if key not in extents_of:
-            extents_of[key] = queries.extents(ref.scope()) if version is not None else {}
+            extents_of[key] = queries.extents(ref.scope(), district) if version is not None else {}
         entries.append(_collection_doc(ref, version, extents_of[key].get(ref.bucket), fmt))
     return {"links": _self_links("ogc.collections", fmt), "collections": entries}
 
@@ -86,7 +87,8 @@ def collections(fmt: str) -> dict:
 def collection(collection_id: str, fmt: str) -> dict:
     ref = catalog.parse(collection_id)
     scope = ref.scope()
-    extent = queries.extents(scope).get(ref.bucket) if scope.version is not None else None
+    extent = (queries.extents(scope, ref.filters["district"]).get(ref.bucket)
+              if scope.version is not None else None)
     return _collection_doc(ref, scope.version, extent, fmt, own_id=collection_id)
 
 
@@ -94,9 +96,10 @@ def _collection_doc(ref: CollectionRef, version: BoundaryVersion | None, extent,
                     own_id: str | None = None) -> dict:
     cid = own_id or ref.id
     follows = _("always the published version") if ref.version_id is None else catalog.version_label(version)
+    where = catalog.district_label(ref.district)
     doc = {
         "id": cid,
-        "title": f"{catalog.bucket_label(ref.bucket)} · {follows}",
+        "title": f"{catalog.bucket_label(ref.bucket)} · {where + ' · ' if where else ''}{follows}",
         "description": _("%(what)s of %(version)s. Feature ids are grid codes.",
                          what=catalog.bucket_label(ref.bucket), version=catalog.version_label(version)),
         "links": [

@@ -141,7 +141,7 @@ def list_requests(fmt: str):
     area = _readers_area()
     page = params.page(request.args)
     query = replace(service.parse_query(request.args), limit=page.size, offset=page.offset)
-    return respond(fmt, "service_requests", service.list_requests(query, area))
+    return respond(fmt, "service_requests", service.list_requests(query, area, params.jurisdiction()))
 
 
 @bp.get("/requests/<ticket>.<fmt>")
@@ -149,7 +149,7 @@ def list_requests(fmt: str):
 @rate_limited
 def get_request(ticket: str, fmt: str):
     fmt = _fmt(fmt)
-    return respond(fmt, "service_requests", service.get_request(ticket, _readers_area()))
+    return respond(fmt, "service_requests", service.get_request(ticket, _readers_area(), params.jurisdiction()))
 
 
 def _key_user():

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, g, request
+from sqlalchemy import select
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.api import params
 from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.models import District
 
 #: GeoReport v2's "first 1000 requests": the largest page, and the page without page_size.
 MAX_PAGE = 1000
@@ -56,15 +59,23 @@ def api_key() -> str:
 
 
 def check_jurisdiction() -> None:
-    """A ``jurisdiction_id`` (query, form or JSON) must be this district's code: GeoReport's 404."""
+    """A ``jurisdiction_id`` (query, form or JSON) must be the code of one of this deployment's districts
+    (issue 19: one GridMap serves a city): GeoReport's 404 otherwise. Kept for :func:`jurisdiction`."""
     given = request.args.get("jurisdiction_id")
     if given is None and request.method == "POST":
         given = posted_fields().get("jurisdiction_id")
     given = (given or "").strip()
-    served = current_app.config["DISTRICT_CODE"]
-    if given and given != served:
+    if given and (not (len(given) == 6 and given.isascii() and given.isdigit())
+                  or db.session.get(District, given) is None):
+        served = ", ".join(db.session.scalars(select(District.code).order_by(District.code)))
         raise NotFound(_("jurisdiction_id %(given)s is not served here: this server serves %(code)s.",
                          given=given[:20], code=served), {"field": "jurisdiction_id"})
+    g.open311_jurisdiction = given or None
+
+
+def jurisdiction() -> str | None:
+    """The district the request named (``jurisdiction_id``); None: every district served here."""
+    return g.get("open311_jurisdiction")
 
 
 @dataclass(frozen=True)

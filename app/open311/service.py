@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from app.api import params
 from app.auth import tokens
-from app.auth.scope import area_param
+from app.auth.scope import area_param, event_district
 from app.errors import DomainError, NotFound, ValidationError
 from app.events import categories as category_table
 from app.extensions import db
@@ -179,10 +179,12 @@ def parse_query(args, now: datetime | None = None) -> RequestQuery:
     return RequestQuery(tickets, codes, statuses, start, end)
 
 
-def list_requests(query: RequestQuery, area: tuple[str, ...] | None = None) -> list[dict]:
-    """The requests matching ``query`` within ``area`` (app.auth.scope; None: the whole district)."""
+def list_requests(query: RequestQuery, area: tuple[str, ...] | None = None,
+                  jurisdiction: str | None = None) -> list[dict]:
+    """The requests matching ``query`` within ``area`` (app.auth.scope; None: the whole district), in the
+    ``jurisdiction`` asked for (a district code; None: every district) and the reader's own district."""
     rows = db.session.execute(sql("open311/requests"), {
-        "district_code": current_app.config["DISTRICT_CODE"], "area": area_param(area),
+        "jurisdiction": jurisdiction, "district": event_district(), "area": area_param(area),
         "tickets": query.tickets, "codes": query.codes,
         "statuses": query.statuses, "start": query.start, "end": query.end,
         "limit": query.limit, "offset": query.offset,
@@ -190,9 +192,10 @@ def list_requests(query: RequestQuery, area: tuple[str, ...] | None = None) -> l
     return [_request(r) for r in rows]
 
 
-def get_request(ticket: str, area: tuple[str, ...] | None = None) -> list[dict]:
-    """One request, as a list of one (GeoReport v2); 404 when there is none (in ``area``)."""
-    found = list_requests(RequestQuery(tickets=[ticket[:40]]), area) if "\x00" not in ticket else []
+def get_request(ticket: str, area: tuple[str, ...] | None = None, jurisdiction: str | None = None) -> list[dict]:
+    """One request, as a list of one (GeoReport v2); 404 when there is none (in ``area``, the jurisdiction)."""
+    found = (list_requests(RequestQuery(tickets=[ticket[:40]]), area, jurisdiction)
+             if "\x00" not in ticket else [])
     if not found:
         raise NotFound(_("No service request %(id)s.", id=ticket[:40]), {"field": "service_request_id"})
     return found

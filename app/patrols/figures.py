@@ -50,7 +50,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.actor import current_actor
-from app.auth.scope import event_area
+from app.auth.scope import event_area, event_district
 from app.extensions import db
 from app.models import LEVELS
 from app.patrols import rollup, visits
@@ -71,37 +71,47 @@ def constants() -> dict:
 
 # --------------------------------------------------------------------------- who may see what
 
-def visible_workers() -> list[int] | None:
+def visible_workers(requested: str | None = None) -> list[int] | None:
     """The workers whose fixes and figures the caller may see; None: everyone.
 
     A grid worker sees only themself. A caller bound to an area (a dispatcher
-    with grids) sees the workers whose own grids lie in that area.
+    with grids) sees the workers whose own grids lie in that area; a district's
+    user the workers of their district (issue 19; a city user: every district, or
+    the ``requested`` one).
     """
     actor = current_actor()
     if actor.role == "worker":
         return [actor.id]
     area = event_area()
-    if area is None:
+    district = event_district(requested)
+    if area is None and district is None:
         return None
     return list(db.session.execute(text("""
-        SELECT DISTINCT ua.user_id FROM user_area ua
-        JOIN grid_current g ON g.code = ua.grid_code
-        JOIN grid_current a ON a.code = ANY(CAST(:area AS text[])) AND a.id = ANY(g.lineage)
-        ORDER BY ua.user_id"""), {"area": list(area)}).scalars())
+        SELECT u.id FROM app_user u
+        WHERE (CAST(:district AS text) IS NULL OR u.district_code = :district)
+          AND (CAST(:area AS text[]) IS NULL OR EXISTS (
+                SELECT 1 FROM user_area ua
+                JOIN grid_current g ON g.code = ua.grid_code
+                JOIN grid_current a ON a.code = ANY(CAST(:area AS text[])) AND a.id = ANY(g.lineage)
+                WHERE ua.user_id = u.id))
+        ORDER BY u.id"""), {"area": None if area is None else list(area), "district": district}).scalars())
 
 
-def grid_ids(level: str = "grid", area: tuple[str, ...] | None = None, codes: list[str] | None = None) -> list[int]:
-    """Current regular grids of ``level`` inside ``area`` (None: the district)."""
+def grid_ids(level: str = "grid", area: tuple[str, ...] | None = None, codes: list[str] | None = None,
+             district: str | None = None) -> list[int]:
+    """Current regular grids of ``level`` inside ``area`` (None: the district) and the caller's district
+    (a city user: ``district``, None for every district)."""
     if level not in LEVELS:
         raise ValueError(level)
     return list(db.session.execute(text("""
         SELECT g.id FROM grid_current g
         WHERE g.kind = 'regular' AND g.level = :level
           AND (CAST(:codes AS text[]) IS NULL OR g.code = ANY(CAST(:codes AS text[])))
+          AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
           AND (CAST(:area AS text[]) IS NULL OR EXISTS (
                 SELECT 1 FROM grid a WHERE a.id = ANY(g.lineage) AND a.code = ANY(CAST(:area AS text[]))))
         ORDER BY g.code"""), {"level": level, "area": None if area is None else list(area),
-                               "codes": codes}).scalars())
+                               "codes": codes, "district": event_district(district)}).scalars())
 
 
 # --------------------------------------------------------------------------- the shared track
@@ -174,7 +184,7 @@ def targets(period: Period) -> Targets:
 
 def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] | None = None,
                  workers: list[int] | None = None, codes: list[str] | None = None,
-                 reference: bool = False) -> list[dict]:
+                 reference: bool = False, district: str | None = None) -> list[dict]:
     """One dict per current grid of ``level`` in ``area``, with its figures and under-patrolled flags.
 
     ``workers`` limits whose patrols count (a worker's own view). The figures
@@ -182,7 +192,7 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
     first), or with ``reference`` (and for a ``workers`` view, which the
     roll-ups, summed over everyone, cannot answer) computed from the raw fixes.
     """
-    ids = grid_ids(level, area, codes)
+    ids = grid_ids(level, area, codes, district)
     if not ids:
         return []
     goal = targets(period)

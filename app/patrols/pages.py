@@ -18,7 +18,7 @@ from app import csvcells
 from app.api import params
 from app.auth.guard import require
 from app.auth.roles import PATROLS_READ
-from app.auth.scope import event_area
+from app.auth.scope import district_choices, event_area
 from app.extensions import db
 from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
@@ -124,8 +124,10 @@ def _kpi_period() -> Period:
 def kpi():
     period = _kpi_period()
     level = params.choice(request.args, "level", LEVELS, default="grid")
-    workers = figures.worker_figures(period, workers=figures.visible_workers())
-    grids = figures.grid_figures(period, level=level, area=event_area())
+    districts = district_choices()
+    district = _district_arg(districts)
+    workers = figures.worker_figures(period, workers=figures.visible_workers(district))
+    grids = figures.grid_figures(period, level=level, area=event_area(), district=district)
     under = [g for g in grids if g["under_patrolled"]]
     goal = figures.targets(period)
     honoured = max(3, len(workers) // 10)  # the top tenth (at least three) are commended
@@ -134,6 +136,7 @@ def kpi():
                            as_of=rollup.behind_since(period, (rollup.WORKER, rollup.PLACES, level)),
                            lag_minutes=max(1, round(current_app.config["PATROL_FIGURES_MAX_LAG_S"] / 60)),
                            level=level, levels=_level_labels(), goal=goal, honoured=honoured,
+                           districts=districts, district=district,
                            slot_minutes=current_app.config["PATROL_ONLINE_SLOT_MIN"])
 
 
@@ -150,7 +153,8 @@ def kpi_csv():
                          _("Key places visited"), _("Key place visits"), _("Fixes"), _("Rejected fixes"),
                          _("Households visited this cycle"), _("Household-level addresses"),
                          _("Households visited (share)")])
-        for w in figures.worker_figures(period, workers=figures.visible_workers()):
+        district = _district_arg(district_choices())
+        for w in figures.worker_figures(period, workers=figures.visible_workers(district)):
             writer.writerow([w["rank"], w["username"], w["display_name"], w["hours"], w["area_hours"],
                              round(w["distance_m"] / 1000, 2), _share(w["online_rate"]), _share(w["visited_share"]),
                              w["events"], w["places"], w["place_visits"], w["fixes"], w["rejected_fixes"],
@@ -162,7 +166,8 @@ def kpi_csv():
                          _("Cells visited"), _("Workers"), _("Key places visited"), _("Under-patrolled"),
                          _("Households visited this cycle"), _("Household-level addresses"),
                          _("Households visited (share)")])
-        for g in figures.grid_figures(period, level=level, area=event_area()):
+        district = _district_arg(district_choices())
+        for g in figures.grid_figures(period, level=level, area=event_area(), district=district):
             writer.writerow([g["code"], g["name"], g["hours"], round(g["target_seconds"] / 3600, 2),
                              round(g["distance_m"] / 1000, 2), _share(g["visited_share"]), g["workers"],
                              f"{g['places_visited']}/{g['places']}", _("yes") if g["under_patrolled"] else _("no"),
@@ -172,6 +177,12 @@ def kpi_csv():
     # A BOM so spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _district_arg(choices: list[dict]) -> str | None:
+    """``district=``: a city user's choice among ``choices``; anything else is every district."""
+    wanted = request.args.get("district") or ""
+    return wanted if any(d["code"] == wanted for d in choices) else None
 
 
 def _share(value) -> str:

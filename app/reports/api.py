@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs import submit
 from app.jobs.api import accepted
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
-from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
+from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES, District
 from app.reports import files, photos, service
 from app.actor import current_actor
 from app.auth.guard import public, require
@@ -119,7 +119,19 @@ def report_filters(args) -> dict:
         "assignee_id": _assignee_filter(args.get("assignee")),
         "needs_placement": params.flag(args, "needs_placement"),
         "reported": params.choice(args, "reported", REPORTED_CHOICES),
+        "district": district_filter(args.get("district")),
     }
+
+
+def district_filter(raw: str | None) -> str | None:
+    """``district=``: a city user's choice of one district (a district user always sees their own)."""
+    if raw in (None, ""):
+        return None
+    raw = raw.strip()
+    if db.session.get(District, raw) is None:
+        raise ValidationError(_("district must be the code of one of this deployment's districts (6 digits, "
+                                "e.g. 410102)."), {"field": "district", "value": raw[:40]})
+    return raw
 
 
 def _assignee_filter(raw: str | None) -> int | None:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.actor import current_actor
 from app.auth.masking import free_text_of, reporter_of
-from app.auth.scope import area_param, in_area
+from app.auth.scope import area_param, event_district, in_area, in_district
 from app.bulk import array_literal, copy_rows
 from app.errors import NotFound, ValidationError
 from app.events import categories as category_table, deadlines, service as loop
@@ -278,13 +278,13 @@ def _audit_created(report_id: int) -> None:
 
 
 def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report:
-    """The report with this ticket, if it lies in ``area`` (app.auth.scope; None: anywhere).
+    """The report with this ticket, if it lies in ``area`` (app.auth.scope; None: anywhere) and in
+    the caller's district (a city user's: any).
 
-    Outside the area it is "not found", so a worker cannot probe other grids' tickets.
+    Outside the area or district it is "not found", so a worker cannot probe other grids' tickets.
     """
     report = db.session.scalars(select(Report).where(Report.ticket == ticket)).first()
-    if report is not None and not in_area(report.area_grid_ids,
-                                          area):
+    if report is not None and not (in_district(report.district_code) and in_area(report.area_grid_ids, area)):
         report = None
     if report is None:
         raise NotFound(_("No report with ticket %(ticket)s.", ticket=ticket[:40]), {"field": "ticket"})
@@ -305,7 +305,7 @@ def report_to_dict(report: Report) -> dict:
         return {"id": g.id, "code": g.code, "name": g.name, "level": g.level} if g else None
 
     return {
-        "id": report.id, "ticket": report.ticket,
+        "id": report.id, "ticket": report.ticket, "district_code": report.district_code,
         "category": report.category,
         "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
@@ -350,14 +350,16 @@ def _labels(mapping) -> str:
 def list_features(*, statuses=None, category=None, channel=None, out_of_coverage=None, grid_id=None,
                   bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
                   assignee_id=None, sort="created", role=None, user_id=None, now=None,
-                  needs_placement=None, updated_since=None, queue_ranks=None, reported=None) -> list[str]:
+                  needs_placement=None, updated_since=None, queue_ranks=None, reported=None,
+                  district=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
     with reporters masked unless ``personal``; ``allowed_actions`` are those of
     ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``.
     ``updated_since``: only reports changed after it (the live feed, app.dispatch.feed);
     ``sort="updated"`` lists the least recently changed first; ``sort="priority"`` follows
     ``queue_ranks`` (the dispatch desk's order, app.dispatch.queue); ``reported="today"``: only
-    reports made since the Beijing midnight of ``now`` (the home page's "reported today")."""
+    reports made since the Beijing midnight of ``now`` (the home page's "reported today").
+    ``district``: a city user's district filter (a district user always gets their own, app.auth.scope)."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
     now = now or deadlines.now()
     created_from = deadlines.day_start(now) if reported == "today" else None
@@ -371,6 +373,7 @@ def list_features(*, statuses=None, category=None, channel=None, out_of_coverage
         "assignment_bound": role == "worker",
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,
         "out_of_coverage": out_of_coverage, "grid_id": grid_id, "area": area_param(area), "personal": personal,
+        "district": event_district(district),
         "needs_placement": needs_placement,
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit, "offset": offset,
         "category_labels": _labels(category_table.labels()),

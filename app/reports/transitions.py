@@ -16,7 +16,7 @@ from app.auth.roles import REPORTS_ACT, REPORTS_READ
 from app.auth.scope import event_area
 from app.beijing import BEIJING
 from app.errors import ValidationError
-from app.events import deadlines, service
+from app.events import deadlines, service, transfer
 from app.events import workflow as wf
 from app.extensions import db
 from app.reports import service as reports
@@ -85,3 +85,25 @@ def history(ticket: str):
 def assignees(ticket: str):
     report = reports.report_by_ticket(ticket, event_area())
     return {"ticket": report.ticket, "assignees": service.assignees(report)}
+
+
+TRANSFER_FIELDS = ("district_code", "reason", "row_version")
+
+
+@api_bp.post("/reports/<ticket>/district")
+@require(REPORTS_ACT)
+def move_district(ticket: str):
+    """交办 / 转办: move the event to another district (app.events.transfer), keeping its history."""
+    p = _body(TRANSFER_FIELDS)
+    req = transfer.TransferRequest(district_code=_text(p, "district_code", 6, required=True),
+                                   reason=_text(p, "reason", service.MAX_NOTE), row_version=_whole(p, "row_version"))
+    report, entry = transfer.move(ticket, req, area=event_area())
+    db.session.commit()
+    return {"report": reports.report_to_dict(report), "transition": service.history_for_caller(report, [entry])[0]}
+
+
+@api_bp.get("/districts")
+@require(REPORTS_READ)
+def districts():
+    """The deployment's districts (code, name, city): the choices of a transfer and of a city user's filter."""
+    return {"districts": transfer.districts()}

@@ -35,7 +35,8 @@ def by_unit(body: dict) -> dict:
 def test_per_grid_every_figure(client, events):
     body = get(client, f"{PERIOD}&by=grid")
     assert body["period"] == {"from": "2026-11-02", "to": "2026-11-08", "days": 7}
-    assert body["by"] == "grid" and body["filters"] == {"category": None, "subdistrict": None}
+    assert body["by"] == "grid" and body["filters"] == {"category": None, "subdistrict": None,
+                                                        "district": "410102"}
     units = by_unit(body)
     assert pick(units[G1]) == GRID_1
     assert pick(units[G2]) == GRID_2

@@ -4,6 +4,8 @@
 SELECT count(*)
 FROM report r
 WHERE r.status = 'reported'
+  -- The caller's district (app.auth.scope.event_district): NULL is every district (the city).
+  AND (CAST(:district AS text) IS NULL OR r.district_code = :district)
   AND (CAST(:area AS text[]) IS NULL OR EXISTS (
         SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
                                              || COALESCE(r.current_dedicated_ids, r.dedicated_grid_ids))

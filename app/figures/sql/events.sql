@@ -2,7 +2,8 @@
 -- Definitions: app/figures/events.py (and docs/figures.md). A unit is the ancestor grid at
 -- :level of the event's current grid (COALESCE(current_lineage, grid_lineage)), grouped by code
 -- so a reshaped grid's rows of several generations count as one; with :level NULL it is the
--- assignee (app_user id as text). Events with no such ancestor / no assignee form the NULL unit.
+-- assignee (app_user id as text); with :level 'district' the event's district (report.district_code).
+-- Events with no such ancestor / no assignee form the NULL unit.
 WITH ev AS (
   SELECT r.status, r.created_at, r.closed_at, r.handled_at, r.deadline, r.rework_count,
          -- Overdue now: the one rule (gridmap_deadline_state, migration 0024), as on the home page and the desk.
@@ -13,6 +14,8 @@ WITH ev AS (
          (r.status IN ('handled', 'verified', 'closed')
           OR (r.status = 'suspended' AND r.suspended_from IN ('handled', 'verified'))) AS handled,
          CASE WHEN CAST(:level AS text) IS NULL THEN r.assignee_id::text
+              -- Per district (a city's ranking, issue 19): the event's own district, grid or none.
+              WHEN :level = 'district' THEN r.district_code
               ELSE (SELECT a.code FROM grid a
                     WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)) AND a.level = :level
                     ORDER BY a.code LIMIT 1)
@@ -23,6 +26,8 @@ WITH ev AS (
     AND (CAST(:big_class AS text) IS NULL OR left(r.category, 2) = :big_class)
     AND (CAST(:within AS text) IS NULL OR EXISTS (
           SELECT 1 FROM grid w WHERE w.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)) AND w.code = :within))
+    -- The caller's district (app.auth.scope.event_district): NULL is every district (the city).
+    AND (CAST(:district AS text) IS NULL OR r.district_code = :district)
     -- The caller's area (app.auth.scope), exactly as reports/list_reports.sql: NULL is the whole district.
     AND (CAST(:area AS text[]) IS NULL OR EXISTS (
           SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
@@ -53,9 +58,14 @@ agg AS (
 -- area and the subdistrict asked for (one contains the other), or the active worker accounts
 -- whose grids overlap them.
 units AS (
+  SELECT d.code AS unit
+  FROM district d
+  WHERE :level = 'district' AND (CAST(:district AS text) IS NULL OR d.code = :district)
+  UNION
   SELECT g.code AS unit
   FROM grid_current g
-  WHERE CAST(:level AS text) IS NOT NULL AND g.level = :level AND g.kind = 'regular'
+  WHERE CAST(:level AS text) IS NOT NULL AND g.level = :level AND g.level <> 'district' AND g.kind = 'regular'
+    AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
     AND (CAST(:within AS text) IS NULL OR EXISTS (
           SELECT 1 FROM grid_current w WHERE w.code = :within
             AND (w.id = ANY(g.lineage) OR g.id = ANY(w.lineage))))
@@ -66,6 +76,7 @@ units AS (
   SELECT u.id::text
   FROM app_user u
   WHERE CAST(:level AS text) IS NULL AND u.role = 'worker' AND u.active
+    AND (CAST(:district AS text) IS NULL OR u.district_code = :district)
     AND ((CAST(:area AS text[]) IS NULL AND CAST(:within AS text) IS NULL) OR EXISTS (
           SELECT 1 FROM user_area ua
           JOIN grid_current g ON g.code = ua.grid_code
@@ -87,7 +98,7 @@ per_unit AS (
   FROM agg WHERE is_total
 )
 SELECT p.is_total, p.unit,
-       n.name AS grid_name, n.parent_code, pn.name AS parent_name,
+       coalesce(n.name, dn.name) AS grid_name, n.parent_code, pn.name AS parent_name,
        w.id AS user_id, w.username, nullif(w.display_name, '') AS display_name,
        COALESCE(p.reported, 0) AS reported, COALESCE(p.cancelled, 0) AS cancelled,
        COALESCE(p.merged, 0) AS merged, COALESCE(p.valid, 0) AS valid, COALESCE(p.handled, 0) AS handled,
@@ -108,3 +119,4 @@ LEFT JOIN LATERAL (
   ORDER BY g.generation_high IS NULL DESC, g.generation_low DESC
   LIMIT 1) pn ON true
 LEFT JOIN app_user w ON CAST(:level AS text) IS NULL AND w.id::text = p.unit
+LEFT JOIN district dn ON :level = 'district' AND dn.code = p.unit

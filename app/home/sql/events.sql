@@ -16,7 +16,9 @@ FROM report r
 CROSS JOIN LATERAL (SELECT gridmap_deadline_state(r.status, r.deadline, r.warn_at, r.handled_at,
                                                   CAST(:now AS timestamptz)) AS state) d
 -- The caller's area (app.auth.scope), as the report list scopes it: NULL is the whole district.
-WHERE CAST(:area AS text[]) IS NULL OR EXISTS (
+-- and district (app.auth.scope.event_district): NULL is every district (the city).
+WHERE (CAST(:district AS text) IS NULL OR r.district_code = :district)
+  AND (CAST(:area AS text[]) IS NULL OR EXISTS (
         SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)
                                              || COALESCE(r.current_dedicated_ids, r.dedicated_grid_ids))
-          AND a.code = ANY(CAST(:area AS text[])))
+          AND a.code = ANY(CAST(:area AS text[]))))

@@ -7,4 +7,6 @@ FROM grid g
 WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:generation AS integer), CAST(:draft_id AS integer))
        AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
+  -- One district's grids (app.ogc.catalog: its collections, a district user's reading); NULL: the city.
+  AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
 GROUP BY 1

@@ -15,6 +15,8 @@ WITH matched AS (
        AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
     AND g.kind = :kind
     AND (CAST(:level AS text) IS NULL OR g.level = :level)
+    -- One district's grids (app.ogc.catalog: its collections, a district user's reading); NULL: the city.
+    AND (CAST(:district AS text) IS NULL OR g.district_code = :district)
     AND (CAST(:code AS text) IS NULL OR g.code = :code)
     AND (CAST(:name AS text) IS NULL OR g.name = :name)
     AND (CAST(:parent_code AS text) IS NULL OR g.parent_code = :parent_code)

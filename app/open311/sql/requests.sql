@@ -34,7 +34,10 @@ LEFT JOIN LATERAL (
 LEFT JOIN report dup ON dup.id = r.duplicate_of
 -- The standard address (标准地址) it was geocoded to on intake (migration 0017).
 LEFT JOIN standard_address std ON std.id = r.address_id
-WHERE r.district_code = :district_code
+-- jurisdiction_id (a district of this deployment; NULL: all of them), and the reader's own district
+-- (app.auth.scope.event_district; NULL for the city's users and public reading).
+WHERE (CAST(:jurisdiction AS text) IS NULL OR r.district_code = :jurisdiction)
+  AND (CAST(:district AS text) IS NULL OR r.district_code = :district)
   -- The reader's area (app.auth.scope) when reading is not public: NULL is the whole district.
   AND (CAST(:area AS text[]) IS NULL OR EXISTS (
         SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)

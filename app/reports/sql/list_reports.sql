@@ -5,7 +5,7 @@ SELECT json_build_object(
   'id', r.ticket,
   'geometry', ST_AsGeoJSON(r.location, 6)::json,
   'properties', json_build_object(
-    'id', r.id, 'ticket', r.ticket,
+    'id', r.id, 'ticket', r.ticket, 'district_code', r.district_code,
     'category', r.category, 'category_label', CAST(:category_labels AS jsonb) ->> r.category,
     'color', CAST(:category_colors AS jsonb) ->> r.category,
     'channel', r.channel, 'channel_label', CAST(:channel_labels AS jsonb) ->> r.channel,
@@ -68,6 +68,8 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
   AND (CAST(:created_from AS timestamptz) IS NULL OR r.created_at >= CAST(:created_from AS timestamptz))
   -- The live feed (app.dispatch.feed): reports created or changed after its cursor.
   AND (CAST(:updated_since AS timestamptz) IS NULL OR r.updated_at > CAST(:updated_since AS timestamptz))
+  -- The caller's district (app.auth.scope.event_district): NULL is every district (the city).
+  AND (CAST(:district AS text) IS NULL OR r.district_code = :district)
   -- The caller's area (app.auth.scope): NULL is the whole district.
   AND (CAST(:area AS text[]) IS NULL OR EXISTS (
         SELECT 1 FROM grid a WHERE a.id = ANY(COALESCE(r.current_lineage, r.grid_lineage)

@@ -11,6 +11,7 @@
  *   panel.js      the selected event: fields, history, buttons
  *   actions.js    acting on it: dispatch, reassign, recall ... with their forms
  *   placement.js  placing an unplaced event, with the address search
+ *   transfer.js   交办 / 转办: moving the event to another district
  *   notify.js     new events: counter, tab title, chime
  *   views.js      one part at a time on a narrow screen
  */
@@ -23,6 +24,7 @@ import { inView, keepInView, setUp } from "./markers.js";
 import { wireNotify } from "./notify.js";
 import { select, wirePanel } from "./panel.js";
 import { wirePlacement } from "./placement.js";
+import { wireTransfer } from "./transfer.js";
 import { cfg, on, t } from "./state.js";
 import { setView, showSelected, wireViews } from "./views.js";
 
@@ -64,6 +66,7 @@ function init(leafletMap, options) {
   wirePanel();
   wireActions();
   wirePlacement();
+  wireTransfer();
   wireNotify();
   wireViews();
   var start = cfg.filters.ticket;

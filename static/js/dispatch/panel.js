@@ -75,6 +75,7 @@ function renderDetail(r) {
     row(t("description"), r.description) +
     row(t("address"), r.address) +
     "<tr id=\"dispatch-standard-address\"></tr>" +
+    (cfg.districts && cfg.districts.length > 1 ? row(t("district"), districtName(r.district_code)) : "") +
     row(t("grid"), grid) +
     row(t("level"), t("handling_" + r.level)) +
     row(t("assignee"), r.assignee ? (r.assignee.display_name || r.assignee.username) : t("unassigned")) +
@@ -92,10 +93,19 @@ function renderDetail(r) {
     return "<button type=\"button\" class=\"btn btn-sm " + style + "\" data-action=\"" + esc(a) + "\">" +
       esc(t("action_" + a)) + "</button>";
   }).join("");
+  if (cfg.may_transfer && (cfg.movable_states || []).indexOf(r.status) >= 0) {
+    html += "<button type=\"button\" class=\"btn btn-sm btn-outline-secondary\" id=\"dispatch-transfer\">" +
+      esc(t(cfg.city_user ? "handover" : "transfer")) + "</button>";
+  }
   if (r.needs_placement && cfg.may_act) {
     html = "<button type=\"button\" class=\"btn btn-sm btn-warning\" id=\"dispatch-place\">" + esc(t("place")) + "</button>" + html;
   }
   byId("dispatch-actions").innerHTML = html || "<span class=\"text-muted small\">" + esc(t("no_actions")) + "</span>";
+}
+
+export function districtName(code) {
+  var found = (cfg.districts || []).filter(function (d) { return d.code === code; })[0];
+  return found ? found.name : code || "";
 }
 
 // The standard address (标准地址) the report was geocoded to on intake and how sure the match
@@ -138,6 +148,7 @@ function movedTo(d) {
   if (d.from_assignee_name && d.assignee_name) return " " + fmt(t("from_to"), { from: d.from_assignee_name, to: d.assignee_name });
   if (d.from_assignee_name) return " " + fmt(t("from_to"), { from: d.from_assignee_name, to: t("unassigned") });
   if (d.assignee_name) return " → " + d.assignee_name;
+  if (d.to_district_name) return " " + fmt(t("from_to"), { from: d.from_district_name, to: d.to_district_name });
   return d.grid_code ? " → " + d.grid_code : "";
 }
 

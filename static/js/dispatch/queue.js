@@ -51,11 +51,18 @@ function badge(p) {
   return "";
 }
 
+function districtOf(code) {
+  var found = (cfg.districts || []).filter(function (d) { return d.code === code; })[0];
+  return found ? found.name : code || "";
+}
+
 function item(p, fresh) {
   var cls = (p.ticket === state.selected ? "gm-selected" : "") + (fresh && fresh[p.ticket] ? " gm-fresh" : "") +
     (p.status === "reported" ? " gm-q-new" : "");
   var grid = p.grid_name ? (p.grid_parent_name ? p.grid_parent_name + " · " : "") + p.grid_name
     : p.out_of_coverage ? t("out_of_coverage") : "";
+  // The city's desk spans districts: each event says whose it is.
+  if (cfg.city_user && (cfg.districts || []).length > 1) grid = districtOf(p.district_code) + (grid ? " · " + grid : "");
   return "<li data-ticket=\"" + esc(p.ticket) + "\" data-status=\"" + esc(p.status) + "\" class=\"" + cls + "\" tabindex=\"0\">" +
     "<div class=\"gm-q-top\"><strong>" + esc(p.ticket) + "</strong>" + badge(p) + "</div>" +
     "<div class=\"gm-q-desc\">" + esc(p.category_label || p.category) + " · " + esc(p.description) + "</div>" +
