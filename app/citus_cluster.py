@@ -155,6 +155,12 @@ def _start_node(name: str, port: int, wait: float) -> None:
     if not (p["data"] / "PG_VERSION").exists():
         _init(name, port)
     pgcluster._private_dir(p["run"])
+    auto = p["data"] / "postgresql.auto.conf"
+    if "citus.local_hostname" not in auto.read_text():
+        # A node connects to itself too (local execution off, rebalancing): through the socket, not
+        # Citus's default 'localhost', which is TCP and closed here.
+        with open(auto, "a") as conf:
+            conf.write(f"citus.local_hostname = '{p['run']}'\n")
     pgcluster._write_if_changed(p["data"] / "pg_hba.conf", pgcluster.PG_HBA)
     pgcluster._write_if_changed(p["data"] / "pg_ident.conf", pgcluster._pg_ident())
     if _node_running(name):

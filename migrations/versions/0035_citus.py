@@ -28,8 +28,12 @@ Citus refuses, and what the schema does about it (docs/scale.md):
 * ON DELETE SET NULL in a foreign key holding the distribution column (report.duplicate_of,
   report.address_id): those keys become NO ACTION on Citus; GridMap deletes neither reports nor
   standard addresses.
-* a volatile function (nextval) in an UPDATE of a distributed or reference table: the address-library
-  version bump computes its number first (from the clock, see upgrade()).
+* a trigger on a distributed table's shards that writes another distributed or reference table
+  (nested distributed query): the address-library version bump of migration 0011 is dropped here,
+  and the app bumps the version after each write to the library instead (app/citus.py).
+* a parameterized query calling a LANGUAGE sql function that reads distributed or reference tables:
+  the grid-rule functions (``SQL_FUNCTIONS``) become PL/pgSQL with the same body, and the app's views
+  and functions are propagated to the workers (queries pushed down to a worker call them there).
 * an UPDATE of ``district_code`` (the distribution column) is refused: moving a report to another
   district is an insert of its rows under the new code and a delete of the old ones (design item 4).
 
@@ -63,6 +67,9 @@ REFERENCE = (
     "address_library_version", "login_lockout", "rate_limit_counter",
 )
 COLUMN = "district_code"
+#: SQL-language functions that read the distributed or reference tables: Citus cannot plan a
+#: parameterized query that calls one (the app binds parameters); as PL/pgSQL they work.
+SQL_FUNCTIONS = ("gridmap_finest_grid", "gridmap_grid_staff", "gridmap_report_grids")
 
 
 def citus_on(conn) -> bool:
@@ -138,6 +145,48 @@ def _fk_order(conn, tables: list[str]) -> list[str]:
     return out
 
 
+def _plpgsql_functions(conn) -> None:
+    """The functions of ``SQL_FUNCTIONS`` as they are now, rewritten as PL/pgSQL with the same body.
+
+    Run after distributing: Citus turned the coordinator's own table into its local shard (a
+    reference table's copy on the coordinator, e.g. grid_102009) under a new shell table, and a
+    function returning ``SETOF grid`` followed the shard's row type. The new one returns the shell's.
+    """
+    shard = re.compile(r"\b(" + "|".join(REFERENCE + LARGE) + r")_\d{6,}\b")
+    for (signature, definition, retset) in conn.execute(sa.text(
+            "SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), p.proretset FROM pg_proc p "
+            "JOIN pg_language l ON l.oid = p.prolang "
+            "WHERE p.pronamespace = 'public'::regnamespace AND l.lanname = 'sql' AND p.proname = ANY(:f)"),
+            {"f": list(SQL_FUNCTIONS)}).all():
+        m = re.search(r"AS \$function\$(.*)\$function\$", definition, re.S)
+        body = m[1].strip().rstrip(";")
+        ret = f"RETURN QUERY {body};" if retset else f"RETURN ({body});"
+        head = shard.sub(r"\1", definition[:m.start()]).replace(" LANGUAGE sql", " LANGUAGE plpgsql")
+        new = head + f"AS $function$\n#variable_conflict use_column\nBEGIN\n{ret}\nEND\n$function$"
+        # Its callers' SQL bodies are not tracked as dependencies: dropping it leaves them in place.
+        conn.execute(sa.text(f"DROP FUNCTION {signature}"))
+        conn.execute(sa.text(new.replace(":", "\\:")))
+
+
+def _propagate_views_and_functions(conn) -> None:
+    """The app's views and functions on every node too: a query pushed down to a worker may call a
+    function (the grid rule) that reads a view. Those made before the tables were distributed
+    depended on local tables and were not propagated; creating a view again now propagates it,
+    create_distributed_function() does so for a function."""
+    mine = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_dist_object o WHERE o.objid = {oid})")
+    views = conn.execute(sa.text(
+        "SELECT c.oid::regclass::text, pg_get_viewdef(c.oid) FROM pg_class c "
+        "WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace AND "
+        + mine.format(oid="c.oid") + " ORDER BY c.oid")).all()
+    for name, definition in views:
+        conn.execute(sa.text(f"CREATE OR REPLACE VIEW {name} AS {definition}".replace(":", "\\:")))
+    for (signature,) in conn.execute(sa.text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace "
+            "AND p.prokind = 'f' AND " + mine.format(oid="p.oid") + " ORDER BY p.oid")).all():
+        conn.execute(sa.text("SELECT create_distributed_function(:f)"), {"f": signature})
+
+
 def upgrade():
     conn = op.get_bind()
     if not citus_on(conn):
@@ -150,19 +199,13 @@ def upgrade():
     # same transaction must not fan out over parallel connections.
     conn.execute(sa.text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
     conn.execute(sa.text("SET LOCAL citus.enable_unsafe_triggers TO on"))
-    # The address-library version bump runs on the shards, on the workers: Citus refuses a volatile
-    # nextval() inside an UPDATE of the (reference) version row, and each worker would have its own
-    # copy of the sequence anyway. The new number is computed first: the clock in microseconds, never
-    # below the last one plus 1, so a number a rolled-back change had seen is not handed out again.
-    conn.execute(sa.text("""
-        CREATE OR REPLACE FUNCTION gridmap_bump_address_version() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        DECLARE
-          stamp bigint := (extract(epoch FROM clock_timestamp()) * 1000000)::bigint;
-        BEGIN
-          UPDATE address_library_version SET version = greatest(version + 1, stamp) WHERE id = 1;
-          RETURN NULL;
-        END $$"""))
+    # The app's connections turn local execution off (app/citus.py); distributing needs it.
+    conn.execute(sa.text("SET LOCAL citus.enable_local_execution TO on"))
+    # The address-library version bump (statement triggers of migration 0011) would run on the
+    # shards, on the workers, where writing the reference row is a nested distributed query, which
+    # Citus refuses: on Citus the app bumps it after each write instead (app/citus.py).
+    for table in ("standard_address", "address_alias"):
+        conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_bump_version ON {table}"))
     shards = int(os.environ.get("GRIDMAP_CITUS_SHARD_COUNT", "32"))
     # A local table may not reference a distributed one, nor a distributed table a local one: the
     # foreign keys between large tables are dropped, the tables distributed, and the keys put back.
@@ -188,6 +231,8 @@ def upgrade():
             # Already-loaded rows were copied into the shards: the coordinator's local copy is dead weight.
             conn.execute(sa.text("SELECT truncate_local_data_after_distributing_table(:t)"), {"t": table})
         anchor = anchor or table
+    _plpgsql_functions(conn)
+    _propagate_views_and_functions(conn)
     for table, name, definition in fks:
         # Citus refuses ON DELETE SET NULL / SET DEFAULT in a key holding the distribution column, even
         # PostgreSQL 15's SET NULL (column): the key checks (NO ACTION). GridMap deletes neither reports
@@ -204,3 +249,6 @@ def downgrade():
     for table in reversed(LARGE + REFERENCE):
         if table in _distributed(conn):
             conn.execute(sa.text("SELECT undistribute_table(:t, cascade_via_foreign_keys => true)"), {"t": table})
+    for table in ("standard_address", "address_alias"):
+        conn.execute(sa.text(f"CREATE TRIGGER {table}_bump_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                             f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION gridmap_bump_address_version()"))
