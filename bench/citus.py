@@ -101,6 +101,12 @@ def patrols(app, url: str, fixes: int, workers: int, seed: int) -> float:
         service.import_csv(io.StringIO(csv_data), chunk=50_000, now=datetime(2026, 11, 21, tzinfo=timezone.utc),
                            max_age_days=3650)
         elapsed = time.perf_counter() - started
+        citus = db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).first()
+        size = "citus_total_relation_size" if citus else "pg_total_relation_size"
+        nbytes, rows = db.session.execute(text(
+            f"SELECT sum({size}(inhrelid)), (SELECT count(*) FROM patrol_fix) FROM pg_inherits "
+            "WHERE inhparent = 'patrol_fix'::regclass")).one()
+        log(f"  patrol_fix: {rows} rows, {int(nbytes or 0) / max(rows, 1):.0f} bytes a row with indexes")
         db.session.remove()
     return elapsed
 
