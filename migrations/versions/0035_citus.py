@@ -64,8 +64,12 @@ LARGE = (
 REFERENCE = (
     "district", "grid", "boundary_version", "draft_operation", "app_user", "user_area", "api_token",
     "staff", "staff_assignment", "category", "patrol_place", "patrol_grid_cell", "patrol_grid_cellset",
-    "address_library_version", "login_lockout", "rate_limit_counter",
+    "address_library_version",
 )
+#: Left as plain tables of the coordinator: written on every rate-limited request or failed sign-in,
+#: joined with nothing. As reference tables every such write would be a two-phase commit on every
+#: node, and Citus refuses the counter's upsert (a non-immutable expression in its RETURNING).
+COORDINATOR_ONLY = ("login_lockout", "rate_limit_counter")
 COLUMN = "district_code"
 #: SQL-language functions that read the distributed or reference tables: Citus cannot plan a
 #: parameterized query that calls one (the app binds parameters); as PL/pgSQL they work.

@@ -49,6 +49,13 @@ def test_small_tables_are_reference_tables(db):
 
 
 @on_citus
+def test_hot_small_tables_stay_on_the_coordinator(db):
+    kinds = dict(rows(db, "SELECT table_name::text, citus_table_type FROM citus_tables"))
+    for table in migration.COORDINATOR_ONLY:
+        assert table not in kinds, table
+
+
+@on_citus
 def test_reference_tables_are_on_every_worker(db):
     workers = rows(db, "SELECT nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' "
                        "AND shouldhaveshards AND groupid > 0")
