@@ -19,7 +19,8 @@ CREATE TEMP TABLE address_assign_hit ON COMMIT DROP AS
   CROSS JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL, leaves_only => true) leaf
 -- ;;
 UPDATE standard_address a
-SET grid_id = hit.grid_id, grid_code = hit.code, generation = :generation, out_of_coverage = false
+SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code), out_of_coverage = false
 FROM address_assign_hit hit
 WHERE a.id = hit.id
 -- ;;
@@ -45,7 +46,8 @@ CREATE TEMP TABLE address_assign_hit ON COMMIT DROP AS
   ) g2 ON true
 -- ;;
 UPDATE standard_address a
-SET grid_id = hit.grid_id, grid_code = hit.code, generation = :generation,
+SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code),
     out_of_coverage = hit.grid_id IS NULL
 FROM address_assign_hit hit
 WHERE a.id = hit.id

@@ -10,19 +10,23 @@
 -- :now is the event loop's clock (app.events.deadlines.now), the one every later
 -- transition is stamped with, so a report's history starts with its intake.
 -- updated_at takes clock_timestamp(): it is the live feed's cursor (app.dispatch.feed).
+-- district_code: the district of the grid found (issue 19); a point outside every district, or no point,
+-- goes to :district_code (the deployment's default district), with no grid. generation: that
+-- district's published generation.
 -- Several statements (one call): the rows are worked out first in a temporary table (grids, category,
 -- ids in row order), then written to report, its history and assign_target. On Citus (docs/scale.md)
 -- the first runs on the coordinator next to its copy of the grids, and each write is a plain
 -- INSERT ... SELECT from it: Citus cannot run data-modifying CTEs over distributed tables.
 DROP TABLE IF EXISTS report_intake;
 CREATE TEMP TABLE report_intake ON COMMIT DROP AS
-  SELECT CAST(NULL AS bigint) AS id, s.row_no, CAST(:district_code AS varchar(6)) AS district_code,
+  SELECT CAST(NULL AS bigint) AS id, s.row_no, d.code AS district_code,
          s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          pt.geom AS location, CASE WHEN pt.geom IS NOT NULL THEN s.coord_crs END AS coord_crs,
          s.raw_lon, s.raw_lat, s.status,
          pt.geom IS NOT NULL AND a.grid_id IS NULL AS out_of_coverage, pt.geom IS NULL AS needs_placement,
          a.grid_id, coalesce(a.lineage, '{}') AS grid_lineage, coalesce(a.dedicated, '{}') AS dedicated_grid_ids,
-         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published') AS generation,
+         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published' AND v.district_code = d.code)
+           AS generation,
          coalesce(s.created_at, CAST(:now AS timestamptz)) AS created_at,
          CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz))
          END AS closed_at,
@@ -34,6 +38,7 @@ CREATE TEMP TABLE report_intake ON COMMIT DROP AS
   CROSS JOIN LATERAL (SELECT CASE WHEN s.lon IS NOT NULL AND s.lat IS NOT NULL
                                   THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom) pt
   LEFT JOIN LATERAL gridmap_report_grids(pt.geom) a ON true
+  CROSS JOIN LATERAL (SELECT CAST(coalesce(a.district_code, CAST(:district_code AS varchar)) AS varchar(6)) AS code) d
   LEFT JOIN category c ON c.code = s.category;
 UPDATE report_intake r SET id = o.id
 FROM (SELECT row_no, nextval(pg_get_serial_sequence('report', 'id')) AS id
