@@ -16,11 +16,13 @@ LOOPBACK := $(filter 127.0.0.1 localhost ::1 [::1],$(HOST))
 # The virtualenv's own installers; python -m venv brings old ones.
 PIP_PINS := pip==26.3 setuptools==84.2.1
 
-.PHONY: run test system-deps system-deps-test venv venv-dev db translations demo bench backup restore help
+.PHONY: run test test-citus system-deps system-deps-test venv venv-dev db translations demo bench backup restore help
 
 help:
 	@echo "make run    - set up everything and serve GridMap on http://$(HOST):$(PORT)"
 	@echo "make test   - set up everything and run the test suite"
+	@echo "make test-citus - the intake, lookup, import, patrol, figures, publish and desk tests on a"
+	@echo "             three-node Citus cluster in instance/citus (skipped when Citus is not installed)"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make backup - dump the database to instance/backups/ (make restore FILE=... to restore)"
 
@@ -84,6 +86,20 @@ endif
 test: system-deps system-deps-test venv-dev translations
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m app.pgcluster start >/dev/null; fi
 	$(VENV)/bin/pytest
+
+# The tests of the paths a city runs at scale, on a coordinator and two workers (app/citus_cluster.py),
+# with the schema distributed by migration 0035. Skipped (exit 0) when Citus is not installed.
+CITUS_TESTS ?= tests/citus tests/reports/test_intake_api.py tests/lookup/test_lookup_api.py \
+	tests/reports/test_bulk_import.py tests/patrols/test_ingest_api.py tests/patrols/test_ingest_copy.py \
+	tests/patrols/test_figures.py tests/figures/test_events_api.py tests/plan/test_publish_api.py \
+	tests/dispatch/test_changes_api.py
+test-citus: system-deps venv-dev translations
+	@if ! $(PY) -m app.citus_cluster available >/dev/null 2>&1; then \
+	  $(PY) -m app.citus_cluster available || true; \
+	  echo "make test-citus: 跳过 skipped (Citus is not installed)"; exit 0; fi; \
+	$(PY) -m app.citus_cluster start >/dev/null && \
+	GRIDMAP_TEST_CITUS=1 GRIDMAP_CITUS_SHARD_COUNT=$${GRIDMAP_CITUS_SHARD_COUNT:-4} \
+	  $(VENV)/bin/pytest -m "not browser" $(CITUS_TESTS)
 
 bench: db venv-dev
 	$(PY) bench/assign.py

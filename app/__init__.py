@@ -82,6 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.i18n import select_locale, install_i18n
 
     db.init_app(app)
+    from app import citus
+    citus.init_app(app)  # session settings on a Citus coordinator; nothing on plain PostgreSQL
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
     install_i18n(app)

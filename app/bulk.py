@@ -33,6 +33,11 @@ def _copy(statement: str, data) -> None:
         with raw.cursor() as cur:
             cur.copy_expert(statement, data)
     except dialect.loaded_dbapi.Error as exc:
+        if getattr(exc, "pgcode", None) == "XX000" and "duplicate key value violates unique constraint" in str(exc):
+            # Citus relays a worker's unique violation during COPY as an internal error (docs/scale.md).
+            from psycopg2 import errors as pg_errors
+
+            raise pg_errors.UniqueViolation(str(exc)) from exc
         if not dialect.is_disconnect(exc, raw, None):
             raise
         connection.invalidate(exc)

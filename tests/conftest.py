@@ -27,7 +27,17 @@ pytest_plugins = ["tests.browser", "tests.api.conformance"]
 PASSWORD = "correct-horse-battery"
 
 
+def _citus() -> bool:
+    """GRIDMAP_TEST_CITUS=1 (make test-citus): the test database lives on the three-node Citus
+    cluster of app.citus_cluster (coordinator + two workers), distributed by migration 0035."""
+    return os.environ.get("GRIDMAP_TEST_CITUS") == "1"
+
+
 def _server_url():
+    if _citus():
+        from app import citus_cluster
+
+        return make_url(citus_cluster.start())
     url = os.environ.get("DATABASE_URL")
     if url:
         return make_url(url.replace("postgres://", "postgresql://", 1))
@@ -40,6 +50,14 @@ def _server_url():
 def database_url():
     server = _server_url()
     name = f"gridmap_test_{os.getpid()}"
+    if _citus():
+        from app import citus_cluster
+
+        citus_cluster.drop_database(name)
+        citus_cluster.create_database(name)
+        yield server.set(database=name).render_as_string(hide_password=False)
+        citus_cluster.drop_database(name)
+        return
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

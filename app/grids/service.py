@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
+from app import citus
 from app import audit
 from app.addresses.service import reassign_addresses
 from app.bulk import copy_rows
@@ -168,7 +169,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
         "codes": codes if len(codes) <= AUDIT_MAX_CODES else codes[:10] + ["…"] + codes[-10:]})
     # Fresh statistics: right after a bulk load the planner would otherwise
     # skip the GiST indexes and assignment gets 20x slower.
-    db.session.execute(text("ANALYZE grid"))
+    citus.analyze(db.session, "grid")
     if version.status == "published":
         # Standard addresses follow the published boundaries (same transaction).
         progress("assigning")

@@ -33,6 +33,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
+from app import citus
 from app import audit
 from app.addresses.service import reassign_addresses
 from app.actor import current_actor
@@ -175,7 +176,7 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
         "open_reports_reassigned": moved.moved, "open_reports_checked": moved.checked,
         "staff_carried": staff_carried, "staff_ended": staff_ended, "warnings": warnings})
     # Fresh statistics: the partial indexes of current rows just changed membership.
-    db.session.execute(text("ANALYZE grid"))
+    citus.analyze(db.session, "grid")
     # Standard addresses follow the boundaries in the same transaction.
     reassign_addresses()
     db.session.commit()

@@ -5,38 +5,53 @@
 -- grid NULL, out_of_coverage.
 --
 -- 1. Leaves first: one GiST probe per point on the partial index of current leaves.
-WITH hit AS (
-  SELECT t.id, leaf.id AS grid_id, leaf.code
-  FROM address_assign_target t
-  JOIN standard_address p ON p.id = t.id
+-- (The hits go to a table of their own, not a data-modifying CTE, which Citus cannot run on a
+-- distributed table.)
+-- The points first, on their own: on Citus the grid function then runs on the coordinator, next to
+-- its copy of the grids, not inside a query over every shard of the addresses.
+CREATE TEMP TABLE address_assign_point ON COMMIT DROP AS
+  SELECT t.id, p.location FROM address_assign_target t JOIN standard_address p ON p.id = t.id
+-- ;;
+CREATE TEMP TABLE address_assign_hit ON COMMIT DROP AS
+  SELECT p.id, leaf.id AS grid_id, leaf.code
+  FROM address_assign_point p
   -- Leaves sit at different depths: on their shared edge the deeper one wins, as in the lookup.
   CROSS JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL, leaves_only => true) leaf
-), placed AS (
-  UPDATE standard_address a
-  SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
-                                                                WHERE v.status = 'published' AND v.district_code = a.district_code), out_of_coverage = false
-  FROM hit
-  WHERE a.id = hit.id
-)
-UPDATE address_assign_target t SET placed = true FROM hit WHERE t.id = hit.id
+-- ;;
+UPDATE standard_address a
+SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code), out_of_coverage = false
+FROM address_assign_hit hit
+WHERE a.id = hit.id
+-- ;;
+UPDATE address_assign_target t SET placed = true FROM address_assign_hit hit WHERE t.id = hit.id
+-- ;;
+DROP TABLE address_assign_hit
 -- ;;
 -- 2. The rest: a point in a gap between leaves but inside their parent gets
 --    the deepest regular grid covering it (no leaf covers these points, so the
 --    finest grid of all is the finest non-leaf); anything else is outside coverage.
 --    The root polygons are tested first (most such points are outside the district).
-UPDATE standard_address a
-SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
-                                                                WHERE v.status = 'published' AND v.district_code = a.district_code),
-    out_of_coverage = hit.grid_id IS NULL
-FROM (
+-- (Worked out into a table first, then written: Citus cannot push the grid function down into a
+-- multi-shard UPDATE.)
+CREATE TEMP TABLE address_assign_hit ON COMMIT DROP AS
   SELECT t.id, g2.id AS grid_id, g2.code
   FROM address_assign_target t
-  JOIN standard_address p ON p.id = t.id AND NOT t.placed
+  JOIN address_assign_point p ON p.id = t.id AND NOT t.placed
   LEFT JOIN LATERAL (
     SELECT g.id, g.code FROM gridmap_finest_grid(p.location, NULL, NULL) g
     WHERE EXISTS (SELECT 1 FROM grid_current root
                   WHERE root.kind = 'regular' AND root.parent_id IS NULL AND ST_Covers(root.geom, p.location))
     OFFSET 0  -- keeps this sub-select whole, so the root test runs once per point, before the search
   ) g2 ON true
-) hit
+-- ;;
+UPDATE standard_address a
+SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code),
+    out_of_coverage = hit.grid_id IS NULL
+FROM address_assign_hit hit
 WHERE a.id = hit.id
+-- ;;
+DROP TABLE address_assign_hit
+-- ;;
+DROP TABLE address_assign_point

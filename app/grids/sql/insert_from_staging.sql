@@ -17,6 +17,9 @@ WHERE s.parent_id IS NULL AND g.code = s.parent_code
   AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, NULL, CAST(:draft_id AS integer))
 -- ;;
 -- Lineage of the regular grids: from a root or a parent already stored, down through the file.
+-- Worked out into a table of its own first: on Citus, an UPDATE of a temporary table from a
+-- recursive CTE that reads grid (a reference table) is sent to a worker, where the table is not.
+CREATE TEMP TABLE grid_import_chain ON COMMIT DROP AS
 WITH RECURSIVE chain AS (
   SELECT s.id, CASE WHEN s.parent_id IS NULL THEN ARRAY[s.id] ELSE g.lineage || s.id END AS lineage
   FROM grid_import_staging s
@@ -27,15 +30,23 @@ WITH RECURSIVE chain AS (
   FROM grid_import_staging s JOIN chain ON s.parent_id = chain.id
   WHERE s.kind = 'regular'
 )
+SELECT id, lineage FROM chain
+-- ;;
 UPDATE grid_import_staging s SET lineage = chain.lineage
-FROM chain WHERE s.id = chain.id
+FROM grid_import_chain chain WHERE s.id = chain.id
+-- ;;
+DROP TABLE grid_import_chain
 -- ;;
 -- A dedicated grid overlays the tiling and shares its (regular) parent's lineage.
-UPDATE grid_import_staging d SET lineage = coalesce(p.lineage, g.lineage)
-FROM grid_import_staging d2
-LEFT JOIN grid_import_staging p ON p.id = d2.parent_id
-LEFT JOIN grid g ON g.id = d2.parent_id
-WHERE d.id = d2.id AND d.kind = 'dedicated'
+-- (Two steps, the file's parents then the stored ones: Citus cannot outer-join a temporary table
+-- with a reference table inside an UPDATE.)
+UPDATE grid_import_staging d SET lineage = p.lineage
+FROM grid_import_staging p
+WHERE p.id = d.parent_id AND d.kind = 'dedicated'
+-- ;;
+UPDATE grid_import_staging d SET lineage = g.lineage
+FROM grid g
+WHERE g.id = d.parent_id AND d.kind = 'dedicated' AND d.lineage IS NULL
 -- ;;
 UPDATE grid_import_staging s SET is_leaf = false
 WHERE s.kind = 'dedicated'

@@ -31,7 +31,7 @@ LEFT JOIN LATERAL (
     AND g.level = CASE WHEN r.handling_level = 'department' THEN 'district' ELSE r.handling_level END
   ORDER BY g.id LIMIT 1
 ) agency ON true
-LEFT JOIN report dup ON dup.id = r.duplicate_of
+LEFT JOIN report dup ON dup.district_code = r.district_code AND dup.id = r.duplicate_of
 -- The standard address (标准地址) it was geocoded to on intake (migration 0017).
 LEFT JOIN standard_address std ON std.id = r.address_id
 -- jurisdiction_id (a district of this deployment; NULL: all of them), and the reader's own district

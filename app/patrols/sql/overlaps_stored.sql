@@ -2,14 +2,12 @@
 -- worker? If not, no accepted fix can be a retry and the batch can be COPYed straight into
 -- patrol_fix. The global bounds let the planner prune partitions; the per-worker ones keep a
 -- worker's earlier batches from counting.
+-- (A join, not a correlated EXISTS over the table function, which Citus cannot plan.)
 SELECT EXISTS (
   SELECT 1
-  FROM unnest(CAST(:workers AS integer[]), CAST(:firsts AS timestamptz[]), CAST(:lasts AS timestamptz[]))
+  FROM patrol_fix f
+  JOIN unnest(CAST(:workers AS integer[]), CAST(:firsts AS timestamptz[]), CAST(:lasts AS timestamptz[]))
        AS w(worker_id, first_time, last_time)
-  WHERE EXISTS (
-    SELECT 1 FROM patrol_fix f
-    WHERE f.worker_id = w.worker_id
-      AND f.time >= w.first_time AND f.time <= w.last_time
-      AND f.time >= :t_min AND f.time <= :t_max
-  )
+    ON f.worker_id = w.worker_id AND f.time >= w.first_time AND f.time <= w.last_time
+  WHERE f.time >= :t_min AND f.time <= :t_max
 )

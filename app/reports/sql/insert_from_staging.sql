@@ -13,38 +13,53 @@
 -- district_code: the district of the grid found (issue 19); a point outside every district, or no point,
 -- goes to :district_code (the deployment's default district), with no grid. generation: that
 -- district's published generation.
-WITH ins AS (
-  INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
-                      location, coord_crs, raw_lon, raw_lat, status, out_of_coverage, needs_placement,
-                      grid_id, grid_lineage, dedicated_grid_ids, generation,
-                      created_at, updated_at, closed_at, idempotency_key, idempotency_scope, request_hash,
-                      handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
-                      address_id, address_confidence)
-  SELECT d.code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
-         pt.geom, CASE WHEN pt.geom IS NOT NULL THEN s.coord_crs END, s.raw_lon, s.raw_lat, s.status,
-         pt.geom IS NOT NULL AND a.grid_id IS NULL, pt.geom IS NULL,
-         a.grid_id, coalesce(a.lineage, '{}'), coalesce(a.dedicated, '{}'),
-         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published' AND v.district_code = d.code),
-         coalesce(s.created_at, CAST(:now AS timestamptz)), clock_timestamp(),
-         CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz)) END,
+-- Several statements (one call): the rows are worked out first in a temporary table (grids, category,
+-- ids in row order), then written to report, its history and assign_target. On Citus (docs/scale.md)
+-- the first runs on the coordinator next to its copy of the grids, and each write is a plain
+-- INSERT ... SELECT from it: Citus cannot run data-modifying CTEs over distributed tables.
+DROP TABLE IF EXISTS report_intake;
+CREATE TEMP TABLE report_intake ON COMMIT DROP AS
+  SELECT CAST(NULL AS bigint) AS id, s.row_no, d.code AS district_code,
+         s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
+         pt.geom AS location, CASE WHEN pt.geom IS NOT NULL THEN s.coord_crs END AS coord_crs,
+         s.raw_lon, s.raw_lat, s.status,
+         pt.geom IS NOT NULL AND a.grid_id IS NULL AS out_of_coverage, pt.geom IS NULL AS needs_placement,
+         a.grid_id, coalesce(a.lineage, '{}') AS grid_lineage, coalesce(a.dedicated, '{}') AS dedicated_grid_ids,
+         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published' AND v.district_code = d.code)
+           AS generation,
+         coalesce(s.created_at, CAST(:now AS timestamptz)) AS created_at,
+         CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz))
+         END AS closed_at,
          s.idempotency_key, s.idempotency_scope, s.request_hash,
-         coalesce(c.handling_level, 'grid'), c.time_limit, c.time_unit,
-         coalesce(s.media_urls, '{}'), s.reporter_email, s.reporter_device,
+         coalesce(c.handling_level, 'grid') AS handling_level, c.time_limit, c.time_unit,
+         coalesce(s.media_urls, '{}') AS media_urls, s.reporter_email, s.reporter_device,
          s.address_id, s.address_confidence
   FROM report_import_staging s
   CROSS JOIN LATERAL (SELECT CASE WHEN s.lon IS NOT NULL AND s.lat IS NOT NULL
                                   THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom) pt
   LEFT JOIN LATERAL gridmap_report_grids(pt.geom) a ON true
-  CROSS JOIN LATERAL (SELECT coalesce(a.district_code, CAST(:district_code AS varchar)) AS code) d
-  LEFT JOIN category c ON c.code = s.category
-  ORDER BY s.row_no
-  RETURNING id, district_code, created_at, status, channel
-), history AS (
-  INSERT INTO report_transition (report_id, district_code, at, actor_id, actor, action, from_state, to_state,
-                                 details)
-  SELECT id, district_code, created_at, CAST(:actor_id AS integer), :actor, 'report', NULL, status,
-         jsonb_build_object('channel', channel)
-  FROM ins
-)
-INSERT INTO assign_target (id) SELECT id FROM ins
-RETURNING id
+  CROSS JOIN LATERAL (SELECT CAST(coalesce(a.district_code, CAST(:district_code AS varchar)) AS varchar(6)) AS code) d
+  LEFT JOIN category c ON c.code = s.category;
+UPDATE report_intake r SET id = o.id
+FROM (SELECT row_no, nextval(pg_get_serial_sequence('report', 'id')) AS id
+      FROM (SELECT row_no FROM report_intake ORDER BY row_no) ordered) o
+WHERE o.row_no = r.row_no;
+INSERT INTO report (id, district_code, category, channel, description, address, reporter_name, reporter_phone,
+                    location, coord_crs, raw_lon, raw_lat, status, out_of_coverage, needs_placement,
+                    grid_id, grid_lineage, dedicated_grid_ids, generation,
+                    created_at, updated_at, closed_at, idempotency_key, idempotency_scope, request_hash,
+                    handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
+                    address_id, address_confidence)
+SELECT id, district_code, category, channel, description, address, reporter_name, reporter_phone,
+       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage, needs_placement,
+       grid_id, grid_lineage, dedicated_grid_ids, generation,
+       created_at, clock_timestamp(), closed_at, idempotency_key, idempotency_scope, request_hash,
+       handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
+       address_id, address_confidence
+FROM report_intake ORDER BY row_no;
+INSERT INTO report_transition (report_id, district_code, at, actor_id, actor, action, from_state, to_state, details)
+SELECT id, district_code, created_at, CAST(:actor_id AS integer), :actor, 'report', NULL, status,
+       jsonb_build_object('channel', channel)
+FROM report_intake ORDER BY row_no;
+INSERT INTO assign_target (id) SELECT id FROM report_intake ORDER BY row_no;
+SELECT id FROM report_intake ORDER BY row_no

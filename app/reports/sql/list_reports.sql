@@ -49,7 +49,7 @@ LEFT JOIN grid g ON g.id = r.grid_id
 -- Its parent (the lineage runs district .. grid): names like 1号微网格 repeat in every grid.
 LEFT JOIN grid gp ON gp.id = r.grid_lineage[cardinality(r.grid_lineage) - 1]
 LEFT JOIN app_user u ON u.id = r.assignee_id
-LEFT JOIN report dup ON dup.id = r.duplicate_of
+LEFT JOIN report dup ON dup.district_code = r.district_code AND dup.id = r.duplicate_of  -- one district (one Citus shard)
 -- The deadline state: the one rule (migration 0024), judged at :now.
 CROSS JOIN LATERAL (SELECT
   gridmap_deadline_state(r.status, r.deadline, r.warn_at, r.handled_at, CAST(:now AS timestamptz)) AS state,

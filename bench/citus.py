@@ -1,0 +1,188 @@
+"""Benchmark: the three-node Citus cluster against the single embedded server, same data, same run.
+
+Run ``.venv/bin/python bench/citus.py [--reports N] [--bulk M] [--fixes F] [--lookups K]`` from the
+project root. It makes one throwaway database on the single server (the embedded cluster, or the
+server of ``DATABASE_URL``) and one on the Citus cluster of ``app.citus_cluster`` (coordinator + two
+workers under instance/citus, started if needed; the schema distributed by migration 0035), loads the
+same sample grids in both, runs each measure on both and prints the ratio Citus / single (above 1 =
+slower on Citus). On one machine the cluster cannot be faster: the ratio is the cost of distribution
+(planning on the coordinator, a hop to the worker, two-phase commit on writes to reference tables).
+
+1. intake: N reports through POST /api/v1/reports, one request each (a worker's app, a hotline).
+2. bulk: a reports import of M rows (``app.reports.service.import_reports``: COPY, set-based grid
+   assignment, history).
+3. patrols: F fixes of W workers through ``flask patrols import``'s path (``import_csv``).
+4. lookup: K point lookups (GET /api/v1/lookup) spread over the whole covered area ("city-wide":
+   every district the grids hold).
+
+Exits 0 with a message when Citus is not installed.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench._db import ThrowawayDatabase, install_sigterm, log, migrated_app, run  # noqa: E402
+
+#: The sample district (tests/samples.py) and a margin around it.
+BOX = (113.595, 34.735, 113.645, 34.765)
+
+
+def prepare(url: str):
+    """The migrated app with the sample grids and an admin's API token."""
+    app = migrated_app(url, SECRET_KEY="bench", TESTING=True, PATROL_FIGURES_MAX_LAG_S=0)
+    from app.auth import users
+    from app.extensions import db
+    from tests.samples import load_sample
+
+    with app.app_context():
+        load_sample()
+        user = users.create("bench-admin", "correct-horse-battery", "admin", display_name="bench")
+        _, token = users.issue_token(user, "bench")
+        db.session.commit()
+        db.session.remove()
+    return app, token
+
+
+def intake(app, token, n: int, seed: int) -> float:
+    rng = random.Random(seed)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    started = time.perf_counter()
+    for i in range(n):
+        res = client.post("/api/v1/reports", json={
+            "category": "0102", "channel": "worker_app", "description": f"垃圾堆放 {i}",
+            "lon": rng.uniform(*BOX[0::2]), "lat": rng.uniform(*BOX[1::2])})
+        assert res.status_code == 201, res.get_json()
+    return time.perf_counter() - started
+
+
+def bulk(app, m: int, seed: int) -> float:
+    from app.extensions import db
+    from app.reports.service import import_reports
+
+    rng = random.Random(seed)
+    rows = [{"category": "0102", "channel": "hotline_12345", "description": f"第{i}条",
+             "lon": rng.uniform(*BOX[0::2]), "lat": rng.uniform(*BOX[1::2])} for i in range(m)]
+    with app.test_request_context():
+        started = time.perf_counter()
+        result = import_reports(rows)
+        elapsed = time.perf_counter() - started
+        assert result.stored == m, result
+        db.session.remove()
+    return elapsed
+
+
+def patrols(app, url: str, fixes: int, workers: int, seed: int) -> float:
+    from bench.patrols import csv_text, make_fixes, make_workers
+    from app.extensions import db
+    from app.patrols import service
+
+    engine = create_engine(url)
+    try:
+        staff = make_workers(engine, workers)
+    finally:
+        engine.dispose()
+    day = date(2026, 11, 20)
+    data = make_fixes(staff, fixes, day, seed)
+    csv_data = csv_text(data, staff)
+    with app.test_request_context():
+        started = time.perf_counter()
+        service.import_csv(io.StringIO(csv_data), chunk=50_000, now=datetime(2026, 11, 21, tzinfo=timezone.utc),
+                           max_age_days=3650)
+        elapsed = time.perf_counter() - started
+        citus = db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).first()
+        size = "citus_total_relation_size" if citus else "pg_total_relation_size"
+        nbytes, rows = db.session.execute(text(
+            f"SELECT sum({size}(inhrelid)), (SELECT count(*) FROM patrol_fix) FROM pg_inherits "
+            "WHERE inhparent = 'patrol_fix'::regclass")).one()
+        log(f"  patrol_fix: {rows} rows, {int(nbytes or 0) / max(rows, 1):.0f} bytes a row with indexes")
+        db.session.remove()
+    return elapsed
+
+
+def lookups(app, token, k: int, seed: int) -> float:
+    rng = random.Random(seed)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    started = time.perf_counter()
+    for _ in range(k):
+        res = client.get(f"/api/v1/lookup?lon={rng.uniform(*BOX[0::2]):.6f}&lat={rng.uniform(*BOX[1::2]):.6f}")
+        assert res.status_code in (200, 404), res.status_code
+    return time.perf_counter() - started
+
+
+def measure(url: str, args) -> dict[str, float]:
+    app, token = prepare(url)
+    out = {}
+    out["intake"] = intake(app, token, args.reports, args.seed)
+    log(f"  intake {args.reports} reports: {out['intake']:.2f} s")
+    out["bulk"] = bulk(app, args.bulk, args.seed)
+    log(f"  bulk import {args.bulk} rows: {out['bulk']:.2f} s")
+    out["patrols"] = patrols(app, url, args.fixes, args.workers, args.seed)
+    log(f"  patrol ingest {args.fixes} fixes: {out['patrols']:.2f} s")
+    out["lookup"] = lookups(app, token, args.lookups, args.seed)
+    log(f"  {args.lookups} lookups: {out['lookup']:.2f} s")
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--reports", type=int, default=200, help="N: reports posted one by one")
+    ap.add_argument("--bulk", type=int, default=5_000, help="M: rows of the reports import")
+    ap.add_argument("--fixes", type=int, default=100_000, help="F: patrol fixes imported")
+    ap.add_argument("--workers", type=int, default=100, help="W: workers sending them")
+    ap.add_argument("--lookups", type=int, default=500, help="K: point lookups")
+    ap.add_argument("--shards", type=int, default=32, help="shards per distributed table")
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args(argv)
+
+    from app import citus_cluster
+
+    if not citus_cluster.installed():
+        print(citus_cluster.NOT_INSTALLED_MESSAGE.format(ver=citus_cluster._pg_major()))
+        return 0
+    import os
+
+    install_sigterm()
+    citus_cluster.start()
+    results = {}
+    with ThrowawayDatabase("gridmap_bench") as url:
+        log("single server")
+        results["single"] = measure(url, args)
+    name = f"gridmap_bench_citus_{os.getpid()}"
+    citus_cluster.create_database(name)
+    os.environ["GRIDMAP_CITUS_SHARD_COUNT"] = str(args.shards)
+    try:
+        log("Citus: coordinator + 2 workers")
+        results["citus"] = measure(citus_cluster.database_url(name), args)
+    finally:
+        citus_cluster.drop_database(name)
+        log(f"dropped {name} on the Citus cluster")
+    s, c = results["single"], results["citus"]
+    rows = [("intake", f"{args.reports} POST /api/v1/reports", "reports/s", args.reports),
+            ("bulk", f"reports import, {args.bulk} rows", "rows/s", args.bulk),
+            ("patrols", f"patrol import, {args.fixes} fixes", "fixes/s", args.fixes),
+            ("lookup", f"{args.lookups} lookups, whole area", "lookups/s", args.lookups)]
+    print(f"\n{'measure':38} {'single':>12} {'citus':>12} {'citus/single time':>18}")
+    for key, label, unit, n in rows:
+        print(f"{label:38} {n / s[key]:9.0f} {unit:<2} {n / c[key]:9.0f} {unit:<2} {c[key] / s[key]:14.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    run(main)
