@@ -168,11 +168,13 @@ class DistrictNames:
     seed_communities: dict = field(default_factory=dict)
     #: Estate names in the district's style for the address library (app.demo.addresses).
     estates: list = field(default_factory=list)
+    #: Latin name for usernames (the district's demo dispatcher is ``<slug>-dispatcher``).
+    slug: str = ""
 
 
 ZHONGYUAN = DistrictNames(
     DISTRICT_CODE, DISTRICT_NAME, "zhongyuan-410102-gcj02.geojson", SUBDISTRICTS, 14, ROADS, PLACES,
-    (113.615, 34.752), 5.5, SEED_COMMUNITIES)
+    (113.615, 34.752), 5.5, SEED_COMMUNITIES, slug="zhongyuan")
 
 # 二七区: 14 subdistricts, 马寨镇 and 侯寨乡 (the official list of 2023). The old town and the railway
 # station are in the north-east corner, around 二七广场; the south (侯寨, 樱桃沟) is hills and villages.
@@ -203,9 +205,10 @@ ERQI = DistrictNames(
      "郑大", "铁路", "芦庄", "冯庄", "刘庄", "京广", "长江", "陇海", "碧云"],
     (113.660, 34.752), 4.0,
     {},
-    ["铁路家属院", "郑大家属院", "德化新街", "锦江花园", "芦庄小区", "冯庄小区", "碧云小区", "长江花园",
-     "京广新村", "齐礼阎小区", "五里堡家属院", "蜜蜂张小区", "航海花园", "政通小区", "大学路家属院",
+    ["铁路家属院", "郑大家属院", "锦江花园", "芦庄小区", "冯庄小区", "碧云小区", "长江花园",
+     "京广新村", "齐礼阎小区", "五里堡家属院", "蜜蜂张小区", "航海花园", "政通小区",
      "嵩山小区", "帆布厂家属院", "正兴小区"],
+    slug="erqi",
 )
 
 #: The districts of the demo city, by code; `flask demo load` loads :data:`DEMO_CITY` of them.
