@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from app.actor import Actor, current_actor
 from app.extensions import db
 from app.models import AuditEntry
+from app.models.district import default_district_code
 
 
 def _jsonable(value):
@@ -34,9 +35,13 @@ def acting_as(actor: Actor):
         _acting.reset(token)
 
 
-def record(action: str, entity_type: str, entity_id=None, *, before=None, after=None) -> AuditEntry:
+def record(action: str, entity_type: str, entity_id=None, *, before=None, after=None,
+           district_code: str | None = None) -> AuditEntry:
+    """Add an audit entry to the session. ``district_code``: the district of the thing changed (a
+    report's); when not given, the acting person's district, else the default district (issue 19)."""
     actor = _acting.get() or current_actor()
-    entry = AuditEntry(actor_id=actor.id, actor=actor.name, via=actor.via, ip=actor.ip, action=action,
+    district_code = district_code or getattr(actor, "district_code", None) or default_district_code()
+    entry = AuditEntry(district_code=district_code, actor_id=actor.id, actor=actor.name, via=actor.via, ip=actor.ip, action=action,
                        entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
                        before=_jsonable(before), after=_jsonable(after))
     db.session.add(entry)

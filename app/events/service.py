@@ -280,7 +280,8 @@ def apply_transition(ticket: str, req: TransitionRequest, *, area: tuple[str, ..
         extra["photos"] = list(req.photos)
     actor_name = current_user.username
     entry = _history_row(report, plan, at, current_user.id, actor_name, extra)
-    audit.record(f"report.{plan.action}", "report", report.ticket, before=before, after=snapshot(report))
+    audit.record(f"report.{plan.action}", "report", report.ticket, before=before, after=snapshot(report),
+                 district_code=report.district_code)
     return report, entry
 
 

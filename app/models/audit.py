@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Tex
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.extensions import db
+from app.models.district import default_district_code
 
 #: What an entry is about.
 ENTITY_TYPES = ("grid", "boundary_version", "draft", "report", "category", "standard_address", "patrol", "user",
@@ -20,6 +21,8 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
     id = Column(BigInteger, primary_key=True)
+    # The district of the report it is about, else of the person who acted (migration 0032).
+    district_code = Column(String(6), nullable=False, default=lambda: default_district_code())
     at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     # The user id may outlive the user; the name as it was is kept beside it.
     actor_id = Column(Integer)

@@ -33,7 +33,7 @@ class BoundaryVersion(db.Model):
     id = Column(Integer, primary_key=True)
     name = Column(Text, nullable=False)
     status = Column(String(16), nullable=False, server_default="draft")
-    generation = Column(Integer, unique=True)
+    generation = Column(Integer)
     note = Column(Text)
     author = Column(Text)
     effective_date = Column(Date)
@@ -60,8 +60,10 @@ class BoundaryVersion(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {VERSION_STATUSES}", name="status"),
         CheckConstraint("(status IN ('draft', 'scheduled')) = (generation IS NULL)", name="generation_when_published"),
-        # At most one published version: lookups and assignment need exactly one answer.
-        Index("uq_boundary_version_one_published", text("(true)"), unique=True,
+        # Generations are numbered per district (migration 0032).
+        UniqueConstraint("district_code", "generation", name="uq_boundary_version_generation"),
+        # At most one published version per district: lookups and assignment need exactly one answer.
+        Index("uq_boundary_version_one_published", "district_code", unique=True,
               postgresql_where=text("status = 'published'")),
         Index("ix_boundary_version_scheduled", "effective_date", postgresql_where=text("status = 'scheduled'")),
     )

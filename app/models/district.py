@@ -32,3 +32,9 @@ class District(db.Model):
 
     def to_dict(self) -> dict:
         return {"code": self.code, "name": self.name, "city_code": self.city_code}
+
+
+def worker_district(user) -> str:
+    """The district a person's own rows (patrol fixes, sessions, visits) go to: theirs, or for a city
+    user (district_code NULL) the default district."""
+    return getattr(user, "district_code", None) or default_district_code()

@@ -51,7 +51,7 @@ class PatrolFixRejected(db.Model):
     received_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
     __table_args__ = (
-        UniqueConstraint("worker_id", "fingerprint", name="uq_patrol_fix_rejected_fingerprint"),
+        UniqueConstraint("district_code", "worker_id", "fingerprint", name="uq_patrol_fix_rejected_fingerprint"),
         Index("ix_patrol_fix_rejected_received_at", "received_at", postgresql_using="brin"),
         Index("ix_patrol_fix_rejected_worker_time", "worker_id", "time"),
     )
@@ -97,7 +97,7 @@ class PatrolSession(db.Model):
 
     __table_args__ = (
         CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="order"),
-        Index("uq_patrol_session_open", "worker_id", unique=True, postgresql_where=text("stopped_at IS NULL")),
+        Index("uq_patrol_session_open", "district_code", "worker_id", unique=True, postgresql_where=text("stopped_at IS NULL")),
         Index("ix_patrol_session_worker_started", "worker_id", "started_at"),
     )
 
@@ -116,7 +116,7 @@ class HouseholdVisit(db.Model):
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
     __table_args__ = (
-        UniqueConstraint("worker_id", "address_id", "day", name="uq_household_visit_day"),
+        UniqueConstraint("district_code", "worker_id", "address_id", "day", name="uq_household_visit_day"),
         Index("ix_household_visit_visited_at", "visited_at"),
         Index("ix_household_visit_address", "address_id", "visited_at"),
     )

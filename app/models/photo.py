@@ -21,7 +21,7 @@ class ReportPhoto(db.Model):
     id = Column(BigInteger, primary_key=True)
     district_code = Column(String(6), nullable=False)
     # The unguessable part of the photo's URL (not the id: ids can be counted through).
-    token = Column(String(32), nullable=False, unique=True)
+    token = Column(String(32), nullable=False)
     # One row per distinct picture: a retried upload finds the first one.
     sha256 = Column(String(64), nullable=False)
     content_type = Column(String(16), nullable=False)
@@ -33,6 +33,7 @@ class ReportPhoto(db.Model):
 
     __table_args__ = (
         UniqueConstraint("district_code", "sha256", name="uq_report_photo_district_code"),
+        UniqueConstraint("district_code", "token", name="uq_report_photo_token"),
         CheckConstraint(f"content_type IN {PHOTO_TYPES}", name="content_type"),
         CheckConstraint("size > 0 AND size = octet_length(data)", name="size"),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKey, Index,
-                        Integer, Numeric, String, Text, func, text)
+                        Integer, Numeric, String, Text, UniqueConstraint, func, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import relationship
 
@@ -39,7 +39,7 @@ class Report(db.Model):
     id = Column(BigInteger, primary_key=True)
     # Every large table carries the district code (the future Citus distribution column).
     district_code = Column(String(6), nullable=False)
-    ticket = Column(String(32), nullable=False, unique=True, server_default=TICKET_DEFAULT)
+    ticket = Column(String(32), nullable=False, server_default=TICKET_DEFAULT)
     category = Column(String(8), ForeignKey("category.code", ondelete="RESTRICT"), nullable=False)
     channel = Column(String(20), nullable=False)
     description = Column(Text, nullable=False, server_default="")
@@ -159,7 +159,8 @@ class Report(db.Model):
         # The dispatch desk's live feed: reports changed after a cursor (migration 0012).
         Index("ix_report_updated_at", "updated_at"),
         Index("ix_report_address_id", "address_id", postgresql_where=text("address_id IS NOT NULL")),
-        Index("uq_report_status_token_hash", "status_token_hash", unique=True,
+        UniqueConstraint("district_code", "ticket", name="uq_report_ticket"),
+        Index("uq_report_status_token_hash", "district_code", "status_token_hash", unique=True,
               postgresql_where=text("status_token_hash IS NOT NULL")),
     )
 

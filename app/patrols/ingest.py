@@ -445,11 +445,12 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
     _staging()
     already: list[int] = []
     if accepted.size:
-        result.stored, already = _store_accepted(batch, accepted, lon, lat, lookup_already)
+        districts = worker_districts(batch.worker[accepted])
+        result.stored, already = _store_accepted(batch, accepted, lon, lat, lookup_already, districts)
         if result.stored:
             # After the fixes are stored (it holds a row lock per day until the commit): the days' roll-ups
             # are computed again on their next read (app.patrols.rollup).
-            touch_days(_days_of(batch.t_us[accepted]))
+            touch_days(_days_of(batch.t_us[accepted]), sorted(set(districts.values())))
         result.already_stored = int(accepted.size) - result.stored
         t = batch.t_us[accepted]
         result.first_time, result.last_time = from_us(int(t.min())), from_us(int(t.max()))
@@ -468,8 +469,18 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
     return result
 
 
+def worker_districts(workers: np.ndarray) -> dict[int, str]:
+    """Each worker's district (app_user.district_code; a city user's fixes go to the default district):
+    a fix, session and visit carries its worker's district (issue 19)."""
+    ids = sorted({int(w) for w in workers.tolist() if w >= 0})
+    default = current_app.config["DISTRICT_CODE"]
+    found = dict(db.session.execute(text("SELECT id, district_code FROM app_user WHERE id = ANY(:ids)"),
+                                    {"ids": ids}).all()) if ids else {}
+    return {w: found.get(w) or default for w in ids}
+
+
 def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                    lookup_already: bool) -> tuple[int, list[int]]:
+                    lookup_already: bool, districts: dict[int, str]) -> tuple[int, list[int]]:
     """Create the days' partitions and store the accepted fixes.
 
     Returns the number of new rows and the batch positions of fixes that were
@@ -485,7 +496,7 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
         try:
             # A savepoint: a concurrent batch may commit the same fixes between the probe and the COPY.
             with db.session.begin_nested():
-                _copy_fixes(workers[order], t_us[order], lon[order], lat[order], acc[order])
+                _copy_fixes(workers[order], t_us[order], lon[order], lat[order], acc[order], districts)
             return int(rows.size), []
         except pg_errors.UniqueViolation:
             pass  # it did: store what is new the slower, idempotent way
@@ -514,14 +525,14 @@ def _overlaps_stored(workers: np.ndarray, t_us: np.ndarray) -> bool:
 
 
 def _copy_fixes(workers: np.ndarray, t_us: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                accuracy: np.ndarray) -> None:
+                accuracy: np.ndarray, districts: dict[int, str]) -> None:
     """Binary COPY straight into ``patrol_fix`` (same values as insert_fixes.sql writes)."""
-    district = current_app.config["DISTRICT_CODE"].encode("utf-8")
-    n = t_us.size
+    ids = np.array(sorted(districts), dtype=np.int64)
+    by_id = np.array([districts[i].encode("utf-8") for i in ids.tolist()], dtype="S6")
+    codes = by_id[np.searchsorted(ids, workers)]
     copy_binary("patrol_fix", ("district_code", "worker_id", "time", "geom", "accuracy"),
-                [np.full(n, district, dtype=f"S{len(district)}"), workers, t_us - PG_EPOCH_US,
-                 ewkb_points(lon, lat), accuracy],
-                (f"S{len(district)}", ">i4", ">i8", "V25", ">f4"),
+                [codes, workers, t_us - PG_EPOCH_US, ewkb_points(lon, lat), accuracy],
+                ("S6", ">i4", ">i8", "V25", ">f4"),
                 nulls=[None, None, None, None, np.isnan(accuracy)])
 
 

@@ -35,18 +35,23 @@ ANALYZE_AFTER_DAYS = 5
 _TABLES = {WORKER: "patrol_day_worker, patrol_day_worker_grid", PLACES: "patrol_day_place"}
 
 
-def touch_days(days: list[date]) -> None:
-    """Mark the days' figures (and each next day's: its first segment may start on them) to be recomputed.
+def touch_days(days: list[date], districts: list[str] | None = None) -> None:
+    """Mark the days' figures (and each next day's: its first segment may start on them) to be recomputed,
+    in each of ``districts`` (the districts of the fixes stored; default: the deployment's).
 
-    Called by the ingest in its transaction, days in order so concurrent batches lock rows in one order.
+    Called by the ingest in its transaction, rows in order so concurrent batches lock rows in one order.
     """
     if days:
+        from app.models.district import default_district_code
+
         db.session.execute(text("""
-            INSERT INTO patrol_day_version AS v (day)
-            SELECT DISTINCT d FROM unnest(CAST(:days AS date[])) x(day)
+            INSERT INTO patrol_day_version AS v (district_code, day)
+            SELECT DISTINCT c.code, d FROM unnest(CAST(:days AS date[])) x(day)
             CROSS JOIN LATERAL (VALUES (x.day), (x.day + 1)) y(d)
-            ORDER BY d
-            ON CONFLICT (day) DO UPDATE SET version = v.version + 1"""), {"days": sorted(set(days))})
+            CROSS JOIN unnest(CAST(:districts AS text[])) c(code)
+            ORDER BY c.code, d
+            ON CONFLICT (district_code, day) DO UPDATE SET version = v.version + 1"""),
+            {"days": sorted(set(days)), "districts": sorted(set(districts or [default_district_code()]))})
 
 
 def forget_before(day: date) -> None:
@@ -84,21 +89,22 @@ def _basis(scope: str) -> str:
 def _temp_table() -> None:
     db.session.connection().execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_day_track (day date, crossing boolean, worker_id integer,"
-        " time timestamptz, geom geometry, prev_geom geometry, dt double precision, next_dt double precision)"
+        " district_code text, time timestamptz, geom geometry, prev_geom geometry, dt double precision, next_dt double precision)"
         " ON COMMIT DELETE ROWS"))
 
 
-def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int]]:
-    """The days to compute: never computed, on another basis, or behind their version and computed
-    longer ago than the allowed lag."""
+def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int, str]]:
+    """The (day, version, district) to compute: never computed, on another basis, or behind their version
+    and computed longer ago than the allowed lag. A day is computed for every district at once."""
     lag = timedelta(seconds=max(0, int(current_app.config["PATROL_FIGURES_MAX_LAG_S"])))
-    return [(r.day, r.version) for r in db.session.execute(text("""
-        SELECT v.day, v.version FROM patrol_day_version v
-        LEFT JOIN patrol_rollup_state s ON s.day = v.day AND s.scope = :scope
+    return [(r.day, r.version, r.district_code) for r in db.session.execute(text("""
+        SELECT v.day, v.version, v.district_code FROM patrol_day_version v
+        LEFT JOIN patrol_rollup_state s ON s.district_code = v.district_code AND s.day = v.day
+                                       AND s.scope = :scope
         WHERE v.day BETWEEN :first AND :last
           AND (s.day IS NULL OR s.basis <> :basis
                OR (s.version <> v.version AND s.computed_at <= :fresh_after))
-        ORDER BY v.day"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last,
+        ORDER BY v.day, v.district_code"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last,
                              "fresh_after": datetime.now(timezone.utc) - lag})]
 
 
@@ -119,21 +125,22 @@ def refresh(period: Period, scopes: tuple[str, ...]) -> int:
     todo = {scope: stale_days(period, scope, basis) for scope, basis in bases.items()}
     todo = {scope: days for scope, days in todo.items() if days}
     if todo:
-        _fill_track(sorted({d for days in todo.values() for d, _ in days}))
+        _fill_track(sorted({d for days in todo.values() for d, _, _ in days}))
     for scope, days in todo.items():
-        _compute(scope, [d for d, _ in days])
+        _compute(scope, sorted({d for d, _, _ in days}))
         if len(days) >= ANALYZE_AFTER_DAYS:
             # A first read of a long period fills the table at once: without fresh statistics
             # the next reads plan for an empty table until autovacuum gets to it (2 s instead of 0.2 s).
             db.session.execute(text(f"ANALYZE {_TABLES.get(scope, 'patrol_day_grid')}"))
         db.session.execute(text("""
-            INSERT INTO patrol_rollup_state AS s (day, scope, version, basis, computed_at)
-            SELECT d, :scope, v, :basis, :now
-            FROM unnest(CAST(:days AS date[]), CAST(:versions AS bigint[])) x(d, v)
-            ON CONFLICT (day, scope) DO UPDATE
+            INSERT INTO patrol_rollup_state AS s (district_code, day, scope, version, basis, computed_at)
+            SELECT c, d, :scope, v, :basis, :now
+            FROM unnest(CAST(:districts AS text[]), CAST(:days AS date[]), CAST(:versions AS bigint[])) x(c, d, v)
+            ON CONFLICT (district_code, day, scope) DO UPDATE
             SET version = excluded.version, basis = excluded.basis, computed_at = excluded.computed_at"""),
             {"scope": scope, "basis": bases[scope], "now": datetime.now(timezone.utc),
-             "days": [d for d, _ in days], "versions": [v for _, v in days]})
+             "days": [d for d, _, _ in days], "versions": [v for _, v, _ in days],
+             "districts": [c for _, _, c in days]})
     db.session.commit()
     return sum(len(days) for days in todo.values())
 
@@ -183,7 +190,8 @@ def behind_since(period: Period, scopes: tuple[str, ...]) -> datetime | None:
     """When the oldest day of the period that fixes have changed since was computed: the figures are
     as of then (None: they are current)."""
     return db.session.execute(text("""
-        SELECT min(s.computed_at) FROM patrol_rollup_state s JOIN patrol_day_version v ON v.day = s.day
+        SELECT min(s.computed_at) FROM patrol_rollup_state s
+        JOIN patrol_day_version v ON v.district_code = s.district_code AND v.day = s.day
         WHERE s.day BETWEEN :first AND :last AND s.scope = ANY(CAST(:scopes AS text[]))
           AND s.version <> v.version"""),
         {"first": period.first, "last": period.last, "scopes": list(scopes)}).scalar()

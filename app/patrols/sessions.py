@@ -18,11 +18,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
+from app.models.district import worker_district
 from app.actor import current_actor
 from app.errors import Conflict, NotFound, ValidationError
 from app.extensions import db
@@ -88,11 +88,11 @@ def start(payload) -> dict:
         raise Conflict(_("%(worker)s already has an open patrol session (%(id)s, started %(at)s); stop it first.",
                          worker=worker.username, id=running.id, at=_iso(running.started_at)),
                        {"field": "session", "session": describe_row(running, worker)}, code="session_open")
-    session = PatrolSession(district_code=current_app.config["DISTRICT_CODE"], worker_id=worker.id,
+    session = PatrolSession(district_code=worker_district(worker), worker_id=worker.id,
                             started_at=_now())
     db.session.add(session)
     db.session.flush()
-    audit.record("patrol.session_start", "patrol", worker.id,
+    audit.record("patrol.session_start", "patrol", worker.id, district_code=session.district_code,
                  after={"session": session.id, "worker": worker.username, "started_at": _iso(session.started_at)})
     out = describe_row(session, worker)
     db.session.commit()
@@ -115,7 +115,7 @@ def stop(session_id: int) -> dict:
                          at=_iso(session.stopped_at)),
                        {"field": "session", "session": describe_row(session, worker)}, code="session_stopped")
     session.stopped_at = max(_now(), session.started_at)
-    audit.record("patrol.session_stop", "patrol", session.worker_id,
+    audit.record("patrol.session_stop", "patrol", session.worker_id, district_code=session.district_code,
                  before={"session": session.id, "stopped_at": None},
                  after={"session": session.id, "worker": worker.username, "stopped_at": _iso(session.stopped_at)})
     db.session.flush()

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
+from app.models.district import worker_district
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import HouseholdVisit
@@ -117,7 +118,7 @@ def record_visit(payload) -> tuple[dict, bool]:
     address_id = _address_id(payload.get("address_id"))
     visited_at = _visited_at(payload.get("visited_at"))
     note = _note(payload.get("note"))
-    district = current_app.config["DISTRICT_CODE"]
+    district = worker_district(worker)
     address = db.session.execute(sql("patrols/visit_address"), {"address_id": address_id, "worker_id": worker.id,
                                                                  "district_code": district}).one_or_none()
     if address is None:
@@ -142,7 +143,7 @@ def record_visit(payload) -> tuple[dict, bool]:
             HouseholdVisit.day == day)).one()
     else:
         visit = db.session.get(HouseholdVisit, new_id)
-        audit.record("patrol.household_visit", "patrol", worker.id, after={
+        audit.record("patrol.household_visit", "patrol", worker.id, district_code=district, after={
             "visit": new_id, "worker": worker.username, "address_id": address_id, "address": address.full_text,
             "visited_at": visited_at.astimezone(BEIJING).isoformat(timespec="seconds"), "note": note})
     out = visit_dict(visit, worker.username, address.full_text)

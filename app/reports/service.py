@@ -274,7 +274,7 @@ def _audit_created(report_id: int) -> None:
     # The reporter's name, phone, email and device stay out of the log (data minimisation);
     # of the photos only their number (a picture may show the reporter or a neighbour).
     r = db.session.get(Report, report_id)
-    audit.record("report.create", "report", r.ticket, after={
+    audit.record("report.create", "report", r.ticket, district_code=r.district_code, after={
         "category": r.category, "channel": r.channel, "description": r.description, "address": r.address,
         "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage,
         "photos": len(r.media_urls or [])})

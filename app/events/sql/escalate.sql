@@ -10,8 +10,8 @@ SELECT r.id, r.district_code, :now, NULL, 'system', 'escalate', :from_state, :to
 FROM report r
 WHERE r.id = ANY(CAST(:ids AS bigint[]))
 -- ;;
-INSERT INTO audit_entry (actor_id, actor, via, ip, action, entity_type, entity_id, before, after)
-SELECT NULL, 'system', :via, NULL, 'report.escalate', 'report', r.ticket,
+INSERT INTO audit_entry (district_code, actor_id, actor, via, ip, action, entity_type, entity_id, before, after)
+SELECT r.district_code, NULL, 'system', :via, NULL, 'report.escalate', 'report', r.ticket,
        jsonb_build_object('status', r.status, 'level', r.handling_level, 'assignee_id', r.assignee_id,
                           'row_version', r.row_version),
        jsonb_build_object('status', CAST(:to_state AS text), 'level', CAST(:level AS text),

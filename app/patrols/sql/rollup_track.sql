@@ -5,24 +5,25 @@
 --   crossing = true: one row per worker whose first fix of the day follows
 --     their last fix of the day before within max_gap: that segment (dt,
 --     prev_geom). A period counts it when it holds both days.
+-- Each row keeps its fix's district (the worker's when it was sent): the roll-ups carry it.
 DELETE FROM patrol_day_track
 -- ;;
-INSERT INTO patrol_day_track (day, crossing, worker_id, time, geom, prev_geom, dt, next_dt)
-SELECT d.day, false, f.worker_id, f.time, f.geom,
+INSERT INTO patrol_day_track (day, crossing, district_code, worker_id, time, geom, prev_geom, dt, next_dt)
+SELECT d.day, false, f.district_code, f.worker_id, f.time, f.geom,
        lag(f.geom) OVER w,
        extract(epoch FROM f.time - lag(f.time) OVER w),
        extract(epoch FROM lead(f.time) OVER w - f.time)
 FROM unnest(CAST(:days AS date[])) d(day)
 JOIN patrol_fix f ON f.time >= (d.day + time '00:00') AT TIME ZONE 'Asia/Shanghai'
                  AND f.time < (d.day + 1 + time '00:00') AT TIME ZONE 'Asia/Shanghai'
-WINDOW w AS (PARTITION BY d.day, f.worker_id ORDER BY f.time)
+WINDOW w AS (PARTITION BY d.day, f.district_code, f.worker_id ORDER BY f.time)
 -- ;;
-INSERT INTO patrol_day_track (day, crossing, worker_id, time, geom, prev_geom, dt, next_dt)
-SELECT t.day, true, t.worker_id, t.time, t.geom, p.geom, extract(epoch FROM t.time - p.time), NULL
+INSERT INTO patrol_day_track (day, crossing, district_code, worker_id, time, geom, prev_geom, dt, next_dt)
+SELECT t.day, true, t.district_code, t.worker_id, t.time, t.geom, p.geom, extract(epoch FROM t.time - p.time), NULL
 FROM patrol_day_track t
 CROSS JOIN LATERAL (
   SELECT f.time, f.geom FROM patrol_fix f
-  WHERE f.worker_id = t.worker_id AND f.time < t.time
+  WHERE f.district_code = t.district_code AND f.worker_id = t.worker_id AND f.time < t.time
     AND f.time >= t.time - make_interval(secs => :max_gap)
   ORDER BY f.time DESC LIMIT 1) p
 WHERE NOT t.crossing AND t.dt IS NULL
