@@ -44,7 +44,7 @@ def _chosen_grids(n: int, district_code: str | None = None) -> list:
     the demo's address library covers only some grids, and a walker elsewhere would have no
     household to visit (the KPI page would show 0/0 for every one of them)."""
     rows = db.session.execute(text("""
-        SELECT DISTINCT ON (g.code) g.code, g.name, s.id AS staff_id, s.name AS staff_name, s.phone,
+        SELECT DISTINCT ON (g.code) g.code, g.name, g.district_code, s.id AS staff_id, s.name AS staff_name, s.phone,
                ST_AsBinary(g.geom) AS wkb,
                -- a hashed set of the grids above a household's grid: "g.id = ANY(mg.lineage)" per grid
                -- would test every (grid, address) pair
@@ -81,7 +81,8 @@ def _accounts(grids) -> dict[str, int]:
     names = {f"demo-{g.code}": g for g in grids if g.staff_id not in by_staff}
     existing = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
     new = [{"username": u, "display_name": g.staff_name, "phone": g.phone, "role": "worker",
-            "password_hash": NO_PASSWORD, "staff_id": g.staff_id} for u, g in names.items() if u not in existing]
+            "password_hash": NO_PASSWORD, "staff_id": g.staff_id, "district_code": g.district_code}
+           for u, g in names.items() if u not in existing]
     if new:
         ids = db.session.execute(insert(User).returning(User.id, sort_by_parameter_order=True), new).scalars().all()
         db.session.execute(insert(UserArea), [{"user_id": i, "grid_code": names[row["username"]].code}
