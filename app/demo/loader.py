@@ -102,29 +102,9 @@ def ensure_districts(data: CityDemo | DemoData) -> None:
         {"rows": json.dumps(rows, ensure_ascii=False)})
 
 
-def district_version(code: str):
-    """The district's published boundary version, made (generation 1 of the district, published today)
-    when it has none: each district has its own versions (migration 0032)."""
-    from app.actor import current_actor
-    from app.models import BoundaryVersion
-
-    version = db.session.scalars(select(BoundaryVersion).where(
-        BoundaryVersion.status == "published", BoundaryVersion.district_code == code)).first()
-    if version is None:
-        generation = (db.session.scalar(select(func.max(BoundaryVersion.generation))
-                                        .where(BoundaryVersion.district_code == code)) or 0) + 1
-        actor = current_actor()
-        version = BoundaryVersion(name=_("Initial boundaries"), status="published", generation=generation,
-                                  district_code=code, published_at=func.now(),
-                                  note=_("Created by the first grid import"), author=actor.name,
-                                  author_id=actor.id, effective_date=dt.datetime.now(BEIJING).date())
-        db.session.add(version)
-        db.session.flush()
-    return version
-
-
 def load_grids(data: CityDemo | DemoData):
-    """Each district's tree through the grid import, as that district, into its own published version.
+    """Each district's tree through the grid import, as that district: into the district's published
+    version where versions are per district (the import takes the version of the configured district).
     Returns the grids stored per level, all districts together."""
     from app.grids.service import import_grids
 
@@ -134,7 +114,7 @@ def load_grids(data: CityDemo | DemoData):
         with in_district(code):
             # Generated in WGS-84 already (the outline was converted on the way in).
             # One unit of work with the staff and reports: commit=False here.
-            result = import_grids(d.collection, None, version_id=district_version(code).id, commit=False)
+            result = import_grids(d.collection, None, commit=False)
         # The grid import writes the column's default where it does not name a district yet;
         # a district's grids are those under its root (their codes start with its code).
         db.session.execute(text("""
