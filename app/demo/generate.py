@@ -369,7 +369,10 @@ def _dedicated(communities: list[Unit], rng: np.random.Generator,
         box = shapely.box(centre[0] - half_w / kx, centre[1] - half_h / 110540.0,
                           centre[0] + half_w / kx, centre[1] + half_h / 110540.0)
         shape = affinity.rotate(box, float(rng.uniform(-30, 30)), origin=tuple(centre))
-        clipped = shape.intersection(comm.geom)
+        # Clipped half a metre inside the community: an intersection along the community's own edge
+        # may end a floating-point hair outside it, and a dedicated grid must lie within its parent.
+        inner = comm.geom.buffer(-0.000005)
+        clipped = shape.intersection(inner if not inner.is_empty else comm.geom)
         pieces = [p for p in shapely.get_parts(clipped) if p.geom_type == "Polygon"]
         if not pieces:
             continue
