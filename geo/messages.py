@@ -53,6 +53,8 @@ TEMPLATES = {
     "outside_parent": "{field} extends {outside_m2:.1f} m² beyond parent {parent_code} "
                       "(tolerance {tolerance_m2:.1f} m²); redraw it inside its parent.",
     "wrong_level": "{field} is '{got}', but this import replaces level '{expected}'; import each level on its own.",
+    "other_district": "{field}: code {code} does not start with {district}, the code of the district "
+                      "(district_code) the grids are imported into; import it into its own district.",
     "wrong_kind": "{field} is '{got}', but this import replaces the {expected} grids; import each kind on its own.",
     "no_parent": "{field} lies in no {parent_level} of the draft under {scope}; redraw it inside one, "
                  "or give its parent_code.",

@@ -26,7 +26,6 @@ from app.addresses.files import normalise_keys
 from app.bulk import copy_rows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models.boundary import published_version
 from app.rows import RowError
 from app.sqlfiles import sql, statements
 from app.uploads import too_many_rows
@@ -211,10 +210,8 @@ def _prepare_targets() -> None:
 
 
 def _assign_targets() -> None:
-    version = published_version()
-    params = {"generation": version.generation if version else None}
     for stmt in statements("addresses/assign"):
-        db.session.execute(stmt, params)
+        db.session.execute(stmt)
 
 
 def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool = True,

@@ -66,7 +66,8 @@ def import_grids():
     collection = _read_collection()
     crs = request.args.get("crs") or request.form.get("crs")
     version = params.integer(request.args, "version", lo=1) if request.args.get("version") else None
-    result = service.import_grids(collection, crs, version_id=version)
+    district = request.args.get("district_code") or request.form.get("district_code")
+    result = service.import_grids(collection, crs, version_id=version, district_code=district)
     return {"imported": result.to_dict(), "message": _("%(n)s grids imported.", n=result.created)}, 201
 
 

@@ -40,14 +40,17 @@ IMPORT_STEPS = ["reading", "checking", "storing", "assigning"]
 @click.option("--layer", default=None, help="The layer of a GeoPackage with several.")
 @click.option("--version", "version_id", type=click.IntRange(min=1), default=None,
               help="Target boundary version id (default: the published one, created if none).")
-def import_command(path, crs, layer, version_id):
+@click.option("--district", "district_code", default=None,
+              help="District code (GB/T 2260) the grids belong to (default: GRIDMAP_DISTRICT_CODE).")
+def import_command(path, crs, layer, version_id, district_code):
     """Import a GeoJSON, GeoPackage or zipped Shapefile of grids (all or nothing)."""
     step = steps(IMPORT_STEPS)
     step("reading")
     read = files.read(Path(path).read_bytes(), Path(path).name, layer=layer, crs=crs.label if crs else None)
     click.echo(_("Checking %(n)s features ...", n=read.features))
     try:
-        result = service.import_grids(read.collection, read.crs, version_id=version_id, progress=step)
+        result = service.import_grids(read.collection, read.crs, version_id=version_id,
+                                      district_code=district_code, progress=step)
     except DomainError as exc:
         step.close()
         errors = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []

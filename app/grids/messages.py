@@ -56,6 +56,8 @@ MESSAGES = {
     "outside_scope": _l("Its parent %(parent_code)s is outside %(scope)s, the part of the draft this import "
                         "replaces: import without a parent code to replace the whole level, or leave it out."),
     "wrong_level": _l("The feature is a %(got)s, but this import replaces the level %(expected)s."),
+    "other_district": _l("The code %(code)s is not in district %(district)s (district_code): the codes of a "
+                         "district's grids start with its code; import it into its own district."),
     "wrong_kind": _l("The feature is a %(got)s, but this import replaces the kind %(expected)s."),
 }
 

@@ -73,3 +73,12 @@ def district_center(scope: Scope):
         .where(Grid.generation_high.is_(None), Grid.draft_id.is_(None), Grid.level == "district")
     ).first()
     return (row[0], row[1]) if row and row[0] is not None else None
+
+
+def city_outline() -> dict | None:
+    """The city's outline: the union of every district's current root grid (for the city map), as
+    ``{"geometry": GeoJSON, "districts": [codes]}``; None while no district has boundaries."""
+    row = db.session.execute(sql("grids/city_outline")).one()
+    if row.geometry is None:
+        return None
+    return {"geometry": json.loads(row.geometry), "districts": list(row.districts)}

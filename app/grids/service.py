@@ -21,9 +21,11 @@ from app.extensions import db
 from app.grids.messages import feature_error_details
 from app.grids.versions import ensure_published_version, lock_boundaries, scope_of
 from app.models import BoundaryVersion, Grid
+from app.models.district import District, default_district_code
 from app.sqlfiles import statements
 from geo.crs import UnknownCRSError, parse_crs
-from geo.features import ExistingGrid, parent_code_of, parse_grid_collection
+from geo.features import ExistingGrid, FeatureError, parent_code_of, parse_grid_collection
+from geo.messages import render
 
 
 @dataclass
@@ -38,12 +40,43 @@ class ImportResult:
                 "by_level": self.by_level}
 
 
-def _target_version(version_id: int | None) -> BoundaryVersion:
+def check_district(district_code) -> str:
+    """The district an import or draft names (default: the deployment's), which must exist."""
+    code = default_district_code() if district_code in (None, "") else str(district_code).strip()
+    if db.session.get(District, code) is None:
+        raise ValidationError(_("district_code: no district %(code)s in this deployment.", code=code[:12]),
+                              {"field": "district_code", "value": code[:12]})
+    return code
+
+
+def check_district_codes(features, district_code: str) -> None:
+    """Every grid of an import belongs to its district (design item 2): its code starts with the
+    district's code, so a district's root grid is the district itself. Refuses the whole file,
+    naming each feature and the field (reason ``other_district``)."""
+    errors = []
+    for i, f in enumerate(features):
+        if not f.code.startswith(district_code):
+            params = {"code": f.code, "district": district_code}
+            index = getattr(f, "index", i)
+            errors.append(FeatureError(index, f.code, "properties.code", "other_district", params,
+                                       render("other_district", "properties.code", params, index)))
+    if errors:
+        raise ValidationError(
+            _("district_code: %(n)s grid(s) are not in district %(district)s; nothing was imported.",
+              n=len(errors), district=district_code),
+            {"field": "district_code", "errors": feature_error_details(errors)})
+
+
+def _target_version(version_id: int | None, district_code: str) -> BoundaryVersion:
     if version_id is None:
-        return ensure_published_version()
+        return ensure_published_version(district_code=district_code)
     version = db.session.get(BoundaryVersion, version_id)
     if version is None:
         raise ValidationError(_("No boundary version %(id)s.", id=version_id), {"field": "version"})
+    if version.district_code != district_code:
+        raise ValidationError(_("district_code: version %(id)s belongs to district %(other)s, not %(district)s.",
+                                id=version_id, other=version.district_code, district=district_code),
+                              {"field": "district_code", "version_district": version.district_code})
     if version.status == "retired":
         raise ValidationError(_("Version %(id)s is retired and kept as history; import into a draft or the "
                                 "published version.", id=version_id), {"field": "version"})
@@ -81,11 +114,12 @@ def _referenced_parents(collection) -> set[str]:
 
 
 def import_grids(collection, crs: str | None = None, *, version_id: int | None = None,
-                 commit: bool = True, progress=None) -> ImportResult:
+                 district_code: str | None = None, commit: bool = True, progress=None) -> ImportResult:
     """Validate and store a FeatureCollection of grids: all or nothing.
 
     ``commit=False`` leaves the transaction open so a caller (the demo loader)
-    can make several imports one unit of work. ``progress(step)`` hears each
+    can make several imports one unit of work. ``district_code``: the district the grids belong to
+    (default: the target version's, else the deployment's); every code must start with it. ``progress(step)`` hears each
     step begin: "checking", "storing", "assigning" (the CLI's progress bar).
 
     Raises
@@ -102,7 +136,11 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     progress = progress or (lambda step: None)
     progress("checking")
     lock_boundaries()   # before the version is read: a publish may be retiring it
-    version = _target_version(version_id)
+    if district_code in (None, "") and version_id is not None:
+        target = db.session.get(BoundaryVersion, version_id)
+        district_code = target.district_code if target is not None else None
+    district_code = check_district(district_code)
+    version = _target_version(version_id, district_code)
     existing = _existing_grids(version, _referenced_parents(collection))
     parsed = parse_grid_collection(collection, crs, existing,
                                    max_features=current_app.config["MAX_IMPORT_FEATURES"],
@@ -116,6 +154,7 @@ def import_grids(collection, crs: str | None = None, *, version_id: int | None =
     if not parsed.features:
         raise ValidationError(_("The collection holds no features; nothing was imported."),
                               {"field": "features"})
+    check_district_codes(parsed.features, district_code)
 
     progress("storing")
     _store_features(parsed.features, version)
@@ -158,7 +197,8 @@ def _store_features(features, version: BoundaryVersion) -> None:
         (f.code, f.name, f.level, f.kind, f.parent_code, f.households, f.population, f.area_m2, wkb)
         for f, wkb in zip(features, wkbs)))
     is_draft = version.status == "draft"
-    params = {"generation": None if is_draft else version.generation, "draft_id": version.id if is_draft else None}
+    params = {"generation": None if is_draft else version.generation, "draft_id": version.id if is_draft else None,
+              "district_code": version.district_code}
     for stmt in statements("grids/insert_from_staging"):
         db.session.execute(stmt, params)
     db.session.execute(text("DROP TABLE grid_import_staging"))

@@ -21,7 +21,8 @@ from app.beijing import BEIJING
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import BoundaryVersion
-from app.models.boundary import published_version
+from app.models.boundary import next_generation, published_version
+from app.models.district import default_district_code
 
 
 #: The advisory lock every change of boundary rows takes first (any constant bigint unique to
@@ -49,15 +50,21 @@ class Scope:
     version: BoundaryVersion | None
     generation: int | None = None
     draft_id: int | None = None
+    #: The district whose rows a draft or a past generation holds (generations are numbered per
+    #: district); None for the current published rows, which are every district's (the city).
+    district_code: str | None = None
 
     @property
     def params(self) -> dict:
-        return {"generation": self.generation, "draft_id": self.draft_id}
+        return {"generation": self.generation, "draft_id": self.draft_id, "district_code": self.district_code}
 
     def grid_filter(self):
         """The same choice as the SQL files make, as a SQLAlchemy expression over ``Grid``."""
         from app.models import Grid
 
+        if self.district_code is not None:
+            return (Grid.district_code == self.district_code) & Scope(
+                self.version, self.generation, self.draft_id).grid_filter()
         if self.draft_id is not None:
             own = Grid.draft_id == self.draft_id
             if self.generation is None:
@@ -76,14 +83,17 @@ def all_versions() -> list[BoundaryVersion]:
     return list(db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)))
 
 
-def ensure_published_version(name: str | None = None) -> BoundaryVersion:
-    """The published version, creating and publishing the first one on an empty database."""
-    version = published_version()
+def ensure_published_version(name: str | None = None, district_code: str | None = None) -> BoundaryVersion:
+    """A district's published version (default: the deployment's district), creating and publishing its
+    first one when it has none."""
+    district_code = district_code or default_district_code()
+    version = published_version(district_code)
     if version is None:
-        next_gen = (db.session.scalar(select(func.max(BoundaryVersion.generation))) or 0) + 1
+        next_gen = next_generation(district_code)
         # Like every publication, it records who made it and the day it took effect (today, Beijing time).
         actor = current_actor()
         version = BoundaryVersion(name=name or _("Initial boundaries"), status="published", generation=next_gen,
+                                  district_code=district_code,
                                   published_at=func.now(), note=_("Created by the first grid import"),
                                   author=actor.name, author_id=actor.id,
                                   effective_date=dt.datetime.now(BEIJING).date())
@@ -170,7 +180,8 @@ def check_draft_access(scope: Scope) -> Scope:
 
 def scope_of(version: BoundaryVersion) -> Scope:
     if version.status in ("draft", "scheduled"):  # its rows are still a draft's own rows
-        return Scope(version, generation=version.base_generation, draft_id=version.id)
+        return Scope(version, generation=version.base_generation, draft_id=version.id,
+                     district_code=version.district_code)
     if version.status == "published":
         return Scope(version)
-    return Scope(version, generation=version.generation)
+    return Scope(version, generation=version.generation, district_code=version.district_code)

@@ -71,6 +71,7 @@ class BoundaryVersion(db.Model):
     def to_dict(self) -> dict:
         return {
             "id": self.id, "name": self.name, "status": self.status, "generation": self.generation,
+            "district_code": self.district_code,
             "note": self.note, "author": self.author,
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
@@ -78,12 +79,21 @@ class BoundaryVersion(db.Model):
         }
 
 
-def published_version() -> BoundaryVersion | None:
-    """The one published version (a unique index allows no second), or None on an empty database.
+def published_version(district_code: str | None = None) -> BoundaryVersion | None:
+    """The one published version of a district (a unique index allows no second; default: the
+    deployment's district, GRIDMAP_DISTRICT_CODE), or None when it has none yet.
 
     Here, below every feature, because grids, addresses and reports all assign to it.
     """
-    return db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "published")).first()
+    return db.session.scalars(select(BoundaryVersion).where(
+        BoundaryVersion.status == "published",
+        BoundaryVersion.district_code == (district_code or default_district_code()))).first()
+
+
+def next_generation(district_code: str) -> int:
+    """The generation a district's next publication gets: generations are numbered per district."""
+    return (db.session.scalar(select(func.max(BoundaryVersion.generation))
+                              .where(BoundaryVersion.district_code == district_code)) or 0) + 1
 
 
 class Grid(db.Model):

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import text
 
 from app import audit
@@ -69,9 +68,9 @@ def detach_before(day: date, *, drop: bool = False) -> list[Partition]:
             db.session.execute(text(f'DROP TABLE "{p.name}"'))
     rollup.forget_before(day)
     deleted = db.session.execute(text(
-        "DELETE FROM patrol_fix_rejected WHERE district_code = :d AND time < (CAST(:day AS date) "
+        "DELETE FROM patrol_fix_rejected WHERE time < (CAST(:day AS date) "
         "+ time '00:00') AT TIME ZONE 'Asia/Shanghai'"),
-        {"d": current_app.config["DISTRICT_CODE"], "day": day}).rowcount
+        {"day": day}).rowcount  # every district's: the partitions hold every district's fixes
     audit.record("patrol.partitions_detach", "patrol", None, after={
         "before": day.isoformat(), "dropped": drop, "partitions": [p.name for p in old],
         "rows": sum(p.rows or 0 for p in old), "rejected_deleted": deleted})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -27,7 +26,7 @@ MAX_BUILDINGS = 3000
 def in_view(draft: BoundaryVersion, bbox: tuple[float, float, float, float]) -> dict:
     minx, miny, maxx, maxy = bbox
     rows = db.session.execute(sql("plan/buildings_in_view"), {
-        "draft_id": draft.id, "base": draft.base_generation, "district_code": current_app.config["DISTRICT_CODE"],
+        "draft_id": draft.id, "base": draft.base_generation, "district_code": draft.district_code,
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": MAX_BUILDINGS}).all()
     truncated = len(rows) > MAX_BUILDINGS
     features = [{
@@ -61,7 +60,7 @@ def picked(draft: BoundaryVersion, address_ids: list[int]) -> tuple[list[Picked]
     (leaf -> key -> lon/lat: what divides a leaf into plots). 422 ``invalid_edit`` for an unknown
     address, a compound or road listed with its own buildings, or a building outside every grid."""
     params = {"draft_id": draft.id, "base": draft.base_generation,
-              "district_code": current_app.config["DISTRICT_CODE"]}
+              "district_code": draft.district_code}
     known = dict(db.session.execute(text(
         "SELECT a.id, a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id) "
         "FROM standard_address a WHERE a.id = ANY(CAST(:ids AS bigint[])) AND a.district_code = :district_code"),

@@ -35,7 +35,7 @@ MAX_NAME = 200
 
 
 def to_dict(draft: BoundaryVersion) -> dict:
-    published = published_version()
+    published = published_version(draft.district_code)
     own, ended = db.session.execute(select(
         select(func.count()).where(Grid.draft_id == draft.id).scalar_subquery(),
         select(func.count()).where(Grid.ended_in_drafts.contains([draft.id])).scalar_subquery())).one()
@@ -51,6 +51,7 @@ def to_dict(draft: BoundaryVersion) -> dict:
         else actor_text(draft.author) or None,
         "effective_date": draft.effective_date.isoformat() if draft.effective_date else None,
         "base_generation": draft.base_generation, "row_version": draft.row_version,
+        "district_code": draft.district_code,
         "created_at": draft.created_at.isoformat() if draft.created_at else None,
         # Another version was published since this one was opened: it cannot be published any more.
         "stale": (published.generation if published else None) != draft.base_generation,
@@ -119,16 +120,32 @@ def body_object(body) -> dict:
     return body
 
 
+def current_user_or_none():
+    """The signed-in person of a request (None in the CLI, a job, or anonymous)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user
+    return None
+
+
 def open_draft(body) -> BoundaryVersion:
     """A new draft on the published boundaries (or on nothing, on an empty database)."""
     body = body_object(body)
     note = _text(body.get("note"), "note", MAX_NOTE, required=True)
     effective = _date(body.get("effective_date"), required=True)
-    published = published_version()
+    # A draft belongs to one district (issue 19): the one named, else the planner's, else the default.
+    from app.grids.service import check_district
+
+    district_code = check_district(body.get("district_code")
+                                   or getattr(current_user_or_none(), "district_code", None))
+    published = published_version(district_code)
     name = _text(body.get("name"), "name", MAX_NAME, required=False) or \
         _("Draft of %(date)s", date=dt.date.today().isoformat())
     actor = current_actor()
     draft = BoundaryVersion(name=name, status="draft", note=note, author=actor.name, author_id=actor.id,
+                            district_code=district_code,
                             effective_date=effective, base_generation=published.generation if published else None)
     db.session.add(draft)
     db.session.flush()

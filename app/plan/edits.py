@@ -427,9 +427,10 @@ def import_level(draft_id: int, body: dict, collection: dict, crs: str | None, *
 
 def _district_code(draft: BoundaryVersion) -> str:
     codes = db.session.execute(text(
-        "SELECT code FROM grid g WHERE g.level = 'district' AND grid_in_version(g.draft_id, g.generation_low, "
+        "SELECT code FROM grid g WHERE g.level = 'district' AND g.district_code = :district_code "
+        "AND grid_in_version(g.draft_id, g.generation_low, "
         "g.generation_high, g.ended_in_drafts, CAST(:base AS integer), CAST(:draft_id AS integer))"),
-        {"base": draft.base_generation, "draft_id": draft.id}).scalars().all()
+        {"base": draft.base_generation, "draft_id": draft.id, "district_code": draft.district_code}).scalars().all()
     if len(codes) != 1:
         raise ValidationError(_("Say which part of the draft the file replaces: parent=<code>."), {"field": "parent"})
     return codes[0]

@@ -34,6 +34,7 @@ from sqlalchemy import text
 from app.bulk import copy_rows
 from app.errors import Conflict, ValidationError
 from app.extensions import db
+from app.grids.service import check_district_codes
 from app.grids.messages import feature_error_details
 from app.jobs import Progress, run_here, submit
 from app.models import BoundaryVersion, KINDS, LEVELS
@@ -161,6 +162,8 @@ def run(request: LevelImport, progress: Progress) -> dict:
     # The features without a fault are placed even when others have one: every problem is listed at once.
     progress(2, STEPS, _("Finding the parent of each of %(n)s grids", n=len(features)))
     draft = drafts.lock(request.draft_id, request.row_version)
+    # A draft belongs to one district: the file's codes must be that district's (issue 19).
+    check_district_codes(features, draft.district_code)
     scope = request.scope or edits._district_code(draft)
     params = {"draft_id": draft.id, "base": draft.base_generation, "level": request.level,
               "parent_level": h.PARENT_LEVEL[request.level], "kind": request.kind, "scope": scope}

@@ -40,6 +40,7 @@ from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.versions import scope_of
 from app.models import BoundaryVersion, OPEN_STATUSES
+from app.models.boundary import next_generation
 from app.plan import checks, drafts, schedule, staffing
 from app.sqlfiles import sql, statements
 
@@ -62,8 +63,10 @@ def _when(body: dict, draft: BoundaryVersion, today: dt.date) -> str:
     return when
 
 
-def _lock_published() -> BoundaryVersion | None:
-    return db.session.execute(select(BoundaryVersion).where(BoundaryVersion.status == "published")
+def _lock_published(district_code: str) -> BoundaryVersion | None:
+    """The district's published version, locked: publishing in one district never touches another's."""
+    return db.session.execute(select(BoundaryVersion).where(BoundaryVersion.status == "published",
+                                                            BoundaryVersion.district_code == district_code)
                               .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
 
 
@@ -76,6 +79,7 @@ def _check_publishable(draft: BoundaryVersion, published: BoundaryVersion | None
                          now=current), {"field": "draft_id", "reason": "stale", "base_generation": draft.base_generation,
                                         "published_generation": current})
     other = db.session.scalars(select(BoundaryVersion).where(BoundaryVersion.status == "scheduled",
+                                                             BoundaryVersion.district_code == draft.district_code,
                                                              BoundaryVersion.id != draft.id)).first()
     if other is not None:
         raise Conflict(_("Version %(id)s (%(name)s) is scheduled to take effect on %(date)s; cancel that schedule "
@@ -101,7 +105,7 @@ def publish(draft_id: int, body: dict, args=None) -> dict:
     at = schedule.now()
     today = schedule.beijing_day(at)
     when = _when(body, draft, today)
-    published = _lock_published()
+    published = _lock_published(draft.district_code)
     result = _check_publishable(draft, published, args)
     if when == "scheduled":
         return _schedule(draft, at)
@@ -146,7 +150,7 @@ def unschedule(draft_id: int, body: dict) -> dict:
 def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, warnings: int) -> dict:
     """Make the locked, validated ``draft`` the published version (steps 4-6), and commit."""
     current = published.generation if published else None
-    new_generation = (db.session.scalar(select(func.max(BoundaryVersion.generation))) or 0) + 1
+    new_generation = next_generation(draft.district_code)
     before = drafts.snapshot(draft)
     for stmt in statements("plan/publish"):
         db.session.execute(stmt, {"draft_id": draft.id, "old_generation": current,
@@ -162,8 +166,9 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
     drafts.bump(draft)
     db.session.flush()
     moved = db.session.execute(sql("plan/reassign"), {"generation": new_generation, "old_generation": current,
+                                                       "district_code": draft.district_code,
                                                        "open_statuses": list(OPEN_STATUSES)}).one()
-    staff_carried, staff_ended = staffing.carry(draft.id, current)
+    staff_carried, staff_ended = staffing.carry(draft.id, current, draft.district_code)
     audit.record("draft.publish", "draft", draft.id, before=before, after={
         "status": "published", "generation": new_generation, "retired_version": published.id if published else None,
         "effective_date": draft.effective_date.isoformat() if draft.effective_date else None,
@@ -190,7 +195,7 @@ def publish_scheduled(version_id: int) -> dict:
                                .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
     if draft is None or draft.status != "scheduled":
         return {"version_id": version_id, "published": False, "skipped": True}
-    published = _lock_published()
+    published = _lock_published(draft.district_code)
     result = _check_publishable(draft, published)
     out = publish_locked(draft, published, len(result.warnings))
     return {"version_id": version_id, "published": True, **{k: out[k] for k in (

@@ -14,11 +14,12 @@ from app.extensions import db
 from app.sqlfiles import sql
 
 
-def carry(draft_id: int, old_generation: int | None) -> tuple[int, int]:
-    """Carry assignments and areas to the new codes; return (staff carried, staff ended)."""
+def carry(draft_id: int, old_generation: int | None, district_code: str | None = None) -> tuple[int, int]:
+    """Carry assignments and areas to the new codes; return (staff carried, staff ended).
+    ``old_generation`` is ``district_code``'s (generations are numbered per district)."""
     if old_generation is None:  # the first publication: nothing came before
         return 0, 0
-    params = {"old_generation": old_generation}
+    params = {"old_generation": old_generation, "district_code": district_code}
     rows = db.session.execute(sql("plan/carry_staff"), params).all()
     carried = [_assignment(r) | {"from": list(r.from_codes or [])} for r in rows if r.what == "carried"]
     ended = [_assignment(r) for r in rows if r.what == "ended"]

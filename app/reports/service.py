@@ -26,7 +26,6 @@ from app.bulk import array_literal, copy_rows
 from app.errors import NotFound, ValidationError
 from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
-from app.grids.versions import published_version
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
 from app.models import Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
@@ -134,10 +133,8 @@ def _store(rows: list[CleanReport]) -> int:
 
 def assign_targets() -> None:
     """Assign the reports listed in ``assign_target`` (set-based, current published boundaries)."""
-    version = published_version()
-    params = {"generation": version.generation if version else None}
     for stmt in statements("reports/assign"):
-        db.session.execute(stmt, params)
+        db.session.execute(stmt)
     mark_unplaced()
 
 
@@ -218,7 +215,7 @@ def _request_hash(payload) -> str:
 
 def _by_idempotency_key(key: str, caller: str) -> Report | None:
     return db.session.scalars(select(Report).where(
-        Report.district_code == current_app.config["DISTRICT_CODE"], Report.idempotency_scope == caller,
+        Report.idempotency_scope == caller,
         Report.idempotency_key == key)).first()
 
 

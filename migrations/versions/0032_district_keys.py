@@ -7,6 +7,8 @@
    it first in its primary key and in every unique constraint or index; the foreign keys between large
    tables are composite, so that a district's rows and their joins stay on one Citus node. The ORM keeps
    ``id`` as its identity: ids still come from one sequence per table, so they stay unique.
+3. gridmap_report_grids (migration 0028) also returns the district of the grid it finds: a report's
+   district is its finest grid's (an address's likewise), set by the intake's one INSERT ... SELECT.
 
 Tables without the column get it from their existing rows: an audit entry the district of the report
 it is about, else of the person who acted; a patrol roll-up row its grid's or worker's district; the
@@ -124,6 +126,40 @@ def _keys(composite: bool) -> None:
         _foreign_key(*fk, composite=composite)
 
 
+def _report_grids(with_district: bool) -> None:
+    """gridmap_report_grids (migration 0028), with (3.) or without the district of the grid found."""
+    op.execute("DROP FUNCTION IF EXISTS gridmap_report_grids(geometry)")
+    district_out = ", district_code varchar" if with_district else ""
+    district_sel = ", coalesce(leaf.district_code, gap.district_code)" if with_district else ""
+    gap_cols = "g.id, g.lineage, g.district_code" if with_district else "g.id, g.lineage"
+    op.execute(f"""
+        CREATE FUNCTION gridmap_report_grids(pt geometry)
+        RETURNS TABLE (grid_id integer, lineage integer[], dedicated integer[]{district_out})
+        LANGUAGE sql STABLE PARALLEL SAFE ROWS 1 AS $$
+          SELECT coalesce(leaf.id, gap.id), coalesce(leaf.lineage, gap.lineage, '{{}}'), coalesce(ded.ids, '{{}}')
+                 {district_sel}
+          FROM (SELECT 1) one
+          LEFT JOIN LATERAL gridmap_finest_grid(pt, NULL, NULL, leaves_only => true) leaf ON true
+          LEFT JOIN LATERAL (
+            SELECT {gap_cols} FROM gridmap_finest_grid(pt, NULL, NULL) g
+            WHERE leaf.id IS NULL AND pt IS NOT NULL
+              AND EXISTS (SELECT 1 FROM grid_current root
+                          WHERE root.kind = 'regular' AND root.parent_id IS NULL AND ST_Covers(root.geom, pt))
+            OFFSET 0
+          ) gap ON true
+          LEFT JOIN LATERAL (
+            SELECT array_agg(g.id ORDER BY g.code) AS ids FROM grid_current g
+            WHERE pt IS NOT NULL AND g.kind = 'dedicated' AND ST_Covers(g.geom, pt)
+          ) ded ON true
+        $$""")
+    op.execute("COMMENT ON FUNCTION gridmap_report_grids(geometry) IS "
+               "'The grids a new report at pt is assigned to (app/reports/sql/assign.sql in one row): the finest "
+               "current leaf covering it, else inside a district the finest regular grid covering it, else none "
+               "(out of coverage); and the current dedicated grids covering it"
+               + ("; district_code: the district of the grid found (NULL: none)" if with_district else "")
+               + ". Inlined when called in FROM'")
+
+
 def upgrade():
     code = current_app.config["DISTRICT_CODE"]
     # 1. Versions per district.
@@ -134,14 +170,20 @@ def upgrade():
     op.execute("CREATE UNIQUE INDEX uq_boundary_version_one_published ON boundary_version (district_code) "
                "WHERE status = 'published'")
     # 2. district_code in every large table, then in its keys.
+    # The audit log is append-only (migration 0005): its trigger is off while the new column is filled.
+    op.execute("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only")
     for table, fill in NEW_COLUMNS.items():
         op.add_column(table, sa.Column("district_code", sa.String(6)))
         op.execute(sa.text(fill).bindparams(code=code))
         op.alter_column(table, "district_code", nullable=False)
+    op.execute("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only")
     _keys(composite=True)
+    # 3. A report (an address) takes the district of the grid it falls in (intake, one statement).
+    _report_grids(with_district=True)
 
 
 def downgrade():
+    _report_grids(with_district=False)
     _keys(composite=False)
     for table in NEW_COLUMNS:
         op.drop_column(table, "district_code")

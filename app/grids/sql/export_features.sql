@@ -29,7 +29,8 @@ LEFT JOIN LATERAL (
   FROM staff_assignment a JOIN staff st ON st.id = a.staff_id AND st.active
   WHERE a.grid_code = g.code
 ) s ON true
-WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts, CAST(:generation AS integer), CAST(:draft_id AS integer))
+WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts, CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
   AND (CAST(:level AS text) IS NULL OR g.level = :level)
   AND (CAST(:kind AS text) IS NULL OR g.kind = :kind)
   AND (CAST(:parent AS text) IS NULL OR g.parent_code = :parent)

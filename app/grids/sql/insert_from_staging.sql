@@ -2,7 +2,7 @@
 -- Ids are drawn up front so parents, lineage and leaf flags are worked out in
 -- staging and every grid row is written exactly once: updating fresh rows
 -- would leave dead tuples and bloat the GiST indexes that assignment probes.
--- :draft_id picks a draft's rows; NULL the current published ones.
+-- :draft_id picks a draft's rows; NULL the current published ones. :district_code: the version's.
 UPDATE grid_import_staging SET id = nextval(pg_get_serial_sequence('grid', 'id'))
 -- ;;
 ANALYZE grid_import_staging
@@ -42,10 +42,10 @@ WHERE s.kind = 'dedicated'
    OR s.id IN (SELECT parent_id FROM grid_import_staging WHERE kind = 'regular' AND parent_id IS NOT NULL)
 -- ;;
 INSERT INTO grid (id, code, name, level, kind, parent_id, parent_code, lineage, is_leaf, geom, area_m2,
-                  households, population, generation_low, draft_id)
+                  households, population, generation_low, draft_id, district_code)
 SELECT id, code, name, level, kind, parent_id, parent_code, lineage, is_leaf,
        ST_Multi(ST_GeomFromWKB(decode(wkb, 'hex'), 4326)), area_m2, households, population,
-       CAST(:generation AS integer), CAST(:draft_id AS integer)
+       CAST(:generation AS integer), CAST(:draft_id AS integer), :district_code
 FROM grid_import_staging
 ORDER BY id
 -- ;;

@@ -9,8 +9,9 @@ SELECT g.code, g.name, g.level, g.kind, g.parent_code,
        g.area_m2, g.predecessors, g.exclave,
        s.staff
 FROM grid g CROSS JOIN LATERAL gridmap_grid_staff(g.code, g.predecessors) AS s(staff)
-WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
   AND (CAST(:level AS text) IS NULL OR g.level = :level)
   AND (CAST(:codes AS text[]) IS NULL OR g.code = ANY(CAST(:codes AS text[]))
        OR g.parent_code = ANY(CAST(:codes AS text[])))

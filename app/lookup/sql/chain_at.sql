@@ -8,6 +8,7 @@ SELECT
     AS lineage,
   (SELECT coalesce(array_agg(g.id ORDER BY g.code), '{}') FROM grid g
    WHERE g.kind = 'dedicated' AND ST_Covers(g.geom, pt.geom)
-     AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
-                         CAST(:generation AS integer), CAST(:draft_id AS integer))) AS dedicated
+     AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+                         CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))) AS dedicated
 FROM pt

@@ -10,15 +10,17 @@ chain AS MATERIALIZED (
 dedicated AS MATERIALIZED (
   SELECT coalesce(array_agg(g.id ORDER BY g.code), '{}') AS ids FROM grid g, pt
   WHERE g.kind = 'dedicated' AND g.geom && pt.geom AND ST_Covers(g.geom, pt.geom)
-    AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+    AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
 ),
 near AS MATERIALIZED (
   SELECT g.id, g.code, ST_Distance(g.geom::geography, pt.geom::geography) AS distance_m
   FROM grid g, pt, chain
   WHERE :radius > 0 AND g.kind = 'regular' AND g.is_leaf AND g.id <> chain.lineage[cardinality(chain.lineage)]
-    AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+    AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
     -- Degrees box first (cheap, indexed), then a planar test in degrees at least as wide as the
     -- radius (cheap on the polygon), then the exact geodesic distance on the few left.
     AND g.geom && ST_Expand(pt.geom, :degrees)

@@ -10,8 +10,9 @@
 WITH matched AS (
   SELECT g.id, g.code
   FROM grid g
-  WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+  WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:generation AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
     AND g.kind = :kind
     AND (CAST(:level AS text) IS NULL OR g.level = :level)
     AND (CAST(:code AS text) IS NULL OR g.code = :code)

@@ -4,8 +4,9 @@
 UPDATE grid g SET ended_in_drafts = g.ended_in_drafts || CAST(:draft_id AS integer)
 FROM plan_edit e
 WHERE g.code = e.code AND g.draft_id IS NULL
-  AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+  AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 -- ;;
 -- Draft rows about to go may still be the parent of others (fixed by normalize below).
 UPDATE grid c SET parent_id = NULL
@@ -24,10 +25,11 @@ FROM plan_edit e
 WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code AND e.op = 'upsert'
 -- ;;
 INSERT INTO grid (code, name, level, kind, parent_code, lineage, is_leaf, geom, area_m2, households, population,
-                  predecessors, exclave, draft_id)
+                  predecessors, exclave, draft_id, district_code)
 SELECT e.code, e.name, e.level, e.kind, e.parent_code, '{}', e.kind = 'regular',
        ST_Multi(ST_GeomFromWKB(decode(e.wkb, 'hex'), 4326)), e.area_m2, e.households, e.population,
-       e.predecessors, e.exclave, CAST(:draft_id AS integer)
+       e.predecessors, e.exclave, CAST(:draft_id AS integer),
+       (SELECT v.district_code FROM boundary_version v WHERE v.id = CAST(:draft_id AS integer))
 FROM plan_edit e
 WHERE e.op = 'upsert'
   AND NOT EXISTS (SELECT 1 FROM grid g WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code)

@@ -5,8 +5,9 @@
 -- (plan/taken_codes), and it keeps the closed events handled in the old grid visible.
 WITH old_codes AS (
   SELECT DISTINCT g.code FROM grid g
-  WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+  WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:old_generation AS integer), CAST(NULL AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
 ), added AS (
   SELECT g.code, p.code AS predecessor
   FROM grid_current g CROSS JOIN LATERAL unnest(g.predecessors) AS p(code)

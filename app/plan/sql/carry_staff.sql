@@ -7,8 +7,9 @@
 -- both read the assignments as they were before publishing.
 WITH old_codes AS (
   SELECT DISTINCT g.code FROM grid g
-  WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
+  WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:old_generation AS integer), CAST(NULL AS integer))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
 ), new_grids AS (
   SELECT g.code, g.predecessors FROM grid_current g
 ), added AS (

@@ -6,11 +6,13 @@
 WITH changed AS (
   SELECT a.geom AS a_geom, b.geom AS b_geom
   FROM (SELECT g.* FROM grid g
-        WHERE g.kind = 'regular' AND grid_in_version(g.draft_id, g.generation_low, g.generation_high,
-              g.ended_in_drafts, CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))) a
+        WHERE g.kind = 'regular' AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high,
+              g.ended_in_drafts, CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))
+       AND (CAST(:a_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:a_draft_id AS integer))))) a
   FULL JOIN (SELECT g.* FROM grid g
-        WHERE g.kind = 'regular' AND grid_in_version(g.draft_id, g.generation_low, g.generation_high,
-              g.ended_in_drafts, CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))) b
+        WHERE g.kind = 'regular' AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high,
+              g.ended_in_drafts, CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))
+       AND (CAST(:b_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:b_draft_id AS integer))))) b
     ON a.code = b.code
   WHERE a.id IS DISTINCT FROM b.id AND (a.id IS NULL OR b.id IS NULL OR NOT ST_Equals(a.geom, b.geom))
 ), zone AS (

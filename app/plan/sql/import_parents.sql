@@ -17,8 +17,9 @@ FROM (
   SELECT s2.idx, p.code, p.level, p.kind
   FROM plan_import s2
   LEFT JOIN grid p ON p.code = s2.parent_code
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'file'
 ) x
 WHERE s.idx = x.idx AND s.reason IS NULL
@@ -31,8 +32,9 @@ FROM (
   FROM plan_import s2
   JOIN grid p ON p.level = :parent_level AND ST_Covers(p.geom, s2.geom)
    AND (s2.kind = 'dedicated' OR p.kind = 'regular')
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'containment' AND s2.reason IS NULL
   ORDER BY s2.idx, p.code
 ) x
@@ -46,8 +48,9 @@ FROM (
   FROM plan_import s2
   JOIN grid p ON p.level = :parent_level AND ST_Intersects(p.geom, s2.geom)
    AND (s2.kind = 'dedicated' OR p.kind = 'regular')
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'containment' AND s2.parent_code IS NULL AND s2.reason IS NULL
   ORDER BY s2.idx, ST_Area(ST_Intersection(p.geom, s2.geom)) DESC, p.code
 ) x
@@ -66,16 +69,18 @@ WHERE parent_from = 'containment' AND reason IS NULL
 UPDATE plan_import s SET covered = ST_Covers(p.geom, s.geom)
 FROM grid p
 WHERE s.reason IS NULL AND p.code = s.parent_code AND p.level = :parent_level
-  AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+  AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 -- ;;
 UPDATE plan_import s SET inside = x.inside
 FROM (
   SELECT s2.idx, ST_CollectionExtract(ST_Intersection(s2.geom, p.geom), 3) AS inside
   FROM plan_import s2
   JOIN grid p ON p.code = s2.parent_code AND p.level = :parent_level
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.reason IS NULL AND NOT s2.covered
 ) x
 WHERE s.idx = x.idx

@@ -18,12 +18,14 @@ WHERE d.draft_id = CAST(:draft_id AS integer) AND d.level = :level
   AND ST_AsBinary(d.geom) = ST_AsBinary(b.geom)
   AND (b.parent_id IS NULL OR EXISTS (
         SELECT 1 FROM grid p WHERE p.id = b.parent_id
-          AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
-                              CAST(:base AS integer), CAST(:draft_id AS integer))))
+          AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+                              CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
   AND b.is_leaf = (d.kind = 'regular' AND NOT EXISTS (
         SELECT 1 FROM grid c WHERE c.parent_code = d.code AND c.kind = 'regular'
-          AND grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
-                              CAST(:base AS integer), CAST(:draft_id AS integer))))
+          AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
+                              CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
 -- ;;
 UPDATE grid c SET parent_id = p.base_row FROM plan_pairs p WHERE c.parent_id = p.draft_row
 -- ;;
@@ -39,18 +41,20 @@ DELETE FROM plan_pairs
 WITH cow AS (
   SELECT s.id FROM grid s
   WHERE s.level = :level AND s.draft_id IS NULL
-    AND grid_in_version(s.draft_id, s.generation_low, s.generation_high, s.ended_in_drafts,
+    AND (grid_in_version(s.draft_id, s.generation_low, s.generation_high, s.ended_in_drafts,
                         CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR s.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
     AND (EXISTS (SELECT 1 FROM grid p WHERE p.draft_id = CAST(:draft_id AS integer) AND p.code = s.parent_code)
          OR s.is_leaf <> (s.kind = 'regular' AND NOT EXISTS (
               SELECT 1 FROM grid c WHERE c.parent_code = s.code AND c.kind = 'regular'
-                AND grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
-                                    CAST(:base AS integer), CAST(:draft_id AS integer)))))
+                AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
+                                    CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))))
 ), copied AS (
   INSERT INTO grid (code, name, level, kind, parent_code, parent_id, lineage, is_leaf, geom, area_m2, households,
-                    population, predecessors, exclave, draft_id)
+                    population, predecessors, exclave, draft_id, district_code)
   SELECT s.code, s.name, s.level, s.kind, s.parent_code, s.parent_id, s.lineage, s.is_leaf, s.geom, s.area_m2,
-         s.households, s.population, s.predecessors, s.exclave, CAST(:draft_id AS integer)
+         s.households, s.population, s.predecessors, s.exclave, CAST(:draft_id AS integer), s.district_code
   FROM grid s JOIN cow ON cow.id = s.id
   RETURNING id
 )
@@ -66,12 +70,14 @@ FROM (
               WHEN d2.kind = 'regular' THEN p.lineage || d2.id ELSE p.lineage END AS lineage,
          d2.kind = 'regular' AND NOT EXISTS (
            SELECT 1 FROM grid c WHERE c.parent_code = d2.code AND c.kind = 'regular'
-             AND grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
-                                 CAST(:base AS integer), CAST(:draft_id AS integer))) AS is_leaf
+             AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
+                                 CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS is_leaf
   FROM grid d2
   LEFT JOIN grid p ON p.code = d2.parent_code
-   AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
+   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
+       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE d2.draft_id = CAST(:draft_id AS integer) AND d2.level = :level
 ) x
 WHERE d.id = x.id

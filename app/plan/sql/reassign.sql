@@ -5,17 +5,21 @@
 -- Answers how many open reports were checked and how many changed grid: from the grid the rule
 -- gives in the old generation (:old_generation) to the one it gives now, as the impact preview
 -- (plan/sql/impact_moves.sql) counts them, so the confirmation and the outcome agree.
+-- Only the publishing district's reports (:district_code), and only to its grids: a report cannot
+-- change district by an UPDATE (Citus); one whose point left the district keeps no current grid
+-- until it is transferred (issue 19).
 WITH hit AS (
   SELECT p.id, reg.id AS grid_id, reg.lineage, reg.code AS to_code, ded.ids AS dedicated,
          (SELECT f.code FROM gridmap_finest_grid(p.location, CAST(:old_generation AS integer), NULL) f)
            AS from_code
   FROM report p
-  LEFT JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL) reg ON true
+  LEFT JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL) reg ON reg.district_code = p.district_code
   LEFT JOIN LATERAL (
     SELECT array_agg(g.id ORDER BY g.code) AS ids FROM grid_current g
     WHERE g.kind = 'dedicated' AND ST_Covers(g.geom, p.location)
   ) ded ON true
   WHERE p.status = ANY(CAST(:open_statuses AS text[])) AND p.location IS NOT NULL
+    AND p.district_code = CAST(:district_code AS varchar)
 ), updated AS (
   UPDATE report r
   SET current_grid_id = hit.grid_id, current_lineage = coalesce(hit.lineage, '{}'),

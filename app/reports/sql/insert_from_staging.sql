@@ -10,6 +10,9 @@
 -- :now is the event loop's clock (app.events.deadlines.now), the one every later
 -- transition is stamped with, so a report's history starts with its intake.
 -- updated_at takes clock_timestamp(): it is the live feed's cursor (app.dispatch.feed).
+-- district_code: the district of the grid found (issue 19); a point outside every district, or no point,
+-- goes to :district_code (the deployment's default district), with no grid. generation: that
+-- district's published generation.
 WITH ins AS (
   INSERT INTO report (district_code, category, channel, description, address, reporter_name, reporter_phone,
                       location, coord_crs, raw_lon, raw_lat, status, out_of_coverage, needs_placement,
@@ -17,11 +20,11 @@ WITH ins AS (
                       created_at, updated_at, closed_at, idempotency_key, idempotency_scope, request_hash,
                       handling_level, time_limit, time_unit, media_urls, reporter_email, reporter_device,
                       address_id, address_confidence)
-  SELECT :district_code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
+  SELECT d.code, s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          pt.geom, CASE WHEN pt.geom IS NOT NULL THEN s.coord_crs END, s.raw_lon, s.raw_lat, s.status,
          pt.geom IS NOT NULL AND a.grid_id IS NULL, pt.geom IS NULL,
          a.grid_id, coalesce(a.lineage, '{}'), coalesce(a.dedicated, '{}'),
-         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published'),
+         (SELECT v.generation FROM boundary_version v WHERE v.status = 'published' AND v.district_code = d.code),
          coalesce(s.created_at, CAST(:now AS timestamptz)), clock_timestamp(),
          CASE WHEN s.status IN ('closed', 'cancelled') THEN coalesce(s.created_at, CAST(:now AS timestamptz)) END,
          s.idempotency_key, s.idempotency_scope, s.request_hash,
@@ -32,6 +35,7 @@ WITH ins AS (
   CROSS JOIN LATERAL (SELECT CASE WHEN s.lon IS NOT NULL AND s.lat IS NOT NULL
                                   THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom) pt
   LEFT JOIN LATERAL gridmap_report_grids(pt.geom) a ON true
+  CROSS JOIN LATERAL (SELECT coalesce(a.district_code, CAST(:district_code AS varchar)) AS code) d
   LEFT JOIN category c ON c.code = s.category
   ORDER BY s.row_no
   RETURNING id, district_code, created_at, status, channel

@@ -1,0 +1,138 @@
+"""Many districts in one deployment (issue 19): versions, publication, lookup, intake and import
+per district."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+
+from app.errors import ValidationError
+from app.grids.queries import city_outline
+from app.grids.service import import_grids
+from app.models import BoundaryVersion, Grid, Report
+from app.models.boundary import published_version
+from tests.districts.helpers import (IN_FIRST, IN_SECOND, OUTSIDE, SECOND, SECOND_EAST, SECOND_WEST,
+                                     second_collection)
+from tests.plan.conftest import box, post
+
+FIRST = "410102"
+FIRST_WEST = "410102001001001"
+
+
+def _current(db, district):
+    return {r.code: r.id for r in db.session.execute(text(
+        "SELECT code, id FROM grid_current WHERE district_code = :d"), {"d": district})}
+
+
+def test_each_district_has_its_own_published_version_and_generations(db, two_districts):
+    first, second = published_version(FIRST), published_version(SECOND)
+    assert first.id != second.id and first.district_code == FIRST and second.district_code == SECOND
+    # Generations are numbered per district: both start at 1.
+    assert first.generation == 1 and second.generation == 1
+    assert published_version().id == first.id  # the default: GRIDMAP_DISTRICT_CODE
+    rows = db.session.execute(select(Grid.district_code, Grid.code).where(Grid.draft_id.is_(None))).all()
+    assert all(code.startswith(district) for district, code in rows)
+    assert {d for d, _ in rows} == {FIRST, SECOND}
+
+
+def test_publishing_in_one_district_leaves_the_other_untouched(client, db, two_districts):
+    first_before, second_before = _current(db, FIRST), _current(db, SECOND)
+    first_version = published_version(FIRST).id
+    res = client.post("/api/v1/drafts", json={"note": "二七区调整", "effective_date": "2026-07-01",
+                                              "district_code": SECOND})
+    assert res.status_code == 201, res.get_json()
+    draft = res.get_json()
+    assert draft["district_code"] == SECOND and draft["base_generation"] == 1
+    # The draft sees only its district's grids.
+    codes = {f["properties"]["code"]
+             for f in client.get(f"/api/v1/grids?version={draft['id']}").get_json()["features"]}
+    assert codes and all(c.startswith(SECOND) for c in codes)
+    d = post(client, draft, "reshape", {"code": SECOND_WEST, "geometry": box(113.60, 34.72, 113.625, 34.74)})["draft"]
+    d = post(client, d, "reshape", {"code": SECOND_EAST, "geometry": box(113.625, 34.72, 113.64, 34.74)})["draft"]
+    res = client.post(f"/api/v1/drafts/{d['id']}/publish", json={"row_version": d["row_version"], "when": "now"})
+    assert res.status_code == 200, res.get_json()
+    body = res.get_json()
+    assert body["generation"] == 2 and body["version"]["district_code"] == SECOND
+    db.session.expire_all()
+    # District 410102: the same current rows (same ids), the same published version at generation 1.
+    assert _current(db, FIRST) == first_before
+    assert published_version(FIRST).id == first_version and published_version(FIRST).generation == 1
+    # District 410103: its reshaped grids are new rows of its generation 2.
+    after = _current(db, SECOND)
+    assert after.keys() == second_before.keys() and after[SECOND_WEST] != second_before[SECOND_WEST]
+    assert published_version(SECOND).generation == 2
+    assert db.session.scalar(select(Grid.generation_low).where(Grid.id == after[SECOND_WEST])) == 2
+    statuses = db.session.execute(select(BoundaryVersion.district_code, BoundaryVersion.status)).all()
+    assert sorted(statuses) == [(FIRST, "published"), (SECOND, "published"), (SECOND, "retired")]
+
+
+def test_lookup_finds_each_districts_chain(client, two_districts):
+    for (lon, lat), district, leaf in ((IN_FIRST, FIRST, "41010200100100101"), (IN_SECOND, SECOND, SECOND_WEST)):
+        body = client.get(f"/api/v1/lookup?lon={lon}&lat={lat}").get_json()
+        chain = [g["code"] for g in body["chain"]]
+        assert chain[0] == district and chain[-1] == leaf and all(c.startswith(district) for c in chain)
+    assert client.get(f"/api/v1/lookup?lon={OUTSIDE[0]}&lat={OUTSIDE[1]}").status_code == 404
+
+
+def test_intake_files_a_report_under_its_grids_district(client, db, two_districts):
+    tickets = {}
+    for name, (lon, lat) in (("first", IN_FIRST), ("second", IN_SECOND), ("outside", OUTSIDE)):
+        res = client.post("/api/v1/reports", json={"category": "0402", "description": "违停", "lon": lon, "lat": lat})
+        assert res.status_code == 201, res.get_json()
+        tickets[name] = res.get_json()["ticket"]
+    rows = {r.ticket: r for r in db.session.scalars(select(Report))}
+    first, second, outside = (rows[tickets[k]] for k in ("first", "second", "outside"))
+    assert first.district_code == FIRST and not first.out_of_coverage
+    assert second.district_code == SECOND and not second.out_of_coverage
+    assert db.session.get(Grid, second.grid_id).code == SECOND_WEST and second.generation == 1
+    # Outside every district: the default district, no grid, flagged.
+    assert outside.district_code == FIRST and outside.grid_id is None and outside.out_of_coverage
+    # The first row of each history carries its report's district.
+    history = dict(db.session.execute(text("SELECT r.ticket, t.district_code FROM report_transition t "
+                                           "JOIN report r ON r.district_code = t.district_code AND r.id = t.report_id")).all())
+    assert history == {tickets["first"]: FIRST, tickets["second"]: SECOND, tickets["outside"]: FIRST}
+
+
+def test_bulk_import_of_reports_splits_by_district(db, two_districts):
+    from app.reports.service import import_reports
+
+    rows = [{"category": "0102", "channel": "worker_app", "description": f"点{i}", "lon": x, "lat": y}
+            for i, (x, y) in enumerate((IN_FIRST, IN_SECOND, OUTSIDE, IN_SECOND))]
+    result = import_reports(rows, commit=False)
+    assert not result.errors and result.stored == 4
+    got = db.session.execute(text("SELECT description, district_code, grid_id IS NOT NULL FROM report "
+                                  "ORDER BY id")).all()
+    assert got == [("点0", FIRST, True), ("点1", SECOND, True), ("点2", FIRST, False), ("点3", SECOND, True)]
+
+
+def test_import_refuses_codes_of_another_district(db, two_districts):
+    # Codes of 410105 into the default district 410102: refused, naming the field.
+    with pytest.raises(ValidationError) as caught:
+        import_grids(second_collection("410105"), district_code=FIRST)
+    assert caught.value.details["field"] == "district_code"
+    assert {e["reason"] for e in caught.value.details["errors"]} == {"other_district"}
+    # An unknown district.
+    with pytest.raises(ValidationError) as caught:
+        import_grids(second_collection("410108"), district_code="410108")
+    assert caught.value.details["field"] == "district_code"
+
+
+def test_import_api_names_the_district_and_answers_in_chinese(client, db, two_districts):
+    res = client.post("/api/v1/grids/import?district_code=410102", json=second_collection("410105"),
+                      headers={"Accept-Language": "zh"})
+    assert res.status_code == 422
+    body = res.get_json()
+    text_ = json.dumps(body, ensure_ascii=False)
+    assert "district_code" in text_ and "410105001" in text_
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text_)  # the message is in Chinese
+
+
+def test_city_outline_is_the_union_of_the_district_roots(db, two_districts):
+    outline = city_outline()
+    assert outline["districts"] == [FIRST, SECOND]
+    import shapely.geometry
+
+    shape = shapely.geometry.shape(outline["geometry"])
+    # Two boxes sharing an edge: one box 113.60-113.64 x 34.72-34.76.
+    assert shape.area == pytest.approx(0.04 * 0.04, rel=1e-6)

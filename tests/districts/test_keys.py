@@ -1,0 +1,65 @@
+"""Citus-compatible keys (issue 19, design item 4; migration 0032): every large table carries
+district_code NOT NULL, first in its primary key and in every unique constraint or index, and the
+foreign keys between large tables are composite."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+LARGE = ("report", "report_transition", "report_photo", "patrol_fix", "patrol_fix_rejected", "patrol_session",
+         "household_visit", "patrol_day_grid", "patrol_day_place", "patrol_day_worker", "patrol_day_worker_grid",
+         "patrol_rollup_state", "patrol_day_version", "standard_address", "address_alias", "audit_entry", "job")
+
+
+def test_every_large_table_has_district_code_in_every_key(db):
+    for table in LARGE:
+        nullable = db.session.execute(text(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_name = :t "
+            "AND column_name = 'district_code'"), {"t": table}).scalar()
+        assert nullable == "NO", table
+        indexes = db.session.execute(text("""
+            SELECT i.indexrelid::regclass::text AS name, i.indisprimary,
+                   array_agg(a.attname ORDER BY k.ord) AS cols
+            FROM pg_index i
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = CAST(:t AS regclass) AND i.indisunique
+            GROUP BY i.indexrelid, i.indisprimary"""), {"t": table}).all()
+        assert any(ix.indisprimary for ix in indexes), table
+        for ix in indexes:
+            assert "district_code" in ix.cols, (table, ix.name, ix.cols)
+            if ix.indisprimary:
+                assert ix.cols[0] == "district_code", (table, ix.cols)
+
+
+def test_foreign_keys_between_large_tables_are_composite(db):
+    rows = db.session.execute(text("""
+        SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent,
+               pg_get_constraintdef(c.oid) AS definition
+        FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(:large)
+          AND c.confrelid::regclass::text = ANY(:large)"""), {"large": list(LARGE)}).all()
+    assert {(r.child, r.parent) for r in rows} == {("report_transition", "report"), ("report", "report"),
+                                                    ("report", "standard_address"),
+                                                    ("household_visit", "standard_address")}
+    for r in rows:
+        assert r.definition.startswith("FOREIGN KEY (district_code, "), r.definition
+        assert "REFERENCES %s(district_code, id)" % r.parent in r.definition, r.definition
+    # No reference table points at a large one (Citus does not allow it).
+    assert not db.session.execute(text("""
+        SELECT 1 FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid::regclass::text = ANY(:large)
+          AND NOT c.conrelid::regclass::text = ANY(:large)"""), {"large": list(LARGE)}).first()
+
+
+def test_deleting_an_address_clears_only_the_reports_address(db, sample):
+    """ON DELETE SET NULL (address_id): the report keeps its district_code (part of its key)."""
+    from app.reports.service import import_reports
+
+    db.session.execute(text(
+        "INSERT INTO standard_address (district_code, full_text, norm_key, location) "
+        "VALUES ('410102', '某路1号', 'k1', ST_SetSRID(ST_MakePoint(113.605, 34.757), 4326))"))
+    address_id = db.session.execute(text("SELECT id FROM standard_address WHERE norm_key = 'k1'")).scalar()
+    import_reports([{"category": "0102", "channel": "worker_app", "description": "x", "lon": 113.605,
+                     "lat": 34.757}], commit=False)
+    db.session.execute(text("UPDATE report SET address_id = :a"), {"a": address_id})
+    db.session.execute(text("DELETE FROM standard_address WHERE id = :a"), {"a": address_id})
+    assert db.session.execute(text("SELECT district_code, address_id FROM report")).one() == ("410102", None)
