@@ -6,10 +6,11 @@ a planner's upload gets), reports through
 staff in two bulk INSERT statements. Nothing here issues a query per row:
 the statements run once per district of the demo city (two), not per row.
 
-Each district is written as that district (:func:`in_district`): its grids,
-version, addresses, reports, tracks and sessions carry its code. Reports just
-outside the city are stored under the deployment's default district, as intake
-stores a point outside every district.
+Each district's grids go into its own published version; a report or an
+address takes its grid's district (one outside the city the default
+district's), a patrol fix its worker's. The address library is imported per
+district, as that district (:func:`in_district`): its aliases and normaliser
+are the district's.
 """
 from __future__ import annotations
 
@@ -74,9 +75,9 @@ def _districts(data: CityDemo | DemoData) -> list[DemoData]:
 def in_district(code: str):
     """Write as district ``code`` for the length of the block.
 
-    The writers that do not name a district (the grid, address and report imports, the patrol ingest,
-    the models' default) take the deployment's ``DISTRICT_CODE``; here it is ``code``. Only for the
-    one-process CLI load: a served app never changes its configuration.
+    The writers that do not name a district (the address library's aliases and normaliser, the models'
+    default) take the deployment's ``DISTRICT_CODE``; here it is ``code``. Only for the one-process CLI
+    load: a served app never changes its configuration.
     """
     config = current_app.config
     before = config["DISTRICT_CODE"]
@@ -103,23 +104,15 @@ def ensure_districts(data: CityDemo | DemoData) -> None:
 
 
 def load_grids(data: CityDemo | DemoData):
-    """Each district's tree through the grid import, as that district: into the district's published
-    version where versions are per district (the import takes the version of the configured district).
-    Returns the grids stored per level, all districts together."""
+    """Each district's tree through the grid import, into the district's own published version (made
+    by the import). Returns the grids stored per level, all districts together."""
     from app.grids.service import import_grids
 
     by_level: dict[str, int] = {}
     for d in _districts(data):
-        code = d.district.code
-        with in_district(code):
-            # Generated in WGS-84 already (the outline was converted on the way in).
-            # One unit of work with the staff and reports: commit=False here.
-            result = import_grids(d.collection, None, commit=False)
-        # The grid import writes the column's default where it does not name a district yet;
-        # a district's grids are those under its root (their codes start with its code).
-        db.session.execute(text("""
-            UPDATE grid SET district_code = :code
-            WHERE left(code, 6) = :code AND district_code <> :code AND draft_id IS NULL"""), {"code": code})
+        # Generated in WGS-84 already (the outline was converted on the way in).
+        # One unit of work with the staff and reports: commit=False here.
+        result = import_grids(d.collection, None, district_code=d.district.code, commit=False)
         for level, n in result.by_level.items():
             by_level[level] = by_level.get(level, 0) + n
     return by_level
@@ -185,12 +178,10 @@ def _import_reports(rows, totals: ReportsLoaded) -> None:
 
 
 def load_reports(data: CityDemo | DemoData) -> ReportsLoaded:
-    """Each district's reports as that district; those outside the city under the default district."""
+    """Every district's reports in one import: each is filed under its grid's district, those outside
+    the city under the default district."""
     totals = ReportsLoaded()
-    for d in _districts(data):
-        with in_district(d.district.code):
-            _import_reports(d.reports, totals)
-    _import_reports([r for d in _districts(data) for r in d.outside_reports], totals)
+    _import_reports([r for d in _districts(data) for r in d.reports + d.outside_reports], totals)
     return totals
 
 
@@ -246,9 +237,7 @@ def load(data: CityDemo | DemoData, step=lambda label: None, published_password:
     # costs per walker, and the first `make run` has a time budget.
     districts = _districts(data)
     for d in districts:
-        with in_district(d.district.code):
-            load_patrols(d.district.code, workers=max(1, DEMO_WORKERS // len(districts)),
-                         district_only=True)
+        load_patrols(d.district.code, workers=max(1, DEMO_WORKERS // len(districts)), district_only=True)
     step(_("writing the demo events' histories"))
     from app.demo.events import load_event_histories  # accepted, dispatched to a worker, handled ... closed
     load_event_histories()
