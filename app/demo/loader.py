@@ -36,6 +36,10 @@ _DEMO_TABLES = ("report", "standard_address", "address_alias", "grid",
                 "patrol_session", "household_visit")
 
 
+#: Grid workers with demo patrol tracks in each district (plus the sign-in account ``worker``).
+WALKERS_PER_DISTRICT = 6
+
+
 @dataclass
 class LoadResult:
     grids: dict
@@ -232,12 +236,11 @@ def load(data: CityDemo | DemoData, step=lambda label: None, published_password:
     accounts = create_demo_accounts(published=published_password)
     date_demo_version(data)
     step(_("adding demo patrol tracks"))
-    from app.demo.patrols import DEMO_WORKERS, load_patrols  # worker accounts, key places, GPS fixes
-    # The walkers are shared out between the districts: the patrol figures' first computation (below)
-    # costs per walker, and the first `make run` has a time budget.
-    districts = _districts(data)
-    for d in districts:
-        load_patrols(d.district.code, workers=max(1, DEMO_WORKERS // len(districts)), district_only=True)
+    from app.demo.patrols import load_patrols  # worker accounts, key places, GPS fixes
+    # WALKERS_PER_DISTRICT walk in each district (16 did in the one-district demo): the patrol figures'
+    # first computation (below) costs per walker, and the first `make run` has a time budget.
+    for d in _districts(data):
+        load_patrols(d.district.code, workers=WALKERS_PER_DISTRICT, district_only=True)
     step(_("writing the demo events' histories"))
     from app.demo.events import load_event_histories  # accepted, dispatched to a worker, handled ... closed
     load_event_histories()
