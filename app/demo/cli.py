@@ -45,7 +45,8 @@ def _progress(iterable, label=None, total=None):
 @click.option("--seed", type=int, default=2024, show_default=True,
               help="Random seed: the same seed and scale give the same data.")
 @click.option("--scale", type=click.FloatRange(min=0.001, max=2.0), default=1.0, show_default=True,
-              help="Size factor: 1.0 is ~1,000 grids, ~5,000 micro-grids and ~5,000 reports; 0.02 makes ~20 grids.")
+              help="Size factor: 1.0 is ~1,800 grids, ~9,000 micro-grids and ~9,000 reports in two districts; "
+                   "0.02 makes ~50 grids.")
 @click.option("--force", is_flag=True,
               help="Replace existing data: deletes ALL grids, boundary versions, staff and reports first.")
 @click.option("--if-empty", "if_empty", is_flag=True,
