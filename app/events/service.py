@@ -225,6 +225,11 @@ def _merge_target(report: Report, ticket: str, area: tuple[str, ...] | None) -> 
                               {"field": "duplicate_of"})
     if target.id == report.id:
         raise ValidationError(_("An event cannot be merged into itself."), {"field": "duplicate_of"})
+    if target.district_code != report.district_code:
+        # The link is a composite key (district_code, duplicate_of): both events are one district's rows.
+        raise ValidationError(_("%(ticket)s belongs to another district (%(district)s): transfer this event "
+                                "there first, then merge it.", ticket=ticket[:40], district=target.district_code),
+                              {"field": "duplicate_of", "reason": "other_district"})
     if target.duplicate_of is not None or target.status == wf.CANCELLED:
         raise ValidationError(_("%(ticket)s is cancelled or itself a duplicate: merge into the event that "
                                 "stays open.", ticket=ticket[:40]), {"field": "duplicate_of"})
