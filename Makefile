@@ -74,7 +74,8 @@ run: demo
 	@echo "  Grid lookup API: http://$(HOST):$(PORT)/api/v1/lookup?lon=113.62&lat=34.75"
 	@echo "  API description: http://$(HOST):$(PORT)/api/v1/openapi.json"
 ifneq ($(LOOPBACK),)
-	@echo "  Sign in as admin, planner, dispatcher, worker or viewer; password gridmap-demo (demo data only;"
+	@echo "  Sign in as admin, planner, dispatcher, worker or viewer, or as city-dispatcher (市级调度员),"
+	@echo "  zhongyuan-dispatcher or erqi-dispatcher (a district's); password gridmap-demo (demo data only;"
 	@echo "  'flask demo accounts --published-password' makes them if an older demo load did not)"
 else
 	@echo "  Sign in with the demo accounts' random passwords, printed when they were made (demo data only)."

@@ -1,5 +1,7 @@
 """Benchmark: the first demo load (`flask demo load` on an empty database), stage by stage.
 
+The demo is a city of two districts (中原区 and 二七区, issue 19): every stage loads both.
+
 Run ``.venv/bin/python bench/demo.py [--scale 1.0]`` from the project root. It
 creates its own throwaway database (``gridmap_demo_<pid>``; the embedded
 cluster, or the server of ``DATABASE_URL``), runs the migrations (not timed),
@@ -63,6 +65,8 @@ def main() -> int:
         marks.append(("end", time.perf_counter()))
         with app.app_context():
             n = db.session.execute(db.text("SELECT count(*) FROM report")).scalar()
+            grids = db.session.execute(db.text(
+                "SELECT district_code, count(*) FROM grid WHERE level = 'grid' GROUP BY 1 ORDER BY 1")).all()
             conn = db.engine.raw_connection()
             try:
                 cur = conn.cursor()
@@ -77,7 +81,8 @@ def main() -> int:
             finally:
                 conn.close()
     print()
-    print(f"first demo load, scale {args.scale:g}: {n:,} reports")
+    print(f"first demo load, scale {args.scale:g}: {n:,} reports; grids per district: "
+          + ", ".join(f"{code} {count:,}" for code, count in grids))
     for (label, t), (_, t_next) in zip(marks, marks[1:]):
         print(f"  {label:<40} {t_next - t:7.1f} s")
     print(f"total {total:.1f} s   target <= {TARGET_S:g} s   {'ok' if total <= TARGET_S else 'MISS'}")

@@ -29,7 +29,7 @@ from app.models import Grid, Staff, StaffAssignment
 #: The password in README.md: only for an app nobody else can reach.
 PASSWORD = "gridmap-demo"
 
-#: (username, role, display name)
+#: (username, role, display name): of the deployment's default district (GRIDMAP_DISTRICT_CODE)
 ACCOUNTS = (
     ("admin", "admin", "演示管理员"),
     ("planner", "planner", "演示规划员"),
@@ -37,6 +37,22 @@ ACCOUNTS = (
     ("worker", "worker", None),  # named after the grid worker it stands for
     ("viewer", "viewer", "演示只读用户"),
 )
+#: The city centre's dispatcher (市级调度员): no district, sees and hands out events of every district.
+CITY_DISPATCHER = ("city-dispatcher", "dispatcher", "市级调度员")
+
+
+def district_accounts() -> list[tuple[str, str, str, str]]:
+    """(username, role, display name, district code) of each demo district's own dispatcher
+    (``zhongyuan-dispatcher`` 中原区调度员, ``erqi-dispatcher`` 二七区调度员)."""
+    from app.demo.names import DISTRICTS
+
+    return [(f"{d.slug}-dispatcher", "dispatcher", f"{d.name}调度员", d.code) for d in DISTRICTS.values()]
+
+
+def all_accounts() -> list[tuple[str, str, str | None, str | None]]:
+    """Every demo sign-in account: (username, role, display name, district code; None = the city,
+    "" = the default district)."""
+    return ([(u, r, n, "") for u, r, n in ACCOUNTS] + [(*CITY_DISPATCHER, None)] + district_accounts())
 
 
 def _first_staffed_grid() -> tuple[str, Staff | None] | None:
@@ -69,7 +85,10 @@ def create_demo_accounts(published: bool = False) -> dict[str, str]:
     """
     made = {}
     staffed = _first_staffed_grid()
-    for username, role, name in ACCOUNTS:
+    districts = set(db.session.execute(text("SELECT code FROM district")).scalars())
+    for username, role, name, district in all_accounts():
+        if district and district not in districts:
+            continue  # that district is not loaded: its dispatcher would have nothing to see
         existing = users.by_username(username)
         if existing:
             # A reload (--force) made new staff records: the worker account is its grid's worker
@@ -86,6 +105,8 @@ def create_demo_accounts(published: bool = False) -> dict[str, str]:
             name = staffed[1].name if staffed[1] else "演示网格员"
         password = PASSWORD if published else random_password()
         user = users.create(username, password, role, display_name=name or username, areas=areas)
+        if district != "":
+            user.district_code = district   # None: the city's
         if role == "worker" and staffed and staffed[1]:
             user.staff_id = staffed[1].id
         made[username] = password
@@ -98,7 +119,7 @@ def replace_published_passwords() -> dict[str, str]:
     Returns ``{username: new password}``. Does not commit.
     """
     replaced = {}
-    for username, _role, _name in ACCOUNTS:
+    for username, _role, _name, _district in all_accounts():
         user = users.by_username(username)
         if user is not None and verify_password(user.password_hash, PASSWORD):
             replaced[username] = random_password()

@@ -59,14 +59,15 @@ def _is_road(name: str) -> bool:
     return name.endswith(ROAD_SUFFIXES)
 
 
-def estate_names(rng: np.random.Generator) -> list[str]:
+def estate_names(rng: np.random.Generator, district: "N.DistrictNames | None" = None) -> list[str]:
     """Distinct estate names, the listed ones first, then place + suffix combinations, shuffled within each."""
-    listed = list(ESTATES)
+    district = district or N.ZHONGYUAN
+    listed = list(ESTATES if district.code == N.DISTRICT_CODE else district.estates)
     rng.shuffle(listed)
     # One estate per name head: 大岗刘花园 and 大岗刘小区 side by side would share the name a
     # caller says (大岗刘), which no library should ask a geocoder to tell apart.
     stems = {_stem(name) for name in listed}
-    heads = [h for h in N.PLACES + ESTATE_HEADS if h not in stems]
+    heads = [h for h in district.places + ESTATE_HEADS if h not in stems]
     extra = [h + ESTATE_SUFFIXES[int(rng.integers(len(ESTATE_SUFFIXES)))] for h in dict.fromkeys(heads)]
     rng.shuffle(extra)
     # A road suffix inside an estate name would read as a road (建设路小区 = 建设路 + 小区).
@@ -108,20 +109,23 @@ def _chain(units) -> dict[str, dict]:
     return out
 
 
-def build_addresses(units, n: int, rng: np.random.Generator) -> list[dict]:
-    """About ``n`` address rows in the import format (English keys, WGS-84 points)."""
+def build_addresses(units, n: int, rng: np.random.Generator, district: "N.DistrictNames | None" = None) -> list[dict]:
+    """About ``n`` address rows of one district (Zhongyuan by default) in the import format (English keys,
+    WGS-84 points)."""
+    district = district or N.ZHONGYUAN
     micros = [u for u in units if u.level == "micro" and u.kind == "regular"]
     if not micros or n <= 0:
         return []
     chain = _chain(units)
     pop = np.array([u.population or 1 for u in micros], dtype=float)
-    roads = list(dict.fromkeys(ROADS + [u.road for u in micros if u.road and _is_road(u.road)]))
+    own_roads = ROADS if district.code == N.DISTRICT_CODE else district.roads[:20]
+    roads = list(dict.fromkeys(own_roads + [u.road for u in micros if u.road and _is_road(u.road)]))
     next_number = {road: int(rng.integers(1, 9)) for road in roads}
-    estates = estate_names(rng)
+    estates = estate_names(rng, district)
     rows: list[dict] = []
 
     def row(micro, road, number, lon, lat, compound=None, building=None, unit=None, aliases=None) -> dict:
-        return {"district": N.DISTRICT_NAME, **chain[micro.code], "road": road, "number": str(number),
+        return {"district": district.name, **chain[micro.code], "road": road, "number": str(number),
                 "compound": compound, "building": None if building is None else str(building),
                 "unit": None if unit is None else str(unit), "lon": round(float(lon), 7),
                 "lat": round(float(lat), 7), "aliases": aliases}

@@ -12,7 +12,8 @@ from tqdm import tqdm
 
 from app.cli import CommandGroup
 
-demo_cli = CommandGroup("demo", help="Demo data: Zhengzhou Zhongyuan district (中原区) grids, staff and reports.")
+demo_cli = CommandGroup("demo", help="Demo data: a city of two Zhengzhou districts (中原区, 二七区): grids, staff "
+                                    "and reports.")
 
 
 _PUBLISHED_HELP = ("Give new demo accounts the password published in README.md (gridmap-demo). Only for an app "
@@ -32,7 +33,7 @@ def _show_accounts(accounts: dict[str, str]) -> None:
         return
     click.echo(_("Demo accounts and their passwords, shown only this once (demo data only):"))
     for username, password in accounts.items():
-        click.echo(f"  {username:<12} {password}")
+        click.echo(f"  {username:<20} {password}")
 
 
 def _progress(iterable, label=None, total=None):
@@ -44,14 +45,15 @@ def _progress(iterable, label=None, total=None):
 @click.option("--seed", type=int, default=2024, show_default=True,
               help="Random seed: the same seed and scale give the same data.")
 @click.option("--scale", type=click.FloatRange(min=0.001, max=2.0), default=1.0, show_default=True,
-              help="Size factor: 1.0 is ~1,000 grids, ~5,000 micro-grids and ~5,000 reports; 0.02 makes ~20 grids.")
+              help="Size factor: 1.0 is ~1,800 grids, ~9,000 micro-grids and ~9,000 reports in two districts; "
+                   "0.02 makes ~50 grids.")
 @click.option("--force", is_flag=True,
               help="Replace existing data: deletes ALL grids, boundary versions, staff and reports first.")
 @click.option("--if-empty", "if_empty", is_flag=True,
               help="Do nothing (exit 0) when grids already exist; for `make run`.")
 @click.option("--published-password", "published", is_flag=True, help=_PUBLISHED_HELP)
 def load_command(seed: int, scale: float, force: bool, if_empty: bool, published: bool) -> None:
-    """Generate the demo district inside the real 中原区 outline and load it."""
+    """Generate the demo city's districts inside the real 中原区 and 二七区 outlines and load them."""
     from app.demo import loader
     from app.demo.generate import generate
 
@@ -76,13 +78,19 @@ def load_command(seed: int, scale: float, force: bool, if_empty: bool, published
                          published_password=published)
     c = data.counts
     click.echo(_(
-        "Loaded the 中原区 demo in %(s)s s: %(sub)s subdistricts, %(com)s communities, %(grids)s grids, "
+        "Loaded the demo city (%(districts)s) in %(s)s s: %(sub)s subdistricts, %(com)s communities, %(grids)s grids, "
         "%(micro)s micro-grids, %(ded)s dedicated grids; %(staff)s staff (%(unstaffed)s grids left without a "
         "worker); %(reports)s reports (%(assigned)s assigned, %(outside)s outside coverage).",
+        districts="、".join(d.district.name for d in data.districts),
         s=f"{time.perf_counter() - started:.1f}", sub=c.get("subdistrict", 0), com=c.get("community", 0),
         grids=f"{c.get('grid', 0):,}", micro=f"{c.get('micro', 0):,}", ded=c.get("dedicated", 0),
         staff=f"{result.staff:,}", unstaffed=len(data.unstaffed_grids), reports=f"{result.reports:,}",
         assigned=f"{result.assigned:,}", outside=f"{result.out_of_coverage:,}"))
+    for d in data.districts:
+        dc = d.counts
+        click.echo("  " + _("%(name)s (%(code)s): %(sub)s subdistricts, %(grids)s grids, %(reports)s reports",
+                            name=d.district.name, code=d.district.code, sub=dc.get("subdistrict", 0),
+                            grids=f"{dc.get('grid', 0):,}", reports=f"{dc.get('reports', 0):,}"))
     click.echo(_("%(n)s standard addresses in the address library (/lookup to try them).",
                  n=f"{result.addresses:,}"))
     _show_accounts(result.accounts)

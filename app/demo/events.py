@@ -65,6 +65,16 @@ def _dispatcher() -> tuple[int | None, str]:
     return (row.id, row.name) if row else (None, CENTRE)
 
 
+def _district_dispatchers() -> dict[str, tuple[int, str]]:
+    """Each district's own dispatcher (the demo ``dispatcher`` first in its district), by district code:
+    a district's events are accepted and dispatched by its operations centre."""
+    rows = db.session.execute(text(
+        "SELECT DISTINCT ON (district_code) district_code, id, coalesce(nullif(display_name, ''), username) AS name "
+        "FROM app_user WHERE role = 'dispatcher' AND active AND district_code IS NOT NULL "
+        "ORDER BY district_code, (username = 'dispatcher') DESC, id")).all()
+    return {r.district_code: (r.id, r.name) for r in rows}
+
+
 def _steps(status: str, rework: bool) -> list[str]:
     """The actions from intake to ``status`` (main line; a rework adds reject + handle again)."""
     if status == wf.CANCELLED:
@@ -155,7 +165,8 @@ def load_event_histories(*, now: datetime | None = None, seed: int = 2024) -> in
     rng = np.random.default_rng([seed, 7])
     _accounts(_chosen_grids(10**9))  # every staffed grid's worker can be dispatched to
     workers = _workers_by_report()
-    centre_id, centre_name = _dispatcher()
+    default_centre = _dispatcher()
+    centres = _district_dispatchers()
     reports = db.session.execute(text(
         "SELECT id, district_code, status, created_at, time_limit, time_unit FROM report "
         "WHERE assignee_id IS NULL AND dispatched_at IS NULL ORDER BY id")).all()
@@ -165,6 +176,7 @@ def load_event_histories(*, now: datetime | None = None, seed: int = 2024) -> in
         actions = _steps(r.status, bool(rng.random() < REWORK_SHARE))
         if not actions or (worker is None and wf.DISPATCH in actions):
             continue  # outside every grid or no worker: stays as the import left it
+        centre_id, centre_name = centres.get(r.district_code, default_centre)
         times = _times(r.created_at, actions, [_gap(a, rng) for a in actions], r.time_limit, r.time_unit, now)
         if r.status in wf.CLOCK_RUNNING_STATES:
             times = _recent_dispatch(times, actions, r.created_at, r.time_limit, r.time_unit, now, rng)

