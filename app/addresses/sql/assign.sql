@@ -13,8 +13,9 @@ WITH hit AS (
   CROSS JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL, leaves_only => true) leaf
 ), placed AS (
   UPDATE standard_address a
-  SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
-                                                                WHERE v.status = 'published' AND v.district_code = a.district_code), out_of_coverage = false
+  SET grid_id = hit.grid_id, grid_code = hit.code,
+    generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code), out_of_coverage = false
   FROM hit
   WHERE a.id = hit.id
 )
@@ -25,8 +26,9 @@ UPDATE address_assign_target t SET placed = true FROM hit WHERE t.id = hit.id
 --    finest grid of all is the finest non-leaf); anything else is outside coverage.
 --    The root polygons are tested first (most such points are outside the district).
 UPDATE standard_address a
-SET grid_id = hit.grid_id, grid_code = hit.code, generation = (SELECT v.generation FROM boundary_version v
-                                                                WHERE v.status = 'published' AND v.district_code = a.district_code),
+SET grid_id = hit.grid_id, grid_code = hit.code,
+    generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = a.district_code),
     out_of_coverage = hit.grid_id IS NULL
 FROM (
   SELECT t.id, g2.id AS grid_id, g2.code
