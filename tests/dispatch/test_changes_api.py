@@ -150,13 +150,14 @@ def test_republishing_unchanged_boundaries_resends_nothing(anon, people, quiet, 
 
     generation = db.session.execute(text("SELECT max(generation) FROM boundary_version")).scalar()
     counts = db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
-                                                       "open_statuses": list(OPEN_STATUSES)}).one()
+                                                       "open_statuses": list(OPEN_STATUSES),
+                                                       "district_code": "410102"}).one()
     assert (counts.checked, counts.moved) == (1, 0)
     assert feed(people.dispatcher, since=cursor)["features"] == []
     # A report whose grid does change on publish does show up.
     db.session.execute(text("UPDATE report SET current_lineage = '{}' "))
     db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
-                                              "open_statuses": list(OPEN_STATUSES)})
+                                              "open_statuses": list(OPEN_STATUSES), "district_code": "410102"})
     assert len(feed(people.dispatcher, since=cursor)["features"]) == 1
 
 

@@ -6,7 +6,8 @@ FROM plan_edit e
 WHERE g.code = e.code AND g.draft_id IS NULL
   AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 -- ;;
 -- Draft rows about to go may still be the parent of others (fixed by normalize below).
 UPDATE grid c SET parent_id = NULL

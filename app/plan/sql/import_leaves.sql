@@ -17,7 +17,8 @@ FROM plan_import s
 LEFT JOIN grid o ON o.code = s.code AND o.level = :level
  AND (grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
                      CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 -- ;;
 CREATE INDEX ON plan_new USING gist (geom)
 -- ;;
@@ -32,12 +33,14 @@ WITH leaves AS (
   WHERE g.kind = 'regular' AND g.code LIKE :scope || '%'
     AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
     AND NOT EXISTS (
       SELECT 1 FROM grid c WHERE c.parent_code = g.code AND c.kind = 'regular'
         AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
                             CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))
 ), shares AS (
   SELECT t.idx, l.households, l.population,
          ST_Area(ST_Intersection(t.geom, l.geom)) / GREATEST(ST_Area(l.geom), 1e-30) AS share
@@ -79,7 +82,8 @@ FROM plan_new n
 LEFT JOIN grid o ON o.code = n.code AND o.level = :level
  AND (grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
                      CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 WHERE o.code IS NULL OR n.reshaped OR o.name IS DISTINCT FROM n.name OR o.parent_code IS DISTINCT FROM n.parent_code
    OR o.households IS DISTINCT FROM n.households OR o.population IS DISTINCT FROM n.population
 ORDER BY n.code
@@ -90,5 +94,6 @@ FROM grid o
 WHERE o.level = :level AND o.kind = :kind AND o.code LIKE :scope || '%'
   AND (grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   AND NOT EXISTS (SELECT 1 FROM plan_new n WHERE n.code = o.code)

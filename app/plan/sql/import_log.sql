@@ -18,7 +18,8 @@ FROM (
      LEFT JOIN grid o ON o.code = e.code
       AND (grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
                           CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS before,
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS before,
     (SELECT coalesce(json_object_agg(e.code, CASE WHEN e.op = 'remove' THEN NULL ELSE json_build_object(
               'code', e.code, 'name', e.name, 'level', e.level, 'kind', e.kind, 'parent_code', e.parent_code,
               'households', e.households, 'population', e.population, 'predecessors', to_json(e.predecessors),
@@ -31,7 +32,8 @@ FROM (
      LEFT JOIN grid o ON o.code = e.code
       AND (grid_in_version(o.draft_id, o.generation_low, o.generation_high, o.ended_in_drafts,
                           CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS after,
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR o.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS after,
     (SELECT json_build_object('features', coalesce(json_agg(json_build_object(
               'code', s.code, 'name', s.name, 'level', s.level, 'kind', s.kind, 'parent_code', s.parent_code,
               'households', s.households, 'population', s.population, 'predecessors', CAST('[]' AS json),

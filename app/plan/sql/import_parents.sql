@@ -19,7 +19,8 @@ FROM (
   LEFT JOIN grid p ON p.code = s2.parent_code
    AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'file'
 ) x
 WHERE s.idx = x.idx AND s.reason IS NULL
@@ -34,7 +35,8 @@ FROM (
    AND (s2.kind = 'dedicated' OR p.kind = 'regular')
    AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'containment' AND s2.reason IS NULL
   ORDER BY s2.idx, p.code
 ) x
@@ -50,7 +52,8 @@ FROM (
    AND (s2.kind = 'dedicated' OR p.kind = 'regular')
    AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.parent_from = 'containment' AND s2.parent_code IS NULL AND s2.reason IS NULL
   ORDER BY s2.idx, ST_Area(ST_Intersection(p.geom, s2.geom)) DESC, p.code
 ) x
@@ -71,7 +74,8 @@ FROM grid p
 WHERE s.reason IS NULL AND p.code = s.parent_code AND p.level = :parent_level
   AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 -- ;;
 UPDATE plan_import s SET inside = x.inside
 FROM (
@@ -80,7 +84,8 @@ FROM (
   JOIN grid p ON p.code = s2.parent_code AND p.level = :parent_level
    AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE s2.reason IS NULL AND NOT s2.covered
 ) x
 WHERE s.idx = x.idx

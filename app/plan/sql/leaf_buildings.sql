@@ -9,6 +9,7 @@ JOIN standard_address a ON a.district_code = :district_code AND ST_Covers(l.geom
 WHERE l.code = ANY(CAST(:leaves AS text[])) AND l.kind = 'regular'
   AND (grid_in_version(l.draft_id, l.generation_low, l.generation_high, l.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR l.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR l.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
 GROUP BY l.code, key
 ORDER BY l.code, key

@@ -11,7 +11,8 @@ SELECT g.code, g.name, g.level, g.kind, g.parent_code, ST_AsBinary(g.geom) AS wk
 FROM grid g
 WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   AND (g.code = ANY(CAST(:codes AS text[]))
        OR g.parent_code = ANY(CAST(:children_of AS text[]))
        OR g.code LIKE ANY(CAST(:prefixes AS text[])))

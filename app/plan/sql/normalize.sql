@@ -20,12 +20,14 @@ WHERE d.draft_id = CAST(:draft_id AS integer) AND d.level = :level
         SELECT 1 FROM grid p WHERE p.id = b.parent_id
           AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                               CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
   AND b.is_leaf = (d.kind = 'regular' AND NOT EXISTS (
         SELECT 1 FROM grid c WHERE c.parent_code = d.code AND c.kind = 'regular'
           AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
                               CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
 -- ;;
 UPDATE grid c SET parent_id = p.base_row FROM plan_pairs p WHERE c.parent_id = p.draft_row
 -- ;;
@@ -43,13 +45,15 @@ WITH cow AS (
   WHERE s.level = :level AND s.draft_id IS NULL
     AND (grid_in_version(s.draft_id, s.generation_low, s.generation_high, s.ended_in_drafts,
                         CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR s.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR s.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
     AND (EXISTS (SELECT 1 FROM grid p WHERE p.draft_id = CAST(:draft_id AS integer) AND p.code = s.parent_code)
          OR s.is_leaf <> (s.kind = 'regular' AND NOT EXISTS (
               SELECT 1 FROM grid c WHERE c.parent_code = s.code AND c.kind = 'regular'
                 AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
                                     CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))))
 ), copied AS (
   INSERT INTO grid (code, name, level, kind, parent_code, parent_id, lineage, is_leaf, geom, area_m2, households,
                     population, predecessors, exclave, draft_id, district_code)
@@ -72,12 +76,14 @@ FROM (
            SELECT 1 FROM grid c WHERE c.parent_code = d2.code AND c.kind = 'regular'
              AND (grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,
                                  CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS is_leaf
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))) AS is_leaf
   FROM grid d2
   LEFT JOIN grid p ON p.code = d2.parent_code
    AND (grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,
                        CAST(:base AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR p.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   WHERE d2.draft_id = CAST(:draft_id AS integer) AND d2.level = :level
 ) x
 WHERE d.id = x.id

@@ -8,4 +8,5 @@ WHERE a.grid_code = ANY(CAST(:codes AS text[]))
         WHERE g.code = ANY(CAST(:codes AS text[]))
           AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                               CAST(:generation AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer)))))

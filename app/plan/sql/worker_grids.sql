@@ -11,5 +11,6 @@ SELECT g.code, g.level, g.kind, g.parent_code,
 FROM grid g CROSS JOIN LATERAL gridmap_grid_staff(g.code, g.predecessors) AS s(staff)
 WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                       CAST(:generation AS integer), CAST(:draft_id AS integer))
-       AND (CAST(:draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
+       AND (CAST(:draft_id AS integer) IS NULL
+            OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))
   AND (g.code IN (SELECT grid_code FROM mine) OR g.predecessors && ARRAY(SELECT grid_code FROM mine))

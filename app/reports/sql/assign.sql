@@ -10,8 +10,9 @@
 --
 -- 1. Leaves first: one GiST probe per point on the partial index of current leaves.
 UPDATE report r
-SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = (SELECT v.generation FROM boundary_version v
-                                                           WHERE v.status = 'published' AND v.district_code = r.district_code),
+SET grid_id = hit.grid_id, grid_lineage = hit.lineage,
+    generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = r.district_code),
     out_of_coverage = false, updated_at = clock_timestamp()
 FROM (
   SELECT t.id, leaf.id AS grid_id, leaf.lineage
@@ -30,8 +31,9 @@ WHERE r.id = hit.id
 --    root polygons are tested first (one polygon, which PostGIS keeps prepared
 --    between rows) before the wider search.
 UPDATE report r
-SET grid_id = hit.grid_id, grid_lineage = coalesce(hit.lineage, '{}'), generation = (SELECT v.generation FROM boundary_version v
-                                                           WHERE v.status = 'published' AND v.district_code = r.district_code),
+SET grid_id = hit.grid_id, grid_lineage = coalesce(hit.lineage, '{}'),
+    generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = r.district_code),
     out_of_coverage = hit.grid_id IS NULL, updated_at = clock_timestamp()
 FROM (
   SELECT t.id, g2.id AS grid_id, g2.lineage
