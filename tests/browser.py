@@ -35,10 +35,28 @@ def browser():
 
 
 @pytest.fixture
-def map_data(live_server, committed_db):
+def map_data(app, live_server, committed_db):
     """The sample of ``tests/maps/helpers.py``, committed (``committed_db``
     empties the tables after the test), with one grid given a worker so both
-    the staffed and the "no worker" styles are on the page."""
+    the staffed and the "no worker" styles are on the page.
+
+    Its codes are a district of their own (410199): while the test runs, the deployment serves that
+    district as its own (GRIDMAP_DISTRICT_CODE), as a single-district install of it would (issue 19:
+    a grid import belongs to a district, and its codes start with the district's code)."""
+    from sqlalchemy import text
+
+    committed_db.session.execute(text("INSERT INTO district (code, name, city_code) VALUES (:c, '测试区', '410100') "
+                                      "ON CONFLICT DO NOTHING"), {"c": sample.DISTRICT})
+    committed_db.session.commit()
+    default = app.config["DISTRICT_CODE"]
+    app.config["DISTRICT_CODE"] = sample.DISTRICT
+    try:
+        yield _load_map_data(live_server, committed_db)
+    finally:
+        app.config["DISTRICT_CODE"] = default
+
+
+def _load_map_data(live_server, committed_db):
     from app.auth import users
     from app.models.staff import Staff, StaffAssignment
 

@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from app.auth.scope import event_district
 from app.dispatch import queue
 from app.extensions import db
-from app.models import BoundaryVersion, Report
+from app.models import Report
 from app.reports import service as reports
 from app.sqlfiles import sql
 
@@ -63,8 +63,10 @@ class FeedPage:
 def scope_fingerprint(area: tuple[str, ...] | None) -> str:
     """Changes exactly when what the caller may see can change without a report changing:
     a new published version, or another area (``None`` = the whole district)."""
-    generation = db.session.scalar(select(func.max(BoundaryVersion.generation))
-                                   .where(BoundaryVersion.status == "published"))
+    # Generations are numbered per district (issue 19): every district's published one counts.
+    generation = db.session.scalar(text(
+        "SELECT string_agg(district_code || ':' || generation, ',' ORDER BY district_code) "
+        "FROM boundary_version WHERE status = 'published'"))
     seen = "*" if area is None else ",".join(sorted(area))
     return hashlib.sha256(f"{generation}|{seen}".encode()).hexdigest()[:16]
 

@@ -146,13 +146,15 @@ def effective_on():
                          func.date(func.timezone(BEIJING.key, BoundaryVersion.published_at)))
 
 
-def scope_at(at) -> Scope:
-    """The version in effect on date ``at`` (drafts never are; a scheduled version is from its date on:
-    it will be the next generation, so it comes before every published one)."""
+def scope_at(at, district_code: str | None = None) -> Scope:
+    """The version of a district (default: the deployment's) in effect on date ``at`` (drafts never
+    are; a scheduled version is from its date on: it will be the next generation, so it comes before
+    every published one). Generations are numbered per district, so one district's versions are compared."""
     day = _parse_date(at)
     version = db.session.scalars(
         select(BoundaryVersion)
-        .where(BoundaryVersion.status.in_(("scheduled", "published", "retired")), effective_on() <= day)
+        .where(BoundaryVersion.status.in_(("scheduled", "published", "retired")), effective_on() <= day,
+               BoundaryVersion.district_code == (district_code or default_district_code()))
         .order_by(BoundaryVersion.generation.desc().nulls_first(), BoundaryVersion.effective_date.desc())
         .limit(1)).first()
     if version is None:

@@ -23,8 +23,11 @@ from app.sqlfiles import sql
 
 
 def _params(a: Scope, b: Scope, with_geometry: bool) -> dict:
+    # Two versions of one district (generations are numbered per district): only its grids are compared.
+    version = b.version or a.version
     return {"a_generation": a.generation, "a_draft_id": a.draft_id, "b_generation": b.generation,
-            "b_draft_id": b.draft_id, "with_geometry": with_geometry, "open_statuses": list(OPEN_STATUSES)}
+            "b_draft_id": b.draft_id, "with_geometry": with_geometry, "open_statuses": list(OPEN_STATUSES),
+            "district_code": version.district_code if version is not None else None}
 
 
 def version_brief(scope: Scope) -> dict | None:

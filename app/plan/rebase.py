@@ -131,7 +131,8 @@ def _brief(op: dict) -> dict:
 def rebase(draft_id: int, body) -> dict:
     body = drafts.body_object(body)
     draft = drafts.lock(draft_id, body.get("row_version"))
-    published = db.session.execute(select(BoundaryVersion).where(BoundaryVersion.status == "published")
+    published = db.session.execute(select(BoundaryVersion).where(BoundaryVersion.status == "published",
+                                                                 BoundaryVersion.district_code == draft.district_code)
                                    .with_for_update(read=True)
                                    .execution_options(populate_existing=True)).scalar_one_or_none()
     current = published.generation if published else None

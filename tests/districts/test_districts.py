@@ -136,3 +136,54 @@ def test_city_outline_is_the_union_of_the_district_roots(db, two_districts):
     shape = shapely.geometry.shape(outline["geometry"])
     # Two boxes sharing an edge: one box 113.60-113.64 x 34.72-34.76.
     assert shape.area == pytest.approx(0.04 * 0.04, rel=1e-6)
+
+
+def test_impact_preview_compares_one_districts_grids(client, db, two_districts):
+    def draft_in(district):
+        res = client.post("/api/v1/drafts", json={"note": "调整", "effective_date": "2026-07-01",
+                                                  "district_code": district})
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()
+
+    d = draft_in(SECOND)
+    d = post(client, d, "reshape", {"code": SECOND_WEST, "geometry": box(113.60, 34.72, 113.625, 34.74)})["draft"]
+    d = post(client, d, "reshape", {"code": SECOND_EAST, "geometry": box(113.625, 34.72, 113.64, 34.74)})["draft"]
+    changed = {g["code"] for g in client.get(f"/api/v1/versions/{d['id']}/impact").get_json()["grids"]}
+    assert changed == {SECOND_WEST, SECOND_EAST}
+    res = client.post(f"/api/v1/drafts/{d['id']}/publish", json={"row_version": d["row_version"], "when": "now"})
+    assert res.status_code == 200, res.get_json()
+    # District 410102 (still at generation 1) next to 410103's generation 2: its impact lists only its grids.
+    d = draft_in(FIRST)
+    d = post(client, d, "reshape", {"code": FIRST_WEST, "geometry": box(113.60, 34.75, 113.614, 34.76)})["draft"]
+    body = client.get(f"/api/v1/versions/{d['id']}/impact").get_json()
+    assert body["grids"] and all(g["code"].startswith(FIRST) for g in body["grids"])
+
+
+def test_cli_import_names_its_district(cli, db, sample, tmp_path):
+    from tests.districts.helpers import add_district
+
+    path = tmp_path / "erqi.geojson"
+    path.write_text(json.dumps(second_collection(), ensure_ascii=False), encoding="utf-8")
+    refused = cli.invoke(args=["grids", "import", str(path)])  # default district 410102
+    assert refused.exit_code == 1 and "other_district" not in refused.output
+    assert "not in district 410102" in refused.output and "district_code" in refused.output
+    add_district(db, SECOND)
+    done = cli.invoke(args=["grids", "import", str(path), "--district", SECOND])
+    assert done.exit_code == 0, done.output
+    assert published_version(SECOND).generation == 1
+
+
+def test_a_level_import_into_a_draft_refuses_another_districts_codes(client, db, two_districts):
+    from tests.plan.helpers import import_file
+
+    res = client.post("/api/v1/drafts", json={"note": "导入", "effective_date": "2026-07-01"})
+    draft = res.get_json()
+    assert draft["district_code"] == FIRST
+    grids_of_second = {"type": "FeatureCollection",
+                       "features": [f for f in second_collection()["features"] if f["properties"]["level"] == "grid"]}
+    status, body = import_file(client, draft["id"], json.dumps(grids_of_second).encode(), "grids.geojson",
+                               row_version=draft["row_version"], level="grid")
+    assert status == 422, body
+    errors = body["error"]["details"]["errors"]
+    assert {e["reason"] for e in errors} == {"other_district"} and {e["code"] for e in errors} == {
+        SECOND_WEST, SECOND_EAST}

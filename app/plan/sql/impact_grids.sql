@@ -2,16 +2,17 @@
 -- matched by code. Rows both versions share (same id) are skipped at once; copies with the same
 -- shape and attributes (a draft's copy-on-write of a child) are "same" and dropped.
 -- Areas are geodesic (geography), overlays in the stored plane.
+-- Both versions are one district's (:district_code): only its rows are compared.
 WITH a AS (
   SELECT g.* FROM grid g
   WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))
-       AND (CAST(:a_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:a_draft_id AS integer))))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
 ), b AS (
   SELECT g.* FROM grid g
   WHERE (grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,
                         CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))
-       AND (CAST(:b_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:b_draft_id AS integer))))
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))
 ), pairs AS (
   SELECT coalesce(b.code, a.code) AS code, coalesce(b.level, a.level) AS level, coalesce(b.kind, a.kind) AS kind,
          a.id AS a_id, b.id AS b_id, a.name AS a_name, b.name AS b_name, a.geom AS a_geom, b.geom AS b_geom,

@@ -2,17 +2,18 @@
 -- (kind, from, to) grid code. Only points inside a grid whose shape changed can move: those are
 -- found first (GiST on the locations), then assigned in both versions by the intake rule (finest
 -- regular grid covering the point, lowest code on an edge). One query for both kinds of point, so
--- the rule cannot drift between them.
+-- the rule cannot drift between them. Both versions are one district's (:district_code): only its
+-- grids are compared.
 WITH changed AS (
   SELECT a.geom AS a_geom, b.geom AS b_geom
   FROM (SELECT g.* FROM grid g
         WHERE g.kind = 'regular' AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high,
               g.ended_in_drafts, CAST(:a_generation AS integer), CAST(:a_draft_id AS integer))
-       AND (CAST(:a_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:a_draft_id AS integer))))) a
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))) a
   FULL JOIN (SELECT g.* FROM grid g
         WHERE g.kind = 'regular' AND (grid_in_version(g.draft_id, g.generation_low, g.generation_high,
               g.ended_in_drafts, CAST(:b_generation AS integer), CAST(:b_draft_id AS integer))
-       AND (CAST(:b_draft_id AS integer) IS NULL OR g.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:b_draft_id AS integer))))) b
+       AND (CAST(:district_code AS varchar) IS NULL OR g.district_code = CAST(:district_code AS varchar)))) b
     ON a.code = b.code
   WHERE a.id IS DISTINCT FROM b.id AND (a.id IS NULL OR b.id IS NULL OR NOT ST_Equals(a.geom, b.geom))
 ), zone AS (
