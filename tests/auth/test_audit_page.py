@@ -126,8 +126,9 @@ def test_rows_are_newest_first_by_time_then_id_and_pages_follow_that_order(app, 
     base = dt.datetime(2026, 12, 6, 12, 31, 36, tzinfo=dt.timezone.utc)
     # Inserted out of time order: 36 s, 37 s, 36 s (the QA report's case), then more at 35 s.
     for second in (36, 37, 36, 35, 35):
-        db.session.execute(text("INSERT INTO audit_entry (at, actor, via, action, entity_type, entity_id) "
-                                "VALUES (:at, 'probe', 'cli', 'user.update', 'user', '0')"),
+        db.session.execute(text("INSERT INTO audit_entry (at, actor, via, action, entity_type, entity_id, "
+                                "district_code) "
+                                "VALUES (:at, 'probe', 'cli', 'user.update', 'user', '0', '410102')"),
                            {"at": base.replace(second=second)})
     db.session.flush()
     from app.admin import audit_log
