@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from app import citus
-from app import audit
+from app import audit, dbclock
 from app.addresses.service import reassign_addresses
 from app.actor import current_actor
 from app.errors import Conflict, ValidationError
@@ -167,7 +167,7 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
     drafts.bump(draft)
     db.session.flush()
     moved = db.session.execute(sql("plan/reassign"), {"generation": new_generation, "old_generation": current,
-                                                       "district_code": draft.district_code,
+                                                       "district_code": draft.district_code, "clock": dbclock.clock_timestamp(),
                                                        "open_statuses": list(OPEN_STATUSES)}).one()
     staff_carried, staff_ended = staffing.carry(draft.id, current, draft.district_code)
     audit.record("draft.publish", "draft", draft.id, before=before, after={

@@ -29,7 +29,7 @@ WITH hit AS (
       updated_at = CASE
         WHEN coalesce(r.current_lineage, r.grid_lineage) IS DISTINCT FROM coalesce(hit.lineage, '{}')
           OR coalesce(r.current_dedicated_ids, r.dedicated_grid_ids) IS DISTINCT FROM coalesce(hit.dedicated, '{}')
-        THEN clock_timestamp() ELSE r.updated_at END
+        THEN CAST(:clock AS timestamptz) ELSE r.updated_at END
   FROM hit
   WHERE r.id = hit.id
   RETURNING hit.from_code, hit.to_code

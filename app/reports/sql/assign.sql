@@ -4,15 +4,16 @@
 -- regular grid that COVERS the point (edges and vertices included); on a
 -- shared edge or vertex the lowest code wins; dedicated grids are added; a
 -- point covered by nothing is flagged out_of_coverage (stored, never dropped).
--- updated_at takes clock_timestamp(), not now() (the transaction's start): it is
--- the live feed's cursor (app.dispatch.feed) and must move within one transaction.
+-- updated_at takes :clock, the database's clock_timestamp() read just before (app.dbclock), not now()
+-- (the transaction's start): it is the live feed's cursor (app.dispatch.feed) and must move within one
+-- transaction. A parameter, not the function: Citus refuses volatile functions in an UPDATE.
 -- generation: the published generation of the report's district (issue 19).
 --
 -- 1. Leaves first: one GiST probe per point on the partial index of current leaves.
 UPDATE report r
 SET grid_id = hit.grid_id, grid_lineage = hit.lineage, generation = (SELECT v.generation FROM boundary_version v
                                                            WHERE v.status = 'published' AND v.district_code = r.district_code),
-    out_of_coverage = false, updated_at = clock_timestamp()
+    out_of_coverage = false, updated_at = CAST(:clock AS timestamptz)
 FROM (
   SELECT t.id, leaf.id AS grid_id, leaf.lineage
   FROM assign_target t
@@ -32,7 +33,7 @@ WHERE r.id = hit.id
 UPDATE report r
 SET grid_id = hit.grid_id, grid_lineage = coalesce(hit.lineage, '{}'), generation = (SELECT v.generation FROM boundary_version v
                                                            WHERE v.status = 'published' AND v.district_code = r.district_code),
-    out_of_coverage = hit.grid_id IS NULL, updated_at = clock_timestamp()
+    out_of_coverage = hit.grid_id IS NULL, updated_at = CAST(:clock AS timestamptz)
 FROM (
   SELECT t.id, g2.id AS grid_id, g2.lineage
   FROM assign_target t
