@@ -120,8 +120,11 @@ def apply(draft: BoundaryVersion, edit: Edit) -> None:
 def write_staged(draft: BoundaryVersion) -> None:
     """Write what ``plan_edit`` holds into the draft (sql/apply_edit.sql), then :func:`normalize` and check it."""
     conn = db.session.connection()
+    # The rows travel as one JSON parameter (see sql/apply_edit.sql: Citus cannot write grid from a
+    # temporary table); read as text, not decoded into Python objects.
+    edit = conn.execute(text("SELECT CAST(coalesce(json_agg(e), '[]') AS text) FROM plan_edit e")).scalar_one()
     for stmt in statements("plan/apply_edit"):
-        conn.execute(stmt, _params(draft))
+        conn.execute(stmt, {**_params(draft), "edit": edit})
     conn.execute(text("DROP TABLE plan_edit"))
     normalize(draft)
 

@@ -4,7 +4,7 @@
 -- regular grid that COVERS the point (edges and vertices included); on a
 -- shared edge or vertex the lowest code wins; dedicated grids are added; a
 -- point covered by nothing is flagged out_of_coverage (stored, never dropped).
--- updated_at takes :clock, the database's clock_timestamp() read just before (app.dbclock), not now()
+-- updated_at takes the clock parameter, the database's clock_timestamp() read just before (app.dbclock), not now()
 -- (the transaction's start): it is the live feed's cursor (app.dispatch.feed) and must move within one
 -- transaction. A parameter, not the function: Citus refuses volatile functions in an UPDATE.
 -- generation: the published generation of the report's district (issue 19).
