@@ -259,7 +259,8 @@ def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool
         copy_rows("address_import_staging", STAGING_COLUMNS, (
             (c.row, c.district, c.subdistrict, c.community, c.parts.road, c.parts.number, c.parts.compound,
              c.parts.building, c.parts.unit, c.full_text, c.key, c.lon, c.lat, source) for c in clean))
-        conn.execute(sql("addresses/insert_from_staging"), {"district_code": _district()})  # assigned as written
+        for stmt in statements("addresses/insert_from_staging"):  # assigned as written
+            conn.execute(stmt, {"district_code": _district()})
         counts = conn.execute(text(
             "SELECT count(*) FILTER (WHERE t.created), count(*) FILTER (WHERE NOT t.created), "
             "count(*) FILTER (WHERE a.grid_id IS NOT NULL), count(*) FILTER (WHERE a.out_of_coverage), "

@@ -46,5 +46,6 @@ FROM jsonb_to_recordset(CAST(:edit AS jsonb))
   AS e(code text, op text, name text, level text, kind text, parent_code text, households integer, population integer,
        predecessors varchar(17)[], area_m2 double precision, wkb text, exclave boolean)
 WHERE e.op = 'upsert'
-  AND NOT EXISTS (SELECT 1 FROM grid g WHERE g.draft_id = CAST(:draft_id AS integer) AND g.code = e.code)
+  -- Not a correlated NOT EXISTS, which Citus refuses next to a set-returning function.
+  AND e.code NOT IN (SELECT g.code FROM grid g WHERE g.draft_id = CAST(:draft_id AS integer))
 ORDER BY e.code
