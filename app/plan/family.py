@@ -132,13 +132,15 @@ def write_staged(draft: BoundaryVersion) -> None:
 def normalize(draft: BoundaryVersion) -> None:
     """Share again, copy down and relink, level by level (see the module docstring)."""
     conn = db.session.connection()
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS plan_pairs (draft_row integer, base_row integer) "
-                      "ON COMMIT DROP"))
     steps = statements("plan/normalize")
     for level in LEVELS:
+        params = {**_params(draft), "level": level}
         for stmt in steps:
-            conn.execute(stmt, {**_params(draft), "level": level})
-    conn.execute(text("DROP TABLE plan_pairs"))
+            result = conn.execute(stmt, params)
+            if result.returns_rows:  # step 1's pairs (draft row, base row), for the statements after it
+                pairs = result.all()
+                params["draft_rows"] = [p.draft_row for p in pairs]
+                params["base_rows"] = [p.base_row for p in pairs]
     problems = conn.execute(sql("plan/check_draft"), _params(draft)).all()
     if problems:
         # Never expected: an edit that breaks the hierarchy is a bug, and the transaction is rolled back.
