@@ -3,5 +3,5 @@
 -- ix_grid_current_root_geom holds exactly them.
 SELECT ST_AsGeoJSON(ST_Multi(ST_Union(g.geom)), 7) AS geometry,
        array_agg(DISTINCT g.district_code ORDER BY g.district_code) AS districts
-FROM grid g
-WHERE g.generation_high IS NULL AND g.draft_id IS NULL AND g.kind = 'regular' AND g.parent_id IS NULL
+FROM grid_current g
+WHERE g.kind = 'regular' AND g.parent_id IS NULL
