@@ -132,7 +132,10 @@ def rekey_addresses() -> int:
     conn.execute(text("DELETE FROM address_rekey"))
     copy_rows("address_rekey", ("id", "road", "number", "compound", "building", "unit", "norm_key"), changed)
     # Two steps: a key may move to a row whose old key another row is about to take.
-    conn.execute(text("UPDATE standard_address a SET norm_key = '~' || a.id FROM address_rekey k WHERE a.id = k.id"))
+    # text || text (immutable), not text || bigint (stable): Citus refuses stable functions of a row's
+    # columns in an UPDATE.
+    conn.execute(text("UPDATE standard_address a SET norm_key = '~' || CAST(a.id AS text) "
+                      "FROM address_rekey k WHERE a.id = k.id"))
     conn.execute(text(
         "UPDATE standard_address a SET road = k.road, number = k.number, compound = k.compound, "
         "building = k.building, unit = k.unit, norm_key = k.norm_key, updated_at = now() "
