@@ -21,7 +21,7 @@ PIP_PINS := pip==26.3 setuptools==84.2.1
 help:
 	@echo "make run    - set up everything and serve GridMap on http://$(HOST):$(PORT)"
 	@echo "make test   - set up everything and run the test suite"
-	@echo "make test-citus - the intake, lookup, import, patrol, figures, publish and desk tests on a"
+	@echo "make test-citus - the intake, lookup, import, patrol, figures, publish, desk, loop and draft tests on a"
 	@echo "             three-node Citus cluster in instance/citus (skipped when Citus is not installed)"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make backup - dump the database to instance/backups/ (make restore FILE=... to restore)"
@@ -93,7 +93,9 @@ test: system-deps system-deps-test venv-dev translations
 CITUS_TESTS ?= tests/citus tests/reports/test_intake_api.py tests/lookup/test_lookup_api.py \
 	tests/reports/test_bulk_import.py tests/patrols/test_ingest_api.py tests/patrols/test_ingest_copy.py \
 	tests/patrols/test_figures.py tests/figures/test_events_api.py tests/plan/test_publish_api.py \
-	tests/dispatch/test_changes_api.py
+	tests/dispatch/test_changes_api.py tests/dispatch/test_placement_api.py tests/events/test_api_loop.py \
+	tests/events/test_api_escalation.py tests/addresses/test_import.py tests/plan/test_edits_api.py \
+	tests/plan/test_level_import.py
 test-citus: system-deps venv-dev translations
 	@if ! $(PY) -m app.citus_cluster available >/dev/null 2>&1; then \
 	  $(PY) -m app.citus_cluster available || true; \

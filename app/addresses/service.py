@@ -132,7 +132,10 @@ def rekey_addresses() -> int:
     conn.execute(text("DELETE FROM address_rekey"))
     copy_rows("address_rekey", ("id", "road", "number", "compound", "building", "unit", "norm_key"), changed)
     # Two steps: a key may move to a row whose old key another row is about to take.
-    conn.execute(text("UPDATE standard_address a SET norm_key = '~' || a.id FROM address_rekey k WHERE a.id = k.id"))
+    # text || text (immutable), not text || bigint (stable): Citus refuses stable functions of a row's
+    # columns in an UPDATE.
+    conn.execute(text("UPDATE standard_address a SET norm_key = '~' || CAST(a.id AS text) "
+                      "FROM address_rekey k WHERE a.id = k.id"))
     conn.execute(text(
         "UPDATE standard_address a SET road = k.road, number = k.number, compound = k.compound, "
         "building = k.building, unit = k.unit, norm_key = k.norm_key, updated_at = now() "
@@ -259,7 +262,8 @@ def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool
         copy_rows("address_import_staging", STAGING_COLUMNS, (
             (c.row, c.district, c.subdistrict, c.community, c.parts.road, c.parts.number, c.parts.compound,
              c.parts.building, c.parts.unit, c.full_text, c.key, c.lon, c.lat, source) for c in clean))
-        conn.execute(sql("addresses/insert_from_staging"), {"district_code": _district()})  # assigned as written
+        for stmt in statements("addresses/insert_from_staging"):  # assigned as written
+            conn.execute(stmt, {"district_code": _district()})
         counts = conn.execute(text(
             "SELECT count(*) FILTER (WHERE t.created), count(*) FILTER (WHERE NOT t.created), "
             "count(*) FILTER (WHERE a.grid_id IS NOT NULL), count(*) FILTER (WHERE a.out_of_coverage), "

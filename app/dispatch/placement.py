@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app import audit
+from app import audit, dbclock
 from app.errors import Conflict, ValidationError
 from app.events import deadlines, service as loop
 from app.extensions import db
@@ -73,7 +73,7 @@ def place(ticket: str, req: PlacementRequest, *, area: tuple[str, ...] | None) -
     db.session.refresh(report)
     report.row_version = report.row_version + 1
     # The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
-    report.updated_at = func.clock_timestamp()
+    report.updated_at = dbclock.clock_timestamp()
     db.session.flush()
     grid = db.session.get(Grid, report.grid_id) if report.grid_id else None
     details = {"lon": round(point.lon, 7), "lat": round(point.lat, 7), "crs": req.crs.label,

@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import text
 
+from app import dbclock
 from app.actor import current_actor
 from app.events import deadlines
 from app.events import workflow as wf
@@ -76,7 +77,8 @@ def escalate_overdue(now: datetime | None = None, *, commit: bool = True) -> Esc
         params = {"ids": [r.id for r in members], "now": now, "from_state": plan.from_state,
                   "to_state": plan.to_state, "note": plan.note, "details": json.dumps(details),
                   "level": plan.level, "clear_assignee": plan.clear_assignee,
-                  "stop_clock": plan.clock == wf.CLOCK_STOP, "via": via}
+                  "stop_clock": plan.clock == wf.CLOCK_STOP, "via": via,
+                  "clock": dbclock.clock_timestamp()}
         for stmt in statements("events/escalate"):
             db.session.execute(stmt, params)
         result.escalated += [{"ticket": r.ticket, "from_state": plan.from_state, "to_state": plan.to_state,

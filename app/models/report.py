@@ -91,8 +91,8 @@ class Report(db.Model):
     idempotency_scope = Column(String(80))
     request_hash = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-    # Every change path sets it from the database clock (clock_timestamp()): it is the cursor of the
-    # dispatch desk's live feed (app.dispatch.feed), so it must be one clock and move with real time.
+    # Every change path sets it from the database clock (clock_timestamp(), read by app.dbclock): it is the
+    # cursor of the dispatch desk's live feed (app.dispatch.feed), so it must be one clock and move with real time.
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     closed_at = Column(DateTime(timezone=True))
     # --- The closed loop (app.events) ---

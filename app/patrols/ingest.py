@@ -507,8 +507,9 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
     if lookup_already:
         bounds = {"t_min": from_us(int(t_us.min())), "t_max": from_us(int(t_us.max()))}
         already = list(db.session.execute(sql("patrols/already_stored"), bounds).scalars())
-    inserted = db.session.execute(sql("patrols/insert_fixes"),
-                                  {"district_code": current_app.config["DISTRICT_CODE"]}).rowcount
+    # Counted from RETURNING (see insert_fixes.sql: Citus's row count includes the skipped rows).
+    inserted = len(db.session.execute(sql("patrols/insert_fixes"),
+                                      {"district_code": current_app.config["DISTRICT_CODE"]}).all())
     return inserted, already
 
 

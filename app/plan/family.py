@@ -120,8 +120,11 @@ def apply(draft: BoundaryVersion, edit: Edit) -> None:
 def write_staged(draft: BoundaryVersion) -> None:
     """Write what ``plan_edit`` holds into the draft (sql/apply_edit.sql), then :func:`normalize` and check it."""
     conn = db.session.connection()
+    # The rows travel as one JSON parameter (see sql/apply_edit.sql: Citus cannot write grid from a
+    # temporary table); read as text, not decoded into Python objects.
+    edit = conn.execute(text("SELECT CAST(coalesce(json_agg(e), '[]') AS text) FROM plan_edit e")).scalar_one()
     for stmt in statements("plan/apply_edit"):
-        conn.execute(stmt, _params(draft))
+        conn.execute(stmt, {**_params(draft), "edit": edit})
     conn.execute(text("DROP TABLE plan_edit"))
     normalize(draft)
 
@@ -129,13 +132,15 @@ def write_staged(draft: BoundaryVersion) -> None:
 def normalize(draft: BoundaryVersion) -> None:
     """Share again, copy down and relink, level by level (see the module docstring)."""
     conn = db.session.connection()
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS plan_pairs (draft_row integer, base_row integer) "
-                      "ON COMMIT DROP"))
     steps = statements("plan/normalize")
     for level in LEVELS:
+        params = {**_params(draft), "level": level}
         for stmt in steps:
-            conn.execute(stmt, {**_params(draft), "level": level})
-    conn.execute(text("DROP TABLE plan_pairs"))
+            result = conn.execute(stmt, params)
+            if result.returns_rows:  # step 1's pairs (draft row, base row), for the statements after it
+                pairs = result.all()
+                params["draft_rows"] = [p.draft_row for p in pairs]
+                params["base_rows"] = [p.base_row for p in pairs]
     problems = conn.execute(sql("plan/check_draft"), _params(draft)).all()
     if problems:
         # Never expected: an edit that breaks the hierarchy is a bug, and the transaction is rolled back.

@@ -301,7 +301,10 @@ def _replace_leaves(draft: BoundaryVersion, params: dict, log_params: dict):
     op = edits.log_operation(draft, "import", log_params, summary, {}, {})
     db.session.flush()
     # The log's before/after/source are built where the rows are (megabytes of WKB for a district).
-    conn.execute(sql("plan/import_log"), {**params, "operation_id": op.id})
+    log = conn.execute(sql("plan/import_log"), params).one()
+    conn.execute(text("UPDATE draft_operation SET before = CAST(:before AS jsonb), after = CAST(:after AS jsonb),"
+                      " source = CAST(:source AS jsonb) WHERE id = :operation_id"),
+                 {"before": log.before, "after": log.after, "source": log.source, "operation_id": op.id})
     db.session.expire(op, ["before", "after", "source"])
     fam.write_staged(draft)
     conn.execute(text("DROP TABLE plan_new, plan_estimate"))

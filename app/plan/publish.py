@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from app import citus
-from app import audit
+from app import audit, dbclock
 from app.addresses.service import reassign_addresses
 from app.actor import current_actor
 from app.errors import Conflict, ValidationError
@@ -148,6 +148,20 @@ def unschedule(draft_id: int, body: dict) -> dict:
     return drafts.to_dict(draft)
 
 
+def reassign(generation: int, old_generation: int | None, district_code: str):
+    """Every open report of ``district_code`` to its grid in the boundaries of ``generation``
+    (sql/reassign.sql); answers the row (checked, moved): how many open reports were checked, how
+    many changed grid since ``old_generation``."""
+    params = {"generation": generation, "old_generation": old_generation, "district_code": district_code,
+              "open_statuses": list(OPEN_STATUSES), "clock": dbclock.clock_timestamp()}
+    counts = None
+    for stmt in statements("plan/reassign"):
+        result = db.session.execute(stmt, params)
+        if result.returns_rows:
+            counts = result.one()
+    return counts
+
+
 def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, warnings: int) -> dict:
     """Make the locked, validated ``draft`` the published version (steps 4-6), and commit."""
     current = published.generation if published else None
@@ -166,9 +180,7 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
     draft.validation = None
     drafts.bump(draft)
     db.session.flush()
-    moved = db.session.execute(sql("plan/reassign"), {"generation": new_generation, "old_generation": current,
-                                                       "district_code": draft.district_code,
-                                                       "open_statuses": list(OPEN_STATUSES)}).one()
+    moved = reassign(new_generation, current, draft.district_code)
     staff_carried, staff_ended = staffing.carry(draft.id, current, draft.district_code)
     audit.record("draft.publish", "draft", draft.id, before=before, after={
         "status": "published", "generation": new_generation, "retired_version": published.id if published else None,

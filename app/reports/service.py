@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, dbclock
 from app.actor import current_actor
 from app.auth.masking import free_text_of, reporter_of
 from app.auth.scope import area_param, event_district, in_area, in_district
@@ -133,8 +133,9 @@ def _store(rows: list[CleanReport]) -> int:
 
 def assign_targets() -> None:
     """Assign the reports listed in ``assign_target`` (set-based, current published boundaries)."""
+    params = {"clock": dbclock.clock_timestamp()}
     for stmt in statements("reports/assign"):
-        db.session.execute(stmt)
+        db.session.execute(stmt, params)
     mark_unplaced()
 
 

@@ -145,19 +145,16 @@ def test_republishing_unchanged_boundaries_resends_nothing(anon, people, quiet, 
     report(anon)
     quiet()
     cursor = cursor_now(people.dispatcher)
-    from app.models import OPEN_STATUSES
-    from app.sqlfiles import sql
+    from app.plan.publish import reassign
 
     generation = db.session.execute(text("SELECT max(generation) FROM boundary_version")).scalar()
-    counts = db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
-                                                       "open_statuses": list(OPEN_STATUSES),
-                                                       "district_code": "410102"}).one()
+    district = db.session.execute(text("SELECT district_code FROM report")).scalar_one()
+    counts = reassign(generation, generation, district)
     assert (counts.checked, counts.moved) == (1, 0)
     assert feed(people.dispatcher, since=cursor)["features"] == []
     # A report whose grid does change on publish does show up.
     db.session.execute(text("UPDATE report SET current_lineage = '{}' "))
-    db.session.execute(sql("plan/reassign"), {"generation": generation, "old_generation": generation,
-                                              "open_statuses": list(OPEN_STATUSES), "district_code": "410102"})
+    reassign(generation, generation, district)
     assert len(feed(people.dispatcher, since=cursor)["features"]) == 1
 
 

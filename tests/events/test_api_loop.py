@@ -260,7 +260,10 @@ def test_a_stale_expected_state_gets_409_and_changes_nothing(people, anon, clock
     version = people.dispatcher.get(f"/api/v1/reports/{ticket}").get_json()["row_version"]
     res = act(people.dispatcher2, ticket, "cancel", "accepted", note="重复", row_version=version - 1)
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "stale_state"
-    steps = db.session.scalars(select(ReportTransition.action).join(Report, Report.id == ReportTransition.report_id)
+    # Joined on the composite key (district, report): the join Citus runs on one shard.
+    steps = db.session.scalars(select(ReportTransition.action)
+                               .join(Report, (Report.district_code == ReportTransition.district_code)
+                                     & (Report.id == ReportTransition.report_id))
                                .where(Report.ticket == ticket)).all()
     assert steps == ["report", "accept"]
     refused = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == ticket,

@@ -55,9 +55,15 @@ person AS (
   FROM candidate c
   ORDER BY c.person, c.last_login_at DESC NULLS LAST, c.id
 )
+-- The workload as a join of counts, not a sub-select per person: Citus refuses a correlated
+-- sub-select over report (distributed) when the FROM holds a CTE.
 SELECT p.id, p.username, p.display_name, p.phone, p.areas, p.grids,
        CASE p.rank WHEN 1 THEN 'grid' WHEN 2 THEN 'community' ELSE 'neighbour' END AS relation,
-       (SELECT count(*) FROM report r
-        WHERE r.assignee_id = p.id AND r.status NOT IN ('closed', 'cancelled')) AS open_events
+       coalesce(w.n, 0) AS open_events
 FROM person p
+LEFT JOIN (
+  SELECT r.assignee_id, count(*) AS n FROM report r
+  WHERE r.assignee_id IN (SELECT id FROM person) AND r.status NOT IN ('closed', 'cancelled')
+  GROUP BY r.assignee_id
+) w ON w.assignee_id = p.id
 ORDER BY p.rank, p.depth DESC, open_events, p.display_name, p.username

@@ -24,6 +24,6 @@ UPDATE report r
 SET status = :to_state, handling_level = :level,
     assignee_id = CASE WHEN :clear_assignee THEN NULL ELSE r.assignee_id END,
     handled_at = CASE WHEN :stop_clock THEN :now ELSE r.handled_at END,
-    -- The database clock, not :now (the loop's clock): updated_at is the live feed's cursor.
-    row_version = r.row_version + 1, updated_at = clock_timestamp()
+    -- The database clock (the clock parameter, app.dbclock), not :now (the loop's clock): updated_at is the live feed's cursor.
+    row_version = r.row_version + 1, updated_at = CAST(:clock AS timestamptz)
 WHERE r.id = ANY(CAST(:ids AS bigint[]))

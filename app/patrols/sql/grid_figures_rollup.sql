@@ -21,12 +21,17 @@ touched AS (
   SELECT d.grid_id, count(DISTINCT c) AS visited FROM day_rows d CROSS JOIN LATERAL unnest(d.cells) c
   GROUP BY d.grid_id
 ),
+-- The places visited in the period as a join, not a correlated EXISTS over patrol_day_place, which
+-- Citus refuses; the visits of a place are of its district (rollup_places.sql), one shard.
+visited_places AS (
+  SELECT DISTINCT v.place_id FROM patrol_day_place v
+  WHERE v.district_code = :district_code AND v.day BETWEEN :first AND :last
+),
 places AS (
-  SELECT g.id AS grid_id, count(*) AS total,
-         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM patrol_day_place v
-                                        WHERE v.place_id = pl.id AND v.day BETWEEN :first AND :last)) AS visited
+  SELECT g.id AS grid_id, count(*) AS total, count(vp.place_id) AS visited
   FROM grid g
   JOIN patrol_place pl ON pl.active AND pl.district_code = :district_code AND ST_Covers(g.geom, pl.geom)
+  LEFT JOIN visited_places vp ON vp.place_id = pl.id
   WHERE g.level = :level AND g.id IN (SELECT id FROM ids)
   GROUP BY g.id
 )

@@ -18,14 +18,16 @@ JOIN patrol_fix f ON f.time >= (d.day + time '00:00') AT TIME ZONE 'Asia/Shangha
                  AND f.time < (d.day + 1 + time '00:00') AT TIME ZONE 'Asia/Shanghai'
 WINDOW w AS (PARTITION BY d.day, f.district_code, f.worker_id ORDER BY f.time)
 -- ;;
+-- The latest earlier fix of each day's first one, as DISTINCT ON over a join, not a LATERAL ... LIMIT 1
+-- per row, which Citus cannot push down to the shards of patrol_fix (the same rows: one first fix per
+-- day, district and worker; the window of max_gap is short, so few fixes are joined to each).
 INSERT INTO patrol_day_track (day, crossing, district_code, worker_id, time, geom, prev_geom, dt, next_dt)
-SELECT t.day, true, t.district_code, t.worker_id, t.time, t.geom, p.geom, extract(epoch FROM t.time - p.time), NULL
+SELECT DISTINCT ON (t.day, t.district_code, t.worker_id)
+       t.day, true, t.district_code, t.worker_id, t.time, t.geom, f.geom, extract(epoch FROM t.time - f.time), NULL
 FROM patrol_day_track t
-CROSS JOIN LATERAL (
-  SELECT f.time, f.geom FROM patrol_fix f
-  WHERE f.district_code = t.district_code AND f.worker_id = t.worker_id AND f.time < t.time
-    AND f.time >= t.time - make_interval(secs => :max_gap)
-  ORDER BY f.time DESC LIMIT 1) p
+JOIN patrol_fix f ON f.district_code = t.district_code AND f.worker_id = t.worker_id AND f.time < t.time
+                 AND f.time >= t.time - make_interval(secs => :max_gap)
 WHERE NOT t.crossing AND t.dt IS NULL
+ORDER BY t.day, t.district_code, t.worker_id, f.time DESC
 -- ;;
 ANALYZE patrol_day_track

@@ -3,8 +3,10 @@
 -- (geometry as upper-case WKB hex, so undo restores it bit for bit); source holds the features read
 -- (a rebase replays the import from them, app.plan.rebase). Built as json text and cast once: building
 -- jsonb object by object costs several times more for thousands of grids.
-UPDATE draft_operation op
-SET before = CAST(x.before AS jsonb), after = CAST(x.after AS jsonb), source = CAST(x.source AS jsonb)
+-- Answers the three as json text; app.plan.level_import writes them into draft_operation as parameters:
+-- Citus cannot modify a reference table (draft_operation) from the temporary tables plan_edit and
+-- plan_import, even in a sub-select (plain PostgreSQL runs the same two statements).
+SELECT CAST(x.before AS text) AS before, CAST(x.after AS text) AS after, CAST(x.source AS text) AS source
 FROM (
   SELECT
     (SELECT coalesce(json_object_agg(e.code, CASE WHEN o.code IS NULL THEN NULL ELSE json_build_object(
@@ -40,4 +42,3 @@ FROM (
               'in_base', false, 'exclave', false, 'wkb', upper(encode(ST_AsBinary(s.geom), 'hex'))) ORDER BY s.idx), CAST('[]' AS json)))
      FROM plan_import s) AS source
 ) x
-WHERE op.id = :operation_id

@@ -4,8 +4,10 @@
 -- 1. Share again what is back to the base state (after an undo, or an edit reverted by hand):
 --    a draft row equal to the base row of its code, whose parent is still the shared one and
 --    whose leaf status is the base row's, is dropped and the base row shown again.
-INSERT INTO plan_pairs (draft_row, base_row)
-SELECT d.id, b.id
+--    The pairs (draft row, base row) are read by app.plan.family.normalize and come back as the
+--    arrays draft_rows and base_rows: Citus cannot change grid (a reference table) from a
+--    temporary table.
+SELECT d.id AS draft_row, b.id AS base_row
 FROM grid d
 JOIN grid b ON b.code = d.code AND b.draft_id IS NULL
   AND b.generation_low <= CAST(:base AS integer)
@@ -29,14 +31,14 @@ WHERE d.draft_id = CAST(:draft_id AS integer) AND d.level = :level
        AND (CAST(:draft_id AS integer) IS NULL
             OR c.district_code = (SELECT dv.district_code FROM boundary_version dv WHERE dv.id = CAST(:draft_id AS integer))))))
 -- ;;
-UPDATE grid c SET parent_id = p.base_row FROM plan_pairs p WHERE c.parent_id = p.draft_row
+UPDATE grid c SET parent_id = p.base_row
+FROM unnest(CAST(:draft_rows AS integer[]), CAST(:base_rows AS integer[])) AS p(draft_row, base_row)
+WHERE c.parent_id = p.draft_row
 -- ;;
 UPDATE grid b SET ended_in_drafts = array_remove(b.ended_in_drafts, CAST(:draft_id AS integer))
-FROM plan_pairs p WHERE b.id = p.base_row
+WHERE b.id = ANY(CAST(:base_rows AS integer[]))
 -- ;;
-DELETE FROM grid d USING plan_pairs p WHERE d.id = p.draft_row
--- ;;
-DELETE FROM plan_pairs
+DELETE FROM grid d WHERE d.id = ANY(CAST(:draft_rows AS integer[]))
 -- ;;
 -- 2. Copy-on-write down the tree: a shared row whose parent is now the draft's own row (its
 --    parent_id and lineage would be wrong), or whose leaf status changed, gets a draft copy.
