@@ -38,7 +38,7 @@ Citus refuses, and what the schema does about it (docs/scale.md):
   district is an insert of its rows under the new code and a delete of the old ones (design item 4).
 
 Revision ID: 0035_citus
-Revises: 0033_district_transfer
+Revises: 0034_id_lookups
 Create Date: 2026-12-07
 """
 import os
@@ -48,7 +48,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035_citus"
-down_revision = "0033_district_transfer"
+down_revision = "0034_id_lookups"
 branch_labels = None
 depends_on = None
 
