@@ -78,6 +78,17 @@ class Scope:
                 & (Grid.generation_high.is_(None) | (Grid.generation_high >= self.generation)))
 
 
+def published_versions(district_code: str | None) -> list[tuple[str, BoundaryVersion]]:
+    """(district name, its published version) of one district, or of every district (None), by code."""
+    from app.models import District
+
+    query = (select(District.name, BoundaryVersion).join(District, District.code == BoundaryVersion.district_code)
+             .where(BoundaryVersion.status == "published").order_by(BoundaryVersion.district_code))
+    if district_code is not None:
+        query = query.where(BoundaryVersion.district_code == district_code)
+    return [(name, version) for name, version in db.session.execute(query).all()]
+
+
 def all_versions() -> list[BoundaryVersion]:
     """Every version, drafts too, oldest first."""
     return list(db.session.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from app.auth.scope import event_area
+from app.auth.scope import event_area, event_district
 from app.events import deadlines, holidays
 from app.home.figures import district_figures, event_figures
 from app.actor import current_actor
@@ -21,7 +21,7 @@ def index():
     # counted without a year's holidays (app.events.holidays).
     missing = (holidays.missing_years(deadlines.calendar(), deadlines.now().astimezone(BEIJING).date())
                if allows(current_actor().role, CATEGORIES_EDIT) else [])
-    return render_template("home.html", figures=district_figures(), events=event_figures(event_area()),
+    return render_template("home.html", figures=district_figures(event_district()), events=event_figures(event_area()),
                            calendar_missing=missing)
 
 

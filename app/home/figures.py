@@ -5,7 +5,7 @@ from app.auth.scope import area_param, event_district
 from app.events import deadlines
 from app.extensions import db
 from app.grids.queries import counts_by_level
-from app.grids.versions import Scope, published_version
+from app.grids.versions import Scope, published_versions
 from app.labels import LEVEL_LABELS, text as label_text
 from app.models import LEVELS, OPEN_STATUSES
 from app.sqlfiles import sql
@@ -15,21 +15,22 @@ from app.sqlfiles import sql
 STAFFED_LEVELS = ("community", "grid", "micro")
 
 
-def district_figures() -> dict:
-    """The published boundaries, grids and staffing per level (the whole district)."""
-    version = published_version()
+def district_figures(district: str | None) -> dict:
+    """The published boundaries, grids and staffing per level: of ``district`` (a district user's
+    own), or of every district for a city user (None), whose page lists each district's version."""
+    versions = published_versions(district)
     levels = []
-    if version is not None:
-        counts = {(lvl, kind): (n, staffed) for lvl, kind, n, staffed in counts_by_level(Scope(version))}
+    dedicated = 0
+    if versions:
+        scope = Scope(versions[0][1], district_code=district) if district else Scope(None)
+        counts = {(lvl, kind): (n, staffed) for lvl, kind, n, staffed in counts_by_level(scope)}
         for level in LEVELS:
             n, staffed = counts.get((level, "regular"), (0, 0))
             share = (staffed / n) if n and level in STAFFED_LEVELS else None
             levels.append({"level": level, "label": label_text(LEVEL_LABELS, level), "grids": n,
                            "staffed": staffed if level in STAFFED_LEVELS else None, "staffed_share": share})
         dedicated = sum(v[0] for (lvl, kind), v in counts.items() if kind == "dedicated")
-    else:
-        dedicated = 0
-    return {"version": version, "levels": levels, "dedicated": dedicated}
+    return {"versions": versions, "levels": levels, "dedicated": dedicated}
 
 
 def event_figures(area: tuple[str, ...] | None) -> dict:
