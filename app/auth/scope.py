@@ -12,10 +12,12 @@ their district's rows only (``report.district_code`` ...); a city user
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from app.actor import current_actor
 from app.auth.roles import AREA_BOUND
+from app.errors import ValidationError
 from app.extensions import db
 from app.models import District, Grid
 
@@ -43,6 +45,18 @@ def event_district(requested: str | None = None) -> str | None:
     if own is not None:
         return own
     return (requested or "").strip() or None
+
+
+def requested_district(raw: str | None) -> str | None:
+    """``district=`` of a list, a feed or the figures: a district of this deployment, or None (every
+    district). Only a city user's choice counts (``event_district``); a bad code is an error for all."""
+    if raw in (None, ""):
+        return None
+    raw = raw.strip()
+    if db.session.get(District, raw) is None:
+        raise ValidationError(_("district must be the code of one of this deployment's districts (6 digits, "
+                                "e.g. 410102)."), {"field": "district", "value": raw[:40]})
+    return raw
 
 
 def in_district(district_code: str) -> bool:

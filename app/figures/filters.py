@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.api import params
-from app.auth.scope import actor_district, event_area, event_district
+from app.auth.scope import actor_district, event_area, event_district, requested_district
 from app.errors import ValidationError
 from app.events import categories as category_table
 from app.extensions import db
 from app.figures.events import GROUPINGS, MAX_DAYS, Filters
-from app.models import District, Grid
+from app.models import Grid
 from app.patrols.period import parse_period
 
 #: Without from/to: the last 30 days up to today.
@@ -55,16 +55,6 @@ def _category(raw: str | None) -> tuple[str | None, str | None]:
                             "e.g. 04) of the category table."), {"field": "category", "value": raw[:40]})
 
 
-def _district(raw: str | None) -> str | None:
-    if raw in (None, ""):
-        return None
-    raw = raw.strip()
-    if db.session.get(District, raw) is None:
-        raise ValidationError(_("district must be the code of one of this deployment's districts (6 digits, "
-                                "e.g. 410102)."), {"field": "district", "value": raw[:40]})
-    return raw
-
-
 def _subdistrict(raw: str | None) -> str | None:
     if raw in (None, ""):
         return None
@@ -85,7 +75,7 @@ def parse_filters(args) -> Filters:
         **dict(zip(("category", "big_class"), _category(args.get("category")))),
         subdistrict=_subdistrict(args.get("subdistrict")),
         area=event_area(),
-        district=event_district(_district(args.get("district"))),
+        district=event_district(requested_district(args.get("district"))),
     )
 
 

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs import submit
 from app.jobs.api import accepted
 from app.labels import STATUS_LABELS, CHANNEL_LABELS
-from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES, District
+from app.models import CHANNELS, HANDLING_LEVELS, OPEN_STATUSES, STATUSES
 from app.reports import files, photos, service
 from app.actor import current_actor
 from app.auth.guard import public, require
@@ -21,7 +21,7 @@ from app.events import categories as category_table
 from app.events.deadlines import DEADLINE_STATES
 from app.events.service import possible_duplicates
 from app.auth.masking import may_see_personal
-from app.auth.scope import event_area
+from app.auth.scope import event_area, requested_district
 from app.auth.roles import REPORTS_ACT, REPORTS_IMPORT, REPORTS_READ
 from app.security import rate_limited
 
@@ -119,19 +119,8 @@ def report_filters(args) -> dict:
         "assignee_id": _assignee_filter(args.get("assignee")),
         "needs_placement": params.flag(args, "needs_placement"),
         "reported": params.choice(args, "reported", REPORTED_CHOICES),
-        "district": district_filter(args.get("district")),
+        "district": requested_district(args.get("district")),
     }
-
-
-def district_filter(raw: str | None) -> str | None:
-    """``district=``: a city user's choice of one district (a district user always sees their own)."""
-    if raw in (None, ""):
-        return None
-    raw = raw.strip()
-    if db.session.get(District, raw) is None:
-        raise ValidationError(_("district must be the code of one of this deployment's districts (6 digits, "
-                                "e.g. 410102)."), {"field": "district", "value": raw[:40]})
-    return raw
 
 
 def _assignee_filter(raw: str | None) -> int | None:
