@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from app import pgcluster
@@ -231,15 +230,7 @@ def start(wait: float = 60.0) -> str:
     require_installed()
     for name, port in NODES:
         _start_node(name, port, wait)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            create_database(DB_NAME)
-            break
-        except ClusterError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    pgcluster.until_ready(lambda: create_database(DB_NAME), wait, pause=0.5)
     return database_url()
 
 

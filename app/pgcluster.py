@@ -305,16 +305,22 @@ def start(wait: float = 30.0) -> str:
         if res.returncode != 0:
             tail = p["log"].read_text(errors="replace")[-2000:] if p["log"].exists() else ""
             raise ClusterError(f"could not start the embedded PostgreSQL:\n{res.stderr}\n{tail}")
+    until_ready(lambda: create_database(DB_NAME), wait)
+    return database_url()
+
+
+def until_ready(attempt, wait: float, pause: float = 0.3) -> None:
+    """Call ``attempt`` until it no longer raises ClusterError, for at most ``wait`` seconds: a server
+    that has just started may refuse connections for a moment. Also used by app.citus_cluster."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            create_database(DB_NAME)
-            break
+            attempt()
+            return
         except ClusterError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.3)
-    return database_url()
+            time.sleep(pause)
 
 
 def stop() -> None:
