@@ -49,6 +49,39 @@ def user_role_label(role: str | None, district_code: str | None = "") -> str:
     labels = CITY_ROLE_LABELS if district_code is None else USER_ROLE_LABELS
     return str(labels.get(role or "", role or ""))
 
+def user_heading(user) -> str:
+    """The page header's "who is signed in": 张三 · 调度员. An account whose name is only its role
+    (the demo's 市级调度员) reads 市级调度员 · 郑州市 (its district's name, or the city's), not the role twice."""
+    from app.extensions import db
+    from app.models import District
+
+    role = user_role_label(user.role, user.district_code)
+    name = (user.display_name or "").strip() or user.username
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        role_zh = user_role_label(user.role, user.district_code)
+    if name not in (role, role_zh, user.role):
+        return f"{name} · {role}"
+    if user.district_code is not None:
+        district = db.session.get(District, user.district_code)
+        place = district.name if district is not None else user.district_code
+    else:
+        place = city_name()
+    return f"{role} · {place}" if place else role
+
+
+def city_name() -> str:
+    """The city's name, as its districts' settings give it (``city_name``); else "the city"."""
+    from sqlalchemy import text as sql_text
+
+    from app.extensions import db
+
+    name = db.session.execute(sql_text(
+        "SELECT settings ->> 'city_name' FROM district WHERE settings ? 'city_name' ORDER BY code LIMIT 1")).scalar()
+    return name or str(_l("the whole city"))
+
+
 #: The roles of grid staff (app.models.staff.STAFF_ROLES).
 ROLE_LABELS = {
     "grid_chief": _l("Grid chief"),

@@ -95,9 +95,9 @@ def init_auth(app: Flask) -> None:
     @app.context_processor
     def auth_context():
         from app.auth.roles import allows
-        from app.labels import user_role_label
+        from app.labels import user_heading, user_role_label
 
-        return {"current_user": current_user, "role_label": user_role_label,
+        return {"current_user": current_user, "role_label": user_role_label, "user_heading": user_heading,
                 "can": lambda permission: current_user.is_authenticated and allows(current_user.role, permission)}
 
     from app.auth.views import bp

@@ -98,13 +98,16 @@ def ensure_districts(data: CityDemo | DemoData) -> None:
     A district the migration named after its code (an empty database has no root grid to name it)
     gets its real name; a name somebody gave it is kept."""
     rows = [{"code": d.district.code, "name": d.district.name, "city": N.CITY_CODE} for d in _districts(data)]
+    # settings.city_name: what the header calls the city for its city users (app.labels.city_name).
     db.session.execute(text("""
-        INSERT INTO district AS d (code, name, city_code)
-        SELECT x.code, x.name, x.city FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(code text, name text, city text)
+        INSERT INTO district AS d (code, name, city_code, settings)
+        SELECT x.code, x.name, x.city, jsonb_build_object('city_name', CAST(:city_name AS text))
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(code text, name text, city text)
         ON CONFLICT (code) DO UPDATE
         SET name = CASE WHEN d.name = d.code THEN EXCLUDED.name ELSE d.name END,
-            city_code = coalesce(d.city_code, EXCLUDED.city_code)"""),
-        {"rows": json.dumps(rows, ensure_ascii=False)})
+            city_code = coalesce(d.city_code, EXCLUDED.city_code),
+            settings = EXCLUDED.settings || d.settings"""),
+        {"rows": json.dumps(rows, ensure_ascii=False), "city_name": N.CITY_NAME})
 
 
 def load_grids(data: CityDemo | DemoData):

@@ -84,25 +84,37 @@ def move(ticket: str, req: TransferRequest, *, area: tuple[str, ...] | None) -> 
     if reason is not None and len(reason) > loop.MAX_NOTE:
         raise ValidationError(_("The reason is too long (at most %(n)s characters).", n=loop.MAX_NOTE),
                               {"field": "reason"})
+    report, entry = move_rows(report, target, kind=kind, reason=reason)
+    return report, entry
+
+
+def move_rows(report: Report, target: District, *, kind: str, reason: str | None = None,
+              details: dict | None = None) -> tuple[Report, ReportTransition]:
+    """Move the locked ``report`` (and the events merged into it) to ``target`` by copy and delete
+    (events/sql/move_district.sql), with its history row ``transfer`` and the audit entry; the moved
+    report and that row. Checks are the caller's (``move``, app.dispatch.placement)."""
+    source = report.district_code
     before = {"district_code": source, "grid_id": report.grid_id, "assignee_id": report.assignee_id,
               "row_version": report.row_version}
-    report_id, status = report.id, report.status
+    report_id, status, ticket = report.id, report.status, report.ticket
+    at = deadlines.now()
     db.session.flush()
-    params = {"id": report_id, "from_district": source, "to_district": target.code}
+    params = {"id": report_id, "from_district": source, "to_district": target.code, "at": at,
+              "actor_id": current_user.id, "actor": current_user.username, "ticket": ticket}
     for stmt in statements("events/move_district"):
         db.session.execute(stmt, params)
-    # The ORM's copy is of the deleted row: read the moved one.
-    db.session.expire(report)
+    # The ORM's copies are of the deleted rows (the event's, its duplicates'): read the moved ones.
+    db.session.expire_all()
     report = db.session.get(Report, report_id, populate_existing=True)
     source_name = db.session.get(District, source)
     entry = ReportTransition(
-        report_id=report.id, district_code=report.district_code, at=deadlines.now(), actor_id=current_user.id,
+        report_id=report.id, district_code=report.district_code, at=at, actor_id=current_user.id,
         actor=current_user.username, action="transfer", from_state=status, to_state=status, note=reason,
         details={"kind": kind, "from_district": source, "to_district": target.code,
                  "from_district_name": source_name.name if source_name else source,
-                 "to_district_name": target.name})
+                 "to_district_name": target.name, **(details or {})})
     db.session.add(entry)
     audit.record(f"report.{kind}", "report", report.ticket, before=before,
                  after={"district_code": report.district_code, "grid_id": report.grid_id, "assignee_id": None,
-                        "row_version": report.row_version, "reason": reason})
+                        "row_version": report.row_version, "reason": reason, **(details or {})})
     return report, entry

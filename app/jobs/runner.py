@@ -125,7 +125,16 @@ def _values(kind: str, params: dict, total: int | None, message: str | None) -> 
     actor = current_actor()
     return {"kind": kind, "state": "queued", "params": params, "progress_total": total, "message": message,
             "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]), "created_by": actor.id,
-            "created_by_name": actor.name, "district_code": current_app.config["DISTRICT_CODE"]}
+            "created_by_name": actor.name, "district_code": _district(params, actor)}
+
+
+def _district(params: dict, actor) -> str:
+    """The job's district (its row's distribution column): the one it works on when its params name it
+    (a city planner importing a district's grids), else its starter's, else the default district."""
+    named = params.get("district_code") if isinstance(params, dict) else None
+    if isinstance(named, str) and len(named) == 6 and named.isdigit():
+        return named
+    return actor.district or current_app.config["DISTRICT_CODE"]
 
 
 def submit(kind: str, work: Work, *, params: dict, total: int | None = None, message: str | None = None) -> Job:

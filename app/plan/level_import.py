@@ -68,10 +68,12 @@ class LevelImport:
     crs: str | None
     filename: str
     data: bytes
+    #: The draft's district: the job row's (app.jobs.runner).
+    district_code: str | None = None
 
     def params(self) -> dict:
         """As the job and the edit log show them (never the file itself)."""
-        return {"draft_id": self.draft_id, "level": self.level, "scope": self.scope, "kind": self.kind,
+        return {"draft_id": self.draft_id, "district_code": self.district_code, "level": self.level, "scope": self.scope, "kind": self.kind,
                 "file": self.filename[:200], "layer": self.layer, "crs": self.crs, "bytes": len(self.data)}
 
 
@@ -107,7 +109,8 @@ def check(draft_id: int, form, data: bytes, filename: str) -> LevelImport:
     if layer is not None and len(layer) > 200:
         raise ValidationError(_("layer is too long."), {"field": "layer"})
     files.precheck(data)
-    return LevelImport(draft_id, row_version, level, kind, scope, layer, crs, filename or "", data)
+    return LevelImport(draft_id, row_version, level, kind, scope, layer, crs, filename or "", data,
+                       draft.district_code)
 
 
 def _check_scope(draft: BoundaryVersion, scope: str, level: str) -> None:

@@ -16,13 +16,13 @@ import secrets
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.actor import current_actor
 from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
-from app.models import ReportPhoto
+from app.models import ReportPhoto, StandardAddress
 
 #: Leading bytes of each accepted type (WebP: RIFF....WEBP).
 _SIGNATURES = (
@@ -50,8 +50,26 @@ def photo_type(data: bytes) -> str | None:
     return None
 
 
-def store(data: bytes, channel: str) -> tuple[ReportPhoto, bool]:
-    """Store the photo (or find it stored already); returns (photo, created). Does not commit."""
+def district_of_upload(*, lon: float | None = None, lat: float | None = None, address_id: int | None = None) -> str:
+    """The district a photo is stored under (report_photo.district_code, issue 19): its report's. A resident's
+    photo is stored before its report: the district of the report's point (of the grid it falls in), or of the
+    standard address chosen; a worker's, their own district; else (a city user, a point outside every
+    district, an address typed in) the default district, where such a report goes too."""
+    found = None
+    if lon is not None and lat is not None:
+        found = db.session.execute(text(
+            "SELECT x.district_code FROM gridmap_report_grids(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) x"),
+            {"lon": lon, "lat": lat}).scalar()
+    elif address_id is not None:
+        found = db.session.scalar(select(StandardAddress.district_code).where(StandardAddress.id == address_id))
+    else:
+        found = current_actor().district
+    return found or current_app.config["DISTRICT_CODE"]
+
+
+def store(data: bytes, channel: str, district: str | None = None) -> tuple[ReportPhoto, bool]:
+    """Store the photo (or find it stored already) under ``district`` (default: ``district_of_upload()``,
+    the uploader's); returns (photo, created). Does not commit."""
     if not data:
         raise ValidationError(_("Send the photo as the photo field of a form (multipart/form-data)."),
                               {"field": "photo"})
@@ -63,7 +81,7 @@ def store(data: bytes, channel: str) -> tuple[ReportPhoto, bool]:
     kind = photo_type(data)
     if kind is None:
         raise ValidationError(_("The photo must be a JPEG, PNG or WebP image."), {"field": "photo"})
-    district = current_app.config["DISTRICT_CODE"]
+    district = district or district_of_upload()
     digest = hashlib.sha256(data).hexdigest()
     # ON CONFLICT: two retries of one upload racing each other store it once.
     new_id = db.session.execute(insert(ReportPhoto).values(

@@ -80,7 +80,10 @@ def submit(form: Submission) -> tuple[Report, str]:
     elif form.address_id is not None:
         payload["address_id"] = form.address_id
     if form.photo:
-        photo, _created = photos.store(form.photo, CHANNEL)
+        # Under the district the report will be in (the one of its point or address).
+        district = photos.district_of_upload(lon=form.lon, lat=form.lat, address_id=form.address_id) \
+            if has_point or form.address_id is not None else None
+        photo, _created = photos.store(form.photo, CHANNEL, district or current_app.config["DISTRICT_CODE"])
         payload["media_urls"] = [photos.url_of(photo)]
     key = form.idempotency_key or new_form_key()
     report, replayed = intake.create_report(payload, key)

@@ -86,5 +86,6 @@ def settle_district(session, ticket: str, district: str) -> None:
     if row.district_code == district:
         return
     for stmt in statements("events/move_district"):
-        session.execute(stmt, {"id": row.id, "from_district": row.district_code, "to_district": district})
+        session.execute(stmt, {"id": row.id, "from_district": row.district_code, "to_district": district,
+                               "at": None, "actor_id": None, "actor": "tests", "ticket": ticket})
     session.commit()

@@ -102,3 +102,29 @@ def test_the_old_districts_feed_drops_a_moved_event(two_districts):
     later = c["zy"].get("/api/v1/reports/changes", query_string={"since": first["cursor"]}).get_json()
     assert t["zhongyuan"] in later["unmatched"]
     assert t["zhongyuan"] not in {f["properties"]["ticket"] for f in later["features"]}
+
+
+def test_merged_duplicates_follow_their_event(two_districts, db):
+    """Issue 19 gap: a duplicate's link is a key (district_code, duplicate_of); its event moving district
+    takes the duplicates along (each with a history row naming the event), so the link holds."""
+    t, c = two_districts.tickets, two_districts.clients
+    main = t["zhongyuan"]
+    dup = city.file_report(c["city"], city.IN_ZHONGYUAN, description="同一盏路灯")["ticket"]
+    city.settle_district(db.session, dup, city.ZHONGYUAN)
+    res = c["zy"].post(f"/api/v1/reports/{dup}/transitions",
+                       json={"action": "merge", "expected_state": "reported", "duplicate_of": main, "note": "重复"})
+    assert res.status_code == 200, res.get_json()
+
+    res = _move(c["zy"], main, city.ERQI, "地址在二七区")
+    assert res.status_code == 200, res.get_json()
+
+    moved = c["eq"].get(f"/api/v1/reports/{dup}").get_json()
+    assert moved["district_code"] == city.ERQI and moved["duplicate_of"] == main
+    assert c["zy"].get(f"/api/v1/reports/{dup}").status_code == 404
+    history = c["eq"].get(f"/api/v1/reports/{dup}/history").get_json()["history"]
+    assert [h["action"] for h in history] == ["report", "merge", "transfer"]
+    assert history[-1]["details"]["kind"] == "with_event" and history[-1]["details"]["event"] == main
+    assert history[-1]["details"]["to_district_name"] == "二七区"
+    link = db.session.execute(text("SELECT d.district_code, d.duplicate_of = m.id FROM report d "
+                                   "JOIN report m ON m.ticket = :m WHERE d.ticket = :d"), {"m": main, "d": dup}).one()
+    assert link == (city.ERQI, True)

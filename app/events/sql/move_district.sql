@@ -2,20 +2,20 @@
 -- transaction. district_code is the distribution column (Citus): it cannot be UPDATEd, so the rows
 -- are copied aside, deleted under the old code and inserted again under the new one, keeping the
 -- id, the ticket and every history row. The event's grids become those of its point in the new
--- district's current boundaries, or none (the district's dispatcher places or dispatches it); the
--- assignee, a worker of the old district, is cleared. Events merged into it keep their link when the
--- key allows (the foreign key is (district_code, duplicate_of)): those of the new district; an old
--- district's duplicate loses it (its merge history row keeps duplicate_of_id). Photos are linked by
--- URL (report_photo by token), not by the report's key, and stay where they were uploaded.
--- :id, :from_district, :to_district.
+-- district's current boundaries, or none (the district's dispatcher places or dispatches it; a point
+-- no grid of the new district covers is out of coverage); the assignee, a worker of the old district,
+-- is cleared. The events merged into it (duplicate_of = :id; a merge joins one district's events only)
+-- move with it, so their link, a key (district_code, duplicate_of), holds: each gets a history row
+-- "transfer" of kind "with_event" naming the event it followed. Photos are linked by URL
+-- (report_photo by token), not by the report's key, and stay where they were uploaded.
+-- :id, :from_district, :to_district, :at, :actor_id, :actor, :ticket.
 CREATE TEMP TABLE gm_move_report ON COMMIT DROP AS
-  SELECT * FROM report WHERE id = :id AND district_code = :from_district
+  SELECT * FROM report
+  WHERE district_code = :from_district AND (id = :id OR duplicate_of = :id)
 -- ;;
 CREATE TEMP TABLE gm_move_transition ON COMMIT DROP AS
-  SELECT * FROM report_transition WHERE report_id = :id AND district_code = :from_district
--- ;;
-CREATE TEMP TABLE gm_move_duplicates ON COMMIT DROP AS
-  SELECT id, district_code FROM report WHERE duplicate_of = :id
+  SELECT * FROM report_transition
+  WHERE district_code = :from_district AND report_id IN (SELECT id FROM gm_move_report)
 -- ;;
 UPDATE gm_move_report m
 SET district_code = :to_district,
@@ -23,6 +23,9 @@ SET district_code = :to_district,
     grid_id = CASE WHEN a.ok THEN a.grid_id END,
     grid_lineage = CASE WHEN a.ok THEN a.lineage ELSE '{}' END,
     dedicated_grid_ids = CASE WHEN a.ok THEN a.dedicated ELSE '{}' END,
+    generation = (SELECT v.generation FROM boundary_version v
+                  WHERE v.status = 'published' AND v.district_code = :to_district),
+    out_of_coverage = m.location IS NOT NULL AND NOT a.ok,
     current_grid_id = NULL, current_lineage = NULL, current_dedicated_ids = NULL, current_generation = NULL,
     row_version = m.row_version + 1,
     -- The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
@@ -38,14 +41,24 @@ WHERE a.id = m.id
 -- ;;
 UPDATE gm_move_transition SET district_code = :to_district
 -- ;;
--- The history goes with the report (ON DELETE CASCADE); the duplicates' links are restored below.
-DELETE FROM report WHERE id = :id AND district_code = :from_district
+-- The duplicates first (their key points at the event), then the event; the history goes with each
+-- report (ON DELETE CASCADE).
+DELETE FROM report WHERE district_code = :from_district AND duplicate_of = :id
 -- ;;
-INSERT INTO report SELECT * FROM gm_move_report
+DELETE FROM report WHERE district_code = :from_district AND id = :id
+-- ;;
+INSERT INTO report SELECT * FROM gm_move_report ORDER BY (id <> :id)
 -- ;;
 INSERT INTO report_transition SELECT * FROM gm_move_transition
 -- ;;
-UPDATE report r SET duplicate_of = :id
-FROM gm_move_duplicates d WHERE r.id = d.id AND r.district_code = d.district_code AND d.district_code = :to_district
+INSERT INTO report_transition (report_id, district_code, at, actor_id, actor, action, from_state, to_state, details)
+SELECT m.id, m.district_code, CAST(:at AS timestamptz), CAST(:actor_id AS integer), :actor, 'transfer',
+       m.status, m.status,
+       jsonb_build_object('kind', 'with_event', 'event', :ticket, 'from_district', :from_district,
+                          'to_district', :to_district,
+                          'from_district_name', coalesce((SELECT d.name FROM district d WHERE d.code = :from_district),
+                                                         :from_district),
+                          'to_district_name', (SELECT d.name FROM district d WHERE d.code = :to_district))
+FROM gm_move_report m WHERE m.id <> :id
 -- ;;
-DROP TABLE gm_move_report, gm_move_transition, gm_move_duplicates
+DROP TABLE gm_move_report, gm_move_transition
