@@ -8,6 +8,15 @@ is clicks the map; the point is checked like an intake point
 conversion, assigned with the intake's SQL (app/reports/sql/assign.sql), and
 the step is kept in the event's history (action ``place``, the state does
 not change) and in the audit log. One transaction; the caller commits.
+
+A point in another district's grids (issue 19; a report with no point is stored under the default
+district): the report belongs to that district. A city dispatcher (or admin) placing it there hands
+it over in the same step (交办, app.events.transfer: copied under the new district and deleted,
+keeping id, ticket and history; a ``transfer`` row of kind ``handover`` with ``by: placement``, then
+the ``place`` row). A district's user acts in their district only, so their placement there is
+refused (422 ``other_district``), telling them to transfer the event (转办) to that district, whose
+dispatchers then place it. A point outside every district stays in the report's district, out of
+coverage, as at intake.
 """
 from __future__ import annotations
 
@@ -15,14 +24,16 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import audit, dbclock
+from app.auth.guard import Forbidden
+from app.auth.scope import actor_district
 from app.errors import Conflict, ValidationError
-from app.events import deadlines, service as loop
+from app.events import deadlines, service as loop, transfer
 from app.extensions import db
 from app.labels import STATUS_LABELS, text as label_text
-from app.models import Grid, Report, ReportTransition
+from app.models import District, Grid, Report, ReportTransition
 from app.reports.service import _convert, assign_unplaced
 from app.reports.validation import CleanReport
 
@@ -64,16 +75,21 @@ def place(ticket: str, req: PlacementRequest, *, area: tuple[str, ...] | None) -
     errors = _convert([point])
     if errors:
         raise ValidationError(errors[0].message, {"field": errors[0].field})
+    target = _other_district(report, point.lon, point.lat)
     before = _snapshot(report)
     report.location = func.ST_SetSRID(func.ST_MakePoint(point.lon, point.lat), 4326)
     report.coord_crs, report.raw_lon, report.raw_lat = req.crs.label, point.raw_lon, point.raw_lat
     report.needs_placement = False
     db.session.flush()
-    assign_unplaced(report.id)
-    db.session.refresh(report)
-    report.row_version = report.row_version + 1
-    # The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
-    report.updated_at = dbclock.clock_timestamp()
+    if target is not None:
+        # Copied under the new district with its grids there (events/sql/move_district.sql).
+        report, _moved = transfer.move_rows(report, target, kind=transfer.HANDOVER, details={"by": "placement"})
+    else:
+        assign_unplaced(report.id)
+        db.session.refresh(report)
+        report.row_version = report.row_version + 1
+        # The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
+        report.updated_at = dbclock.clock_timestamp()
     db.session.flush()
     grid = db.session.get(Grid, report.grid_id) if report.grid_id else None
     details = {"lon": round(point.lon, 7), "lat": round(point.lat, 7), "crs": req.crs.label,
@@ -85,3 +101,31 @@ def place(ticket: str, req: PlacementRequest, *, area: tuple[str, ...] | None) -
     db.session.add(entry)
     audit.record("report.place", "report", report.ticket, before=before, after=_snapshot(report))
     return report, entry
+
+
+def _other_district(report: Report, lon: float, lat: float) -> District | None:
+    """The district whose current grids cover (lon, lat) when it is not the report's; None when it is,
+    or when no district's grids cover the point. Refuses what the caller may not do there."""
+    code = db.session.execute(text(
+        "SELECT x.district_code FROM gridmap_report_grids(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) x"),
+        {"lon": lon, "lat": lat}).scalar()
+    if code is None or code == report.district_code:
+        return None
+    district = db.session.get(District, code)
+    name = district.name if district is not None else code
+    if actor_district() is not None:
+        raise ValidationError(_("This point lies in the grids of %(district)s, not of your district: transfer the "
+                                "event to %(district)s (转办) and its dispatchers place it there.", district=name),
+                              {"field": "lon", "district_code": code, "district_name": name},
+                              code="other_district")
+    if current_user.role not in transfer.MOVING_ROLES:
+        raise Forbidden(_("This point lies in the grids of %(district)s: only a dispatcher can hand the event "
+                          "to that district.", district=name), {"field": "lon", "district_code": code},
+                        code="forbidden")
+    if report.status not in transfer.MOVABLE_STATES:
+        raise Conflict(_("This point lies in the grids of %(district)s, and the event is %(state)s: only a "
+                         "reported, accepted or returned event can move to another district (recall it first).",
+                         district=name, state=label_text(STATUS_LABELS, report.status)),
+                       {"field": "lon", "district_code": code, "current_state": report.status},
+                       code="illegal_transition")
+    return district
