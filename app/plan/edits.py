@@ -28,6 +28,7 @@ from app.actor import current_actor
 from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.grids.messages import feature_error_details
+from app.grids.service import check_district_codes
 from app.models import BoundaryVersion, DraftOperation, VERSION_STATUSES
 from app.plan import buildings, checks, drafts, family as fam
 from app.plan.messages import edit_error
@@ -208,6 +209,9 @@ def perform(draft: BoundaryVersion, kind: str, compute: Callable[[BoundaryVersio
     if edit.empty:
         raise ValidationError(_("This edit changes nothing."), {"field": "body", "reason": "no_change"},
                               code="invalid_edit")
+    # A draft is one district's (issue 19): whatever made the grids (the editor, a file, a rebase's
+    # replay), each code is that district's, as for an import (the same refusal and message).
+    check_district_codes(list(edit.upsert.values()), draft.district_code)
     before, after = fam.snapshot(family, edit)
     fam.apply(draft, edit)
     summary = _summary(edit, family)

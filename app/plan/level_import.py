@@ -115,9 +115,11 @@ def check(draft_id: int, form, data: bytes, filename: str) -> LevelImport:
 
 def _check_scope(draft: BoundaryVersion, scope: str, level: str) -> None:
     found = db.session.execute(text(
-        "SELECT level FROM grid g WHERE g.code = :code AND grid_in_version(g.draft_id, g.generation_low, "
+        "SELECT level FROM grid g WHERE g.code = :code AND g.district_code = :district AND "
+        "grid_in_version(g.draft_id, g.generation_low, "
         "g.generation_high, g.ended_in_drafts, CAST(:base AS integer), CAST(:draft_id AS integer)) LIMIT 1"),
-        {"code": scope, "base": draft.base_generation, "draft_id": draft.id}).scalar()
+        {"code": scope, "base": draft.base_generation, "draft_id": draft.id,
+         "district": draft.district_code}).scalar()
     if found is None:
         raise ValidationError(_("No grid %(code)s in this draft: parent= names the grid whose %(level)s the file "
                                 "replaces.", code=scope, level=level), {"field": "parent"})
@@ -168,7 +170,9 @@ def run(request: LevelImport, progress: Progress) -> dict:
     # A draft belongs to one district: the file's codes must be that district's (issue 19).
     check_district_codes(features, draft.district_code)
     scope = request.scope or edits._district_code(draft)
-    params = {"draft_id": draft.id, "base": draft.base_generation, "level": request.level,
+    # :district: the draft's; generations are numbered per district, so grid_in_version alone would
+    # also match another district's rows of the same generation (issue 19).
+    params = {"draft_id": draft.id, "district": draft.district_code, "base": draft.base_generation, "level": request.level,
               "parent_level": h.PARENT_LEVEL[request.level], "kind": request.kind, "scope": scope}
     _stage(features)
     for stmt in statements("plan/import_parents"):
@@ -254,6 +258,7 @@ def _has_children(params: dict) -> bool:
     return bool(db.session.execute(text(
         "SELECT EXISTS (SELECT 1 FROM grid c JOIN grid p ON p.code = c.parent_code"
         " WHERE c.level = :child AND p.level = :level AND p.kind = :kind AND p.code LIKE :scope || '%'"
+        " AND c.district_code = :district AND p.district_code = :district"
         " AND grid_in_version(c.draft_id, c.generation_low, c.generation_high, c.ended_in_drafts,"
         "                     CAST(:base AS integer), CAST(:draft_id AS integer))"
         " AND grid_in_version(p.draft_id, p.generation_low, p.generation_high, p.ended_in_drafts,"
@@ -297,7 +302,7 @@ def _replace_leaves(draft: BoundaryVersion, params: dict, log_params: dict):
     # Names after the edit (plan_edit's upserts), else as they were (the draft's grid of that code).
     names = dict(conn.execute(text(
         "SELECT e.code, coalesce(e.name, g.name) FROM plan_edit e LEFT JOIN grid g ON g.code = e.code "
-        " AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,"
+        " AND g.district_code = :district AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,"
         " CAST(:base AS integer), CAST(:draft_id AS integer)) WHERE e.code = ANY(CAST(:named AS text[]))"),
         {**params, "named": named}).all())
     summary = edits.summary_of(changed, removed, created, {}) | {"moves": [], "names": names}
@@ -323,7 +328,7 @@ def _stage_parent_sums(params: dict) -> None:
     depth = h.DEPTH[params["level"]]
     old = {r.code: r for r in conn.execute(text(
         "SELECT code, level, kind, parent_code, households, population FROM grid g "
-        "WHERE g.code LIKE :scope || '%' AND g.level = ANY(CAST(:levels AS text[])) "
+        "WHERE g.code LIKE :scope || '%' AND g.district_code = :district AND g.level = ANY(CAST(:levels AS text[])) "
         "AND grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts, "
         "CAST(:base AS integer), CAST(:draft_id AS integer))"),
         {**params, "levels": list(h.LEVELS[:depth + 1])})}
@@ -367,6 +372,6 @@ def _stage_parent_sums(params: dict) -> None:
             " g.predecessors, g.area_m2, encode(ST_AsBinary(g.geom), 'hex'), g.exclave "
             "FROM grid g JOIN unnest(CAST(:codes AS text[]), CAST(:households AS integer[]),"
             " CAST(:population AS integer[])) AS x(code, households, population) ON x.code = g.code "
-            "WHERE grid_in_version(g.draft_id, g.generation_low, g.generation_high, g.ended_in_drafts,"
-            " CAST(:base AS integer), CAST(:draft_id AS integer))"),
+            "WHERE g.district_code = :district AND grid_in_version(g.draft_id, g.generation_low, g.generation_high,"
+            " g.ended_in_drafts, CAST(:base AS integer), CAST(:draft_id AS integer))"),
             {**params, "codes": list(codes), "households": list(households), "population": list(population)})

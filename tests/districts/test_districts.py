@@ -187,3 +187,44 @@ def test_a_level_import_into_a_draft_refuses_another_districts_codes(client, db,
     errors = body["error"]["details"]["errors"]
     assert {e["reason"] for e in errors} == {"other_district"} and {e["code"] for e in errors} == {
         SECOND_WEST, SECOND_EAST}
+
+
+def test_a_level_import_cannot_aim_at_another_districts_grid(client, db, two_districts):
+    """Issue 19 gap: parent= naming another district's grid (its generation numbers match this draft's
+    base) is no grid of this draft; the level import's SQL reads this district's rows only."""
+    from tests.plan.helpers import import_file
+
+    draft = client.post("/api/v1/drafts", json={"note": "导入", "effective_date": "2026-07-01"}).get_json()
+    assert draft["district_code"] == FIRST
+    ours = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "410102009", "name": "新街道", "level": "subdistrict"},
+         "geometry": box(113.60, 34.72, 113.64, 34.74)}]}
+    status, body = import_file(client, draft["id"], json.dumps(ours).encode(), "sub.geojson",
+                               row_version=draft["row_version"], level="subdistrict", parent=SECOND)
+    assert status == 422, body
+    assert body["error"]["details"]["field"] == "parent"
+    codes = db.session.execute(text("SELECT code FROM grid WHERE draft_id = :d"), {"d": draft["id"]}).scalars().all()
+    assert not [c for c in codes if c.startswith(SECOND)]
+
+
+def test_a_draft_edit_never_writes_another_districts_code(client, db, two_districts):
+    """Every edit of a draft (the editor's, an import, a rebase's replay) is checked where it is written:
+    a grid whose code is not the draft's district's is refused with the import's message."""
+    from app.plan import edits
+    from app.plan.drafts import lock
+    from geo.planning import Edit, Node
+    from tests.samples import box as shape_box
+    import shapely.geometry
+
+    draft = client.post("/api/v1/drafts", json={"note": "x", "effective_date": "2026-07-01"}).get_json()
+
+    def compute(d):
+        family = edits.fam.load(d, codes=[FIRST])
+        node = Node(SECOND, "二七区", "district", "regular", None,
+                    shapely.geometry.shape(shape_box(113.60, 34.72, 113.64, 34.74)), None, None, in_base=False)
+        return family, Edit(upsert={SECOND: node}, created=[SECOND])
+
+    with pytest.raises(ValidationError) as caught:
+        edits.perform(lock(draft["id"], draft["row_version"]), "import", compute, {})
+    assert caught.value.details["field"] == "district_code"
+    assert {e["reason"] for e in caught.value.details["errors"]} == {"other_district"}

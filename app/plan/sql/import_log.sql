@@ -12,7 +12,7 @@ FROM (
     (SELECT coalesce(json_object_agg(e.code, CASE WHEN o.code IS NULL THEN NULL ELSE json_build_object(
               'code', o.code, 'name', o.name, 'level', o.level, 'kind', o.kind, 'parent_code', o.parent_code,
               'households', o.households, 'population', o.population, 'predecessors', to_json(o.predecessors),
-              'in_base', EXISTS (SELECT 1 FROM grid b WHERE b.code = o.code AND b.draft_id IS NULL
+              'in_base', EXISTS (SELECT 1 FROM grid b WHERE b.code = o.code AND b.district_code = o.district_code AND b.draft_id IS NULL
                                    AND b.generation_low <= CAST(:base AS integer)
                                    AND (b.generation_high IS NULL OR b.generation_high >= CAST(:base AS integer))),
               'exclave', o.exclave, 'wkb', upper(encode(ST_AsBinary(o.geom), 'hex'))) END), CAST('{}' AS json))
@@ -26,7 +26,7 @@ FROM (
               'code', e.code, 'name', e.name, 'level', e.level, 'kind', e.kind, 'parent_code', e.parent_code,
               'households', e.households, 'population', e.population, 'predecessors', to_json(e.predecessors),
               'in_base', o.code IS NOT NULL AND EXISTS (
-                  SELECT 1 FROM grid b WHERE b.code = o.code AND b.draft_id IS NULL
+                  SELECT 1 FROM grid b WHERE b.code = o.code AND b.district_code = o.district_code AND b.draft_id IS NULL
                     AND b.generation_low <= CAST(:base AS integer)
                     AND (b.generation_high IS NULL OR b.generation_high >= CAST(:base AS integer))),
               'exclave', e.exclave, 'wkb', upper(e.wkb)) END), CAST('{}' AS json))
