@@ -71,6 +71,9 @@ def desk_texts() -> dict[str, str]:
         "level": _("Handling level"),
         "ticket": _("Ticket"),
         "unplaced": _("Waiting for placement"),
+        # A publication left the point outside its district's grids (migration 0036): hand it over.
+        "outside_district": _("Outside its district's grids"),
+        "point_district": _("In %(district)s's grids: hand it over"),
         "place": _("Place on the map"),
         "place_hint": _("Click the map where the event is, then confirm."),
         "place_confirm": _("Save this place"),

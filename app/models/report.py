@@ -63,6 +63,12 @@ class Report(db.Model):
     # Came with an address and no point, and the standard address library gave no confident
     # match (app.addresses): a person places it on the map; it is never guessed.
     needs_placement = Column(Boolean, nullable=False, server_default="false")
+    # A publication left its point outside its district's current grids (migration 0036): it has no
+    # current grid until handed to the district whose grids cover it (point_district, NULL: none does).
+    # point_district is also set on an event of another district (one filed outside every district)
+    # that a district's new grids now cover. Moving the event (app.events.transfer) clears both.
+    outside_district = Column(Boolean, nullable=False, server_default="false")
+    point_district = Column(String(6))
     # The standard address whose point it took when the library matched its address confidently
     # on intake, and how sure that match was (migration 0017). NULL when it came with a point or
     # was placed by hand; the link goes (SET NULL) when the address leaves the library.
@@ -148,6 +154,8 @@ class Report(db.Model):
         Index("ix_report_status_created", "status", "created_at"),
         Index("ix_report_out_of_coverage", "created_at", postgresql_where=text("out_of_coverage")),
         Index("ix_report_needs_placement", "created_at", postgresql_where=text("needs_placement")),
+        Index("ix_report_outside_district", "district_code", "created_at",
+              postgresql_where=text("outside_district OR point_district IS NOT NULL")),
         Index("ix_report_district_created", "district_code", "created_at"),
         Index("uq_report_idempotency_key", "district_code", "idempotency_scope", "idempotency_key", unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),

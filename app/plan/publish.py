@@ -22,7 +22,12 @@
    handled in; the assignment on arrival is never touched. The count
    answered (``open_reports_reassigned``) is of the open reports whose grid
    changed, by the rule the impact preview counts them with, so the
-   confirmation and the outcome show the same number.
+   confirmation and the outcome show the same number. A report whose point the
+   new grids leave outside the district (issue 19) cannot change district by
+   an UPDATE and is not moved unasked: it gets no current grid and is flagged
+   ``outside_district`` (``point_district``: whose grids cover it), shown on
+   the desks until a dispatcher hands it over (交办/转办); the answer counts
+   them (``open_reports_outside_district``).
 6. Staff assignments and account areas follow split and merged grids to
    their new codes; assignments on retired codes end (app.plan.staffing).
 """
@@ -151,7 +156,8 @@ def unschedule(draft_id: int, body: dict) -> dict:
 def reassign(generation: int, old_generation: int | None, district_code: str):
     """Every open report of ``district_code`` to its grid in the boundaries of ``generation``
     (sql/reassign.sql); answers the row (checked, moved): how many open reports were checked, how
-    many changed grid since ``old_generation``."""
+    many changed grid since ``old_generation``, and how many its new grids leave outside the district
+    (flagged ``outside_district``, issue 19)."""
     params = {"generation": generation, "old_generation": old_generation, "district_code": district_code,
               "open_statuses": list(OPEN_STATUSES), "clock": dbclock.clock_timestamp()}
     counts = None
@@ -186,6 +192,7 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
         "status": "published", "generation": new_generation, "retired_version": published.id if published else None,
         "effective_date": draft.effective_date.isoformat() if draft.effective_date else None,
         "open_reports_reassigned": moved.moved, "open_reports_checked": moved.checked,
+        "open_reports_outside_district": moved.outside,
         "staff_carried": staff_carried, "staff_ended": staff_ended, "warnings": warnings})
     # Fresh statistics: the partial indexes of current rows just changed membership.
     citus.analyze(db.session, "grid")
@@ -195,7 +202,8 @@ def publish_locked(draft: BoundaryVersion, published: BoundaryVersion | None, wa
     db.session.refresh(draft)
     return {"scheduled": False, "version": draft.to_dict(), "retired": published.to_dict() if published else None,
             "generation": new_generation, "open_reports_reassigned": moved.moved,
-            "open_reports_checked": moved.checked, "staff_carried": staff_carried, "staff_ended": staff_ended,
+            "open_reports_checked": moved.checked, "open_reports_outside_district": moved.outside,
+            "staff_carried": staff_carried, "staff_ended": staff_ended,
             "warnings": warnings, "draft": drafts.to_dict(draft)}
 
 
@@ -212,5 +220,6 @@ def publish_scheduled(version_id: int) -> dict:
     result = _check_publishable(draft, published)
     out = publish_locked(draft, published, len(result.warnings))
     return {"version_id": version_id, "published": True, **{k: out[k] for k in (
-        "generation", "open_reports_reassigned", "open_reports_checked", "staff_carried", "staff_ended")}}
+        "generation", "open_reports_reassigned", "open_reports_checked", "open_reports_outside_district",
+        "staff_carried", "staff_ended")}}
 

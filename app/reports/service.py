@@ -321,6 +321,7 @@ def report_to_dict(report: Report) -> dict:
         "submitted": {"lon": report.raw_lon, "lat": report.raw_lat, "crs": report.coord_crs},
         "out_of_coverage": report.out_of_coverage,
         "needs_placement": report.needs_placement,
+        "outside_district": report.outside_district, "point_district": report.point_district,
         "standard_address": standard_address_of(report),
         "grid": brief(report.grid_id) if report.grid_id else None,
         "grid_chain": [brief(i) for i in report.grid_lineage or []],

@@ -228,3 +228,45 @@ def test_a_draft_edit_never_writes_another_districts_code(client, db, two_distri
         edits.perform(lock(draft["id"], draft["row_version"]), "import", compute, {})
     assert caught.value.details["field"] == "district_code"
     assert {e["reason"] for e in caught.value.details["errors"]} == {"other_district"}
+
+
+def test_publish_flags_an_event_left_outside_its_district(app, client, db, two_districts):
+    """Issue 19 gap: an open event of 410103 whose point lies in 410102's grids (filed before the city
+    knew its districts) keeps its district on 410103's publication (Citus cannot UPDATE district_code,
+    and moving it unasked is the desk's call), but it is flagged for the desks with the district to hand
+    it to, and counted in the answer; handing it over clears the flag."""
+    from app.auth import users
+    from tests.city.helpers import settle_district
+
+    city_user = users.create("city-desk", "correct-horse-battery", "dispatcher", district=None)
+    _, token = users.issue_token(city_user, "tests")
+    db.session.commit()
+    desk = app.test_client()
+    desk.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    filed = desk.post("/api/v1/reports", json={"category": "0402", "description": "井盖缺失", "lon": IN_FIRST[0],
+                                               "lat": IN_FIRST[1], "channel": "hotline_12345"}).get_json()
+    settle_district(db.session, filed["ticket"], SECOND)   # misfiled under 410103
+    assert desk.get(f"/api/v1/reports/{filed['ticket']}").get_json()["outside_district"] is False
+
+    d = client.post("/api/v1/drafts", json={"note": "二七区调整", "effective_date": "2026-07-01",
+                                            "district_code": SECOND}).get_json()
+    d = post(client, d, "reshape", {"code": SECOND_WEST, "geometry": box(113.60, 34.72, 113.625, 34.74)})["draft"]
+    d = post(client, d, "reshape", {"code": SECOND_EAST, "geometry": box(113.625, 34.72, 113.64, 34.74)})["draft"]
+    res = client.post(f"/api/v1/drafts/{d['id']}/publish", json={"row_version": d["row_version"], "when": "now"})
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["open_reports_outside_district"] == 1
+
+    got = desk.get(f"/api/v1/reports/{filed['ticket']}").get_json()
+    assert got["district_code"] == SECOND and got["outside_district"] is True and got["point_district"] == FIRST
+    listed = {r["ticket"]: r for r in desk.get("/api/v1/reports").get_json()["reports"]}
+    assert listed[filed["ticket"]]["point_district"] == FIRST
+    current = db.session.execute(text("SELECT current_grid_id FROM report WHERE ticket = :t"),
+                                 {"t": filed["ticket"]}).scalar()
+    assert current is None
+
+    # 交办 to the district whose grids cover it: the flag goes, the grids are 410102's.
+    res = desk.post(f"/api/v1/reports/{filed['ticket']}/district", json={"district_code": FIRST})
+    assert res.status_code == 200, res.get_json()
+    moved = res.get_json()["report"]
+    assert moved["outside_district"] is False and moved["point_district"] is None
+    assert moved["grid"]["code"].startswith(FIRST)

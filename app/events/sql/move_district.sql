@@ -26,6 +26,8 @@ SET district_code = :to_district,
     generation = (SELECT v.generation FROM boundary_version v
                   WHERE v.status = 'published' AND v.district_code = :to_district),
     out_of_coverage = m.location IS NOT NULL AND NOT a.ok,
+    -- In its new district the publication's flag (migration 0036) no longer holds.
+    outside_district = false, point_district = NULL,
     current_grid_id = NULL, current_lineage = NULL, current_dedicated_ids = NULL, current_generation = NULL,
     row_version = m.row_version + 1,
     -- The database clock: updated_at is the live feed's cursor (app.dispatch.feed).

@@ -25,6 +25,8 @@ SELECT json_build_object(
     'grid_code', g.code, 'grid_name', g.name, 'grid_parent_name', gp.name,
     'out_of_coverage', r.out_of_coverage,
     'needs_placement', r.needs_placement,
+    -- A publication left its point outside its district's grids (migration 0036): hand it over.
+    'outside_district', r.outside_district, 'point_district', r.point_district,
     -- The standard address it was geocoded to on intake (migration 0017); details: GET /reports/{ticket}.
     'address_id', r.address_id,
     'created_at', to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"'),

@@ -99,6 +99,7 @@ function reload() {
 function signature(f) {
   var p = f.properties || {};
   return [p.row_version, p.status, p.deadline_state, p.grid_code, p.needs_placement, p.assignee_id,
+          p.outside_district, p.point_district,
           JSON.stringify(f.geometry)].join("|");
 }
 

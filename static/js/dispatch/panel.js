@@ -8,7 +8,7 @@
 import { api, beijingTime, byId, errorOf, esc, fmt, row } from "../core.js";
 import { syncUrl } from "./filters.js";
 import { keepInView, pin, restyleMarkers } from "./markers.js";
-import { markSelected } from "./queue.js";
+import { markSelected, outsideText } from "./queue.js";
 import { cfg, emit, message, on, reportUrl, state, t } from "./state.js";
 
 var awaitingMarker = null;   // selected before its marker was drawn (a link with ?ticket=)
@@ -63,8 +63,8 @@ export function loadDetail(ticket) {
 }
 
 function renderDetail(r) {
-  var grid = r.needs_placement ? t("unplaced") : r.out_of_coverage ? t("out_of_coverage") :
-    (r.grid_chain || []).filter(Boolean).map(function (g) { return g.name; }).join(" › ");
+  var grid = r.needs_placement ? t("unplaced") : outsideText(r) || (r.out_of_coverage ? t("out_of_coverage") :
+    (r.grid_chain || []).filter(Boolean).map(function (g) { return g.name; }).join(" › "));
   var reporter = r.reporter && (r.reporter.name || r.reporter.phone) ?
     [r.reporter.name, r.reporter.phone].filter(Boolean).join(" ") : "";
   var deadline = r.deadline ? beijingTime(r.deadline) + (r.deadline_state ? " · " + t("deadline_" + r.deadline_state) : "") : "";

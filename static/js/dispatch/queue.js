@@ -42,8 +42,15 @@ export function sorted() {
   return items.sort(function (a, b) { return rankOf(a) - rankOf(b) || byDeadline(a, b) || byCreated(a, b); });
 }
 
+/* A publication left the point outside its district's grids: whose grids cover it now, for 交办/转办. */
+export function outsideText(p) {
+  if (p.point_district) return fmt(t("point_district"), { district: districtOf(p.point_district) });
+  return p.outside_district ? t("outside_district") : "";
+}
+
 function badge(p) {
   if (p.needs_placement) return "<span class=\"gm-badge gm-badge-unplaced\">" + esc(t("unplaced")) + "</span>";
+  if (outsideText(p)) return "<span class=\"gm-badge gm-badge-outside\">" + esc(outsideText(p)) + "</span>";
   if (p.status === "reported") return "<span class=\"gm-badge gm-badge-new\">" + esc(t("new_event")) + "</span>";
   if (p.deadline_state) {
     return "<span class=\"gm-badge gm-badge-" + esc(p.deadline_state) + "\">" + esc(t("deadline_" + p.deadline_state)) + "</span>";
