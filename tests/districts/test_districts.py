@@ -270,3 +270,25 @@ def test_publish_flags_an_event_left_outside_its_district(app, client, db, two_d
     moved = res.get_json()["report"]
     assert moved["outside_district"] is False and moved["point_district"] is None
     assert moved["grid"]["code"].startswith(FIRST)
+
+
+def test_an_address_left_in_another_districts_grids_is_flagged_not_moved(client, db, sample):
+    """Issue 19 gap: an address stored under 410102 (outside every grid when it was imported) whose point
+    410103's new grids cover keeps its district and is not given 410103's grid: it is listed as outside
+    coverage (outside=true) for the address keepers, as reports and visits refer to it by its district."""
+    from tests.districts.helpers import add_district
+
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(IN_SECOND)},
+               "properties": {"road": "大学路", "number": "9"}}
+    res = client.post("/api/v1/addresses/import", json={"type": "FeatureCollection", "features": [feature]})
+    assert res.status_code == 201 and res.get_json()["import"]["out_of_coverage"] == 1, res.get_json()
+    add_district(db, SECOND)
+    db.session.commit()
+    res = client.post(f"/api/v1/grids/import?district_code={SECOND}", json=second_collection())
+    assert res.status_code in (200, 201), res.get_json()
+
+    row = db.session.execute(text("SELECT district_code, grid_id, out_of_coverage FROM standard_address "
+                                  "WHERE road = '大学路'")).one()
+    assert row == (FIRST, None, True)
+    listed = client.get("/api/v1/addresses", query_string={"outside": "true"}).get_json()
+    assert "大学路" in json.dumps(listed, ensure_ascii=False)
