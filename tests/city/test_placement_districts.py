@@ -52,7 +52,7 @@ def test_a_district_dispatcher_is_told_to_transfer_instead(two_districts):
     assert res.status_code == 422, res.get_json()
     err = res.get_json()["error"]
     assert err["code"] == "other_district" and err["details"]["district_code"] == city.ERQI
-    assert "二七区" in err["message"] and "转办" in err["message"]
+    assert "二七区" in err["message"] and "转办到" in err["message"] and "网格内" in err["message"]
     # Nothing changed: still unplaced in 中原区; a point of its own district is placed as before.
     assert c["zy"].get(f"/api/v1/reports/{waiting['ticket']}").get_json()["needs_placement"] is True
     res = _place(c["zy"], waiting["ticket"], city.IN_ZHONGYUAN)

@@ -292,3 +292,22 @@ def test_an_address_left_in_another_districts_grids_is_flagged_not_moved(client,
     assert row == (FIRST, None, True)
     listed = client.get("/api/v1/addresses", query_string={"outside": "true"}).get_json()
     assert "大学路" in json.dumps(listed, ensure_ascii=False)
+
+
+def test_a_level_import_job_is_its_drafts_districts(client, db, two_districts):
+    """Issue 19 gap: the job row (job.district_code, its distribution column) is the draft's district's,
+    not the default district's."""
+    from tests.plan.helpers import import_file
+
+    d = client.post("/api/v1/drafts", json={"note": "导入", "effective_date": "2026-07-01",
+                                            "district_code": SECOND}).get_json()
+    grids = {"type": "FeatureCollection",
+             "features": [f for f in second_collection()["features"] if f["properties"]["level"] == "grid"]}
+    for f in grids["features"]:
+        f["properties"]["name"] += "（新）"
+    status, body = import_file(client, d["id"], json.dumps(grids).encode(), "grids.geojson",
+                               row_version=d["row_version"], level="grid")
+    assert status == 200, body
+    jobs = db.session.execute(text("SELECT district_code, params ->> 'district_code' FROM job "
+                                   "WHERE kind = 'level_import'")).all()
+    assert jobs == [(SECOND, SECOND)]
