@@ -55,6 +55,7 @@ def _filters(categories, grids, districts) -> dict:
     out["status"] = status
     out["sort"] = args.get("sort") if args.get("sort") in SORTS else SORTS[0]
     out["needs_placement"] = "true" if args.get("needs_placement") in ("true", "1") else ""
+    out["outside_district"] = "true" if args.get("outside_district") in ("true", "1") else ""
     out["reported"] = args.get("reported") if args.get("reported") in REPORTED_CHOICES else ""
     out["ticket"] = (args.get("ticket") or "")[:32]
     return out

@@ -118,6 +118,8 @@ def report_filters(args) -> dict:
         "level": params.choice(args, "level", HANDLING_LEVELS),
         "assignee_id": _assignee_filter(args.get("assignee")),
         "needs_placement": params.flag(args, "needs_placement"),
+        # Left outside its district's grids by a publication (migration 0036): to hand over.
+        "outside_district": params.flag(args, "outside_district"),
         "reported": params.choice(args, "reported", REPORTED_CHOICES),
         "district": requested_district(args.get("district")),
     }

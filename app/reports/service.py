@@ -353,7 +353,7 @@ def list_features(*, statuses=None, category=None, channel=None, out_of_coverage
                   bbox=None, limit=1000, offset=0, area=None, personal=False, deadline_state=None, level=None,
                   assignee_id=None, sort="created", role=None, user_id=None, now=None,
                   needs_placement=None, updated_since=None, queue_ranks=None, reported=None,
-                  district=None) -> list[str]:
+                  district=None, outside_district=None) -> list[str]:
     """Reports as GeoJSON Feature texts, limited to ``area`` (app.auth.scope),
     with reporters masked unless ``personal``; ``allowed_actions`` are those of
     ``role`` / ``user_id`` (the caller), deadline states are judged at ``now``.
@@ -376,7 +376,7 @@ def list_features(*, statuses=None, category=None, channel=None, out_of_coverage
         "statuses": list(statuses) if statuses else None, "category": category, "channel": channel,
         "out_of_coverage": out_of_coverage, "grid_id": grid_id, "area": area_param(area), "personal": personal,
         "district": event_district(district),
-        "needs_placement": needs_placement,
+        "needs_placement": needs_placement, "outside_district": outside_district,
         "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "limit": limit, "offset": offset,
         "category_labels": _labels(category_table.labels()),
         "category_colors": json.dumps(category_table.colors()),

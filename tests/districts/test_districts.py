@@ -260,6 +260,9 @@ def test_publish_flags_an_event_left_outside_its_district(app, client, db, two_d
     assert got["district_code"] == SECOND and got["outside_district"] is True and got["point_district"] == FIRST
     listed = {r["ticket"]: r for r in desk.get("/api/v1/reports").get_json()["reports"]}
     assert listed[filed["ticket"]]["point_district"] == FIRST
+    # The city desk's filter: the events to hand over.
+    flagged = desk.get("/api/v1/reports", query_string={"outside_district": "true"}).get_json()["reports"]
+    assert [r["ticket"] for r in flagged] == [filed["ticket"]]
     current = db.session.execute(text("SELECT current_grid_id FROM report WHERE ticket = :t"),
                                  {"t": filed["ticket"]}).scalar()
     assert current is None
@@ -270,6 +273,7 @@ def test_publish_flags_an_event_left_outside_its_district(app, client, db, two_d
     moved = res.get_json()["report"]
     assert moved["outside_district"] is False and moved["point_district"] is None
     assert moved["grid"]["code"].startswith(FIRST)
+    assert desk.get("/api/v1/reports", query_string={"outside_district": "true"}).get_json()["reports"] == []
 
 
 def test_an_address_left_in_another_districts_grids_is_flagged_not_moved(client, db, sample):

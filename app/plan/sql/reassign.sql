@@ -55,14 +55,18 @@ WHERE r.district_code = CAST(:district_code AS varchar) AND r.id = hit.id
 -- ;;
 -- Other districts' open events already outside their district's grids (flagged, or filed outside
 -- every district): which district's grids cover them now.
+-- (The points first, then the grid function over them, as above: not inside a query on the shards.)
+CREATE TEMP TABLE reassign_other_point ON COMMIT DROP AS
+  SELECT r.id, r.district_code, r.location, r.point_district FROM report r
+  WHERE r.status = ANY(CAST(:open_statuses AS text[])) AND r.location IS NOT NULL
+    AND r.district_code <> CAST(:district_code AS varchar)
+    AND (r.outside_district OR r.point_district IS NOT NULL
+         OR (r.out_of_coverage AND r.current_generation IS NULL))
+-- ;;
 CREATE TEMP TABLE reassign_other ON COMMIT DROP AS
   SELECT p.id, p.district_code, p.point_district AS before,
          CAST(CASE WHEN f.district_code <> p.district_code THEN f.district_code END AS varchar(6)) AS point_district
-  FROM (SELECT r.id, r.district_code, r.location, r.point_district FROM report r
-        WHERE r.status = ANY(CAST(:open_statuses AS text[])) AND r.location IS NOT NULL
-          AND r.district_code <> CAST(:district_code AS varchar)
-          AND (r.outside_district OR r.point_district IS NOT NULL
-               OR (r.out_of_coverage AND r.current_generation IS NULL))) p
+  FROM reassign_other_point p
   LEFT JOIN LATERAL gridmap_finest_grid(p.location, NULL, NULL) f ON true
 -- ;;
 UPDATE report r
@@ -74,4 +78,4 @@ SELECT count(*) AS checked, count(*) FILTER (WHERE from_code IS DISTINCT FROM to
        count(*) FILTER (WHERE outside) AS outside
 FROM reassign_hit
 -- ;;
-DROP TABLE reassign_hit, reassign_point, reassign_other
+DROP TABLE reassign_hit, reassign_point, reassign_other, reassign_other_point

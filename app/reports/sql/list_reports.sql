@@ -62,6 +62,9 @@ WHERE (CAST(:statuses AS text[]) IS NULL OR r.status = ANY(CAST(:statuses AS tex
   AND (CAST(:channel AS text) IS NULL OR r.channel = :channel)
   AND (CAST(:out_of_coverage AS boolean) IS NULL OR r.out_of_coverage = :out_of_coverage)
   AND (CAST(:needs_placement AS boolean) IS NULL OR r.needs_placement = :needs_placement)
+  -- To hand over: a publication left it outside its district's grids, or another district's now cover it.
+  AND (CAST(:outside_district AS boolean) IS NULL
+       OR (r.outside_district OR r.point_district IS NOT NULL) = :outside_district)
   AND (CAST(:grid_id AS integer) IS NULL OR r.grid_lineage @> ARRAY[CAST(:grid_id AS integer)])
   AND (CAST(:deadline_state AS text) IS NULL OR d.state = :deadline_state)
   AND (CAST(:level AS text) IS NULL OR r.handling_level = :level)

@@ -4,7 +4,7 @@ import { byId, fmt } from "../core.js";
 import { cfg, emit, state, t } from "./state.js";
 
 export var FILTERS = ["status", "grid_id", "category", "channel", "deadline_state", "sort", "needs_placement",
-                      "reported", "district"];
+                      "outside_district", "reported", "district"];
 
 function readForm() {
   var form = byId("dispatch-filters");
@@ -36,7 +36,8 @@ export function feedQuery() {
   var q = new URLSearchParams();
   // "all" is no status filter at all; "open" is every state before closing.
   if (f.status && f.status !== "all") q.set("status", f.status);
-  ["grid_id", "category", "channel", "deadline_state", "sort", "needs_placement", "reported", "district"].forEach(function (k) {
+  ["grid_id", "category", "channel", "deadline_state", "sort", "needs_placement", "outside_district", "reported",
+   "district"].forEach(function (k) {
     if (f[k]) q.set(k, f[k]);
   });
   return q;

@@ -94,7 +94,7 @@ function saveChime() {
 /* List the new events: exactly those the counter counts (our whole area, newest first). */
 function showNew() {
   setFilters({ status: "reported", sort: cfg.default_sort || "priority", grid_id: "", category: "", channel: "",
-               deadline_state: "", needs_placement: "", reported: "", district: cfg.filters.district || "" });
+               deadline_state: "", needs_placement: "", outside_district: "", reported: "", district: cfg.filters.district || "" });
   emit("view", { view: "list" });
   var list = byId("dispatch-list");
   if (list) list.scrollTop = 0;
