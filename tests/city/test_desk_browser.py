@@ -144,3 +144,30 @@ def test_transfer_dialog_moves_the_event(browser, live_server, city_desk, size):
         assert errors == []
     finally:
         context.close()
+
+
+def test_city_desk_flags_an_event_left_outside_its_district(browser, live_server, city_desk, committed_db):
+    """A publication left the 中原区 event's point in 二七区's grids (reassign.sql flags it): the queue
+    badge and the panel say where to hand it, and the filter lists just those events."""
+    ticket = city_desk["zhongyuan"]
+    committed_db.session.execute(text("UPDATE report SET outside_district = true, point_district = :d "
+                                      "WHERE ticket = :t"), {"d": city.ERQI, "t": ticket})
+    committed_db.session.commit()
+    context, page, errors = _desk(browser, live_server, "city-desk", 1440, 900)
+    try:
+        item = page.locator(f"#dispatch-list li[data-ticket='{ticket}'] .gm-badge-outside")
+        item.wait_for(timeout=WAIT_MS)
+        assert item.inner_text() == "位于二七区网格内：待交办/转办"
+        assert page.locator(f"#dispatch-list li[data-ticket='{city_desk['erqi']}'] .gm-badge-outside").count() == 0
+        page.locator(f"#dispatch-list li[data-ticket='{ticket}']").click()
+        page.wait_for_function("() => document.querySelector('#dispatch-fields') && "
+                               "document.querySelector('#dispatch-fields').innerText.includes('待交办')",
+                               timeout=WAIT_MS)
+        # The filter box is open on a wide screen.
+        page.check("#dispatch-filters input[name=outside_district]")
+        page.wait_for_function("t => Object.keys(gridmapDispatch.store).length === 1 && t in gridmapDispatch.store",
+                               arg=ticket, timeout=WAIT_MS)
+        assert "outside_district=true" in page.url
+        assert errors == []
+    finally:
+        context.close()
