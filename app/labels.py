@@ -49,25 +49,31 @@ def user_role_label(role: str | None, district_code: str | None = "") -> str:
     labels = CITY_ROLE_LABELS if district_code is None else USER_ROLE_LABELS
     return str(labels.get(role or "", role or ""))
 
+
 def user_heading(user) -> str:
     """The page header's "who is signed in": 张三 · 调度员. An account whose name is only its role
     (the demo's 市级调度员) reads 市级调度员 · 郑州市 (its district's name, or the city's), not the role twice."""
+    from flask_babel import force_locale
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.extensions import db
     from app.models import District
 
     role = user_role_label(user.role, user.district_code)
     name = (user.display_name or "").strip() or user.username
-    from flask_babel import force_locale
-
     with force_locale("zh"):
         role_zh = user_role_label(user.role, user.district_code)
     if name not in (role, role_zh, user.role):
         return f"{name} · {role}"
-    if user.district_code is not None:
-        district = db.session.get(District, user.district_code)
-        place = district.name if district is not None else user.district_code
-    else:
-        place = city_name()
+    try:
+        if user.district_code is not None:
+            district = db.session.get(District, user.district_code)
+            place = district.name if district is not None else user.district_code
+        else:
+            place = city_name()
+    except SQLAlchemyError:
+        # An error page after a failed transaction still has a header: the role alone.
+        place = None
     return f"{role} · {place}" if place else role
 
 

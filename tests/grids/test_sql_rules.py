@@ -116,7 +116,8 @@ def test_intake_leaf_lookup_uses_the_partial_leaf_index_and_is_inlined(db, sampl
 def test_the_address_intake_is_inlined_the_same_way(db, sample):
     db.session.execute(text("CREATE TEMP TABLE IF NOT EXISTS address_assign_target "
                             "(id bigint PRIMARY KEY, placed boolean NOT NULL DEFAULT false)"))
-    db.session.execute(text("CREATE TEMP TABLE IF NOT EXISTS address_assign_point (id bigint, location geometry)"))
+    db.session.execute(text("CREATE TEMP TABLE IF NOT EXISTS address_assign_point (id bigint, district_code varchar(6), "
+                            "location geometry)"))
     parts = [s.text for s in statements("addresses/assign")]
     leaves = next(p for p in parts if "leaves_only => true" in p)
     gaps = next(p for p in parts if "gridmap_finest_grid(p.location, NULL, NULL) g" in p)
