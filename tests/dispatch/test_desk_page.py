@@ -51,11 +51,12 @@ def test_every_reader_opens_the_desk(signed_in, role):
 def test_filters_come_from_the_url_and_bad_values_fall_back(signed_in):
     page = signed_in("dispatcher")
     html = page.get("/dispatch?status=accepted&category=0402&channel=hotline_12345&deadline_state=overdue"
-                    "&sort=created&needs_placement=true&reported=today&ticket=GM1").get_data(as_text=True)
+                    "&sort=created&needs_placement=true&outside_district=true&reported=today&ticket=GM1"
+                    ).get_data(as_text=True)
     assert settings_of(html)["filters"] == {
         "status": "accepted", "category": "0402", "channel": "hotline_12345", "deadline_state": "overdue",
-        "grid_id": "", "sort": "created", "needs_placement": "true", "reported": "today", "ticket": "GM1",
-        "district": ""}
+        "grid_id": "", "sort": "created", "needs_placement": "true", "outside_district": "true",
+        "reported": "today", "ticket": "GM1", "district": ""}
     assert re.search(r'<option value="accepted"\s+selected', html)
     fallback = settings_of(page.get("/dispatch?status=lost&category=9999&sort=random&grid_id=x&reported=someday")
                            .get_data(as_text=True))
