@@ -152,10 +152,17 @@ def deployment_prefixes() -> tuple[str, ...]:
     return DEFAULT_PREFIXES if raw is None else split_prefixes(raw)
 
 
+def _districts() -> list[tuple[str, str]]:
+    return db.session.execute(text("SELECT code, name FROM district ORDER BY code")).all()
+
+
+def _named(rows) -> dict[str, str]:
+    return {code: name for code, name in rows if name and name != code}
+
+
 def district_names() -> dict[str, str]:
     """code -> name of every district of the deployment (a district still named by its code: none)."""
-    return {code: name for code, name in db.session.execute(text("SELECT code, name FROM district ORDER BY code"))
-            if name and name != code}
+    return _named(_districts())
 
 
 def default_prefixes(district_code: str, names: dict[str, str] | None = None) -> tuple[str, ...]:
@@ -346,9 +353,9 @@ class City:
 
     def __init__(self):
         self.version = library_version()
-        self.names = district_names()
-        self.codes = [code for (code,) in db.session.execute(text("SELECT code FROM district ORDER BY code"))] \
-            or [current_app.config["DISTRICT_CODE"]]
+        rows = _districts()
+        self.names = _named(rows)
+        self.codes = [code for code, _name in rows] or [current_app.config["DISTRICT_CODE"]]
 
     def library(self, code: str) -> Library:
         return _library_at(code, self.version)
