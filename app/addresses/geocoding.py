@@ -372,11 +372,6 @@ class City:
         return named_districts(query or "", self.names) or list(self.codes)
 
 
-def city_districts(query: str, district_code: str | None = None) -> list[str]:
-    """:meth:`City.districts_for` for one text."""
-    return City().districts_for(query, district_code)
-
-
 def geocode_in_city(query: str, *, district_code: str | None = None, external: bool = True,
                     city: City | None = None) -> Geocoded:
     """Match ``query`` in the districts of :meth:`City.districts_for` and take the best answer.
