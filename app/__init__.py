@@ -21,6 +21,7 @@ BLUEPRINTS = (
     ("app.events.api", "api_bp"),        # /api/v1/categories: the category rules
     ("app.ogc.api", "bp"),               # /ogc: OGC API - Features for QGIS and GDAL
     ("app.addresses.api", "api_bp"),     # /api/v1/addresses: standard addresses and geocoding
+    ("app.addresses.pages", "bp"),       # /admin/addresses: a district's address library and prefixes
     ("app.lookup.pages", "bp"),          # /lookup: the workers' which-grid page
     ("app.patrols.api", "api_bp"),       # /api/v1/patrols: GPS fixes, sessions, figures
     ("app.patrols.pages", "bp"),         # /maps/patrols, /patrols/kpi: patrol map and KPIs
@@ -44,7 +45,7 @@ COMMANDS = (
     ("app.backup_cli", "backup_cli"),        # flask backup create|restore
     ("app.auth.cli", "users_cli"),           # flask users create|list|set-password|disable|unlock|token
     ("app.patrols.cli", "patrols_cli"),      # flask patrols import|places|cells|partitions|rollup
-    ("app.addresses.cli", "addresses_cli"),  # flask addresses import|export|reassign|alias|aliases
+    ("app.addresses.cli", "addresses_cli"),  # flask addresses import|export|reassign|alias|aliases|prefixes
     ("app.events.cli", "events_cli"),        # flask events escalate|calendar
     ("app.jobs.cli", "jobs_cli"),            # flask jobs show|reap
     ("app.plan.cli", "plan_cli"),            # flask plan import|publish-due

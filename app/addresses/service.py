@@ -11,6 +11,8 @@ import into the published version, a draft publish).
 """
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -24,13 +26,15 @@ from app import audit
 from app.addresses.validation import ALIAS_SPLIT, CleanAddress, check_address
 from app.addresses.files import normalise_keys
 from app.bulk import copy_rows
-from app.errors import NotFound, ValidationError
+from app.errors import DomainError, NotFound, ValidationError
 from app.extensions import db
+from app.models import District
 from app.rows import RowError
 from app.sqlfiles import sql, statements
 from app.uploads import too_many_rows
-from app.addresses.geocoding import address_prefixes
-from geo.address import AddressNormaliser, get_normaliser
+from app.addresses.geocoding import (address_prefixes, bump_library_version, default_prefixes, district_names,
+                                     normaliser_of, split_prefixes)
+from geo.address import AddressNormaliser
 from geo.crs import to_wgs84
 
 STAGING_COLUMNS = ("row_no", "district", "subdistrict", "community", "road", "number", "compound", "building",
@@ -40,26 +44,121 @@ MAX_LIST = 1000
 Progress = Callable[[Iterable], Iterable]
 
 
-def _district() -> str:
-    return current_app.config["DISTRICT_CODE"]
+def _district(district_code: str | None = None) -> str:
+    """The library a call acts on: ``district_code``, else the deployment's default district (the CLI
+    without --district, a single-district install)."""
+    return district_code or current_app.config["DISTRICT_CODE"]
+
+
+def acting_district(raw: str | None) -> str:
+    """The district whose library a request acts on (``district=`` of the API, the page's picker):
+    a district's user their own (asking for another district's library is refused); a city user the
+    one they pick, else the default district."""
+    from app.auth.scope import actor_district, requested_district
+
+    code = requested_district(raw)
+    own = actor_district()
+    if own is not None:
+        if code is not None and code != own:
+            raise DomainError(_("The address library of district %(code)s is not yours: your account belongs "
+                                "to district %(own)s.", code=code, own=own), {"field": "district"},
+                              code="forbidden", status=403)
+        return own
+    return _district(code)
+
+
+# --------------------------------------------------------------------------- prefixes
+
+#: At most this many prefix names, each at most MAX_PREFIX characters.
+MAX_PREFIXES = 20
+MAX_PREFIX = 20
+_PREFIX_NAME = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+def prefixes_of(district_code: str | None = None) -> dict:
+    """A district's prefixes, whether they are its own setting or the default, and the default."""
+    code = _district(district_code)
+    district = db.session.get(District, code)
+    if district is None:
+        raise NotFound(_("No district %(code)s.", code=code), {"field": "district"})
+    stored = (district.settings or {}).get("address_prefixes")
+    return {"district": code, "name": district.name, "prefixes": list(address_prefixes(code)),
+            "custom": isinstance(stored, list) and bool(stored), "default": list(default_prefixes(code))}
+
+
+def check_prefixes(raw, district_code: str) -> list[str] | None:
+    """The prefix list to store (None: back to the default), or a ValidationError naming the field.
+
+    A list of names (or one text with commas, 、 or spaces between them); each a run of Chinese
+    characters (中国, 河南省, 郑州市, 二七区); not another district's name, since an address that starts
+    with it lies in that district."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = split_prefixes(raw)
+        if not raw:
+            return None
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(p, str) for p in raw):
+        raise ValidationError(_("Address prefixes: give a list of names, e.g. [\"中国\", \"河南省\", \"郑州市\"]."),
+                              {"field": "address_prefixes"})
+    names = list(dict.fromkeys(p.strip() for p in raw if p.strip()))
+    if not names:
+        raise ValidationError(_("Address prefixes: give at least one name (or none at all for the default)."),
+                              {"field": "address_prefixes"})
+    if len(names) > MAX_PREFIXES:
+        raise ValidationError(_("Address prefixes: at most %(n)s names.", n=MAX_PREFIXES),
+                              {"field": "address_prefixes"})
+    for name in names:
+        if len(name) > MAX_PREFIX or not _PREFIX_NAME.match(name):
+            raise ValidationError(_("Address prefixes: %(name)s is not a place name (Chinese characters only, "
+                                    "at most %(n)s).", name=name[:40], n=MAX_PREFIX),
+                                  {"field": "address_prefixes", "value": name[:40]})
+    others = {name: code for code, name in district_names().items() if code != district_code}
+    for name in names:
+        if name in others:
+            raise ValidationError(_("Address prefixes: %(name)s is district %(code)s; an address that starts "
+                                    "with it lies in that district, so it is no prefix here.",
+                                    name=name, code=others[name]), {"field": "address_prefixes", "value": name})
+    return names
+
+
+def set_prefixes(district_code: str, prefixes: list[str] | None) -> dict:
+    """Store a district's prefixes (None: back to the default; checked with :func:`check_prefixes`) and
+    re-key that district's library; other districts' keys are untouched. Does not commit (a job's work
+    or the CLI commits). Returns the district's prefixes and how many addresses were re-keyed."""
+    before = prefixes_of(district_code)
+    if prefixes is None:
+        db.session.execute(text("UPDATE district SET settings = settings - 'address_prefixes' WHERE code = :d"),
+                           {"d": district_code})
+    else:
+        db.session.execute(text(
+            "UPDATE district SET settings = jsonb_set(settings, '{address_prefixes}', CAST(:v AS jsonb)) "
+            "WHERE code = :d"), {"d": district_code, "v": json.dumps(prefixes, ensure_ascii=False)})
+    db.session.expire_all()
+    bump_library_version()
+    rekeyed = rekey_addresses(district_code)
+    after = prefixes_of(district_code)
+    audit.record("address.prefixes", "standard_address", district_code, district_code=district_code,
+                 before={"prefixes": before["prefixes"], "custom": before["custom"]},
+                 after={"prefixes": after["prefixes"], "custom": after["custom"], "rekeyed": rekeyed})
+    return {**after, "rekeyed": rekeyed}
 
 
 # --------------------------------------------------------------------------- aliases and normaliser
 
-def alias_map() -> dict[str, str]:
-    """Estate aliases of this district (variant -> canonical name)."""
+def alias_map(district_code: str | None = None) -> dict[str, str]:
+    """Estate aliases of a district (variant -> canonical name)."""
     rows = db.session.execute(text("SELECT alias, canonical FROM address_alias WHERE district_code = :d "
-                                   "ORDER BY id"), {"d": _district()}).all()
+                                   "ORDER BY id"), {"d": _district(district_code)}).all()
     return {alias: canonical for alias, canonical in rows}
 
 
-def normaliser(extra_aliases: dict[str, str] | None = None) -> AddressNormaliser:
-    """The normaliser of this district's library: queries and entries must share it."""
-    aliases = {**alias_map(), **(extra_aliases or {})}
-    return get_normaliser(address_prefixes(), aliases)
+def normaliser(district_code: str | None = None, extra_aliases: dict[str, str] | None = None) -> AddressNormaliser:
+    """The normaliser of a district's library (app.addresses.geocoding.normaliser_of)."""
+    return normaliser_of(_district(district_code), extra_aliases)
 
 
-def _store_aliases(pairs: dict[str, str]) -> int:
+def _store_aliases(pairs: dict[str, str], district_code: str) -> int:
     """Insert or repoint aliases; returns how many rows changed."""
     if not pairs:
         return 0
@@ -68,50 +167,53 @@ def _store_aliases(pairs: dict[str, str]) -> int:
         "SELECT :d, a, c FROM unnest(CAST(:aliases AS text[]), CAST(:canonicals AS text[])) AS u(a, c) "
         "ON CONFLICT ON CONSTRAINT uq_address_alias_alias DO UPDATE SET canonical = EXCLUDED.canonical "
         "WHERE address_alias.canonical <> EXCLUDED.canonical"),
-        {"d": _district(), "aliases": list(pairs), "canonicals": list(pairs.values())})
+        {"d": district_code, "aliases": list(pairs), "canonicals": list(pairs.values())})
     return result.rowcount or 0
 
 
-def add_alias(alias: str, canonical: str, *, commit: bool = True) -> dict:
+def add_alias(alias: str, canonical: str, *, district_code: str | None = None, commit: bool = True) -> dict:
     """Record that ``alias`` names the estate ``canonical``; re-keys the library."""
     alias, canonical = "".join((alias or "").split()), "".join((canonical or "").split())
     if not alias or not canonical:
         raise ValidationError(_("Give both the alias and the estate's standard name."), {"field": "alias"})
     if alias == canonical:
         raise ValidationError(_("The alias is the same as the standard name."), {"field": "alias"})
-    changed = _store_aliases({alias: canonical})
-    rekeyed = rekey_addresses() if changed else 0
-    audit.record("address.alias", "standard_address", alias, after={"alias": alias, "canonical": canonical,
-                                                                    "rekeyed": rekeyed})
+    district_code = _district(district_code)
+    changed = _store_aliases({alias: canonical}, district_code)
+    rekeyed = rekey_addresses(district_code) if changed else 0
+    audit.record("address.alias", "standard_address", alias, district_code=district_code,
+                 after={"alias": alias, "canonical": canonical, "rekeyed": rekeyed})
     if commit:
         db.session.commit()
     return {"alias": alias, "canonical": canonical, "changed": bool(changed), "rekeyed": rekeyed}
 
 
-def remove_alias(alias: str, *, commit: bool = True) -> int:
+def remove_alias(alias: str, *, district_code: str | None = None, commit: bool = True) -> int:
+    district_code = _district(district_code)
     row = db.session.execute(text("DELETE FROM address_alias WHERE district_code = :d AND alias = :a "
-                                  "RETURNING canonical"), {"d": _district(), "a": alias}).first()
+                                  "RETURNING canonical"), {"d": district_code, "a": alias}).first()
     if row is None:
         raise NotFound(_("No alias %(alias)s.", alias=alias[:40]), {"field": "alias"})
-    rekeyed = rekey_addresses()
-    audit.record("address.alias_remove", "standard_address", alias, before={"alias": alias,
-                                                                            "canonical": row.canonical})
+    rekeyed = rekey_addresses(district_code)
+    audit.record("address.alias_remove", "standard_address", alias, district_code=district_code,
+                 before={"alias": alias, "canonical": row.canonical})
     if commit:
         db.session.commit()
     return rekeyed
 
 
-def rekey_addresses() -> int:
-    """Recompute parts and keys of the whole library after the aliases changed.
+def rekey_addresses(district_code: str | None = None) -> int:
+    """Recompute parts and keys of a district's library after its aliases or prefixes changed.
 
     Two rows that now spell one key keep the first (lowest id) on the new key;
     the later ones keep their old key, so no address is lost or merged
     silently. Returns the number of rows re-keyed.
     """
-    n = normaliser()
+    district_code = _district(district_code)
+    n = normaliser(district_code)
     rows = db.session.execute(text(
         "SELECT id, full_text, norm_key FROM standard_address WHERE district_code = :d ORDER BY id"),
-        {"d": _district()}).all()
+        {"d": district_code}).all()
     # full_text keeps the register's spelling (app.addresses.validation), so an alias
     # removed again gives the old key back.
     fresh = {r.id: n.parse(r.full_text) for r in rows}
@@ -218,21 +320,26 @@ def _assign_targets() -> None:
 
 
 def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool = True,
-                     progress: Progress | None = None, max_rows: int | None = None) -> AddressImportResult:
-    """Store (or update) and assign many addresses; rows with errors are listed, the rest stored.
+                     progress: Progress | None = None, max_rows: int | None = None,
+                     district_code: str | None = None) -> AddressImportResult:
+    """Store (or update) and assign many addresses of one district's library; rows with errors are
+    listed, the rest stored.
 
-    ``crs`` is the coordinate system of rows that name none (坐标系 column).
+    ``crs`` is the coordinate system of rows that name none (坐标系 column). A row whose point lies in
+    another district's grids is an error of its row (it belongs to that district's library); a point
+    outside every district is stored in this one, outside coverage.
     """
+    district_code = _district(district_code)
     rows = list(raw_rows)
     limit = max_rows or current_app.config["MAX_IMPORT_ROWS"]
     if len(rows) > limit:
         raise too_many_rows(len(rows), limit)
     result = AddressImportResult(received=len(rows))
     declared = _row_aliases(rows)
-    result.aliases = _store_aliases(declared)
+    result.aliases = _store_aliases(declared, district_code)
     if result.aliases:
-        rekey_addresses()
-    n = normaliser()
+        rekey_addresses(district_code)
+    n = normaliser(district_code)
     clean: list[CleanAddress] = []
     first_row_of: dict[str, int] = {}
     for i, raw in enumerate(progress(rows) if progress else rows, start=1):
@@ -263,20 +370,30 @@ def import_addresses(raw_rows, *, crs=None, source: str = "import", commit: bool
             (c.row, c.district, c.subdistrict, c.community, c.parts.road, c.parts.number, c.parts.compound,
              c.parts.building, c.parts.unit, c.full_text, c.key, c.lon, c.lat, source) for c in clean))
         for stmt in statements("addresses/insert_from_staging"):  # assigned as written
-            conn.execute(stmt, {"district_code": _district()})
+            conn.execute(stmt, {"district_code": district_code})
+        elsewhere = conn.execute(text("SELECT row_no, district_code FROM address_import_elsewhere ORDER BY row_no")).all()
+        conn.execute(text("DROP TABLE address_import_elsewhere"))
+        if elsewhere:
+            names = district_names()
+            result.errors.extend(RowError(row, "lon", _(
+                "The point lies in %(other)s (%(code)s), not in %(district)s: import it into that district's "
+                "address library.", other=names.get(code, code), code=code,
+                district=names.get(district_code, district_code))) for row, code in elsewhere)
+            result.errors.sort(key=lambda e: e.row)
         counts = conn.execute(text(
             "SELECT count(*) FILTER (WHERE t.created), count(*) FILTER (WHERE NOT t.created), "
             "count(*) FILTER (WHERE a.grid_id IS NOT NULL), count(*) FILTER (WHERE a.out_of_coverage), "
             "min(t.id), max(t.id) FROM address_assign_target t JOIN standard_address a ON a.id = t.id")).one()
         result.created, result.updated, result.assigned, result.out_of_coverage, first_id, last_id = counts
-        audit.record("address.import", "standard_address", None, after={
+        audit.record("address.import", "standard_address", None, district_code=district_code, after={
             "received": result.received, "created": result.created, "updated": result.updated,
             "rejected": result.rejected, "aliases": result.aliases, "source": source,
             "first_id": first_id, "last_id": last_id})
         # Fresh statistics after a bulk load, as for grids.
         conn.execute(text("ANALYZE standard_address"))
     elif result.aliases:
-        audit.record("address.alias", "standard_address", None, after={"aliases": declared})
+        audit.record("address.alias", "standard_address", None, district_code=district_code,
+                     after={"aliases": declared})
     if commit:
         db.session.commit()
     return result
@@ -313,11 +430,11 @@ def _like(value: str) -> str:
 
 
 def list_addresses(*, q=None, road=None, compound=None, grid=None, key=None, outside=None, bbox=None,
-                   limit=100, offset=0) -> dict:
-    """A page of the library, filtered; ``total`` counts every match."""
+                   limit=100, offset=0, district_code: str | None = None) -> dict:
+    """A page of a district's library, filtered; ``total`` counts every match."""
     minx, miny, maxx, maxy = bbox if bbox else (None, None, None, None)
     rows = db.session.execute(sql("addresses/list"), {
-        "d": _district(), "q": _like(q) if q else None, "road": road, "compound": compound,
+        "d": _district(district_code), "q": _like(q) if q else None, "road": road, "compound": compound,
         "grid": grid, "key": key, "outside": outside, "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
         "limit": limit, "offset": offset}).mappings().all()
     # The query always answers one row at least (the total), with NULLs past the last page.
@@ -340,11 +457,11 @@ EXPORT_HEADERS = (("district", "区"), ("subdistrict", "街道"), ("community", 
                   ("address", "地址"), ("lon", "经度"), ("lat", "纬度"), ("grid_code", "网格编码"))
 
 
-def export_rows(batch: int = 5000) -> Iterator[dict]:
+def export_rows(batch: int = 5000, district_code: str | None = None) -> Iterator[dict]:
     """Every address of the district in id order, as plain dicts (streamed in batches)."""
     last = 0
     while True:
-        rows = db.session.execute(sql("addresses/export"), {"d": _district(), "after": last, "n": batch}).mappings().all()
+        rows = db.session.execute(sql("addresses/export"), {"d": _district(district_code), "after": last, "n": batch}).mappings().all()
         if not rows:
             return
         for r in rows:
@@ -352,6 +469,6 @@ def export_rows(batch: int = 5000) -> Iterator[dict]:
         last = rows[-1]["id"]
 
 
-def library_size() -> int:
+def library_size(district_code: str | None = None) -> int:
     return db.session.scalar(text("SELECT count(*) FROM standard_address WHERE district_code = :d"),
-                             {"d": _district()}) or 0
+                             {"d": _district(district_code)}) or 0

@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "address.alias_remove": _l("Address alias removed"),
     "address.import": _l("Standard addresses imported"),
     "address.reassign": _l("Addresses reassigned to grids"),
+    "address.prefixes": _l("Address prefixes of a district changed"),
 }
 
 #: The kinds of draft edit (app.models.boundary.OPERATION_KINDS), for ``draft.<kind>``.

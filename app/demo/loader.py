@@ -9,17 +9,15 @@ the statements run once per district of the demo city (two), not per row.
 Each district's grids go into its own published version; a report or an
 address takes its grid's district (one outside the city the default
 district's), a patrol fix its worker's. The address library is imported per
-district, as that district (:func:`in_district`): its aliases and normaliser
-are the district's.
+district (``import_addresses(district_code=...)``): its aliases and normaliser
+(prefixes) are the district's.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, text
 
@@ -73,23 +71,6 @@ def clear() -> None:
 
 def _districts(data: CityDemo | DemoData) -> list[DemoData]:
     return data.districts if isinstance(data, CityDemo) else [data]
-
-
-@contextmanager
-def in_district(code: str):
-    """Write as district ``code`` for the length of the block.
-
-    The writers that do not name a district (the address library's aliases and normaliser, the models'
-    default) take the deployment's ``DISTRICT_CODE``; here it is ``code``. Only for the one-process CLI
-    load: a served app never changes its configuration.
-    """
-    config = current_app.config
-    before = config["DISTRICT_CODE"]
-    config["DISTRICT_CODE"] = code
-    try:
-        yield
-    finally:
-        config["DISTRICT_CODE"] = before
 
 
 def ensure_districts(data: CityDemo | DemoData) -> None:
@@ -151,8 +132,7 @@ def load_addresses(data: CityDemo | DemoData) -> int:
     for d in _districts(data):
         if not d.addresses:
             continue
-        with in_district(d.district.code):
-            result = import_addresses(d.addresses, source="demo", commit=False)
+        result = import_addresses(d.addresses, source="demo", commit=False, district_code=d.district.code)
         if result.errors:
             first = result.errors[0]
             raise RuntimeError(f"{len(result.errors)} demo address row(s) rejected, e.g. row {first.row} "

@@ -154,16 +154,20 @@ def lookup_address(query: str | None, scope: Scope, *, address_id: int | None = 
     answer with the candidates and no grid (never a guess).
     """
     from app.addresses import geocoding
+    from app.auth.scope import actor_district
 
+    # A district's user looks up in their district's library; anyone else across the city
+    # (app.addresses.geocoding.City.districts_for).
+    own = actor_district()
     if address_id is not None:
-        entry = geocoding.by_id(address_id)
+        entry = geocoding.by_id(address_id, own)
         if entry is None:
             raise NotFound(_("No standard address %(id)s.", id=address_id), {"field": "address_id"})
         found = geocoding.Geocoded(entry.text, geocoding.MATCHED, "picked", 1.0, "library", entry.brief(),
                                    [{**entry.brief(), "score": 1.0, "conflict": None}], entry.parts,
-                                   entry.lon, entry.lat, entry.id)
+                                   entry.lon, entry.lat, entry.id, entry.district_code)
     else:
-        found = geocoding.geocode(query or "")
+        found = geocoding.geocode_in_city(query or "", district_code=own)
     answer = _unplaced(scope)
     answer["out_of_coverage"] = False
     if found.status == geocoding.MATCHED:

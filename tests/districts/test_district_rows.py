@@ -57,10 +57,13 @@ def test_a_session_carries_the_workers_district(client, db, two_districts):
 
 
 def test_addresses_take_the_district_of_their_grid(db, two_districts):
+    """An import fills one district's library (default: the default district's): a row whose point lies
+    in another district's grids is refused, naming that district; a point outside every district stays."""
     rows = [{"道路": "建设路", "门牌号": str(i), "经度": lon, "纬度": lat}
             for i, (lon, lat) in enumerate((IN_FIRST, IN_SECOND, OUTSIDE), start=1)]
     result = import_addresses(rows, commit=False)
-    assert not result.errors
+    assert [e.row for e in result.errors] == [2] and SECOND in result.errors[0].message
+    assert import_addresses(rows[1:2], commit=False, district_code=SECOND).errors == []
     got = db.session.execute(text("SELECT district_code, grid_code IS NOT NULL, generation FROM standard_address "
                                   "ORDER BY id")).all()
-    assert got == [(FIRST, True, 1), (SECOND, True, 1), (FIRST, False, 1)]
+    assert got == [(FIRST, True, 1), (FIRST, False, 1), (SECOND, True, 1)]

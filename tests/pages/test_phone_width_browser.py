@@ -56,7 +56,7 @@ def world(map_data, committed_db, live_server):
 def pages(world) -> list[str]:
     return ["/", "/maps/coverage", "/maps/issues", "/figures/events", "/maps/patrols", "/patrols/kpi",
             "/plan", f"/plan/drafts/{world['draft']}", "/lookup", "/admin/users", f"/admin/users/{world['admin']}",
-            "/admin/categories", "/admin/categories/0102", "/admin/audit", "/login",
+            "/admin/categories", "/admin/categories/0102", "/admin/audit", "/admin/addresses", "/login",
             "/ogc/", "/ogc/api", "/ogc/collections", "/ogc/collections/grids-grid",
             "/ogc/collections/grids-grid/items", f"/ogc/collections/grids-grid/items/{world['grid']}",
             "/ogc/conformance", "/no-such-page"]

@@ -1,10 +1,12 @@
--- Move validated rows from staging into the library: one row per normalised
--- key and district, assigned to its grid as it is written (gridmap_report_grids,
+-- Move validated rows from staging into one district's library (parameter district_code): one row
+-- per normalised key and district, assigned to its grid as it is written (gridmap_report_grids,
 -- migration 0028: the rule of assign.sql in one row, so no UPDATE follows). A key
 -- already in the library is updated (a corrected file imported again fixes points
 -- and spellings instead of failing), and every stored id is listed in
 -- address_assign_target, placed when a grid covers it. An address belongs to the district of its
--- grid (issue 19); outside every district to the default district (parameter district_code).
+-- grid (issue 19): a row whose point lies in another district's grids is not stored but listed in
+-- address_import_elsewhere (the caller reads it as row errors, then drops it); a point outside every
+-- district is stored in this district, outside coverage.
 -- Plain statements over temporary tables, not a data-modifying CTE around the upsert, which Citus
 -- cannot run on a distributed table: the rows are worked out first (the grid functions run on the
 -- coordinator, next to its copy of the grids), the keys already stored noted, then upserted.
@@ -18,6 +20,11 @@ CREATE TEMP TABLE address_import_row ON COMMIT DROP AS
   LEFT JOIN LATERAL gridmap_report_grids(pt.geom) hit ON true
   LEFT JOIN grid g ON g.id = hit.grid_id
   CROSS JOIN LATERAL (SELECT coalesce(hit.district_code, CAST(:district_code AS varchar)) AS code) d
+-- ;;
+CREATE TEMP TABLE address_import_elsewhere ON COMMIT DROP AS
+  SELECT row_no, district_code FROM address_import_row WHERE district_code <> CAST(:district_code AS varchar)
+-- ;;
+DELETE FROM address_import_row WHERE district_code <> CAST(:district_code AS varchar)
 -- ;;
 CREATE TEMP TABLE address_import_old ON COMMIT DROP AS
   SELECT a.id FROM standard_address a
