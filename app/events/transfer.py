@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit
+from app import audit, dbclock
 from app.auth.guard import Forbidden
 from app.auth.scope import actor_district
 from app.errors import Conflict, ValidationError
@@ -88,7 +88,8 @@ def move(ticket: str, req: TransferRequest, *, area: tuple[str, ...] | None) -> 
               "row_version": report.row_version}
     report_id, status = report.id, report.status
     db.session.flush()
-    params = {"id": report_id, "from_district": source, "to_district": target.code}
+    params = {"id": report_id, "from_district": source, "to_district": target.code,
+              "clock": dbclock.clock_timestamp()}
     for stmt in statements("events/move_district"):
         db.session.execute(stmt, params)
     # The ORM's copy is of the deleted row: read the moved one.

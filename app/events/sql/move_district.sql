@@ -7,7 +7,7 @@
 -- key allows (the foreign key is (district_code, duplicate_of)): those of the new district; an old
 -- district's duplicate loses it (its merge history row keeps duplicate_of_id). Photos are linked by
 -- URL (report_photo by token), not by the report's key, and stay where they were uploaded.
--- :id, :from_district, :to_district.
+-- :id, :from_district, :to_district, :clock (app.dbclock.clock_timestamp()).
 CREATE TEMP TABLE gm_move_report ON COMMIT DROP AS
   SELECT * FROM report WHERE id = :id AND district_code = :from_district
 -- ;;
@@ -25,8 +25,9 @@ SET district_code = :to_district,
     dedicated_grid_ids = CASE WHEN a.ok THEN a.dedicated ELSE '{}' END,
     current_grid_id = NULL, current_lineage = NULL, current_dedicated_ids = NULL, current_generation = NULL,
     row_version = m.row_version + 1,
-    -- The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
-    updated_at = clock_timestamp()
+    -- The database clock (app.dbclock, read first: Citus refuses a volatile function here): updated_at
+    -- is the live feed's cursor (app.dispatch.feed).
+    updated_at = CAST(:clock AS timestamptz)
 FROM (
   SELECT r.id, x.grid_id, x.lineage, x.dedicated,
          coalesce(g.district_code = :to_district, false) AS ok
