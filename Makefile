@@ -111,7 +111,12 @@ CITUS_TESTS ?= tests/citus tests/reports/test_intake_api.py tests/lookup/test_lo
 	tests/home/test_one_overdue_rule.py tests/home/test_today_card.py tests/jobs tests/grids/test_import_api.py \
 	tests/grids/test_export_api.py tests/plan/test_drafts_api.py tests/plan/test_publish_staff.py \
 	tests/plan/test_rebase_api.py tests/plan/test_guardrails_api.py tests/maps/test_pages.py \
-	tests/maps/test_patrols_map.py tests/maps/test_patrols_hexagons.py
+	tests/maps/test_patrols_map.py tests/maps/test_patrols_hexagons.py \
+	tests/ogc/test_gdal_client.py tests/ogc/test_owslib_client.py tests/events/test_api_concurrency.py \
+	tests/figures/test_openapi_figures.py tests/dispatch/test_openapi_dispatch.py tests/addresses/test_lookup_page_html.py \
+	tests/patrols/test_openapi_patrols.py tests/plan/test_files_api.py tests/plan/test_move_buildings_api.py \
+	tests/plan/test_schedule_api.py tests/plan/test_validation_api.py tests/maps/test_lookup_page.py \
+	tests/grids/test_dedicated_any_level.py
 test-citus: system-deps venv-dev translations
 	@if ! $(PY) -m app.citus_cluster available >/dev/null 2>&1; then \
 	  $(PY) -m app.citus_cluster available || true; \
