@@ -21,7 +21,8 @@ PIP_PINS := pip==26.3 setuptools==84.2.1
 help:
 	@echo "make run    - set up everything and serve GridMap on http://$(HOST):$(PORT)"
 	@echo "make test   - set up everything and run the test suite"
-	@echo "make test-citus - the intake, lookup, import, patrol, figures, publish, desk, loop and draft tests on a"
+	@echo "make test-citus - the intake, lookup, import, patrol, figures, publish, desk, loop, draft, city and"
+	@echo "             district tests (CITUS_TESTS) on a"
 	@echo "             three-node Citus cluster in instance/citus (skipped when Citus is not installed)"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make backup - dump the database to instance/backups/ (make restore FILE=... to restore)"
@@ -95,7 +96,27 @@ CITUS_TESTS ?= tests/citus tests/reports/test_intake_api.py tests/lookup/test_lo
 	tests/patrols/test_figures.py tests/figures/test_events_api.py tests/plan/test_publish_api.py \
 	tests/dispatch/test_changes_api.py tests/dispatch/test_placement_api.py tests/events/test_api_loop.py \
 	tests/events/test_api_escalation.py tests/addresses/test_import.py tests/plan/test_edits_api.py \
-	tests/plan/test_level_import.py
+	tests/plan/test_level_import.py \
+	tests/city tests/districts \
+	tests/dispatch/test_desk_page.py tests/dispatch/test_preferences_api.py tests/events/test_api_reassign.py \
+	tests/events/test_api_duplicates.py tests/events/test_api_import_12345.py tests/events/test_workflow.py \
+	tests/events/test_api_categories.py tests/reports/test_idempotency.py tests/reports/test_media_contact.py \
+	tests/reports/test_assign_one_rule.py tests/resident/test_resident_pages.py tests/worker/test_pages.py \
+	tests/worker/test_photos_api.py tests/figures/test_events_flow.py tests/figures/test_events_page.py \
+	tests/open311 tests/ogc/test_ogc_api.py tests/ogc/test_ogc_part2.py \
+	tests/patrols/test_rollups.py tests/patrols/test_figures_api.py tests/patrols/test_sessions.py \
+	tests/patrols/test_visits.py tests/patrols/test_pages.py tests/patrols/test_cli.py tests/patrols/test_hexagons.py \
+	tests/patrols/test_opening_day.py tests/addresses/test_lookup_api.py tests/addresses/test_geocoding.py \
+	tests/addresses/test_report_address.py tests/addresses/test_report_geocoding.py tests/home/test_home.py \
+	tests/home/test_one_overdue_rule.py tests/home/test_today_card.py tests/jobs tests/grids/test_import_api.py \
+	tests/grids/test_export_api.py tests/plan/test_drafts_api.py tests/plan/test_publish_staff.py \
+	tests/plan/test_rebase_api.py tests/plan/test_guardrails_api.py tests/maps/test_pages.py \
+	tests/maps/test_patrols_map.py tests/maps/test_patrols_hexagons.py \
+	tests/ogc/test_gdal_client.py tests/ogc/test_owslib_client.py tests/events/test_api_concurrency.py \
+	tests/figures/test_openapi_figures.py tests/dispatch/test_openapi_dispatch.py tests/addresses/test_lookup_page_html.py \
+	tests/patrols/test_openapi_patrols.py tests/plan/test_files_api.py tests/plan/test_move_buildings_api.py \
+	tests/plan/test_schedule_api.py tests/plan/test_validation_api.py tests/maps/test_lookup_page.py \
+	tests/grids/test_dedicated_any_level.py
 test-citus: system-deps venv-dev translations
 	@if ! $(PY) -m app.citus_cluster available >/dev/null 2>&1; then \
 	  $(PY) -m app.citus_cluster available || true; \

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import audit
+from app import audit, dbclock
 from app.auth.guard import Forbidden
 from app.auth.scope import actor_district
 from app.errors import Conflict, ValidationError
@@ -100,7 +100,8 @@ def move_rows(report: Report, target: District, *, kind: str, reason: str | None
     at = deadlines.now()
     db.session.flush()
     params = {"id": report_id, "from_district": source, "to_district": target.code, "at": at,
-              "actor_id": current_user.id, "actor": current_user.username, "ticket": ticket}
+              "actor_id": current_user.id, "actor": current_user.username, "ticket": ticket,
+              "clock": dbclock.clock_timestamp()}
     for stmt in statements("events/move_district"):
         db.session.execute(stmt, params)
     # The ORM's copies are of the deleted rows (the event's, its duplicates'): read the moved ones.

@@ -103,14 +103,32 @@ def grid_collection(figures: list[dict], tolerance: float | None = None) -> dict
 def first_walker(worker_ids: list[int], day) -> int | None:
     """The first of ``worker_ids`` (in their order) with a fix that day, so the map opens on a
     track rather than on "no track". An index probe per worker (the key is worker, time) until one
-    answers, never a scan of the day's fixes."""
+    answers, never a scan of the day's fixes.
+
+    Asked district by district (a worker's fixes are in the worker's district, app.models.district.
+    worker_district): on Citus each question then runs on one shard, which accepts the probe's
+    correlated EXISTS over the list of workers (over every shard Citus refuses it)."""
     if not worker_ids:
         return None
+    from app.models.district import default_district_code
+
     start = datetime.combine(day, datetime.min.time(), BEIJING)
-    return db.session.execute(text(
-        "SELECT w.id FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS w(id, n) "
-        "WHERE EXISTS (SELECT 1 FROM patrol_fix f WHERE f.worker_id = w.id AND f.time >= :t_from AND f.time < :t_to) "
-        "ORDER BY w.n LIMIT 1"), {"ids": worker_ids, "t_from": start, "t_to": start + timedelta(days=1)}).scalar()
+    default = default_district_code()
+    districts: dict[str, list[int]] = {}
+    for worker_id, district in db.session.execute(text(
+            "SELECT id, district_code FROM app_user WHERE id = ANY(CAST(:ids AS integer[]))"), {"ids": worker_ids}):
+        districts.setdefault(district or default, []).append(worker_id)
+    found = []
+    for district, ids in districts.items():
+        walker = db.session.execute(text(
+            "SELECT w.id FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS w(id, n) "
+            "WHERE EXISTS (SELECT 1 FROM patrol_fix f WHERE f.district_code = :district AND f.worker_id = w.id "
+            "AND f.time >= :t_from AND f.time < :t_to) "
+            "ORDER BY w.n LIMIT 1"), {"ids": [i for i in worker_ids if i in set(ids)], "district": district,
+                                      "t_from": start, "t_to": start + timedelta(days=1)}).scalar()
+        if walker is not None:
+            found.append(walker)
+    return min(found, key=worker_ids.index) if found else None
 
 
 def track_collection(worker_id: int, day, *, limit: int = MAX_TRACK_FIXES) -> dict:

@@ -106,7 +106,11 @@ def stop(session_id: int) -> dict:
     with its state when it was stopped already.
     """
     actor = current_actor()
-    session = db.session.get(PatrolSession, session_id, with_for_update=True)
+    # Locked by district and id (one shard on Citus, which refuses FOR UPDATE over every shard): the
+    # session's district is read first.
+    district = db.session.execute(select(PatrolSession.district_code).where(PatrolSession.id == session_id)).scalar()
+    session = None if district is None else db.session.execute(select(PatrolSession).where(
+        PatrolSession.district_code == district, PatrolSession.id == session_id).with_for_update()).scalar()
     if session is None or (actor.role != "admin" and session.worker_id != actor.id):
         raise NotFound(_("No patrol session %(id)s of yours.", id=session_id), {"field": "session_id"})
     worker = db.session.get(User, session.worker_id)

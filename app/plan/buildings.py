@@ -62,7 +62,7 @@ def picked(draft: BoundaryVersion, address_ids: list[int]) -> tuple[list[Picked]
     params = {"draft_id": draft.id, "base": draft.base_generation,
               "district_code": draft.district_code}
     known = dict(db.session.execute(text(
-        "SELECT a.id, a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id) "
+        "SELECT a.id, a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.district_code = :district_code AND h.id = a.id) "
         "FROM standard_address a WHERE a.id = ANY(CAST(:ids AS bigint[])) AND a.district_code = :district_code"),
         {"ids": address_ids, "district_code": params["district_code"]}).all())
     missing = [i for i in address_ids if i not in known]

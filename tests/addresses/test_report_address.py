@@ -7,6 +7,7 @@ the report list and Open311 GET.
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from sqlalchemy import text
@@ -123,6 +124,9 @@ def test_bulk_json_import_with_a_mix(client, db, library):
     assert detail["standard_address"]["id"] == library["jy-b"]
 
 
+# On Citus the key is NO ACTION (Citus refuses ON DELETE SET NULL in a key holding the district; GridMap
+# deletes no standard address): docs/scale.md.
+@pytest.mark.skipif(os.environ.get("GRIDMAP_TEST_CITUS") == "1", reason="plain PostgreSQL only")
 def test_deleting_the_standard_address_leaves_the_report_without_a_link(spec, client, db, library):  # noqa: F811
     body = post(client, "前进路32号")
     ticket = body["ticket"]

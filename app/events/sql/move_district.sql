@@ -8,7 +8,8 @@
 -- move with it, so their link, a key (district_code, duplicate_of), holds: each gets a history row
 -- "transfer" of kind "with_event" naming the event it followed. Photos are linked by URL
 -- (report_photo by token), not by the report's key, and stay where they were uploaded.
--- :id, :from_district, :to_district, :at, :actor_id, :actor, :ticket.
+-- :id, :from_district, :to_district, :at, :actor_id, :actor, :ticket,
+-- :clock (app.dbclock.clock_timestamp()).
 CREATE TEMP TABLE gm_move_report ON COMMIT DROP AS
   SELECT * FROM report
   WHERE district_code = :from_district AND (id = :id OR duplicate_of = :id)
@@ -30,8 +31,9 @@ SET district_code = :to_district,
     outside_district = false, point_district = NULL,
     current_grid_id = NULL, current_lineage = NULL, current_dedicated_ids = NULL, current_generation = NULL,
     row_version = m.row_version + 1,
-    -- The database clock: updated_at is the live feed's cursor (app.dispatch.feed).
-    updated_at = clock_timestamp()
+    -- The database clock (app.dbclock, read first: Citus refuses a volatile function here): updated_at
+    -- is the live feed's cursor (app.dispatch.feed).
+    updated_at = CAST(:clock AS timestamptz)
 FROM (
   SELECT r.id, x.grid_id, x.lineage, x.dedicated,
          coalesce(g.district_code = :to_district, false) AS ok

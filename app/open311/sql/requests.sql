@@ -33,7 +33,7 @@ LEFT JOIN LATERAL (
 ) agency ON true
 LEFT JOIN report dup ON dup.district_code = r.district_code AND dup.id = r.duplicate_of
 -- The standard address (标准地址) it was geocoded to on intake (migration 0017).
-LEFT JOIN standard_address std ON std.id = r.address_id
+LEFT JOIN standard_address std ON std.district_code = r.district_code AND std.id = r.address_id
 -- jurisdiction_id (a district of this deployment; NULL: all of them), and the reader's own district
 -- (app.auth.scope.event_district; NULL for the city's users and public reading).
 WHERE (CAST(:jurisdiction AS text) IS NULL OR r.district_code = :jurisdiction)

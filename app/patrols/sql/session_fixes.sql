@@ -6,6 +6,7 @@ FROM patrol_fix f
 WHERE f.worker_id = :worker_id AND f.time >= :t_from AND f.time <= :t_to
   AND (NOT :outside_explicit OR NOT EXISTS (
         SELECT 1 FROM patrol_session s
-        WHERE s.worker_id = f.worker_id AND s.started_at <= f.time AND (s.stopped_at IS NULL OR s.stopped_at >= f.time)))
+        WHERE s.district_code = f.district_code AND s.worker_id = f.worker_id AND s.started_at <= f.time
+          AND (s.stopped_at IS NULL OR s.stopped_at >= f.time)))
 ORDER BY f.time
 LIMIT :limit

@@ -11,7 +11,8 @@ LEFT JOIN LATERAL (
            FILTER (WHERE t.dt <= :max_gap) AS distance_m
   FROM (SELECT f.geom, lag(f.geom) OVER w AS prev_geom, extract(epoch FROM f.time - lag(f.time) OVER w) AS dt
         FROM patrol_fix f
-        WHERE f.worker_id = s.worker_id AND f.time >= s.started_at AND f.time <= coalesce(s.stopped_at, :now)
+        -- A worker's fixes and sessions carry the worker's district (one shard group on Citus).
+      WHERE f.district_code = s.district_code AND f.worker_id = s.worker_id AND f.time >= s.started_at AND f.time <= coalesce(s.stopped_at, :now)
         WINDOW w AS (ORDER BY f.time)) t
 ) x ON true
 WHERE s.started_at < :t_to AND coalesce(s.stopped_at, :now) >= :t_from

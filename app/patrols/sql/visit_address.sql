@@ -13,7 +13,7 @@ SELECT a.id, a.full_text, a.grid_code,
                 OR (g.kind = 'dedicated' AND ST_Covers(g.geom, a.location)))
        ) AS in_area,
        (SELECT count(*) FROM standard_address b
-        WHERE b.district_code = a.district_code AND b.id <> a.id AND b.norm_key <> a.norm_key
+        WHERE b.district_code = :district_code AND b.id <> a.id AND b.norm_key <> a.norm_key
           AND starts_with(b.norm_key, (SELECT array_to_string(p.parts[1:greatest(n.last, 1)], '|') || '|'
                                        FROM (SELECT string_to_array(a.norm_key, '|') AS parts) p
                                        CROSS JOIN LATERAL (SELECT max(i) AS last FROM generate_subscripts(p.parts, 1) i

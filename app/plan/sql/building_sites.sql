@@ -7,14 +7,14 @@ WITH picked AS (
   SELECT DISTINCT gridmap_building_key(a.compound, a.road, a.number, a.building, a.id) AS key
   FROM standard_address a
   WHERE a.id = ANY(CAST(:address_ids AS bigint[])) AND a.district_code = :district_code
-    AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id))
+    AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.district_code = :district_code AND h.id = a.id))
 ), building AS (
   SELECT p.key, ST_Centroid(ST_Collect(a.location)) AS site, count(*) AS addresses,
          count(h.id) AS households, min(a.id) AS address_id
   FROM picked p
   JOIN standard_address a ON a.district_code = :district_code
    AND gridmap_building_key(a.compound, a.road, a.number, a.building, a.id) = p.key
-   AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id))
+   AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.district_code = :district_code AND h.id = a.id))
   LEFT JOIN household_address h ON h.id = a.id
   GROUP BY p.key
 )

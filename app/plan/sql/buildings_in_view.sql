@@ -13,7 +13,7 @@ WITH b AS (
   LEFT JOIN household_address h ON h.id = a.id
   WHERE a.district_code = :district_code
     AND a.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)
-    AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id))
+    AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.district_code = :district_code AND h.id = a.id))
   GROUP BY 1
   ORDER BY 1
   LIMIT CAST(:limit AS integer) + 1

@@ -5,7 +5,7 @@ SELECT l.code AS leaf, gridmap_building_key(a.compound, a.road, a.number, a.buil
        ST_X(ST_Centroid(ST_Collect(a.location))) AS lon, ST_Y(ST_Centroid(ST_Collect(a.location))) AS lat
 FROM grid l
 JOIN standard_address a ON a.district_code = :district_code AND ST_Covers(l.geom, a.location)
- AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.id = a.id))
+ AND (a.building IS NOT NULL OR EXISTS (SELECT 1 FROM household_address h WHERE h.district_code = :district_code AND h.id = a.id))
 WHERE l.code = ANY(CAST(:leaves AS text[])) AND l.kind = 'regular'
   AND (grid_in_version(l.draft_id, l.generation_low, l.generation_high, l.ended_in_drafts,
                       CAST(:base AS integer), CAST(:draft_id AS integer))
