@@ -173,6 +173,29 @@ class WorkingCalendar:
             raise ValueError("holiday JSON must be an object mapping years to their data")
         return self.with_years(data)
 
+    def with_local(self, *, periods: Iterable[tuple[time, time]] | None = None,
+                   holidays: Iterable[date] = (), workdays: Iterable[date] = ()) -> WorkingCalendar:
+        """A copy with a district's own working ``periods`` (None: these) and its own days on top:
+        ``holidays`` are days off and ``workdays`` worked days even where the yearly data says
+        otherwise (a local closure; a national holiday the district works through).
+
+        >>> from datetime import datetime
+        >>> c = WorkingCalendar(years={2026: {"holidays": {"labour": ["2026-05-01", "2026-05-05"]}}})
+        >>> local = c.with_local(periods=[(time(8, 30), time(12, 0)), (time(15, 0), time(18, 0))],
+        ...                      holidays=[date(2026, 5, 6)], workdays=[date(2026, 5, 5)])
+        >>> local.is_working_day(date(2026, 5, 5)), local.is_working_day(date(2026, 5, 6))
+        (True, False)
+        >>> local.add_working_time(datetime(2026, 5, 7, 11, 0, tzinfo=BEIJING), hours=2).strftime("%H:%M")
+        '16:00'
+        """
+        off, worked = frozenset(holidays), frozenset(workdays)
+        if off & worked:
+            raise ValueError(f"days both holiday and working day: {sorted(d.isoformat() for d in off & worked)}")
+        years = {year: YearData(data.holidays - worked, data.workdays - off) for year, data in self._year_data.items()}
+        return WorkingCalendar(periods=self._periods if periods is None else tuple(periods), weekdays=self._weekdays,
+                               years=years, holidays=(self._extra.holidays - worked) | off,
+                               workdays=(self._extra.workdays - off) | worked, tz=self._tz)
+
     # --- Introspection --------------------------------------------------
 
     @property
