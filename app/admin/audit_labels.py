@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "address.alias_remove": _l("Address alias removed"),
     "address.import": _l("Standard addresses imported"),
     "address.reassign": _l("Addresses reassigned to grids"),
+    "district.settings": _l("District settings changed"),
 }
 
 #: The kinds of draft edit (app.models.boundary.OPERATION_KINDS), for ``draft.<kind>``.
@@ -79,6 +80,7 @@ ENTITY_LABELS = {
     "user": _l("User"),
     "api_token": _l("API token"),
     "auth": _l("Account"),
+    "district": _l("District"),
 }
 
 #: How the actor was signed in (app.actor.Actor.via).

@@ -265,7 +265,7 @@ def clean_tiles(section) -> dict | None:
 def _days(section: Mapping, key: str) -> list[str]:
     raw = section.get(key) or []
     if isinstance(raw, str):
-        raw = [part for part in re.split(r"[\s,，;；]+", raw) if part]
+        raw = [part for part in re.split(r"[\s,，;；、]+", raw) if part]
     if not isinstance(raw, list):
         _fail(f"calendar.{key}", _("calendar.%(key)s must be a list of days such as 2026-07-20.", key=key))
     if len(raw) > MAX_DAYS:
@@ -285,7 +285,9 @@ def _periods(section: Mapping) -> list[list[str]]:
     if raw in (None, "", []):
         return []
     if isinstance(raw, str):
-        raw = [part.replace("–", "-").replace("—", "-").split("-") for part in re.split(r"[\s,，;；]+", raw) if part]
+        # "08:30-12:00, 15:00-18:00" as typed into the page (also with spaces, – or 至 between the times).
+        raw = re.sub(r"\s*[-–—~～至]\s*", "-", raw.replace("：", ":"))
+        raw = [part.split("-") for part in re.split(r"[\s,，;；、]+", raw) if part]
     if not isinstance(raw, list) or len(raw) > MAX_PERIODS:
         _fail("calendar.hours", _("calendar.hours: give at most %(n)s working periods such as 08:30-12:00, "
                                   "15:00-18:00.", n=MAX_PERIODS))
