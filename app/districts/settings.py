@@ -141,15 +141,27 @@ def tiles(code: str | None) -> Tiles:
     cache_key = (code or "", _key(section))
     found = _TILES_CACHE.get(cache_key)
     if found is None:
-        cfg = tile_config(section, current_app.config)
-        source = own_tiles.source(cfg)
-        kind = str(cfg.get("TILES") or "none")
-        found = Tiles(kind=kind, layer=source or kind, tianditu_key=str(cfg.get("TIANDITU_KEY") or ""),
-                      hosts=own_tiles.csp_hosts(source.url) if source is not None else _preset_hosts(kind),
-                      own=bool(section))
-        _TILES_CACHE.clear() if len(_TILES_CACHE) > 256 else None
+        try:
+            found = _build_tiles(section)
+        except (own_tiles.TileSettingError, ValidationError) as exc:
+            # Written past the checks (by hand in the database): the maps keep the deployment's base map.
+            current_app.logger.warning("district %s: tiles setting ignored (%s)", code, getattr(exc, "message", exc))
+            found = _build_tiles(None)
+        if len(_TILES_CACHE) > 256:
+            _TILES_CACHE.clear()
         _TILES_CACHE[cache_key] = found
     return found
+
+
+def _build_tiles(section) -> Tiles:
+    if section:
+        section = clean_tiles(section)
+    cfg = tile_config(section, current_app.config)
+    source = own_tiles.source(cfg)
+    kind = str(cfg.get("TILES") or "none")
+    return Tiles(kind=kind, layer=source or kind, tianditu_key=str(cfg.get("TIANDITU_KEY") or ""),
+                 hosts=own_tiles.csp_hosts(source.url) if source is not None else _preset_hosts(kind),
+                 own=bool(section))
 
 
 # --- Calendar -------------------------------------------------------------------------------------
@@ -174,9 +186,15 @@ def calendar_settings(code: str | None) -> CalendarSettings | None:
         return None
     cache_key = (code or "", _key(section))
     if cache_key not in _CALENDAR_CACHE:
-        clean = _clean_calendar(section)
-        _CALENDAR_CACHE.clear() if len(_CALENDAR_CACHE) > 256 else None
-        _CALENDAR_CACHE[cache_key] = CalendarSettings(
+        try:
+            clean = clean_calendar(section) or {}
+        except ValidationError as exc:
+            # Written past the checks: deadlines keep the deployment's calendar rather than fail.
+            current_app.logger.warning("district %s: calendar setting ignored (%s)", code, exc.message)
+            clean = {}
+        if len(_CALENDAR_CACHE) > 256:
+            _CALENDAR_CACHE.clear()
+        _CALENDAR_CACHE[cache_key] = None if not clean else CalendarSettings(
             hours=tuple((_time(a), _time(b)) for a, b in clean["hours"]) if clean.get("hours") else None,
             days_off=frozenset(date.fromisoformat(d) for d in clean.get("days_off", ())),
             workdays=frozenset(date.fromisoformat(d) for d in clean.get("workdays", ())))

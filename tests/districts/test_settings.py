@@ -319,3 +319,16 @@ def test_the_page_saves_a_districts_settings_and_shows_errors_beside_the_field(a
     assert sign_in(other, "eq-admin", city.PASSWORD).status_code == 302
     assert other.get(f"/admin/districts/{city.ZHONGYUAN}").status_code == 404
     assert other.get(f"/admin/districts/{city.ERQI}").status_code == 200
+
+
+def test_a_setting_written_past_the_checks_leaves_the_deployments_in_use(erqi, db):
+    from app.events import deadlines
+
+    row = db.session.get(District, city.ERQI)
+    row.settings = {"tiles": {"kind": "xyz", "url": "ftp://nowhere/{z}"}, "calendar": {"hours": [["18:00", "08:00"]]}}
+    db.session.commit()
+    settings.forget()
+    res = erqi["eq-viewer"].get("/maps/coverage")
+    assert res.status_code == 200 and "ftp://nowhere" not in res.get_data(as_text=True)
+    start = MONDAY.replace(hour=11)
+    assert deadlines.deadline_for(start, 2, "hours", city.ERQI) == deadlines.deadline_for(start, 2, "hours")
