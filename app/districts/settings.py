@@ -108,7 +108,7 @@ class Tiles:
     own: bool
 
 
-_TILES_CACHE: dict[tuple[str, str], Tiles] = {}
+_TILES_CACHE: dict[tuple[str, str, str], Tiles] = {}
 
 
 def tile_config(doc_tiles: Mapping | None, config: Mapping) -> dict:
@@ -138,7 +138,8 @@ def _preset_hosts(kind: str) -> tuple[str, ...]:
 def tiles(code: str | None) -> Tiles:
     """The base map of district ``code``'s pages: its own, else the deployment's (None: a city user's)."""
     section = document(code).get("tiles")
-    cache_key = (code or "", _key(section))
+    # The deployment's settings are part of the key: they are the default (and tests change them).
+    cache_key = (code or "", _key(section), _key([current_app.config.get(n) for n in TILE_FIELDS.values()]))
     found = _TILES_CACHE.get(cache_key)
     if found is None:
         try:
