@@ -70,7 +70,13 @@ def test_an_admin_sets_a_districts_base_map_and_calendar(browser, live_server, d
         assert page.locator("label[for=tiles_url]").inner_text() == "瓦片地址"
         assert page.locator("label[for=calendar_hours]").inner_text() == "工作时间"
 
+        # Only the fields the chosen base map reads are shown.
+        assert not page.locator("#tiles_url").is_visible()
+        page.select_option("#tiles_kind", "wmts")
+        assert page.locator("#tiles_layer").is_visible() and not page.locator("#tiles_subdomains").is_visible()
         page.select_option("#tiles_kind", "xyz")
+        assert page.locator("#tiles_subdomains").is_visible() and not page.locator("#tiles_layer").is_visible()
+        assert not page.locator("#tiles_tianditu_key").is_visible()
         page.fill("#tiles_url", "http://10.1.2.3/tiles/{z}/{x}.png")
         page.fill("#calendar_hours", "08:30-12:00, 15:00-18:00")
         page.fill("#calendar_days_off", "2026-07-20")
