@@ -103,7 +103,7 @@ def current() -> cal.WorkingCalendar:
 
 #: District calendars built, by (the deployment's calendar, the district's section): a changed section
 #: (or holidays file) builds anew, an unchanged one is reused with its cached days.
-_DISTRICT_CALENDARS: dict[tuple[int, object], cal.WorkingCalendar] = {}
+_DISTRICT_CALENDARS: dict[tuple[cal.WorkingCalendar, object], cal.WorkingCalendar] = {}
 
 
 def for_district(code: str | None) -> cal.WorkingCalendar:
@@ -115,7 +115,7 @@ def for_district(code: str | None) -> cal.WorkingCalendar:
     local = district_settings.calendar_settings(code)
     if local is None:
         return base
-    key = (id(base), local)
+    key = (base, local)
     found = _DISTRICT_CALENDARS.get(key)
     if found is None:
         found = base.with_local(periods=local.hours, holidays=local.days_off, workdays=local.workdays)

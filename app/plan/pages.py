@@ -192,7 +192,7 @@ def draft_page(draft_id: int):
                   error=_("Validation error"), warning=_("Validation warning"),
                   highlight=_("The grid of the issue clicked in the list"))
     # The base map of the draft's district, whoever edits it (a city planner too).
-    s = _map_settings(getattr(draft, "district_code", None))
+    s = _map_settings(draft.district_code)
     info = drafts.to_dict(draft)
     texts = plan_texts()
     t = checks.thresholds()

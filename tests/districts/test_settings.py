@@ -332,3 +332,13 @@ def test_a_setting_written_past_the_checks_leaves_the_deployments_in_use(erqi, d
     assert res.status_code == 200 and "ftp://nowhere" not in res.get_data(as_text=True)
     start = MONDAY.replace(hour=11)
     assert deadlines.deadline_for(start, 2, "hours", city.ERQI) == deadlines.deadline_for(start, 2, "hours")
+
+
+def test_a_city_planner_edits_a_districts_draft_on_that_districts_tiles(erqi, client_as):
+    assert put(erqi["city-admin"], city.ERQI, {"tiles": ERQI_TILES}).status_code == 200
+    res = erqi["city-admin"].post("/api/v1/drafts", json={"note": "二七区调整", "effective_date": "2027-01-01",
+                                                          "district_code": city.ERQI})
+    assert res.status_code == 201, res.get_json()
+    page = erqi["city-admin"].get(f"/plan/drafts/{res.get_json()['id']}")
+    assert page.status_code == 200
+    assert ERQI_TILES["url"] in page.get_data(as_text=True) and "http://10.9.9.9:8080" in img_src(page)
