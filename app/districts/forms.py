@@ -40,6 +40,9 @@ class DistrictSettingsForm(FlaskForm):
     calendar_hours = _text(_l("Working hours"), description=_l(
         "Working periods of a working day, e.g. 08:30-12:00, 15:00-18:00 for a summer schedule; blank: the "
         "national hours."))
+    calendar_seasons = TextAreaField(_l("Seasonal working hours"), validators=[Optional(), Length(max=2000)],
+                                     description=_l("One season a line, every year: e.g. 05-01~09-30 08:30-12:00, "
+                                                    "15:00-18:00 for a summer schedule (夏季作息)."))
     calendar_days_off = TextAreaField(_l("The district's own days off"), validators=[Optional(), Length(max=8000)],
                                       description=_l("Days such as 2026-07-20, separated by commas or new lines: "
                                                      "no deadline runs on them, even on a national working day."))
@@ -55,7 +58,7 @@ class DistrictSettingsForm(FlaskForm):
 
     TILE_KEYS = ("url", "crs", "layer", "matrix_set", "matrix", "format", "subdomains", "attribution", "name",
                  "tianditu_key")
-    CALENDAR_KEYS = ("hours", "days_off", "workdays")
+    CALENDAR_KEYS = ("hours", "seasons", "days_off", "workdays")
 
     def fill(self, doc: dict) -> None:
         """The fields from a district's settings document."""
@@ -66,6 +69,9 @@ class DistrictSettingsForm(FlaskForm):
         self.tiles_crs.data = tiles.get("crs") or "wgs84"
         calendar = doc.get("calendar") or {}
         self.calendar_hours.data = ", ".join(f"{a}-{b}" for a, b in calendar.get("hours", []))
+        self.calendar_seasons.data = "\n".join(
+            f"{x['from']}~{x['to']} " + ", ".join(f"{a}-{b}" for a, b in x["hours"])
+            for x in calendar.get("seasons", []))
         self.calendar_days_off.data = ", ".join(calendar.get("days_off", []))
         self.calendar_workdays.data = ", ".join(calendar.get("workdays", []))
 

@@ -6,14 +6,16 @@ set is the deployment's (``GRIDMAP_TILES*``, ``GRIDMAP_HOLIDAYS_FILE`` and the b
 
     {"tiles":    {"kind": "xyz", "url": "http://10.1.2.3/tiles/{z}/{x}/{y}.png", "crs": "wgs84",
                   "attribution": "区政务地图"},
-     "calendar": {"hours": [["08:30", "12:00"], ["15:00", "18:00"]],
+     "calendar": {"hours": [["08:30", "12:00"], ["14:00", "17:30"]],
+                  "seasons": [{"from": "05-01", "to": "09-30", "hours": [["08:30", "12:00"], ["15:00", "18:00"]]}],
                   "days_off": ["2026-07-20"], "workdays": ["2026-07-25"]}}
 
 - ``tiles``: the keys are GRIDMAP_TILES and its companions, lower case without the prefix (``kind``
   for GRIDMAP_TILES, ``url`` for GRIDMAP_TILES_URL ..., ``tianditu_key``); app.tiles says what
   each means and checks them, as it does at start-up.
 - ``calendar``: on top of the national calendar (app.events.holidays), the district's own working
-  hours (``hours``: its working periods, e.g. a summer schedule) and its own days: ``days_off``
+  hours (``hours``: its working periods; ``seasons``: other periods from one day to another of every
+  year, a summer schedule 夏季作息) and its own days: ``days_off``
   (non-working days: a local closure) and ``workdays`` (worked days). A district's day overrides
   the national data of that day. app.events.holidays.for_district builds the calendar deadlines of
   the district's events are counted on.
@@ -54,9 +56,10 @@ TILE_FIELDS = {
     "tianditu_key": "TIANDITU_KEY",
 }
 _FIELD_OF_SETTING = {setting: key for key, setting in TILE_FIELDS.items()}
-CALENDAR_KEYS = ("hours", "days_off", "workdays")
+CALENDAR_KEYS = ("hours", "seasons", "days_off", "workdays")
 #: At most this many working periods a day and own days a district lists.
 MAX_PERIODS = 4
+MAX_SEASONS = 4
 MAX_DAYS = 400
 MAX_TEXT = 500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -175,6 +178,8 @@ class CalendarSettings:
     hours: tuple[tuple[time, time], ...] | None
     days_off: frozenset[date]
     workdays: frozenset[date]
+    #: (first (month, day), last (month, day), periods) of every year: a summer schedule.
+    seasons: tuple[tuple[tuple[int, int], tuple[int, int], tuple[tuple[time, time], ...]], ...] = ()
 
 
 _CALENDAR_CACHE: dict[tuple[str, str], CalendarSettings | None] = {}
@@ -198,8 +203,15 @@ def calendar_settings(code: str | None) -> CalendarSettings | None:
         _CALENDAR_CACHE[cache_key] = None if not clean else CalendarSettings(
             hours=tuple((_time(a), _time(b)) for a, b in clean["hours"]) if clean.get("hours") else None,
             days_off=frozenset(date.fromisoformat(d) for d in clean.get("days_off", ())),
-            workdays=frozenset(date.fromisoformat(d) for d in clean.get("workdays", ())))
+            workdays=frozenset(date.fromisoformat(d) for d in clean.get("workdays", ())),
+            seasons=tuple((_md(x["from"]), _md(x["to"]), tuple((_time(a), _time(b)) for a, b in x["hours"]))
+                          for x in clean.get("seasons", ())))
     return _CALENDAR_CACHE[cache_key]
+
+
+def _md(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
 
 
 def _time(text: str) -> time:
@@ -299,40 +311,88 @@ def _days(section: Mapping, key: str) -> list[str]:
     return [d.isoformat() for d in sorted(days)]
 
 
-def _periods(section: Mapping) -> list[list[str]]:
-    raw = section.get("hours")
+def _periods(raw, field: str) -> list[list[str]]:
+    """Working periods, as a list of ["08:30", "12:00"] pairs or as typed: "08:30-12:00, 15:00-18:00"."""
     if raw in (None, "", []):
         return []
     if isinstance(raw, str):
-        # "08:30-12:00, 15:00-18:00" as typed into the page (also with spaces, – or 至 between the times).
+        # As typed into the page (also with spaces, – or 至 between the times, a full-width colon).
         raw = re.sub(r"\s*[-–—~～至]\s*", "-", raw.replace("：", ":"))
         raw = [part.split("-") for part in re.split(r"[\s,，;；、]+", raw) if part]
     if not isinstance(raw, list) or len(raw) > MAX_PERIODS:
-        _fail("calendar.hours", _("calendar.hours: give at most %(n)s working periods such as 08:30-12:00, "
-                                  "15:00-18:00.", n=MAX_PERIODS))
+        _fail(field, _("%(field)s: give at most %(n)s working periods such as 08:30-12:00, 15:00-18:00.",
+                       field=field, n=MAX_PERIODS))
     periods = []
     for period in raw:
         if not (isinstance(period, (list, tuple)) and len(period) == 2
                 and all(isinstance(t, str) and _HHMM.match(t.strip()) for t in period)):
-            _fail("calendar.hours", _("calendar.hours: %(value)s is not a period; write each as 08:30-12:00 "
-                                      "(24-hour clock).", value=str(period)[:40]))
+            _fail(field, _("%(field)s: %(value)s is not a period; write each as 08:30-12:00 (24-hour clock).",
+                           field=field, value=str(period)[:40]))
         periods.append([t.strip() for t in period])
     previous_end = None
     for start, end in periods:
         if not start < end:
-            _fail("calendar.hours", _("calendar.hours: %(start)s-%(end)s must start before it ends.",
-                                      start=start, end=end))
+            _fail(field, _("%(field)s: %(start)s-%(end)s must start before it ends.", field=field, start=start,
+                           end=end))
         if previous_end is not None and start < previous_end:
-            _fail("calendar.hours", _("calendar.hours: the periods must be in order and must not overlap."))
+            _fail(field, _("%(field)s: the periods must be in order and must not overlap.", field=field))
         previous_end = end
     return periods
 
 
+_SPAN = re.compile(r"^\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[~～至到]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                   r"\s*[:：]?\s*(.*)$")
+
+
+def _month_day(text: str, field: str) -> str:
+    try:
+        month, day = (int(p) for p in str(text).strip().split("-"))
+        date(2000, month, day)  # a leap year: 02-29 is a day
+    except (TypeError, ValueError):
+        _fail(field, _("%(field)s: %(value)s is not a day of the year; write it as 05-01.", field=field,
+                       value=str(text)[:20]))
+    return f"{month:02d}-{day:02d}"
+
+
+def _seasons(raw) -> list[dict]:
+    """Seasons (a summer schedule): [{"from": "05-01", "to": "09-30", "hours": [...]}], or typed one a
+    line: "05-01~09-30 08:30-12:00, 15:00-18:00"."""
+    field = "calendar.seasons"
+    if raw in (None, "", []):
+        return []
+    if isinstance(raw, str):
+        lines = [line for line in raw.splitlines() if line.strip()]
+        raw = []
+        for line in lines:
+            m = _SPAN.match(line)
+            if not m:
+                _fail(field, _("%(field)s: write each season on a line as 05-01~09-30 08:30-12:00, 15:00-18:00; "
+                               "%(value)s is not one.", field=field, value=line.strip()[:40]))
+            raw.append({"from": f"{m[1]}-{m[2]}", "to": f"{m[3]}-{m[4]}", "hours": m[5]})
+    if not isinstance(raw, list) or len(raw) > MAX_SEASONS:
+        _fail(field, _("%(field)s: give at most %(n)s seasons, each {\"from\": \"05-01\", \"to\": \"09-30\", "
+                       "\"hours\": [[\"08:30\", \"12:00\"], [\"15:00\", \"18:00\"]]}.", field=field, n=MAX_SEASONS))
+    seasons = []
+    for season in raw:
+        if not isinstance(season, Mapping) or set(season) != {"from", "to", "hours"}:
+            _fail(field, _("%(field)s: each season needs from, to and hours, e.g. {\"from\": \"05-01\", "
+                           "\"to\": \"09-30\", \"hours\": [[\"08:30\", \"12:00\"]]}.", field=field))
+        hours = _periods(season["hours"], field)
+        if not hours:
+            _fail(field, _("%(field)s: a season needs its working hours.", field=field))
+        seasons.append({"from": _month_day(season["from"], field), "to": _month_day(season["to"], field),
+                        "hours": hours})
+    return seasons
+
+
 def _clean_calendar(section) -> dict:
     clean = {}
-    periods = _periods(section)
+    periods = _periods(section.get("hours"), "calendar.hours")
     if periods:
         clean["hours"] = periods
+    seasons = _seasons(section.get("seasons"))
+    if seasons:
+        clean["seasons"] = seasons
     for key in ("days_off", "workdays"):
         days = _days(section, key)
         if days:
@@ -425,5 +485,6 @@ def effective(code: str) -> dict:
         "calendar": {"source": "district" if doc.get("calendar") else "deployment",
                      "hours": [[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in cal.hours] if cal and cal.hours else None,
                      "days_off": sorted(d.isoformat() for d in cal.days_off) if cal else [],
-                     "workdays": sorted(d.isoformat() for d in cal.workdays) if cal else []},
+                     "workdays": sorted(d.isoformat() for d in cal.workdays) if cal else [],
+                     "seasons": (doc.get("calendar") or {}).get("seasons", []) if cal else []},
     }

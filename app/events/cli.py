@@ -79,6 +79,10 @@ def calendar_command(year, check, district):
                      _("the deployment's calendar")))
     periods = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar.periods)
     click.echo(_("Working hours: %(periods)s on working days.", periods=periods))
+    for season in calendar.seasons:
+        click.echo(_("From %(first)s to %(last)s every year: %(periods)s.", first="%02d-%02d" % season.first,
+                     last="%02d-%02d" % season.last,
+                     periods=", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in season.periods)))
     if local is not None:
         click.echo(_("District's own days off: %(days)s", days="; ".join(_spans(local.days_off)) or "-"))
         click.echo(_("District's own working days: %(days)s", days="; ".join(_spans(local.workdays)) or "-"))

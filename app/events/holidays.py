@@ -118,7 +118,8 @@ def for_district(code: str | None) -> cal.WorkingCalendar:
     key = (base, local)
     found = _DISTRICT_CALENDARS.get(key)
     if found is None:
-        found = base.with_local(periods=local.hours, holidays=local.days_off, workdays=local.workdays)
+        found = base.with_local(periods=local.hours, holidays=local.days_off, workdays=local.workdays,
+                                seasons=[cal.Season(first, last, periods) for first, last, periods in local.seasons])
         if len(_DISTRICT_CALENDARS) > 256:
             _DISTRICT_CALENDARS.clear()
         _DISTRICT_CALENDARS[key] = found

@@ -342,3 +342,27 @@ def test_a_city_planner_edits_a_districts_draft_on_that_districts_tiles(erqi, cl
     page = erqi["city-admin"].get(f"/plan/drafts/{res.get_json()['id']}")
     assert page.status_code == 200
     assert ERQI_TILES["url"] in page.get_data(as_text=True) and "http://10.9.9.9:8080" in img_src(page)
+
+
+def test_a_summer_schedule_applies_from_its_first_to_its_last_day_every_year(erqi, cli):
+    from app.events import deadlines
+
+    res = put(erqi["city-admin"], city.ERQI, {"calendar": {"seasons": "5月1日至9月30日 08:30-12:00, 15:00-18:00"}})
+    assert res.status_code == 200, res.get_json()
+    summer = {"from": "05-01", "to": "09-30", "hours": [["08:30", "12:00"], ["15:00", "18:00"]]}
+    assert res.get_json()["settings"]["calendar"] == {"seasons": [summer]}
+    assert res.get_json()["effective"]["calendar"]["seasons"] == [summer]
+    # 2 working hours from 11:00: 16:00 in the summer (Thursday 2027-05-06), 15:00 outside (Thursday 2027-04-29)
+    # and on the national calendar.
+    for day, due in (("2027-05-06", 16), ("2027-09-30", 16), ("2027-04-29", 15), ("2027-10-08", 15)):
+        start = datetime.fromisoformat(day).replace(hour=11, tzinfo=BEIJING)
+        assert deadlines.deadline_for(start, 2, "hours", city.ERQI).hour == due, day
+        assert deadlines.deadline_for(start, 2, "hours", city.ZHONGYUAN).hour == 15
+    out = cli.invoke(args=["events", "calendar", "--district", city.ERQI]).output
+    assert "From 05-01 to 09-30 every year: 08:30–12:00, 15:00–18:00." in out
+
+    error = put(erqi["city-admin"], city.ERQI, {"calendar": {"seasons": [{"from": "02-30", "to": "03-01",
+                                                                          "hours": [["08:30", "12:00"]]}]}})
+    assert error.status_code == 422 and error.get_json()["error"]["details"]["field"] == "calendar.seasons"
+    error = put(erqi["city-admin"], city.ERQI, {"calendar": {"seasons": "夏天 08:30-12:00"}})
+    assert error.status_code == 422 and "05-01~09-30" in error.get_json()["error"]["message"]

@@ -80,6 +80,7 @@ def test_an_admin_sets_a_districts_base_map_and_calendar(browser, live_server, d
         page.fill("#tiles_url", "http://10.1.2.3/tiles/{z}/{x}.png")
         page.fill("#calendar_hours", "08:30-12:00, 15:00-18:00")
         page.fill("#calendar_days_off", "2026-07-20")
+        page.fill("#calendar_seasons", "05-01~09-30 08:30-12:00, 15:00-18:00")
         with page.expect_navigation():
             page.click("#district-form button[type=submit]")
         # The error stands beside the field it is about, in Chinese; nothing was saved.
@@ -101,6 +102,8 @@ def test_an_admin_sets_a_districts_base_map_and_calendar(browser, live_server, d
         committed_db.session.commit()
         assert saved == {"tiles": {"kind": "xyz", "url": "http://10.1.2.3/tiles/{z}/{x}/{y}.png", "crs": "wgs84"},
                          "calendar": {"hours": [["08:30", "12:00"], ["15:00", "18:00"]],
+                                      "seasons": [{"from": "05-01", "to": "09-30",
+                                                   "hours": [["08:30", "12:00"], ["15:00", "18:00"]]}],
                                       "days_off": ["2026-07-20"]}}
         # The refused form answers 422, which the browser logs; nothing else may fail.
         assert [e for e in errors if "status of 422" not in e] == []
