@@ -35,6 +35,8 @@ BLUEPRINTS = (
     ("app.worker.pages", "bp"),          # /m/: the grid worker's phone app (PWA)
     ("app.resident.pages", "bp"),        # /report: residents report without signing in
     ("app.jobs.api", "api_bp"),          # /api/v1/jobs/<id>: imports that run as jobs
+    ("app.districts.api", "api_bp"),     # /api/v1/districts: a district's base map and working calendar
+    ("app.districts.pages", "bp"),       # /admin/districts: the districts page
 )
 
 #: The ``flask`` command groups, each a unit's own (app.cli holds what they share, so it imports none).
@@ -49,6 +51,7 @@ COMMANDS = (
     ("app.events.cli", "events_cli"),        # flask events escalate|calendar
     ("app.jobs.cli", "jobs_cli"),            # flask jobs show|reap
     ("app.plan.cli", "plan_cli"),            # flask plan import|publish-due
+    ("app.districts.cli", "districts_cli"),  # flask districts list|show|set
 )
 
 

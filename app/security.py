@@ -57,6 +57,12 @@ def csp_for(tiles: str, hosts: tuple[str, ...] | None = None) -> dict:
 HSTS = "max-age=31556926; includeSubDomains"
 
 
+def use_tile_hosts(hosts: tuple[str, ...]) -> None:
+    """This response's page draws tiles from ``hosts`` (its district's base map, app.maps.settings):
+    its policy allows those instead of the deployment's."""
+    request.gridmap_tile_hosts = tuple(getattr(request, "gridmap_tile_hosts", ())) + tuple(hosts)
+
+
 def csp_nonce() -> str:
     """This response's CSP nonce, made on first use (a template, the header)."""
     nonce = getattr(request, "csp_nonce", None)
@@ -93,7 +99,10 @@ def init_security(app: Flask) -> None:
         headers["Permissions-Policy"] = "browsing-topics=()"
         headers["X-Frame-Options"] = "SAMEORIGIN"
         headers["X-Content-Type-Options"] = "nosniff"
-        headers["Content-Security-Policy"] = csp_header(policy)
+        # A map page allows the tiles it draws (a district's may differ from the deployment's).
+        used = getattr(request, "gridmap_tile_hosts", None)
+        headers["Content-Security-Policy"] = csp_header(
+            policy if used is None else csp_for("none", tuple(dict.fromkeys(used))))
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if secure and (request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"):
             headers["Strict-Transport-Security"] = HSTS

@@ -49,7 +49,14 @@ class TileSource:
 
 
 class TileSettingError(ValueError):
-    """A tile setting GridMap cannot use; the message names the setting and the fix."""
+    """A tile setting GridMap cannot use; the message names the setting and the fix.
+
+    ``code`` says which rule was broken and ``setting`` which setting (``TILES_URL`` ...), so a
+    district's settings page (app.districts.settings) can say the same in its own words."""
+
+    def __init__(self, message: str, code: str = "", setting: str = "", **params):
+        super().__init__(message)
+        self.code, self.setting, self.params = code, setting, params
 
 
 def _setting(cfg: Mapping, name: str) -> str:
@@ -99,29 +106,33 @@ def check(cfg: Mapping) -> None:
     if not url:
         raise TileSettingError(f"GRIDMAP_TILES={kind} needs GRIDMAP_TILES_URL (" + (
             "a tile URL template such as http://10.1.2.3/tiles/{z}/{x}/{y}.png)" if kind == "xyz" else
-            "the WMTS service URL, such as http://10.1.2.3/geoserver/gwc/service/wmts)"))
+            "the WMTS service URL, such as http://10.1.2.3/geoserver/gwc/service/wmts)"), "required", "TILES_URL")
     crs = _setting(cfg, "TILES_CRS").lower()
     if crs and crs not in TILE_CRS:
         raise TileSettingError(f"GRIDMAP_TILES_CRS={crs!r}: use wgs84 (WGS-84 or CGCS2000 tiles) or gcj02 "
-                               "(tiles drawn in GCJ-02, as AMap's)")
+                               "(tiles drawn in GCJ-02, as AMap's)", "crs", "TILES_CRS")
     if kind == "wmts":
         missing = [f"GRIDMAP_{n}" for n in ("TILES_LAYER", "TILES_MATRIX_SET") if not _setting(cfg, n)]
         if missing:
             raise TileSettingError(f"GRIDMAP_TILES=wmts needs {' and '.join(missing)} (from the service's "
-                                   "GetCapabilities: the layer identifier and a Web Mercator TileMatrixSet)")
+                                   "GetCapabilities: the layer identifier and a Web Mercator TileMatrixSet)",
+                                   "required", missing[0].removeprefix("GRIDMAP_"))
         if "{z}" not in (_setting(cfg, "TILES_MATRIX") or "{z}"):
-            raise TileSettingError("GRIDMAP_TILES_MATRIX must contain {z}, e.g. EPSG:900913:{z}")
+            raise TileSettingError("GRIDMAP_TILES_MATRIX must contain {z}, e.g. EPSG:900913:{z}", "matrix_z",
+                                   "TILES_MATRIX")
         if _PLACEHOLDER.search(url):
-            raise TileSettingError("GRIDMAP_TILES_URL of a WMTS is the service URL, without {placeholders}")
+            raise TileSettingError("GRIDMAP_TILES_URL of a WMTS is the service URL, without {placeholders}",
+                                   "wmts_placeholders", "TILES_URL")
     else:
         names = _PLACEHOLDER.findall(url)
         unknown = sorted(set(names) - _KNOWN)
         if unknown:
             raise TileSettingError(f"GRIDMAP_TILES_URL has {', '.join('{' + n + '}' for n in unknown)}: a template "
-                                   "may use {z}, {x}, {y} (or {-y}) and {s}")
+                                   "may use {z}, {x}, {y} (or {-y}) and {s}", "unknown_placeholders", "TILES_URL",
+                                   names=", ".join("{" + n + "}" for n in unknown))
         if not ({"z", "x"} <= set(names) and ({"y", "-y"} & set(names))):
             raise TileSettingError("GRIDMAP_TILES_URL must contain {z}, {x} and {y} (or {-y}), e.g. "
-                                   "http://10.1.2.3/tiles/{z}/{x}/{y}.png")
+                                   "http://10.1.2.3/tiles/{z}/{x}/{y}.png", "missing_placeholders", "TILES_URL")
     csp_hosts(url)  # the host must be one a Content-Security-Policy can name
 
 
@@ -140,12 +151,12 @@ def csp_hosts(url: str) -> tuple[str, ...]:
     parts = urlsplit(url.replace("{s}", "s0"))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TileSettingError(f"GRIDMAP_TILES_URL={url!r}: give an http:// or https:// URL (or a path on this "
-                               "host starting with /)")
+                               "host starting with /)", "scheme", "TILES_URL")
     host = url.split("//", 1)[1].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
     if "{s}" in host:
         labels = host.split(".")
         if "{s}" not in labels[0] or len(labels) < 3:
             raise TileSettingError(f"GRIDMAP_TILES_URL={url!r}: {{s}} may only stand in the first label of a "
-                                   "host name (t{s}.tiles.example.gov.cn)")
+                                   "host name (t{s}.tiles.example.gov.cn)", "subdomain", "TILES_URL")
         host = ".".join(["*", *labels[1:]])
     return (f"{parts.scheme}://{host}",)

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "address.import": _l("Standard addresses imported"),
     "address.reassign": _l("Addresses reassigned to grids"),
     "address.prefixes": _l("Address prefixes of a district changed"),
+    "district.settings": _l("District settings changed"),
 }
 
 #: The kinds of draft edit (app.models.boundary.OPERATION_KINDS), for ``draft.<kind>``.
@@ -80,6 +81,7 @@ ENTITY_LABELS = {
     "user": _l("User"),
     "api_token": _l("API token"),
     "auth": _l("Account"),
+    "district": _l("District"),
 }
 
 #: How the actor was signed in (app.actor.Actor.via).

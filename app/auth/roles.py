@@ -25,6 +25,8 @@ USERS_MANAGE = "users:manage"
 AUDIT_READ = "audit:read"
 #: The category table (deadlines, handling levels, duplicate radius).
 CATEGORIES_EDIT = "categories:edit"
+#: A district's own settings: base map tiles, working calendar (app.districts).
+DISTRICTS_EDIT = "districts:edit"
 #: The standard address library (标准地址).
 ADDRESSES_EDIT = "addresses:edit"
 #: Sending GPS fixes and patrol sessions (a worker's own; imports by administrators).
@@ -34,7 +36,8 @@ PATROLS_READ = "patrols:read"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL,
-                        USERS_MANAGE, AUDIT_READ, CATEGORIES_EDIT, ADDRESSES_EDIT, PATROLS_WRITE, PATROLS_READ}),
+                        USERS_MANAGE, AUDIT_READ, CATEGORIES_EDIT, ADDRESSES_EDIT, PATROLS_WRITE, PATROLS_READ,
+                        DISTRICTS_EDIT}),
     "planner": frozenset({GRIDS_READ, GRIDS_EDIT, REPORTS_READ, ADDRESSES_EDIT, PATROLS_READ}),
     "dispatcher": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_IMPORT, REPORTS_PERSONAL, PATROLS_READ}),
     "worker": frozenset({GRIDS_READ, REPORTS_READ, REPORTS_ACT, REPORTS_PERSONAL, PATROLS_WRITE, PATROLS_READ}),

@@ -190,8 +190,9 @@ def load_event_histories(*, now: datetime | None = None, seed: int = 2024) -> in
                      "actor": worker[1] if by_worker else centre_name, "note": None, "details": {}}
             if action == wf.DISPATCH:
                 row["dispatched_at"] = at
-                row["deadline"] = deadlines.deadline_for(at, r.time_limit, r.time_unit)
-                row["warn_at"] = deadlines.warn_at(at, row["deadline"]) if row["deadline"] else None
+                row["deadline"] = deadlines.deadline_for(at, r.time_limit, r.time_unit, r.district_code)
+                row["warn_at"] = (deadlines.warn_at(at, row["deadline"], r.district_code) if row["deadline"]
+                                  else None)
                 entry["details"] = {"assignee": worker[0], "clock": "start",
                                     "deadline": row["deadline"].isoformat() if row["deadline"] else None}
             elif action == wf.HANDLE:

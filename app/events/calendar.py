@@ -61,6 +61,22 @@ _Window = tuple[datetime, datetime]  # one working period of one day, in UTC
 
 
 @dataclass(frozen=True)
+class Season:
+    """Other working periods from ``first`` to ``last`` (month, day), both included, every year; a span
+    may run over the new year ((11, 1) to (2, 28))."""
+
+    first: tuple[int, int]
+    last: tuple[int, int]
+    periods: tuple[tuple[time, time], ...]
+
+    def holds(self, day: date) -> bool:
+        md = (day.month, day.day)
+        if self.first <= self.last:
+            return self.first <= md <= self.last
+        return md >= self.first or md <= self.last
+
+
+@dataclass(frozen=True)
 class YearData:
     """One year's holidays and adjusted working days."""
 
@@ -132,13 +148,16 @@ class WorkingCalendar:
     (keys may be ints or digit strings).
     ``holidays`` / ``workdays``: extra single days outside the yearly data
     (a local day off, a typhoon closure, a district's own adjusted day).
+    ``seasons``: other working periods on the days of a span of every year (a
+    summer schedule, 夏季作息), the first season holding a day winning.
     """
 
     def __init__(self, *, periods: Iterable[tuple[time, time]] = DEFAULT_PERIODS,
                  weekdays: Iterable[int] = MON_FRI, years: Mapping | None = None,
                  holidays: Iterable[date | str] = (), workdays: Iterable[date | str] = (),
-                 tz: tzinfo = BEIJING) -> None:
+                 tz: tzinfo = BEIJING, seasons: Iterable[Season] = ()) -> None:
         self._periods = _check_periods(tuple(periods))
+        self._seasons = tuple(Season(s.first, s.last, _check_periods(tuple(s.periods))) for s in seasons)
         self._weekdays = frozenset(weekdays)
         if not self._weekdays <= set(range(7)):
             raise ValueError(f"weekdays must be 0 (Monday) … 6 (Sunday), got {sorted(self._weekdays)}")
@@ -164,7 +183,8 @@ class WorkingCalendar:
         """
         return WorkingCalendar(periods=self._periods, weekdays=self._weekdays,
                                years={**self._year_data, **_parse_years(data)},
-                               holidays=self._extra.holidays, workdays=self._extra.workdays, tz=self._tz)
+                               holidays=self._extra.holidays, workdays=self._extra.workdays, tz=self._tz,
+                               seasons=self._seasons)
 
     def with_years_json(self, text: str) -> WorkingCalendar:
         """:meth:`with_years` from JSON text, e.g. a file an admin uploads."""
@@ -172,6 +192,36 @@ class WorkingCalendar:
         if not isinstance(data, dict):
             raise ValueError("holiday JSON must be an object mapping years to their data")
         return self.with_years(data)
+
+    def with_local(self, *, periods: Iterable[tuple[time, time]] | None = None,
+                   holidays: Iterable[date] = (), workdays: Iterable[date] = (),
+                   seasons: Iterable[Season] | None = None) -> WorkingCalendar:
+        """A copy with a district's own working ``periods`` and ``seasons`` (None: these) and its own
+        days on top: ``holidays`` are days off and ``workdays`` worked days even where the yearly data
+        says otherwise (a local closure; a national holiday the district works through).
+
+        >>> from datetime import datetime
+        >>> c = WorkingCalendar(years={2026: {"holidays": {"labour": ["2026-05-01", "2026-05-05"]}}})
+        >>> local = c.with_local(periods=[(time(8, 30), time(12, 0)), (time(15, 0), time(18, 0))],
+        ...                      holidays=[date(2026, 5, 6)], workdays=[date(2026, 5, 5)])
+        >>> local.is_working_day(date(2026, 5, 5)), local.is_working_day(date(2026, 5, 6))
+        (True, False)
+        >>> local.add_working_time(datetime(2026, 5, 7, 11, 0, tzinfo=BEIJING), hours=2).strftime("%H:%M")
+        '16:00'
+        >>> hours = ((time(8, 30), time(12, 0)), (time(15, 0), time(18, 0)))
+        >>> summer = c.with_local(seasons=[Season((5, 1), (9, 30), hours)])
+        >>> [summer.add_working_time(datetime(2026, m, 7, 11, 0, tzinfo=BEIJING), hours=2).strftime("%H:%M")
+        ...  for m in (4, 5)]
+        ['15:00', '16:00']
+        """
+        off, worked = frozenset(holidays), frozenset(workdays)
+        if off & worked:
+            raise ValueError(f"days both holiday and working day: {sorted(d.isoformat() for d in off & worked)}")
+        years = {year: YearData(data.holidays - worked, data.workdays - off) for year, data in self._year_data.items()}
+        return WorkingCalendar(periods=self._periods if periods is None else tuple(periods), weekdays=self._weekdays,
+                               years=years, holidays=(self._extra.holidays - worked) | off,
+                               workdays=(self._extra.workdays - off) | worked, tz=self._tz,
+                               seasons=self._seasons if seasons is None else tuple(seasons))
 
     # --- Introspection --------------------------------------------------
 
@@ -181,6 +231,18 @@ class WorkingCalendar:
 
     @property
     def periods(self) -> tuple[tuple[time, time], ...]:
+        """The working periods of a working day outside every season."""
+        return self._periods
+
+    @property
+    def seasons(self) -> tuple[Season, ...]:
+        return self._seasons
+
+    def periods_on(self, day: date) -> tuple[tuple[time, time], ...]:
+        """The working periods of ``day`` if it works: its season's, else the ordinary ones."""
+        for season in self._seasons:
+            if season.holds(day):
+                return season.periods
         return self._periods
 
     @property
@@ -345,7 +407,7 @@ class WorkingCalendar:
             return ()
         return tuple((datetime.combine(day, start, self._tz).astimezone(timezone.utc),
                       datetime.combine(day, end, self._tz).astimezone(timezone.utc))
-                     for start, end in self._periods)
+                     for start, end in self.periods_on(day))
 
     def _windows_from(self, day: date) -> Iterator[_Window]:
         """Working windows from ``day`` on, without end (guarded against a calendar with none)."""

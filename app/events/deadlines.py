@@ -46,32 +46,36 @@ def day_start(at: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def calendar() -> cal.WorkingCalendar:
-    """The app's working calendar: the built-in years plus GRIDMAP_HOLIDAYS_FILE."""
-    return holidays.current()
+def calendar(district_code: str | None = None) -> cal.WorkingCalendar:
+    """The working calendar of district ``district_code``'s events: the built-in years plus
+    GRIDMAP_HOLIDAYS_FILE, with the district's own hours and days on top (none given: the app's)."""
+    return holidays.for_district(district_code)
 
 
-def deadline_for(start: datetime, time_limit, time_unit: str | None) -> datetime | None:
-    """``start`` + the time limit in working hours or whole working days; None without a limit."""
+def deadline_for(start: datetime, time_limit, time_unit: str | None, district_code: str | None = None
+                 ) -> datetime | None:
+    """``start`` + the time limit in working hours or whole working days of the event's district;
+    None without a limit."""
     if time_limit is None or time_unit is None:
         return None
     limit = Decimal(time_limit)
     if time_unit == "days":
-        return calendar().add_working_time(start, days=int(limit))
-    return calendar().add_working_time(start, hours=float(limit))
+        return calendar(district_code).add_working_time(start, days=int(limit))
+    return calendar(district_code).add_working_time(start, hours=float(limit))
 
 
-def warn_at(start: datetime, deadline: datetime) -> datetime:
+def warn_at(start: datetime, deadline: datetime, district_code: str | None = None) -> datetime:
     """When only ``WARN_FRACTION`` of the working time ``start`` → ``deadline`` is left."""
-    c = calendar()
+    c = calendar(district_code)
     allowance = c.working_time_between(start, deadline)
     if allowance <= timedelta(0):
         return deadline
     return c.add_working_duration(start, allowance * (1 - WARN_FRACTION))
 
 
-def push_back(deadline: datetime, paused_at: datetime, resumed_at: datetime) -> datetime:
+def push_back(deadline: datetime, paused_at: datetime, resumed_at: datetime, district_code: str | None = None
+              ) -> datetime:
     """The deadline moved later by the working time spent suspended."""
-    c = calendar()
+    c = calendar(district_code)
     paused = c.working_time_between(paused_at, resumed_at)
     return c.add_working_duration(deadline, paused) if paused > timedelta(0) else deadline

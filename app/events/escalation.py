@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from app import dbclock
 from app.actor import current_actor
+from app.districts import settings as district_settings
 from app.events import deadlines
 from app.events import workflow as wf
 from app.extensions import db
@@ -54,14 +55,20 @@ class EscalationResult:
         return {"now": self.now.isoformat(), "escalated": self.escalated, "at_top": self.at_top}
 
 
-def escalate_overdue(now: datetime | None = None, *, commit: bool = True) -> EscalationResult:
-    """Escalate every open event overdue at ``now`` (default: the clock of app.events.deadlines)."""
+def escalate_overdue(now: datetime | None = None, *, commit: bool = True,
+                     district_code: str | None = None) -> EscalationResult:
+    """Escalate every open event overdue at ``now`` (default: the clock of app.events.deadlines), of
+    every district or of ``district_code``."""
     now = now or deadlines.now()
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     result = EscalationResult(now)
-    rows = db.session.execute(_OVERDUE, {"district_code": current_app.config["DISTRICT_CODE"],
-                                         "now": now}).all()
+    # One district at a time: each query stays on its district's shard (Citus). Every district's deadlines
+    # were counted on its own calendar when they were set, so "overdue" needs no calendar here.
+    codes = [district_code] if district_code else list(district_settings.documents()) or [
+        current_app.config["DISTRICT_CODE"]]
+    rows = [row for code in sorted(codes)
+            for row in db.session.execute(_OVERDUE, {"district_code": code, "now": now}).all()]
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for row in rows:
         if row.handling_level == wf.LEVELS[-1]:

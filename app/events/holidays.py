@@ -29,6 +29,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from app.config import ConfigError
+from app.districts import settings as district_settings
 from app.events import calendar as cal
 
 #: Where the app keeps its calendar (``app.extensions``).
@@ -98,6 +99,31 @@ def current() -> cal.WorkingCalendar:
     if has_app_context():
         return current_app.extensions.get(EXTENSION, PRC)
     return PRC
+
+
+#: District calendars built, by (the deployment's calendar, the district's section): a changed section
+#: (or holidays file) builds anew, an unchanged one is reused with its cached days.
+_DISTRICT_CALENDARS: dict[tuple[cal.WorkingCalendar, object], cal.WorkingCalendar] = {}
+
+
+def for_district(code: str | None) -> cal.WorkingCalendar:
+    """The calendar district ``code``'s deadlines are counted on: the app's, with the district's own
+    working hours and days on top (app.districts.settings); the app's for None or a district without."""
+    base = current()
+    if not code or not has_app_context():
+        return base
+    local = district_settings.calendar_settings(code)
+    if local is None:
+        return base
+    key = (base, local)
+    found = _DISTRICT_CALENDARS.get(key)
+    if found is None:
+        found = base.with_local(periods=local.hours, holidays=local.days_off, workdays=local.workdays,
+                                seasons=[cal.Season(first, last, periods) for first, last, periods in local.seasons])
+        if len(_DISTRICT_CALENDARS) > 256:
+            _DISTRICT_CALENDARS.clear()
+        _DISTRICT_CALENDARS[key] = found
+    return found
 
 
 def missing_years(calendar: cal.WorkingCalendar, today: date) -> list[int]:

@@ -314,6 +314,7 @@ def _stale_details(report: Report, role, user_id) -> dict:
 
 def _apply(report: Report, plan: wf.Transition, at: datetime, *, assignee: User | None,
            target: Report | None) -> None:
+    district = report.district_code
     report.status = plan.to_state
     if assignee is not None:
         report.assignee_id = assignee.id
@@ -323,17 +324,19 @@ def _apply(report: Report, plan: wf.Transition, at: datetime, *, assignee: User 
         report.handling_level = plan.level
     if plan.clock == wf.CLOCK_START:
         report.dispatched_at = at
-        report.deadline = plan.deadline or deadlines.deadline_for(at, report.time_limit, report.time_unit)
-        report.warn_at = deadlines.warn_at(at, report.deadline) if report.deadline else None
+        # Counted on the event's district's calendar (its own hours and days, app.districts.settings).
+        report.deadline = plan.deadline or deadlines.deadline_for(at, report.time_limit, report.time_unit,
+                                                                  district)
+        report.warn_at = deadlines.warn_at(at, report.deadline, district) if report.deadline else None
         report.handled_at = None
     elif plan.clock == wf.CLOCK_STOP:
         report.handled_at = at
     elif plan.clock == wf.CLOCK_RESUME and report.deadline is not None and report.suspended_at is not None:
-        report.deadline = deadlines.push_back(report.deadline, report.suspended_at, at)
-        report.warn_at = deadlines.warn_at(report.dispatched_at or at, report.deadline)
+        report.deadline = deadlines.push_back(report.deadline, report.suspended_at, at, district)
+        report.warn_at = deadlines.warn_at(report.dispatched_at or at, report.deadline, district)
     if plan.action == wf.EXTEND:
         report.deadline = plan.deadline
-        report.warn_at = deadlines.warn_at(report.dispatched_at or at, plan.deadline)
+        report.warn_at = deadlines.warn_at(report.dispatched_at or at, plan.deadline, district)
     if plan.action == wf.SUSPEND:
         report.suspended_from, report.suspended_at = plan.suspended_from, at
     elif plan.action == wf.RESUME:

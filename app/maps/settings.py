@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from app import tiles
+from app.auth.scope import actor_district
+from app.districts import settings as district_settings
+from app.security import use_tile_hosts
 
 
 def api_url(path: str) -> str:
@@ -19,11 +21,15 @@ def center_setting(value) -> tuple[float, float]:
     return tuple(value)
 
 
-def map_settings() -> dict:
-    """``tiles`` is a preset's name, or the district's own TileSource (GRIDMAP_TILES=xyz/wmts)."""
+def map_settings(district_code: str | None = None) -> dict:
+    """``tiles`` is a preset's name, or an own TileSource (GRIDMAP_TILES=xyz/wmts): those of the signed-in
+    user's district (app.districts.settings), or of ``district_code`` for a page that is about one; the
+    deployment's for a city user. The page's Content-Security-Policy lets the browser load them."""
     cfg = current_app.config
+    base = district_settings.tiles(district_code or actor_district())
+    use_tile_hosts(base.hosts)
     return {
         "center": center_setting(cfg.get("MAP_CENTER", (34.748, 113.61))),
-        "tiles": tiles.source(cfg) or cfg.get("TILES", "none"),
-        "tianditu_key": cfg.get("TIANDITU_KEY", ""),
+        "tiles": base.layer,
+        "tianditu_key": base.tianditu_key,
     }

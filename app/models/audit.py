@@ -14,7 +14,7 @@ from app.models.district import default_district_code
 
 #: What an entry is about.
 ENTITY_TYPES = ("grid", "boundary_version", "draft", "report", "category", "standard_address", "patrol", "user",
-                "api_token", "auth")
+                "api_token", "auth", "district")
 
 
 class AuditEntry(db.Model):

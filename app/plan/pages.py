@@ -191,7 +191,8 @@ def draft_page(draft_id: int):
     labels.update(legend=_("Legend"), selected=_("Selected"), picked=_("Chosen to move or merge"),
                   error=_("Validation error"), warning=_("Validation warning"),
                   highlight=_("The grid of the issue clicked in the list"))
-    s = _map_settings()
+    # The base map of the draft's district, whoever edits it (a city planner too).
+    s = _map_settings(draft.district_code)
     info = drafts.to_dict(draft)
     texts = plan_texts()
     t = checks.thresholds()
