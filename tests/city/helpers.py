@@ -80,6 +80,7 @@ def file_report(client, point, description: str = "路灯不亮") -> dict:
 def settle_district(session, ticket: str, district: str) -> None:
     """Put the report under ``district`` when intake has not (before intake learnt districts, every report
     went to GRIDMAP_DISTRICT_CODE): moved the way a transfer moves it (events/sql/move_district.sql)."""
+    from app import dbclock
     from app.sqlfiles import statements
 
     row = session.execute(text("SELECT id, district_code FROM report WHERE ticket = :t"), {"t": ticket}).one()
@@ -87,5 +88,6 @@ def settle_district(session, ticket: str, district: str) -> None:
         return
     for stmt in statements("events/move_district"):
         session.execute(stmt, {"id": row.id, "from_district": row.district_code, "to_district": district,
-                               "at": None, "actor_id": None, "actor": "tests", "ticket": ticket})
+                               "at": None, "actor_id": None, "actor": "tests", "ticket": ticket,
+                               "clock": dbclock.clock_timestamp()})
     session.commit()
