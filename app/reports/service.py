@@ -310,7 +310,10 @@ def read_for_answer(report_id: int, at=None) -> Report:
         (Report.description == "", Report.description),
         else_=func.gridmap_mask_free_text(Report.description, Report.reporter_name, Report.reporter_phone,
                                           Report.reporter_email))
-    address = (select(StandardAddress.full_text).where(StandardAddress.id == Report.address_id)
+    # The district too: on Citus (docs/scale.md) standard_address is distributed with report by
+    # district_code, and a subquery correlated on it runs on each shard.
+    address = (select(StandardAddress.full_text).where(StandardAddress.district_code == Report.district_code,
+                                                       StandardAddress.id == Report.address_id)
                .scalar_subquery())
     row = db.session.execute(select(
         Report, Report.location.ST_X(), Report.location.ST_Y(), grids, description,
