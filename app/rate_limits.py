@@ -30,7 +30,7 @@ from flask import g, has_request_context
 from limits.storage import Storage
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 _HIT = text("""
 INSERT INTO rate_limit_counter AS c (key, hits, expires_at)
@@ -58,12 +58,14 @@ def _engine_for(url: str) -> Engine:
         with _engines_lock:
             engine = _engines.get(key)
             if engine is None:
-                # Small: a hit holds a connection for one statement. pre_ping heals
-                # a restarted server; the timeouts keep a dead one from hanging requests.
+                # Small: a hit holds a connection for one statement. No pre-ping (one more round
+                # trip on every request): a connection the server dropped fails its statement,
+                # which invalidates the pool, and _connected runs it again on a fresh one. The
+                # timeouts keep a dead server from hanging requests.
                 # reset_on_return None: in autocommit there is no transaction to roll back, and the
                 # ROLLBACK sent on every return would be one more round trip per request.
                 engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4,
-                                       pool_timeout=5, pool_pre_ping=True, pool_reset_on_return=None,
+                                       pool_timeout=5, pool_reset_on_return=None,
                                        connect_args={"connect_timeout": 5, "application_name": "gridmap-limits"})
                 _engines[key] = engine
     return engine
@@ -89,19 +91,28 @@ class DatabaseStorage(Storage):
 
         return _engine_for(current_app.config["SQLALCHEMY_DATABASE_URI"])
 
+    def _connected(self, statement, params: dict, take):
+        """``take(result)`` of ``statement`` run in autocommit; once more on a fresh connection when the
+        pooled one turns out dropped (a restarted server: the statement never ran on it)."""
+        for attempt in (1, 2):
+            try:
+                with self._engine().connect() as conn:
+                    return take(conn.execute(statement, params))
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+
     def _run(self, statement, **params):
         """The first column of the first row (None: no row)."""
-        with self._engine().connect() as conn:
-            return conn.execute(statement, params).scalar()
+        return self._connected(statement, params, lambda result: result.scalar())
 
     def _execute(self, statement, **params) -> int:
         """A statement returning no rows; how many it changed."""
-        with self._engine().connect() as conn:
-            return conn.execute(statement, params).rowcount
+        return self._connected(statement, params, lambda result: result.rowcount)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        with self._engine().connect() as conn:
-            hits, expires = conn.execute(_HIT, {"key": key, "amount": amount, "expiry": float(expiry)}).one()
+        hits, expires = self._connected(_HIT, {"key": key, "amount": amount, "expiry": float(expiry)},
+                                        lambda result: result.one())
         if has_request_context():
             # The response headers ask for the same counter's hits and expiry right after the hit
             # (two more round trips); the hit's own answer is the count as of this request.

@@ -38,7 +38,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,7 @@ def prepare(url: str, seed: int, scale: float):
         t = time.perf_counter()
         data = generate(seed, scale, progress=lambda it, label=None, total=None: tqdm(
             it, desc=f"generate {label or ''}".strip(), total=total, leave=False))
+        loader.ensure_districts(data)  # the demo city's districts, before grids name them (issue 19)
         loader.load_grids(data)
         loader.load_staff(data)
         reports = loader.load_reports(data)
@@ -317,6 +318,10 @@ def explain(engine, setup: list[tuple[str, dict]], statements: list[tuple[str, s
         for sql_text, params in setup:
             conn.execute(text(sql_text), params)
         for label, sql_text, params in statements:
+            code = "\n".join(line for line in sql_text.splitlines() if not line.lstrip().startswith("--"))
+            if not code.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+                conn.execute(text(sql_text), params)  # DDL between the statements (temp tables): run, not explained
+                continue
             plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql_text), params).scalars().all()
             out.append(f"--- {label}\n" + "\n".join(plan))
         conn.rollback()
@@ -330,7 +335,8 @@ def assign_plan(app, lo: int, hi: int) -> tuple[list[tuple[str, dict]], list[tup
 
     with app.app_context():
         version = published_version()
-        params = {"generation": version.generation if version else None}
+        # clock: the statements stamp updated_at with the clock read first (app.dbclock, issue 19).
+        params = {"generation": version.generation if version else None, "clock": datetime.now(timezone.utc)}
         stmts = [s.text for s in statements("reports/assign")]
     setup = [("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY)", {}),
              ("INSERT INTO assign_target SELECT id FROM report WHERE id BETWEEN :lo AND :hi", {"lo": lo, "hi": hi})]

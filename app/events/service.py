@@ -99,8 +99,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(BEIJING).isoformat(timespec="seconds") if value else None
 
 
-def loop_fields(report: Report, at: datetime | None = None) -> dict:
-    """The closed-loop part of a report's JSON, with the actions open to the caller."""
+_ASK = object()
+
+
+def loop_fields(report: Report, at: datetime | None = None, known_state=_ASK) -> dict:
+    """The closed-loop part of a report's JSON, with the actions open to the caller.
+    ``known_state``: its deadline state when read already (app.reports.service.read_for_answer)."""
     role, user_id = _caller()
     assignee = report.assignee
     duplicate_ticket = None
@@ -112,7 +116,7 @@ def loop_fields(report: Report, at: datetime | None = None) -> dict:
         if assignee else None,
         "dispatched_at": _iso(report.dispatched_at),
         "deadline": _iso(report.deadline),
-        "deadline_state": deadline_state(report, at or deadlines.now()),
+        "deadline_state": deadline_state(report, at or deadlines.now()) if known_state is _ASK else known_state,
         "handled_at": _iso(report.handled_at),
         "closed_at": _iso(report.closed_at),
         "suspended_from": report.suspended_from,

@@ -113,6 +113,10 @@ def ensure_published_version(name: str | None = None, district_code: str | None 
     return version
 
 
+#: The values of ``version=`` that ask for the published version (none given is one of them).
+PUBLISHED = (None, "", "published", "current")
+
+
 def resolve(version_arg: str | int | None, at: str | dt.date | None = None, *, guard: bool = False) -> Scope:
     """Scope for ``version=`` (an id, or empty for the published version) or ``at=`` (a date) from a client.
 
@@ -128,7 +132,7 @@ def resolve(version_arg: str | int | None, at: str | dt.date | None = None, *, g
         if version_arg not in (None, ""):
             raise ValidationError(_("Give either version or at, not both."), {"field": "at"})
         return scope_at(at)
-    if version_arg in (None, "", "published", "current"):
+    if version_arg in PUBLISHED:
         return Scope(published_version())
     try:
         version_id = int(version_arg)

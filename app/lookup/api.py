@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.api import params
 from app.errors import ValidationError
-from app.grids.versions import resolve
+from app.grids.versions import PUBLISHED, resolve
 from app.lookup.service import MAX_ADDRESS, MAX_NEAR_M, lookup_address, lookup_code, lookup_point
 from geo.crs import to_wgs84
 from app.auth.guard import public
@@ -38,7 +38,9 @@ def lookup():
     near = params.number(args, "near", lo=0, hi=MAX_NEAR_M)
     geometry = bool(params.flag(args, "geometry"))
     # version= (an id) or at= (a date: the version in effect then); drafts only for planners.
-    scope = resolve(args.get("version"), args.get("at"), guard=True)
+    # Neither, for a point: None, the published rows, whose version lookup_point reads with its answer.
+    scope = None if (mode == "point" and args.get("version") in PUBLISHED and args.get("at") in (None, "")) \
+        else resolve(args.get("version"), args.get("at"), guard=True)
     if mode == "address":
         address = args["address"].strip()
         if len(address) > MAX_ADDRESS:

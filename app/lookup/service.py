@@ -14,13 +14,19 @@ from app.extensions import db
 from app.grids.versions import Scope
 from app.labels import LEVEL_LABELS, ROLE_LABELS, text as label_text
 from app.models import Grid, Staff, StaffAssignment
-from app.sqlfiles import sql
+from app.models.boundary import VERSION_FIELDS, version_dict
+from app.models.district import default_district_code
+from app.sqlfiles import execute_prepared, sql
 
 #: The farthest a client may ask neighbours for (metres): beyond it they are not "at the boundary".
 #: The longest address a lookup takes (characters): the API's address=, the page's q=.
 MAX_ADDRESS = 200
 MAX_NEAR_M = 200.0
 M_PER_DEGREE_LAT = 110_540.0
+#: point_answer.sql runs prepared (planning it cost more than running it): its parameters' types.
+_POINT_ANSWER_TYPES = {"lon": "float8", "lat": "float8", "generation": "integer", "draft_id": "integer",
+                       "district_code": "varchar", "radius": "float8", "degrees": "float8",
+                       "published_district": "varchar"}
 
 
 def staff_by_code(codes) -> dict[str, list[dict]]:
@@ -63,10 +69,12 @@ def default_near_m() -> float:
     return float(current_app.config.get("LOOKUP_NEIGHBOUR_M", 15.0))
 
 
-def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry: bool, loaded=None) -> dict:
+def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry: bool, loaded=None,
+            version: dict | None = None) -> dict:
     """The lookup answer for a point already placed in ``lineage`` (+ dedicated, neighbours).
 
     ``loaded``: (grids by id, staff by code) already read; else they are read here.
+    ``version``: the answer's version as a dict, when read already (else ``scope.version``'s).
     """
     near = dict(neighbours)
     if loaded is None:
@@ -78,7 +86,7 @@ def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry:
     chain = [_grid_dict(grids[i], staff) for i in lineage]
     answer = {
         "point": point,
-        "version": scope.version.to_dict() if scope.version else None,
+        "version": version if version is not None else scope.version.to_dict() if scope.version else None,
         "grid": chain[-1],
         "chain": chain,
         "dedicated": [_grid_dict(grids[i], staff) for i in dedicated],
@@ -92,20 +100,29 @@ def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry:
     return answer
 
 
-def lookup_point(lon: float, lat: float, scope: Scope, *, near_m: float | None = None,
+def lookup_point(lon: float, lat: float, scope: Scope | None, *, near_m: float | None = None,
                  geometry: bool = False) -> dict:
     """The grid chain from district to the finest grid at (lon, lat) in WGS-84.
+
+    ``scope`` None: the published rows, as ``resolve(None)`` picks them, with the published version
+    read by the same statement (the API's hot path: one round trip for the whole answer).
 
     ``neighbours``: other leaf grids within ``near_m`` metres (default
     ``LOOKUP_NEIGHBOUR_M``), when the point is that close to a boundary.
     Raises ``NotFound`` (404) with the nearest grid and its distance when the
     point is outside coverage.
     """
+    published = scope is None
+    if published:
+        scope = Scope(None)  # the current published rows (resolve's Scope(published_version()))
     params = {"lon": lon, "lat": lat, **scope.params}
     near_m = default_near_m() if near_m is None else near_m
-    # One statement, one round trip: chain, dedicated grids, neighbours, and the grids with their staff.
-    row = db.session.execute(sql("lookup/point_answer"), {**params, "radius": near_m,
-                                                          "degrees": _degrees(near_m, lat)}).one()
+    # One statement, one round trip: chain, dedicated grids, neighbours, the grids with their staff
+    # (and, for the published rows, their version).
+    row = execute_prepared("lookup/point_answer", _POINT_ANSWER_TYPES, {
+        **params, "radius": near_m, "degrees": _degrees(near_m, lat),
+        "published_district": default_district_code() if published else None}).one()
+    version = version_dict(_ReadVersion(row)) if published and row.v_id is not None else None
     lineage = row.lineage
     if not lineage:
         nearest = db.session.execute(sql("lookup/nearest"), params).first()
@@ -123,7 +140,16 @@ def lookup_point(lon: float, lat: float, scope: Scope, *, near_m: float | None =
     staff = {g["code"]: [{**s, "role_label": label_text(ROLE_LABELS, s["role"])} for s in g.pop("staff")]
              for g in row.grids}
     near = [(i, float(d)) for i, d in row.neighbours]
-    return _answer({"lon": lon, "lat": lat}, scope, lineage, row.dedicated, near, geometry, (grids, staff))
+    return _answer({"lon": lon, "lat": lat}, scope, lineage, row.dedicated, near, geometry, (grids, staff),
+                   version)
+
+
+class _ReadVersion:
+    """A version's fields as point_answer.sql read them (its ``v_`` columns)."""
+
+    def __init__(self, row):
+        for field in VERSION_FIELDS:
+            setattr(self, field, getattr(row, f"v_{field}"))
 
 
 def lookup_code(code: str, scope: Scope, *, geometry: bool = False) -> dict:

@@ -69,14 +69,24 @@ class BoundaryVersion(db.Model):
     )
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id, "name": self.name, "status": self.status, "generation": self.generation,
-            "district_code": self.district_code,
-            "note": self.note, "author": self.author,
-            "effective_date": self.effective_date.isoformat() if self.effective_date else None,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-            "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
-        }
+        return version_dict(self)
+
+
+#: The columns of :func:`version_dict`, for SQL that reads a version with its answer (lookup/point_answer.sql).
+VERSION_FIELDS = ("id", "name", "status", "generation", "district_code", "note", "author", "effective_date",
+                  "published_at", "scheduled_at")
+
+
+def version_dict(v) -> dict:
+    """A version as the API shows it; ``v``: a BoundaryVersion, or anything with its fields as attributes."""
+    return {
+        "id": v.id, "name": v.name, "status": v.status, "generation": v.generation,
+        "district_code": v.district_code,
+        "note": v.note, "author": v.author,
+        "effective_date": v.effective_date.isoformat() if v.effective_date else None,
+        "published_at": v.published_at.isoformat() if v.published_at else None,
+        "scheduled_at": v.scheduled_at.isoformat() if v.scheduled_at else None,
+    }
 
 
 def published_version(district_code: str | None = None) -> BoundaryVersion | None:

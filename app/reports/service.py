@@ -11,16 +11,17 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import any_, case, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, dbclock
 from app.actor import current_actor
-from app.auth.masking import free_text_of, reporter_of
+from app.auth.masking import free_text_of, may_see_personal, reporter_of
 from app.auth.scope import area_param, event_district, in_area, in_district
 from app.bulk import array_literal, copy_rows
 from app.errors import NotFound, ValidationError
@@ -117,18 +118,24 @@ def _store(rows: list[CleanReport]) -> int:
 
     Returns the first new id (the report's, for one report)."""
     conn = db.session.connection()
+    actor = current_actor()
+    params = {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id,
+              "actor": actor.name, "now": deadlines.now()}
     if len(rows) == 1:
+        # Staged and stored in one round trip.
         values = dict(zip(STAGING_COLUMNS, _values(rows[0])))
         values["media_urls"] = list(rows[0].media_urls or [])
-        conn.execute(_STAGE_ONE, values)
+        ids = conn.execute(_stage_and_store_one(), {**values, **params}).scalars().all()
     else:
         conn.execute(text(_STAGING_DDL + _STAGING_EMPTY))
         copy_rows("report_import_staging", STAGING_COLUMNS, (_values(r) for r in rows))
-    actor = current_actor()
-    ids = conn.execute(sql("reports/insert_from_staging"),
-                       {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id,
-                        "actor": actor.name, "now": deadlines.now()}).scalars().all()
+        ids = conn.execute(sql("reports/insert_from_staging"), params).scalars().all()
     return ids[0] if ids else 0
+
+
+@lru_cache(maxsize=1)
+def _stage_and_store_one():
+    return text(_STAGE_ONE.text + ";\n" + sql("reports/insert_from_staging").text)
 
 
 def assign_targets() -> None:
@@ -256,8 +263,9 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
     c.idempotency_key, c.idempotency_scope, c.request_hash = idempotency_key, caller, fingerprint
     try:
         report_id = _store([c])  # assigned as it is inserted
-        _audit_created(report_id)
-        db.session.commit()
+        report = read_for_answer(report_id)
+        _audit_created(report)
+        _commit_keeping_loaded()
     except IntegrityError:
         # The same key raced in from a concurrent retry and committed first.
         db.session.rollback()
@@ -265,13 +273,60 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    return db.session.get(Report, report_id), False
+    return report, False
 
 
-def _audit_created(report_id: int) -> None:
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the new report was read after its last write
+    in this transaction, and reading it again (a round trip) would answer the same."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+@dataclass
+class Shown:
+    """What :func:`report_to_dict` would ask the database for, read with the report (one round trip)."""
+    point: tuple
+    grids: dict
+    description: str
+    deadline_state: str | None
+    standard_address: str | None
+
+
+def read_for_answer(report_id: int, at=None) -> Report:
+    """The report, with :class:`Shown` attached as ``report.shown`` (not a column: kept in memory)."""
+    personal = may_see_personal()
+    at = at or deadlines.now()
+    grids = (select(func.json_agg(func.json_build_object("id", Grid.id, "code", Grid.code, "name", Grid.name,
+                                                         "level", Grid.level)))
+             .where(Grid.id == any_(func.array_cat(Report.grid_lineage, Report.dedicated_grid_ids)))
+             .scalar_subquery())
+    # The rule of app.auth.masking.free_text_of, asked in the same statement.
+    description = Report.description if personal else case(
+        (Report.description == "", Report.description),
+        else_=func.gridmap_mask_free_text(Report.description, Report.reporter_name, Report.reporter_phone,
+                                          Report.reporter_email))
+    # The district too: on Citus (docs/scale.md) standard_address is distributed with report by
+    # district_code, and a subquery correlated on it runs on each shard.
+    address = (select(StandardAddress.full_text).where(StandardAddress.district_code == Report.district_code,
+                                                       StandardAddress.id == Report.address_id)
+               .scalar_subquery())
+    row = db.session.execute(select(
+        Report, Report.location.ST_X(), Report.location.ST_Y(), grids, description,
+        func.gridmap_deadline_state(Report.status, Report.deadline, Report.warn_at, Report.handled_at, at),
+        address).where(Report.id == report_id)).one()
+    report = row[0]
+    report.shown = Shown((row[1], row[2]), {g["id"]: g for g in row[3] or []}, row[4], row[5], row[6])
+    return report
+
+
+def _audit_created(r: Report) -> None:
     # The reporter's name, phone, email and device stay out of the log (data minimisation);
     # of the photos only their number (a picture may show the reporter or a neighbour).
-    r = db.session.get(Report, report_id)
     audit.record("report.create", "report", r.ticket, district_code=r.district_code, after={
         "category": r.category, "channel": r.channel, "description": r.description, "address": r.address,
         "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage,
@@ -293,17 +348,31 @@ def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report
 
 
 def report_to_dict(report: Report) -> dict:
-    """The report with its grid chain (district → finest grid) and dedicated grids."""
-    ids = list(report.grid_lineage or []) + list(report.dedicated_grid_ids or [])
-    # The columns shown only: a Grid would load its polygon too (the district's is large).
-    grids = {g.id: g for g in db.session.execute(select(Grid.id, Grid.code, Grid.name, Grid.level)
-                                                 .where(Grid.id.in_(ids)))} if ids else {}
-    point = db.session.execute(select(Report.location.ST_X(), Report.location.ST_Y())
-                               .where(Report.id == report.id)).one()
+    """The report with its grid chain (district → finest grid) and dedicated grids.
+
+    A report read by :func:`read_for_answer` brings what this asks the database for (``shown``), for
+    its first answer only: a later one (after a change in the same request) asks afresh."""
+    shown = report.__dict__.pop("shown", None)
+    if shown is None:
+        ids = list(report.grid_lineage or []) + list(report.dedicated_grid_ids or [])
+        # The columns shown only: a Grid would load its polygon too (the district's is large).
+        grids = {g.id: {"id": g.id, "code": g.code, "name": g.name, "level": g.level}
+                 for g in db.session.execute(select(Grid.id, Grid.code, Grid.name, Grid.level)
+                                             .where(Grid.id.in_(ids)))} if ids else {}
+        point = db.session.execute(select(Report.location.ST_X(), Report.location.ST_Y())
+                                   .where(Report.id == report.id)).one()
+        description = free_text_of([report.description], name=report.reporter_name, phone=report.reporter_phone,
+                                   email=report.reporter_email)[0]
+        standard_address = standard_address_of(report)
+        loop_fields = loop.loop_fields(report)
+    else:
+        grids, point, description = shown.grids, shown.point, shown.description
+        standard_address = standard_address_of(report, shown.standard_address)
+        loop_fields = loop.loop_fields(report, known_state=shown.deadline_state)
 
     def brief(gid):
         g = grids.get(gid)
-        return {"id": g.id, "code": g.code, "name": g.name, "level": g.level} if g else None
+        return {"id": g["id"], "code": g["code"], "name": g["name"], "level": g["level"]} if g else None
 
     return {
         "id": report.id, "ticket": report.ticket, "district_code": report.district_code,
@@ -311,8 +380,7 @@ def report_to_dict(report: Report) -> dict:
         "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
-        "description": free_text_of([report.description], name=report.reporter_name, phone=report.reporter_phone,
-                                    email=report.reporter_email)[0],
+        "description": description,
         "address": report.address,
         "reporter": reporter_of(report.reporter_name, report.reporter_phone, report.reporter_email,
                                 report.reporter_device),
@@ -322,22 +390,25 @@ def report_to_dict(report: Report) -> dict:
         "out_of_coverage": report.out_of_coverage,
         "needs_placement": report.needs_placement,
         "outside_district": report.outside_district, "point_district": report.point_district,
-        "standard_address": standard_address_of(report),
+        "standard_address": standard_address,
         "grid": brief(report.grid_id) if report.grid_id else None,
         "grid_chain": [brief(i) for i in report.grid_lineage or []],
         "dedicated_grids": [brief(i) for i in report.dedicated_grid_ids or []],
         "generation": report.generation,
         "created_at": report.created_at.astimezone(BEIJING).isoformat(timespec="seconds")
         if report.created_at else None,
-    } | loop.loop_fields(report)
+    } | loop_fields
 
 
-def standard_address_of(report: Report) -> dict | None:
+def standard_address_of(report: Report, full_text: str | None = None) -> dict | None:
     """The standard address (标准地址) the report was geocoded to on intake, with the match's
-    confidence; None when it came with a point, was placed by hand or its address left the library."""
+    confidence; None when it came with a point, was placed by hand or its address left the library.
+    ``full_text``: the address's text when read already."""
     if report.address_id is None:
         return None
-    full_text = db.session.scalar(select(StandardAddress.full_text).where(StandardAddress.id == report.address_id))
+    if full_text is None:
+        full_text = db.session.scalar(select(StandardAddress.full_text)
+                                      .where(StandardAddress.id == report.address_id))
     if full_text is None:
         return None
     confidence = report.address_confidence

@@ -2,7 +2,10 @@
 -- chain of chain_at.sql (gridmap_finest_grid, migration 0023), the dedicated
 -- grids covering the point, the regular leaf grids within :radius metres
 -- (neighbours.sql's rule) and, for every grid named, its fields and active
--- staff (app.lookup.service.staff_by_code's order: role, then name).
+-- staff (app.lookup.service.staff_by_code's order: role, then name). With
+-- :published_district set, also the fields of that district's published version
+-- (app.models.boundary.VERSION_FIELDS, as v_<field>), so the hot path (no
+-- version asked for) reads its version in the same round trip.
 WITH pt AS MATERIALIZED (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom),
 chain AS MATERIALIZED (
   SELECT f.lineage FROM pt, gridmap_finest_grid(pt.geom, CAST(:generation AS integer), CAST(:draft_id AS integer)) f
@@ -46,4 +49,10 @@ SELECT (SELECT lineage FROM chain) AS lineage,
                                                     ORDER BY a.role, s.name), '[]')
                            FROM staff_assignment a JOIN staff s ON s.id = a.staff_id AND s.active
                            WHERE a.grid_code = g.code))), '[]')
-        FROM grid g WHERE g.id IN (SELECT id FROM named)) AS grids
+        FROM grid g WHERE g.id IN (SELECT id FROM named)) AS grids,
+       v.id AS v_id, v.name AS v_name, v.status AS v_status, v.generation AS v_generation,
+       v.district_code AS v_district_code, v.note AS v_note, v.author AS v_author,
+       v.effective_date AS v_effective_date, v.published_at AS v_published_at, v.scheduled_at AS v_scheduled_at
+FROM (SELECT 1) AS one
+LEFT JOIN boundary_version v
+  ON v.status = 'published' AND v.district_code = CAST(:published_district AS varchar)

@@ -17,9 +17,24 @@
 -- ids in row order), then written to report, its history and assign_target. On Citus (docs/scale.md)
 -- the first runs on the coordinator next to its copy of the grids, and each write is a plain
 -- INSERT ... SELECT from it: Citus cannot run data-modifying CTEs over distributed tables.
-DROP TABLE IF EXISTS report_intake;
-CREATE TEMP TABLE report_intake ON COMMIT DROP AS
-  SELECT CAST(NULL AS bigint) AS id, s.row_no, d.code AS district_code,
+-- The temporary table lives as long as the connection (emptied at each commit, like the staging
+-- table): creating and dropping it in every intake cost more than the intake's own work, and
+-- numbering the rows in the same INSERT (the ordered subquery first, then nextval over it)
+-- saves the UPDATE that gave them their ids.
+CREATE TEMP TABLE IF NOT EXISTS report_intake (
+  id bigint, row_no integer, district_code varchar(6), category text, channel text, description text,
+  address text, reporter_name text, reporter_phone text, location geometry(Point, 4326), coord_crs text,
+  raw_lon double precision, raw_lat double precision, status text, out_of_coverage boolean,
+  needs_placement boolean, grid_id integer, grid_lineage integer[], dedicated_grid_ids integer[],
+  generation integer, created_at timestamptz, closed_at timestamptz, idempotency_key text,
+  idempotency_scope text, request_hash text, handling_level text, time_limit numeric(7, 2), time_unit text,
+  media_urls text[], reporter_email text, reporter_device text, address_id bigint,
+  address_confidence numeric(5, 4)) ON COMMIT DELETE ROWS;
+DELETE FROM report_intake;
+INSERT INTO report_intake
+SELECT nextval(pg_get_serial_sequence('report', 'id')), w.*
+FROM (
+  SELECT s.row_no, d.code AS district_code,
          s.category, s.channel, s.description, s.address, s.reporter_name, s.reporter_phone,
          pt.geom AS location, CASE WHEN pt.geom IS NOT NULL THEN s.coord_crs END AS coord_crs,
          s.raw_lon, s.raw_lat, s.status,
@@ -39,11 +54,10 @@ CREATE TEMP TABLE report_intake ON COMMIT DROP AS
                                   THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom) pt
   LEFT JOIN LATERAL gridmap_report_grids(pt.geom) a ON true
   CROSS JOIN LATERAL (SELECT CAST(coalesce(a.district_code, CAST(:district_code AS varchar)) AS varchar(6)) AS code) d
-  LEFT JOIN category c ON c.code = s.category;
-UPDATE report_intake r SET id = o.id
-FROM (SELECT row_no, nextval(pg_get_serial_sequence('report', 'id')) AS id
-      FROM (SELECT row_no FROM report_intake ORDER BY row_no) ordered) o
-WHERE o.row_no = r.row_no;
+  LEFT JOIN category c ON c.code = s.category
+  -- OFFSET 0: sorted before the outer SELECT numbers the rows, so ids follow the rows' order.
+  ORDER BY s.row_no OFFSET 0
+) w;
 INSERT INTO report (id, district_code, category, channel, description, address, reporter_name, reporter_phone,
                     location, coord_crs, raw_lon, raw_lat, status, out_of_coverage, needs_placement,
                     grid_id, grid_lineage, dedicated_grid_ids, generation,
