@@ -51,7 +51,7 @@ def _report(client, address: str) -> dict:
 def _stored(db, ticket: str):
     return db.session.execute(text(
         "SELECT r.district_code, g.code AS grid, r.needs_placement, a.full_text FROM report r "
-        "LEFT JOIN grid g ON g.id = r.grid_id LEFT JOIN standard_address a ON a.id = r.address_id "
+        "LEFT JOIN grid g ON g.id = r.grid_id LEFT JOIN standard_address a ON a.district_code = r.district_code AND a.id = r.address_id "
         "WHERE r.ticket = :t"), {"t": ticket}).one()
 
 

@@ -41,7 +41,7 @@ def test_a_city_dispatcher_placing_in_another_district_hands_the_event_over(two_
     assert c["eq"].post(f"/api/v1/reports/{waiting['ticket']}/transitions",
                         json={"action": "accept", "expected_state": "reported"}).status_code == 200
     rows = db.session.execute(text("SELECT DISTINCT t.district_code FROM report_transition t JOIN report r "
-                                   "ON r.id = t.report_id WHERE r.ticket = :t"), {"t": waiting["ticket"]})
+                                   "ON r.district_code = t.district_code AND r.id = t.report_id WHERE r.ticket = :t"), {"t": waiting["ticket"]})
     assert rows.scalars().all() == [city.ERQI]
 
 
