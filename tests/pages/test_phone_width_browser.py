@@ -189,6 +189,13 @@ def test_on_a_wide_screen_the_navigation_is_shown_without_a_button(browser, live
         m = visit(pg, live_server + "/patrols/kpi")
         assert m["menuShown"] and not m["button"] and m["header"] < 60
         assert pg.is_visible("#gm-menu .gm-nav a[href='/plan']") and not pg.is_visible(".gm-filters-toggle")
+        # The administrators' pages sit behind one entry (the header keeps one row), opened by a click
+        # and closed by Escape.
+        assert not pg.is_visible("a[href='/admin/audit']")
+        pg.click("#gm-admin-toggle")
+        assert pg.is_visible("a[href='/admin/audit']") and pg.is_visible("a[href='/admin/districts']")
+        pg.keyboard.press("Escape")
+        assert not pg.is_visible("a[href='/admin/audit']")
     finally:
         context.close()
 
