@@ -3,9 +3,10 @@
 -- grids covering the point, the regular leaf grids within :radius metres
 -- (neighbours.sql's rule) and, for every grid named, its fields and active
 -- staff (app.lookup.service.staff_by_code's order: role, then name). With
--- :published_district set, also the fields of that district's published version
--- (app.models.boundary.VERSION_FIELDS, as v_<field>), so the hot path (no
--- version asked for) reads its version in the same round trip.
+-- :published_district set, also the fields of the published version of the
+-- point's district (its chain's root; :published_district, the default district,
+-- for a point outside every district), as v_<field> (app.models.boundary.VERSION_FIELDS),
+-- so the hot path (no version asked for) reads its version in the same round trip.
 WITH pt AS MATERIALIZED (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom),
 chain AS MATERIALIZED (
   SELECT f.lineage FROM pt, gridmap_finest_grid(pt.geom, CAST(:generation AS integer), CAST(:draft_id AS integer)) f
@@ -55,4 +56,6 @@ SELECT (SELECT lineage FROM chain) AS lineage,
        v.effective_date AS v_effective_date, v.published_at AS v_published_at, v.scheduled_at AS v_scheduled_at
 FROM (SELECT 1) AS one
 LEFT JOIN boundary_version v
-  ON v.status = 'published' AND v.district_code = CAST(:published_district AS varchar)
+  ON v.status = 'published'
+ AND v.district_code = coalesce((SELECT g.district_code FROM grid g, chain WHERE g.id = chain.lineage[1]),
+                                CAST(:published_district AS varchar))
