@@ -37,12 +37,16 @@ _COMMENT = re.compile(r"--[^\n]*")
 @lru_cache(maxsize=None)
 def _positional(name: str, params: tuple[str, ...]) -> str:
     """The file's text with its ``:name`` parameters as ``$1, $2, ...`` in the order of ``params``."""
-    body = _COMMENT.sub("", sql(name).text)
+    return _numbered(sql(name).text, params, name)
+
+
+def _numbered(body: str, params: tuple[str, ...], where: str) -> str:
+    body = _COMMENT.sub("", body)
     for i, param in enumerate(params, 1):
         body = re.sub(rf"(?<![:\w]):{param}\b", f"${i}", body)
     left = re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", body)
     if left:
-        raise ValueError(f"{name}: parameters without a type: {sorted(set(left))}")
+        raise ValueError(f"{where}: parameters without a type: {sorted(set(left))}")
     return body
 
 
@@ -71,3 +75,58 @@ def execute_prepared(name: str, types: dict[str, str], params: dict):
         prepared.add(name)
     return conn.exec_driver_sql(f"EXECUTE {ident} ({', '.join(['%s'] * len(names))})",
                                 tuple(params[p] for p in names))
+
+
+@lru_cache(maxsize=None)
+def _script(ident: str, script: str, params: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """``script`` split into its statements (at every ``;``: none may hold one in a literal): the ``CREATE``
+    statements as they are (they cannot be prepared and take no parameters), and the others as
+    (name, body with $n)."""
+    ddl, dml = [], []
+    for part in _COMMENT.sub("", script).split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if part.upper().startswith("CREATE "):
+            ddl.append(part)
+        else:
+            dml.append((f"gm_{ident}_{len(dml) + 1}", _numbered(part, params, ident)))
+    return tuple(ddl), tuple(dml)
+
+
+def execute_prepared_script(ident: str, script: str, types: dict[str, str], params: dict):
+    """Run the statements of ``script`` in one round trip, its DML as server-side prepared statements;
+    the result is the last statement's.
+
+    For a hot path of several statements (one report's intake: planning its assignment took 1.1 ms
+    against 0.3 ms of running it). Every prepared statement declares all of ``types`` (each parameter's
+    SQL type, in order) and is sent them all. The first run on a connection sends the ``CREATE``
+    statements and the ``PREPARE``s, then every run sends the ``CREATE``s (``IF NOT EXISTS``: temporary
+    tables of the connection) and one ``EXECUTE`` per statement. A prepared statement outlives the
+    rollback of the transaction that created a temporary table it names: the server analyses it again
+    against the table made anew (``IF NOT EXISTS``) before running it.
+    """
+    from app.extensions import db
+
+    names = tuple(types)
+    ddl, dml = _script(ident, script, names)
+    conn = db.session.connection()
+    prepared = conn.info.setdefault("gridmap_prepared", set())
+    if ident not in prepared:
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            # No arguments: the text is sent as it is (no %-formatting). The CREATEs first: a PREPARE
+            # looks up the tables it names.
+            cursor.execute(";\n".join([*ddl, *(f"PREPARE {name} ({', '.join(types.values())}) AS {body}"
+                                                for name, body in dml)]))
+        except Exception:
+            # Some of the PREPAREs may have run (they outlive the transaction): a connection that holds
+            # half of them would refuse the next attempt ("already exists"), so it leaves the pool.
+            conn.invalidate()
+            raise
+        finally:
+            cursor.close()
+        prepared.add(ident)
+    args = ", ".join(["%s"] * len(names))
+    text_ = ";\n".join([*(d.replace("%", "%%") for d in ddl), *(f"EXECUTE {name} ({args})" for name, _ in dml)])
+    return conn.exec_driver_sql(text_, tuple(params[p] for p in names) * len(dml))

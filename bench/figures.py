@@ -62,8 +62,10 @@ def load(app, days: int, seed: int, scale: float) -> dict:
 
         last = today()
         days = [last - timedelta(days=k) for k in range(2, days + 1)]
+        # A shift by k moves yesterday's fixes to the day before ``last - k``: the oldest shift lands one
+        # day before the period, which needs its partition too (the extra day is outside the period).
         db.session.execute(db.text("SELECT gridmap_patrol_partition(d) FROM unnest(CAST(:days AS date[])) d"),
-                           {"days": days})
+                           {"days": days + [days[-1] - timedelta(days=1)]})
         for k in range(2, len(days) + 2, 2):
             db.session.execute(db.text("""
                 INSERT INTO patrol_fix (district_code, worker_id, time, geom, accuracy)

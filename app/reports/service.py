@@ -31,7 +31,7 @@ from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
 from app.models import Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
 from app.addresses.intake import from_address_ids, mark_unplaced, place_reports
-from app.sqlfiles import sql, statements
+from app.sqlfiles import execute_prepared_script, sql, statements
 from app.uploads import too_many_rows
 from geo.crs import to_wgs84
 
@@ -97,12 +97,16 @@ _STAGING_DDL = (
 #: Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only "commit" inside an outer
 #: transaction; DELETE on an empty table is free, where TRUNCATE would swap files on every report.
 _STAGING_EMPTY = "DELETE FROM report_import_staging; DELETE FROM assign_target;"
+_STAGING_TYPES = dict(zip(STAGING_COLUMNS, (
+    "integer", "text", "text", "text", "text", "text", "text", "float8", "float8", "float8",
+    "float8", "text", "text", "timestamptz", "text", "text", "text", "text[]", "text", "text",
+    "bigint", "numeric")))
 _STAGE_ONE = text(_STAGING_DDL + _STAGING_EMPTY
                   + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") VALUES ("
-                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in zip(STAGING_COLUMNS, (
-                      "integer", "text", "text", "text", "text", "text", "text", "float8", "float8", "float8",
-                      "float8", "text", "text", "timestamptz", "text", "text", "text", "text[]", "text", "text",
-                      "bigint", "numeric"))) + ")")
+                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in _STAGING_TYPES.items()) + ")")
+#: The parameters of one report's intake (its staging row, then insert_from_staging.sql's), with their types.
+_STORE_ONE_TYPES = {**_STAGING_TYPES, "district_code": "varchar", "actor_id": "integer", "actor": "text",
+                    "now": "timestamptz"}
 
 
 def _values(r: CleanReport) -> tuple:
@@ -122,10 +126,12 @@ def _store(rows: list[CleanReport]) -> int:
     params = {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id,
               "actor": actor.name, "now": deadlines.now()}
     if len(rows) == 1:
-        # Staged and stored in one round trip.
+        # Staged and stored in one round trip, as prepared statements (planning the assignment alone cost
+        # more than running the whole intake).
         values = dict(zip(STAGING_COLUMNS, _values(rows[0])))
         values["media_urls"] = list(rows[0].media_urls or [])
-        ids = conn.execute(_stage_and_store_one(), {**values, **params}).scalars().all()
+        ids = execute_prepared_script("report_intake", _stage_and_store_one(), _STORE_ONE_TYPES,
+                                      {**values, **params}).scalars().all()
     else:
         conn.execute(text(_STAGING_DDL + _STAGING_EMPTY))
         copy_rows("report_import_staging", STAGING_COLUMNS, (_values(r) for r in rows))
@@ -134,8 +140,8 @@ def _store(rows: list[CleanReport]) -> int:
 
 
 @lru_cache(maxsize=1)
-def _stage_and_store_one():
-    return text(_STAGE_ONE.text + ";\n" + sql("reports/insert_from_staging").text)
+def _stage_and_store_one() -> str:
+    return _STAGE_ONE.text + ";\n" + sql("reports/insert_from_staging").text
 
 
 def assign_targets() -> None:
