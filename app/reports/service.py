@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import any_, case, func, select, text
+from sqlalchemy import DateTime, any_, bindparam, case, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, dbclock
@@ -227,10 +227,17 @@ def _request_hash(payload) -> str:
                           .encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _idempotency_probe():
+    # Built once: constructing the statement cost more than the index probe it runs.
+    return (select(Report.id).where(Report.idempotency_scope == bindparam("scope"),
+                                    Report.idempotency_key == bindparam("key")).limit(1))
+
+
 def _by_idempotency_key(key: str, caller: str) -> Report | None:
-    return db.session.scalars(select(Report).where(
-        Report.idempotency_scope == caller,
-        Report.idempotency_key == key)).first()
+    # Almost every key is new: probe for the id only, and load the report for a replay.
+    found = db.session.execute(_idempotency_probe(), {"scope": caller, "key": key}).scalar()
+    return db.session.get(Report, found) if found is not None else None
 
 
 def _replay(existing: Report, fingerprint: str) -> tuple[Report, bool]:
@@ -305,8 +312,17 @@ class Shown:
 
 def read_for_answer(report_id: int, at=None) -> Report:
     """The report, with :class:`Shown` attached as ``report.shown`` (not a column: kept in memory)."""
-    personal = may_see_personal()
-    at = at or deadlines.now()
+    row = db.session.execute(_answer_statement(may_see_personal()),
+                             {"report_id": report_id, "at": at or deadlines.now()}).one()
+    report = row[0]
+    report.shown = Shown((row[1], row[2]), {g["id"]: g for g in row[3] or []}, row[4], row[5], row[6])
+    return report
+
+
+@lru_cache(maxsize=2)
+def _answer_statement(personal: bool):
+    """read_for_answer's statement, built once per kind of reader (building it cost more than running it)."""
+    at = bindparam("at", type_=DateTime(timezone=True))
     grids = (select(func.json_agg(func.json_build_object("id", Grid.id, "code", Grid.code, "name", Grid.name,
                                                          "level", Grid.level)))
              .where(Grid.id == any_(func.array_cat(Report.grid_lineage, Report.dedicated_grid_ids)))
@@ -321,13 +337,10 @@ def read_for_answer(report_id: int, at=None) -> Report:
     address = (select(StandardAddress.full_text).where(StandardAddress.district_code == Report.district_code,
                                                        StandardAddress.id == Report.address_id)
                .scalar_subquery())
-    row = db.session.execute(select(
+    return select(
         Report, Report.location.ST_X(), Report.location.ST_Y(), grids, description,
         func.gridmap_deadline_state(Report.status, Report.deadline, Report.warn_at, Report.handled_at, at),
-        address).where(Report.id == report_id)).one()
-    report = row[0]
-    report.shown = Shown((row[1], row[2]), {g["id"]: g for g in row[3] or []}, row[4], row[5], row[6])
-    return report
+        address).where(Report.id == bindparam("report_id"))
 
 
 def _audit_created(r: Report) -> None:
