@@ -157,7 +157,8 @@ class Report(db.Model):
         Index("ix_report_outside_district", "district_code", "created_at",
               postgresql_where=text("outside_district OR point_district IS NOT NULL")),
         Index("ix_report_district_created", "district_code", "created_at"),
-        Index("uq_report_idempotency_key", "district_code", "idempotency_scope", "idempotency_key", unique=True,
+        # Scope and key first: an intake probes for a retried key before it knows the district (0037).
+        Index("uq_report_idempotency_key", "idempotency_scope", "idempotency_key", "district_code", unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),
         CheckConstraint("idempotency_key IS NULL OR idempotency_scope IS NOT NULL", name="idempotency_scope"),
         Index("ix_report_assignee_open", "assignee_id", postgresql_where=text(OPEN_PREDICATE)),

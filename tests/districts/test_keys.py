@@ -99,3 +99,22 @@ def test_rows_found_by_id_ticket_or_token_alone_use_an_index_of_their_own(db, sa
             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
             "WHERE c.relname = :index"), {"index": index}).scalar()
         assert used == column, f"{table}.{column}: {plan}"
+
+
+@plain_only
+def test_a_retried_key_is_probed_by_scope_and_key_without_reading_the_whole_index(db, sample):
+    """An intake looks for the caller's Idempotency-Key before it knows the report's district: the unique
+    index leads with scope and key (0037), so the probe is a range scan of one key, not a full scan of
+    the index (one entry per keyed report ever filed: every intake grew slower with the table)."""
+    from app.reports.service import _idempotency_probe, import_reports
+
+    import_reports([{"category": "0102", "channel": "worker_app", "description": "x", "lon": 113.605,
+                     "lat": 34.757}] * 3000, commit=False)
+    db.session.execute(text("UPDATE report SET idempotency_scope = 'user:' || (id % 7), "
+                            "idempotency_key = md5(id::text)"))
+    db.session.execute(text("ANALYZE report"))
+    probe = _idempotency_probe().params(scope="user:3", key="x").compile(
+        db.session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db.session.execute(text("EXPLAIN " + str(probe))).scalars())
+    assert "uq_report_idempotency_key" in plan, plan
+    assert re.search(r"Index Cond: \(\(\(?idempotency_scope\)?(::text)? = ", plan), plan
