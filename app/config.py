@@ -65,6 +65,10 @@ class Config:
     # arrived since (the page says as of when): with fixes every 30 s, recomputing today on every read
     # would cost each reader seconds. 0: every read is current.
     PATROL_FIGURES_MAX_LAG_S = 120
+    # Who computes the stale days of the figures' daily roll-ups (app.patrols.freshness): "background"
+    # (a job started by the first reader; readers get what the tables hold and are told as of when) or
+    # "inline" (the reader, before it reads: a month of a district is half a minute in the request).
+    PATROL_FIGURES_REFRESH = "background"
     PATROL_TARGET_HOURS_PER_WORKDAY = 2.0   # per grid: under-patrolled below this
     PATROL_TARGET_VISITED_SHARE = 0.3       # per grid: share of its 50 m cells a track came through
     # Sessions and security headers (app.security). Behind HTTPS set
@@ -190,6 +194,9 @@ def check(config) -> None:
         raise ConfigError("GRIDMAP_GEOCODER=baidu needs GRIDMAP_GEOCODER_KEY (a Baidu Maps AK)")
     if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
         raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")
+    refresh = config.get("PATROL_FIGURES_REFRESH")
+    if refresh not in ("background", "inline"):
+        raise ConfigError(f"GRIDMAP_PATROL_FIGURES_REFRESH={refresh!r}: use background or inline")
     try:
         own_tiles.check(config)
     except own_tiles.TileSettingError as exc:

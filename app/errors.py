@@ -20,6 +20,8 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    #: Response headers the error comes with (Retry-After of a 503).
+    headers: dict | None = None
 
     def __init__(self, message: str, details=None, *, code: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -79,8 +81,8 @@ def register(app: Flask) -> None:
         if not _wants_json():
             if exc.status in (401, 403):
                 return error_pages.refused(exc.status, exc.code, exc.message)
-            return error_pages.error_page(exc.status, exc.message)
-        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+            return error_pages.error_page(exc.status, exc.message, exc.headers)
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status, exc.headers or {}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -72,10 +72,11 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    # Patrol figures current on every read: tests post fixes and read at once (the allowed lag has its
-    # own tests in tests/patrols/test_rollups.py).
+    # Patrol figures current on every read, computed by the reader: tests post fixes and read at once
+    # (the allowed lag and the background refresh have their own tests in tests/patrols/test_rollups.py
+    # and test_rollup_jobs.py).
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test",
-                      "PATROL_FIGURES_MAX_LAG_S": 0})
+                      "PATROL_FIGURES_MAX_LAG_S": 0, "PATROL_FIGURES_REFRESH": "inline"})
     with app.app_context():
         from flask_migrate import upgrade
 

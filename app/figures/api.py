@@ -27,8 +27,10 @@ def csv_language() -> str:
 def districts():
     """The city's ranking of its districts (a district's user gets their own district's row)."""
     filters = parse_filters(request.args)
+    patrols = district_figures.patrol_freshness(filters)
     rows = district_figures.ranking(filters)
-    return {"period": filters.period.to_dict(), "districts": rows, "count": len(rows)}
+    return {"period": filters.period.to_dict(), "districts": rows, "count": len(rows),
+            "patrol_figures": patrols.to_dict()}
 
 
 @api_bp.get("/figures/events")

@@ -70,10 +70,11 @@ def events_page():
     groupings = grouping_labels()
     if actor_district() is not None:
         groupings.pop("district")  # a district's user has one district: nothing to compare
+    patrols = district_figures.patrol_freshness(filters) if filters.by == "district" else None
     ranking = district_figures.ranking(filters) if filters.by == "district" else None
     return render_template(
         "figures/events.html", filters=filters, units=units[:TABLE_ROWS], unit_count=len(units),
-        total=figures["total"], table_rows=TABLE_ROWS, groupings=groupings, ranking=ranking,
+        total=figures["total"], table_rows=TABLE_ROWS, groupings=groupings, ranking=ranking, patrols=patrols,
         big_classes=big_classes, categories=categories, subdistricts=subdistrict_choices(),
         districts=district_choices(),
         chart=chart_data(units, filters.by), chart_units=CHART_UNITS, query=query_args(filters),

@@ -15,7 +15,11 @@ runs it in the calling thread with a progress bar. Either way:
 * the work runs in ``db.session`` and does not commit: the runner marks the
   job done in that same transaction, so the outcome and "done" are committed
   together. A DomainError becomes the job's ``error`` (the API's error body
-  and status); anything else is logged and reported as an internal error;
+  and status); anything else is logged and reported as an internal error.
+  Work submitted with ``commits=True`` commits its own steps instead (the
+  patrol roll-ups commit each day, so readers see the days arrive and a
+  failure keeps the days done): a failure rolls back only what it had not
+  committed;
 * the work runs as the user who asked (``current_actor`` in audit entries and
   edit logs) and speaks their language.
 
@@ -137,7 +141,8 @@ def _district(params: dict, actor) -> str:
     return actor.district or current_app.config["DISTRICT_CODE"]
 
 
-def submit(kind: str, work: Work, *, params: dict, total: int | None = None, message: str | None = None) -> Job:
+def submit(kind: str, work: Work, *, params: dict, total: int | None = None, message: str | None = None,
+           commits: bool = False) -> Job:
     """Queue ``work`` as a job of ``kind`` for the current user; the job row as it stands now.
 
     ``params`` (JSON) say what was asked, for the page and the API; the work itself (a closure holding
@@ -150,31 +155,31 @@ def submit(kind: str, work: Work, *, params: dict, total: int | None = None, mes
     actor = current_actor()
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     if inline:
-        _execute(job_id, work, row, actor, locale)
+        _execute(job_id, work, row, actor, locale, commits=commits)
     else:
         app = current_app._get_current_object()
-        thread = threading.Thread(target=_in_thread, args=(app, job_id, work, row, actor, locale),
+        thread = threading.Thread(target=_in_thread, args=(app, job_id, work, row, actor, locale, commits),
                                   name=f"gridmap-job-{job_id}", daemon=True)
         thread.start()
     return db.session.get(Job, job_id, populate_existing=True)
 
 
 def run_here(kind: str, work: Work, *, params: dict, total: int | None = None, message: str | None = None,
-             on_step=None) -> Job:
+             on_step=None, commits: bool = False) -> Job:
     """Run ``work`` as a job in this thread (the CLI): the row and its progress are seen by every worker
     as for a submitted job; ``on_step(done, total, message)`` draws a progress bar. The ended job."""
     reap()
     row = _Row()
     job_id = row.create(_values(kind, params, total, message))
-    _execute(job_id, work, row, current_actor(), str(get_locale()), on_step=on_step)
+    _execute(job_id, work, row, current_actor(), str(get_locale()), on_step=on_step, commits=commits)
     return db.session.get(Job, job_id, populate_existing=True)
 
 
-def _in_thread(app, job_id: int, work: Work, row: _Row, actor, locale: str) -> None:
+def _in_thread(app, job_id: int, work: Work, row: _Row, actor, locale: str, commits: bool) -> None:
     with app.app_context():
         try:
             with _slot(int(app.config.get("JOBS_PER_PROCESS") or 1)):
-                _execute(job_id, work, row, actor, locale)
+                _execute(job_id, work, row, actor, locale, commits=commits)
         finally:
             db.session.remove()
 
@@ -190,17 +195,19 @@ def _error(exc: BaseException) -> dict:
             "message": _("The job failed unexpectedly; the server log has the details. Nothing was changed.")}
 
 
-def _execute(job_id: int, work: Work, row: _Row, actor, locale: str, *, on_step=None) -> None:
+def _execute(job_id: int, work: Work, row: _Row, actor, locale: str, *, on_step=None, commits: bool = False) -> None:
     g.acting_for = actor
     with force_locale(locale):
         try:
             row.update(job_id, state="running", started_at=func.now(), runner=f"{socket.gethostname()}:{os.getpid()}")
             progress = Progress(row, job_id, on_step)
             try:
-                if row.shared:
+                if row.shared and not commits:
                     with db.session.begin_nested():
                         result = work(progress)
                 else:
+                    # (Shared and committing: each commit releases the session's savepoint of the test's
+                    # transaction, as a request's commit does.)
                     result = work(progress)
                 # The outcome and "done" commit together, in the work's own transaction.
                 db.session.execute(update(Job).where(Job.id == job_id).values(
@@ -209,7 +216,7 @@ def _execute(job_id: int, work: Work, row: _Row, actor, locale: str, *, on_step=
                     progress_total=progress.total))
                 db.session.commit()
             except Exception as exc:  # every failure ends the job; only unexpected ones are logged as errors
-                if not row.shared:
+                if not row.shared or commits:
                     db.session.rollback()
                 if isinstance(exc, DomainError):
                     log.info("job %s (%s) refused: %s", job_id, actor.name, exc.code)

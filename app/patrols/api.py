@@ -14,7 +14,7 @@ from app.auth.scope import event_area
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import LEVELS, User
-from app.patrols import figures, layers, service, sessions, visits
+from app.patrols import figures, freshness, layers, rollup, service, sessions, visits
 from app.patrols.period import Period, parse_day, parse_period, scheduled_slots, today, working_days
 from geo.crs import to_wgs84
 
@@ -45,8 +45,10 @@ def _period_dict(period: Period) -> dict:
 @require(PATROLS_READ)
 def worker_figures():
     period = _period()
+    fresh = freshness.ensure(period, (rollup.WORKER, rollup.PLACES))
     rows = figures.worker_figures(period, workers=figures.visible_workers())
-    return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "workers": rows, "count": len(rows)}
+    return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "workers": rows, "count": len(rows),
+            **fresh.to_dict()}
 
 
 @api_bp.get("/patrols/grids")
@@ -56,6 +58,7 @@ def grid_figures():
     period = _period()
     level = params.choice(args, "level", LEVELS, default="grid")
     fmt = params.choice(args, "format", ("json", "geojson"), default="json")
+    fresh = freshness.ensure(period, (level, rollup.PLACES))
     rows = figures.grid_figures(period, level=level, area=event_area())
     goal = figures.targets(period)
     if fmt == "geojson":
@@ -63,11 +66,12 @@ def grid_figures():
         tolerance = None if zoom is None or zoom >= 16 else 0.00002 * 2 ** (16 - zoom) / 4
         out_crs = params.crs(args) if args.get("crs") else None
         body = layers.shift(layers.grid_collection(rows, tolerance), out_crs)
+        body.update(fresh.to_dict())   # foreign members of the FeatureCollection
         return Response(_json(body), mimetype="application/geo+json")
     return {"period": _period_dict(period), "cycle": visits.cycle_dict(period), "level": level,
             "targets": {"seconds": goal.seconds, "visited_share": goal.visited_share,
                         "judged_days": goal.judged_days},
-            "grids": rows, "under_patrolled": sum(1 for r in rows if r["under_patrolled"])}
+            "grids": rows, "under_patrolled": sum(1 for r in rows if r["under_patrolled"]), **fresh.to_dict()}
 
 
 @api_bp.get("/patrols/density")

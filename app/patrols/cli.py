@@ -164,20 +164,28 @@ def partitions_command(before, drop, ensure_days, yes):
 def rollup_command(days):
     """Compute the patrol figures' daily roll-ups of the last DAYS days that need it.
 
-    Pages compute the days they read when needed; after an upgrade from before
-    the roll-ups, or a bulk import of old fixes, run this first so no page waits
-    for a month of fixes (run it from cron at night, too).
+    Pages start a background job for the days they read when needed and show
+    the figures as of then, or as incomplete while days have none; after an
+    upgrade from before the roll-ups, or a bulk import of old fixes, run this
+    first (and from cron at night). It runs as a job too: a page that needs
+    these days meanwhile follows it instead of starting its own.
     """
     from datetime import timedelta
 
+    from app.jobs import run_here
+    from app.jobs.cli import echo_outcome, progress_bar
     from app.models import LEVELS
-    from app.patrols import rollup
+    from app.patrols import freshness, rollup
     from app.patrols.period import Period, today
 
     scopes = (rollup.WORKER, rollup.PLACES, *LEVELS)  # the KPI page's levels
     last = today()
-    computed = 0
-    for offset in tqdm(range(days - 1, -1, -1), unit="day", leave=False, disable=None):
-        day = last - timedelta(days=offset)
-        computed += rollup.refresh(Period(day, day), scopes)
-    click.echo(_("%(n)s day figures computed over %(days)s days.", n=computed, days=days))
+    period = Period(last - timedelta(days=days - 1), last)
+    bar = progress_bar(unit="day")
+    job = run_here(freshness.KIND, lambda progress: freshness.compute(period, scopes, progress),
+                   params=freshness.job_params(period, scopes), on_step=bar, commits=True)
+    bar.bar.close()
+    if job.state == "failed":
+        echo_outcome(job)
+        raise SystemExit(1)
+    click.echo(_("%(n)s day figures computed over %(days)s days.", n=job.result["computed"], days=days))

@@ -53,7 +53,7 @@ from app.actor import current_actor
 from app.auth.scope import event_area, event_district
 from app.extensions import db
 from app.models import LEVELS
-from app.patrols import rollup, visits
+from app.patrols import freshness, rollup, visits
 from app.patrols.period import Period, judged_days, scheduled_slots, working_days
 from app.sqlfiles import sql, statements
 from geo.patrol import CELL_M, CELL_MIN_PART, MAX_GAP_S, TRACK_BUFFER_M
@@ -188,9 +188,10 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
     """One dict per current grid of ``level`` in ``area``, with its figures and under-patrolled flags.
 
     ``workers`` limits whose patrols count (a worker's own view). The figures
-    are summed from the daily roll-ups (:mod:`app.patrols.rollup`, refreshed
-    first), or with ``reference`` (and for a ``workers`` view, which the
-    roll-ups, summed over everyone, cannot answer) computed from the raw fixes.
+    are summed from the daily roll-ups (:mod:`app.patrols.rollup`, as
+    :func:`app.patrols.freshness.ensure` leaves them), or with ``reference``
+    (and for a ``workers`` view, which the roll-ups, summed over everyone,
+    cannot answer) computed from the raw fixes.
     """
     ids = grid_ids(level, area, codes, district)
     if not ids:
@@ -202,7 +203,7 @@ def grid_figures(period: Period, *, level: str = "grid", area: tuple[str, ...] |
         rows = db.session.execute(sql("patrols/grid_figures"), {"grid_ids": ids, "level": level,
                                                                 **constants()}).mappings().all()
     else:
-        rollup.refresh(period, (level, rollup.PLACES))
+        freshness.ensure(period, (level, rollup.PLACES))
         rows = db.session.execute(sql("patrols/grid_figures_rollup"), {
             "grid_ids": ids, "level": level, "first": period.first, "last": period.last,
             **constants()}).mappings().all()
@@ -239,21 +240,27 @@ def _household_figures(counts: tuple[int, int]) -> dict:
 
 # --------------------------------------------------------------------------- per worker
 
-def worker_figures(period: Period, *, workers: list[int] | None = None, reference: bool = False) -> list[dict]:
-    """One dict per active worker account in ``workers`` (None: all), ranked.
-
-    Rank (表彰): patrol time inside their own grids, then online rate, then
-    visited share of their own grids, then events reported (all descending).
-    Summed from the daily roll-ups (:mod:`app.patrols.rollup`, refreshed
-    first), or with ``reference`` computed from the raw fixes.
-    """
-    _temp_tables()
-    area_ids = list(db.session.execute(text("""
+def work_area_grids(workers: list[int] | None = None) -> list[int]:
+    """The current grids of the active worker accounts' work areas (of ``workers``; None: all)."""
+    return list(db.session.execute(text("""
         SELECT DISTINCT g.id FROM user_area ua
         JOIN app_user u ON u.id = ua.user_id AND u.role = 'worker' AND u.active
         JOIN grid_current g ON g.code = ua.grid_code
         WHERE CAST(:workers AS integer[]) IS NULL OR u.id = ANY(CAST(:workers AS integer[]))"""),
         {"workers": workers}).scalars())
+
+
+def worker_figures(period: Period, *, workers: list[int] | None = None, reference: bool = False) -> list[dict]:
+    """One dict per active worker account in ``workers`` (None: all), ranked.
+
+    Rank (表彰): patrol time inside their own grids, then online rate, then
+    visited share of their own grids, then events reported (all descending).
+    Summed from the daily roll-ups (:mod:`app.patrols.rollup`, as
+    :func:`app.patrols.freshness.ensure` leaves them), or with ``reference``
+    computed from the raw fixes.
+    """
+    _temp_tables()
+    area_ids = work_area_grids(workers)
     cfg = current_app.config
     slot_min = float(cfg["PATROL_ONLINE_SLOT_MIN"])
     slots = scheduled_slots(period, slot_min)
@@ -264,10 +271,13 @@ def worker_figures(period: Period, *, workers: list[int] | None = None, referenc
         load_track(period, workers)
         rows = db.session.execute(sql("patrols/worker_figures"), params).mappings().all()
     else:
-        rollup.refresh(period, (rollup.WORKER, rollup.PLACES))
-        # Cut once and kept (committed): a GET would otherwise cut the same grids on every request.
-        ensure_cells(area_ids)
-        db.session.commit()
+        freshness.ensure(period, (rollup.WORKER, rollup.PLACES))
+        if freshness.mode() == "inline":
+            # Cut once and kept (committed): a GET would otherwise cut the same grids on every request.
+            ensure_cells(area_ids)
+            db.session.commit()
+        # Else the roll-up job cuts them: a change of work areas or grids changes the worker scope's basis,
+        # so a job runs; until it has, a grid not cut yet counts no cells (its share is unknown).
         rows = db.session.execute(sql("patrols/worker_figures_rollup"), params).mappings().all()
     households = visits.worker_households(period, workers)
     out = []

@@ -2,7 +2,10 @@
 
 Thin: parse the filters, call figures/builders, render. Which workers and
 grids appear is decided by ``figures.visible_workers()`` and the caller's
-area, in the SQL.
+area, in the SQL. The figures are the daily roll-ups as ``freshness.ensure``
+leaves them: the page says as of when, and follows the job computing the
+days still stale; while days of the period have no roll-up at all it shows
+that status instead of partial sums, and the CSVs answer 503 (Retry-After).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from app.maps.builders import page_parts
 from app.maps.settings import api_url as _api, map_settings as _map_settings
 from app.maps.texts import js_texts
 from app.models import LEVELS, User
-from app.patrols import figures, rollup, visits
+from app.patrols import figures, freshness, rollup, visits
 from app.patrols.layers import SHAPES, first_walker
 from app.patrols.map import patrol_map
 from app.patrols.partitions import latest_day, opening_day
@@ -126,14 +129,17 @@ def kpi():
     level = params.choice(request.args, "level", LEVELS, default="grid")
     districts = district_choices()
     district = _district_arg(districts)
-    workers = figures.worker_figures(period, workers=figures.visible_workers(district))
-    grids = figures.grid_figures(period, level=level, area=event_area(), district=district)
+    # One job for everything the page reads (the figures below join it).
+    fresh = freshness.ensure(period, (rollup.WORKER, rollup.PLACES, level))
+    workers, grids = [], []
+    if fresh.complete:   # else the page shows the status only: partial sums would rank and judge wrongly
+        workers = figures.worker_figures(period, workers=figures.visible_workers(district))
+        grids = figures.grid_figures(period, level=level, area=event_area(), district=district)
     under = [g for g in grids if g["under_patrolled"]]
     goal = figures.targets(period)
     honoured = max(3, len(workers) // 10)  # the top tenth (at least three) are commended
     return render_template("patrols/kpi.html", period=period, workers=workers, under=under, grids=grids,
-                           cycle=visits.cycle_dict(period),
-                           as_of=rollup.behind_since(period, (rollup.WORKER, rollup.PLACES, level)),
+                           cycle=visits.cycle_dict(period), fresh=fresh, job_texts=_job_texts(),
                            lag_minutes=max(1, round(current_app.config["PATROL_FIGURES_MAX_LAG_S"] / 60)),
                            level=level, levels=_level_labels(), goal=goal, honoured=honoured,
                            districts=districts, district=district,
@@ -145,6 +151,10 @@ def kpi():
 def kpi_csv():
     period = _kpi_period()
     table = params.choice(request.args, "table", ("workers", "grids"), default="workers")
+    level = params.choice(request.args, "level", LEVELS, default="grid")
+    fresh = freshness.ensure(period, (rollup.WORKER, rollup.PLACES) if table == "workers" else (level, rollup.PLACES))
+    # A file is taken as the period's figures: none rather than one missing days (503, Retry-After).
+    freshness.require_complete(fresh)
     out = io.StringIO()
     writer = csvcells.writer(out)
     if table == "workers":
@@ -161,7 +171,6 @@ def kpi_csv():
                              w["households_visited"], w["household_addresses"],
                              _share(w["households_visited_share"])])
     else:
-        level = params.choice(request.args, "level", LEVELS, default="grid")
         writer.writerow([_("Code"), _("Grid"), _("Patrol hours"), _("Target hours"), _("Distance (km)"),
                          _("Cells visited"), _("Workers"), _("Key places visited"), _("Under-patrolled"),
                          _("Households visited this cycle"), _("Household-level addresses"),
@@ -175,8 +184,22 @@ def kpi_csv():
                              _share(g["households_visited_share"])])
     name = f"patrol-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"
     # A BOM so spreadsheet programs read the Chinese text as UTF-8.
+    # As of when (Beijing time): rows computed before fixes or grids changed are served as they are.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+                    headers={"Content-Disposition": f"attachment; filename={name}",
+                             "X-Figures-As-Of": fresh.to_dict()["as_of"]})
+
+
+def _job_texts() -> dict[str, str]:
+    """Strings for static/js/patrol-kpi.js (it follows the roll-up job)."""
+    return {
+        "progress": _("%(done)s of %(total)s days computed"),
+        "queued": _("Waiting for another job to finish…"),
+        "done": _("Updated."),
+        "reload": _("Reload the page to see the current figures"),
+        "failed": _("Updating the patrol figures failed: %(message)s Reload the page to try again."),
+        "lost": _("The update's progress cannot be read; reload the page."),
+    }
 
 
 def _district_arg(choices: list[dict]) -> str | None:

@@ -1,4 +1,4 @@
-"""Daily roll-ups of the patrol figures (migration 0027), refreshed before they are read.
+"""Daily roll-ups of the patrol figures (migration 0027): what each day's rows are and how they are computed.
 
 The figures of a period are sums and unions of one row per Beijing day
 (:mod:`app.patrols.figures` reads them; ``worker_figures.sql`` and
@@ -9,17 +9,22 @@ first midnight, which a period counts only when it holds the day before too.
 
 Freshness: the ingest bumps ``patrol_day_version`` of the days it stores
 fixes on and of each next day, in its own transaction (:func:`touch_days`).
-A reader refreshes the days of its period whose stored state is for another
-basis (grids, work areas, key places, settings), or for another version and
-older than ``PATROL_FIGURES_MAX_LAG_S``, before it sums them: a day is computed
-once per change and at most once per lag, not per request, and the figures lag
-the fixes by at most that long (:func:`behind_since` tells the page since when). The version is read before the fixes: a batch committed while a
-day is being computed leaves the day behind its version, so the next reader
-computes it again.
+A day of a scope is stale (``rollup_days.sql``, :func:`day_states`) when it was
+never computed, was computed on another basis (grids, work areas, key places,
+settings), or for another version and longer ago than
+``PATROL_FIGURES_MAX_LAG_S``: a day is computed once per change and at most
+once per lag. Who computes it is :mod:`app.patrols.freshness`'s business: a
+background job by default, so no reader waits (``PATROL_FIGURES_REFRESH``).
+:func:`refresh` computes one day per transaction, committed, so readers see
+the days arrive and a job reports its progress per day. The version is read
+before the fixes: a batch committed while a day is being computed leaves the
+day behind its version, so it is computed again.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 
 from flask import current_app
 from sqlalchemy import text
@@ -27,7 +32,7 @@ from sqlalchemy import text
 from app import citus
 from app.extensions import db
 from app.patrols.period import Period
-from app.sqlfiles import statements
+from app.sqlfiles import sql, statements
 
 WORKER = "worker"
 PLACES = "places"
@@ -94,56 +99,87 @@ def _temp_table() -> None:
         " ON COMMIT DELETE ROWS"))
 
 
-def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int, str]]:
-    """The (day, version, district) to compute: never computed, on another basis, or behind their version
-    and computed longer ago than the allowed lag. A day is computed for every district at once."""
+@dataclass(frozen=True)
+class DayState:
+    """One day (of one district) with fixes, and the state of a scope's rows of it (``rollup_days.sql``)."""
+    day: date
+    district_code: str
+    version: int
+    computed_at: datetime | None
+    missing: bool
+    outdated: bool
+    stale: bool
+
+
+def day_states(period: Period, scope: str, basis: str) -> list[DayState]:
+    """Every day of ``period`` with fixes, per district, with the state of ``scope``'s rows on ``basis``."""
     lag = timedelta(seconds=max(0, int(current_app.config["PATROL_FIGURES_MAX_LAG_S"])))
-    return [(r.day, r.version, r.district_code) for r in db.session.execute(text("""
-        SELECT v.day, v.version, v.district_code FROM patrol_day_version v
-        LEFT JOIN patrol_rollup_state s ON s.district_code = v.district_code AND s.day = v.day
-                                       AND s.scope = :scope
-        WHERE v.day BETWEEN :first AND :last
-          AND (s.day IS NULL OR s.basis <> :basis
-               OR (s.version <> v.version AND s.computed_at <= :fresh_after))
-        ORDER BY v.day, v.district_code"""), {"scope": scope, "basis": basis, "first": period.first, "last": period.last,
-                             "fresh_after": datetime.now(timezone.utc) - lag})]
+    rows = db.session.execute(sql("patrols/rollup_days"), {
+        "scope": scope, "basis": basis, "first": period.first, "last": period.last,
+        "fresh_after": datetime.now(timezone.utc) - lag}).mappings()
+    return [DayState(**r) for r in rows]
 
 
-def refresh(period: Period, scopes: tuple[str, ...]) -> int:
-    """Compute the stale days of ``period`` for each scope and commit; returns how many (day, scope) were computed.
+def stale_days(period: Period, scope: str, basis: str) -> list[tuple[date, int, str]]:
+    """The (day, version, district) to compute. A day is computed for every district at once."""
+    return [(s.day, s.version, s.district_code) for s in day_states(period, scope, basis) if s.stale]
+
+
+def bases(scopes) -> dict[str, str]:
+    """scope -> its basis now, in scope order (the order refreshes take their locks in)."""
+    return {scope: _basis(scope) for scope in sorted(set(scopes))}
+
+
+def refresh(period: Period, scopes: tuple[str, ...], progress: Callable[[int, int], None] | None = None) -> int:
+    """Compute the stale days of ``period`` for each scope, one day per committed transaction; returns
+    how many (day, scope) were computed. ``progress(done, total)`` hears of each day (a job's progress).
 
     Scopes: :data:`WORKER`, :data:`PLACES` or a grid level. Refreshes of one
     scope wait for each other (an advisory lock, taken in scope order), so a
-    day is not computed twice at once. The days' tracks are read once for all scopes.
+    day is not computed twice at once. A day's tracks are read once for all scopes.
     """
-    bases = {scope: _basis(scope) for scope in sorted(set(scopes))}
-    if not any(stale_days(period, scope, basis) for scope, basis in bases.items()):
-        return 0
-    for scope in bases:
+    current = bases(scopes)
+    days = sorted({d for scope, basis in current.items() for d, _, _ in stale_days(period, scope, basis)})
+    if progress is not None:
+        progress(0, len(days))
+    computed = 0
+    for done, day in enumerate(days, start=1):
+        computed += _refresh_day(day, current)
+        if progress is not None:
+            progress(done, len(days))
+    if len(days) >= ANALYZE_AFTER_DAYS:
+        # A long refresh (a month after an upgrade) fills the tables at once: without fresh statistics the
+        # next reads plan for an empty table until autovacuum gets to it (2 s instead of 0.2 s).
+        for tables in sorted({_TABLES.get(scope, "patrol_day_grid") for scope in current}):
+            citus.analyze(db.session, tables)
+        db.session.commit()
+    return computed
+
+
+def _refresh_day(day: date, current: dict[str, str]) -> int:
+    """Compute ``day`` for the scopes of ``current`` (scope -> basis) that need it and commit."""
+    period = Period(day, day)
+    for scope in current:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('patrol_rollup:' || :scope))"),
                            {"scope": scope})
-    # Again under the locks: another refresh may have done them meanwhile.
-    todo = {scope: stale_days(period, scope, basis) for scope, basis in bases.items()}
+    # Under the locks: another refresh may have done the day meanwhile.
+    todo = {scope: stale_days(period, scope, basis) for scope, basis in current.items()}
     todo = {scope: days for scope, days in todo.items() if days}
     if todo:
-        _fill_track(sorted({d for days in todo.values() for d, _, _ in days}))
+        _fill_track([day])
     for scope, days in todo.items():
-        _compute(scope, sorted({d for d, _, _ in days}))
-        if len(days) >= ANALYZE_AFTER_DAYS:
-            # A first read of a long period fills the table at once: without fresh statistics
-            # the next reads plan for an empty table until autovacuum gets to it (2 s instead of 0.2 s).
-            citus.analyze(db.session, _TABLES.get(scope, 'patrol_day_grid'))
+        _compute(scope, [day])
         db.session.execute(text("""
             INSERT INTO patrol_rollup_state AS s (district_code, day, scope, version, basis, computed_at)
             SELECT c, d, :scope, v, :basis, :now
             FROM unnest(CAST(:districts AS text[]), CAST(:days AS date[]), CAST(:versions AS bigint[])) x(c, d, v)
             ON CONFLICT (district_code, day, scope) DO UPDATE
             SET version = excluded.version, basis = excluded.basis, computed_at = excluded.computed_at"""),
-            {"scope": scope, "basis": bases[scope], "now": datetime.now(timezone.utc),
+            {"scope": scope, "basis": current[scope], "now": datetime.now(timezone.utc),
              "days": [d for d, _, _ in days], "versions": [v for _, v, _ in days],
              "districts": [c for _, _, c in days]})
     db.session.commit()
-    return sum(len(days) for days in todo.values())
+    return len(todo)
 
 
 def _params(days: list[date]) -> dict:
@@ -185,22 +221,3 @@ def _compute(scope: str, days: list[date]) -> None:
         name = "patrols/rollup_grid"
     for stmt in statements(name):
         db.session.execute(stmt, params)
-
-
-def behind_since(period: Period, scopes: tuple[str, ...]) -> datetime | None:
-    """When the oldest day of the period that fixes have changed since was computed: the figures are
-    as of then (None: they are current)."""
-    return db.session.execute(text("""
-        SELECT min(s.computed_at) FROM patrol_rollup_state s
-        JOIN patrol_day_version v ON v.district_code = s.district_code AND v.day = s.day
-        WHERE s.day BETWEEN :first AND :last AND s.scope = ANY(CAST(:scopes AS text[]))
-          AND s.version <> v.version"""),
-        {"first": period.first, "last": period.last, "scopes": list(scopes)}).scalar()
-
-
-def computed_at(period: Period, scopes: tuple[str, ...]) -> datetime | None:
-    """When the newest day of the period's figures was computed (None: no day with fixes)."""
-    return db.session.execute(text("""
-        SELECT max(computed_at) FROM patrol_rollup_state
-        WHERE day BETWEEN :first AND :last AND scope = ANY(CAST(:scopes AS text[]))"""),
-        {"first": period.first, "last": period.last, "scopes": list(scopes)}).scalar()

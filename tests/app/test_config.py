@@ -26,6 +26,11 @@ def test_unusable_tiles_refuse_to_start(cfg, needle):
         check(cfg)
 
 
+def test_an_unknown_patrol_refresh_mode_refuses_to_start():
+    with pytest.raises(ConfigError, match="GRIDMAP_PATROL_FIGURES_REFRESH='lazy': use background or inline"):
+        check({"TILES": "none", "PATROL_FIGURES_REFRESH": "lazy"})
+
+
 # -- the secret key (app/secret_key.py; the forged-cookie test is tests/security/test_secret_key_forgery.py)
 
 def _create_key(path: str) -> str:

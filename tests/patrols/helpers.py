@@ -7,6 +7,8 @@ WGS-84 positions metres away from the point on their shared edge at
 """
 from __future__ import annotations
 
+import time as clock
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,3 +62,39 @@ def store(worker_id: int, track, *, now: datetime = NOW, accuracy: float = 8.0):
     result = ingest(fixes, now=now)
     db.session.commit()
     return result
+
+
+@contextmanager
+def roll_ups_held():
+    """Hold the advisory lock every roll-up of the scope ``grid`` takes first (app.patrols.rollup): a
+    roll-up job started meanwhile waits there, running, until the block ends. No timing involved."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext('patrol_rollup:grid'))"))
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext('patrol_rollup:grid'))"))
+            conn.commit()
+
+
+def rollup_jobs() -> list[tuple[int, str]]:
+    """(id, state) of every roll-up job, read on a connection of its own (what another process sees)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT id, state FROM job WHERE kind = 'patrol_rollup' "
+                                                    "ORDER BY id"))]
+
+
+def wait_for_rollup_jobs(timeout: float = 120) -> None:
+    """Until no roll-up job is queued or running (bounded): none may write while committed tables are emptied."""
+    deadline = clock.monotonic() + timeout
+    while any(state in ("queued", "running") for _, state in rollup_jobs()) and clock.monotonic() < deadline:
+        clock.sleep(0.1)

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
-from app.patrols import figures
+from app.patrols import figures, freshness
 from app.patrols.period import period_of
 from tests.patrols.helpers import BEIJING, DAY, EAST, WEST, at, make_worker, store, walk
 
@@ -123,14 +123,14 @@ def test_a_day_computed_within_the_lag_is_served_and_the_page_says_as_of_when(ap
         with app.test_request_context():
             assert rollup.refresh(period, (rollup.WORKER,)) == 2
             before = {w["id"]: w for w in figures.worker_figures(period)}
-            assert rollup.behind_since(period, (rollup.WORKER,)) is None
+            assert not freshness.state(period, (rollup.WORKER,)).behind
         assert "kpi-as-of" not in client.get(f"/patrols/kpi?{q}").get_data(as_text=True)
 
         store(a.id, walk(7200, 3, t0=MIDNIGHT), now=LATE)     # a new batch at 02:00 on the next day
         with app.test_request_context():
             assert rollup.refresh(period, (rollup.WORKER,)) == 0   # within the lag: served as it is
             assert {w["id"]: w for w in figures.worker_figures(period)}[a.id]["fixes"] == before[a.id]["fixes"]
-            assert rollup.behind_since(period, (rollup.WORKER,)) is not None
+            assert freshness.state(period, (rollup.WORKER,)).behind
         page = client.get(f"/patrols/kpi?{q}").get_data(as_text=True)
         assert 'id="kpi-as-of"' in page and "北京时间" in page
 
@@ -141,7 +141,7 @@ def test_a_day_computed_within_the_lag_is_served_and_the_page_says_as_of_when(ap
         db.session.commit()
         with app.test_request_context():
             assert figures.worker_figures(period) == figures.worker_figures(period, reference=True)
-            assert rollup.behind_since(period, (rollup.WORKER,)) is None
+            assert not freshness.state(period, (rollup.WORKER,)).behind
     finally:
         app.config["PATROL_FIGURES_MAX_LAG_S"] = 0
 
