@@ -214,7 +214,10 @@ def update(user: User, *, expected_version: int | None = None, role=None, displa
     if areas is not None:
         codes = _check_areas(areas)
         if codes != user.area_codes:
-            user.areas = [UserArea(grid_code=c) for c in codes]
+            # Areas kept are the same rows: new rows for every code were inserted before the old ones
+            # were deleted, and a code in both broke the unique (user, grid) key (a 500).
+            kept = {a.grid_code: a for a in user.areas}
+            user.areas = [kept.get(c) or UserArea(grid_code=c) for c in codes]
     if district is not UNCHANGED:
         user.district_code = _check_district(district)
     _check_area_for_role(user.role, user.area_codes)

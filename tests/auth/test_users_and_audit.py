@@ -31,6 +31,22 @@ def test_create_and_change_a_user_through_the_api_with_before_and_after(client, 
     assert "password" not in str(create.after) and "long-enough-pw" not in str(create.after)
 
 
+def test_areas_changed_keeping_one_of_them(client, db, sample):
+    """A worker given a second grid keeps the first: the kept area is not inserted again (that broke the
+    unique (user, grid) key with a 500)."""
+    res = client.post("/api/v1/users", json={"username": "li", "password": "long-enough-pw", "role": "worker",
+                                             "areas": ["410102001001001"]})
+    assert res.status_code == 201, res.get_json()
+    user = res.get_json()
+    both = ["410102001001001", "410102001001002"]
+    changed = client.patch(f"/api/v1/users/{user['id']}", json={"areas": both, "row_version": 1})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["areas"] == both
+    swapped = client.patch(f"/api/v1/users/{user['id']}", json={"areas": ["410102001001002"], "row_version": 2})
+    assert swapped.status_code == 200, swapped.get_json()
+    assert client.get(f"/api/v1/users/{user['id']}").get_json()["areas"] == ["410102001001002"]
+
+
 def test_a_stale_edit_gets_409_and_changes_nothing(client, db, sample):
     uid = client.post("/api/v1/users", json={"username": "li", "password": "long-enough-pw",
                                              "role": "viewer"}).get_json()["id"]
