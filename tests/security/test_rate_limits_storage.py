@@ -121,3 +121,18 @@ def test_limiter_reset_clears_the_counts_with_or_without_an_app_context(anon, sa
     outside.start()
     outside.join()
     assert anon.get(LOOKUP).status_code != 429
+
+
+def test_a_count_survives_the_server_dropping_the_counters_connections(app, storage, db):
+    """The counting statement runs prepared on pooled connections without a pre-ping: a connection the
+    server ended (a restart, an administrator's pg_terminate_backend) fails once, leaves the pool, and the
+    hit is counted on a fresh connection, prepared again there."""
+    with app.app_context():
+        assert [storage.incr("test/dropped", 60) for _ in range(3)] == [1, 2, 3]
+    ended = db.session.execute(text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = 'gridmap-limits' AND datname = current_database()")).scalar()
+    assert ended >= 1
+    with app.app_context():
+        assert storage.incr("test/dropped", 60) == 4
+        assert storage.incr("test/dropped", 60) == 5
