@@ -194,7 +194,7 @@ def check(config) -> None:
         raise ConfigError("GRIDMAP_GEOCODER=baidu needs GRIDMAP_GEOCODER_KEY (a Baidu Maps AK)")
     if tiles == "tianditu" and not config.get("TIANDITU_KEY"):
         raise ConfigError("GRIDMAP_TILES=tianditu needs GRIDMAP_TIANDITU_KEY (a key from the Tianditu console)")
-    refresh = config.get("PATROL_FIGURES_REFRESH")
+    refresh = config.get("PATROL_FIGURES_REFRESH", "background")  # the default when not set at all
     if refresh not in ("background", "inline"):
         raise ConfigError(f"GRIDMAP_PATROL_FIGURES_REFRESH={refresh!r}: use background or inline")
     try:
