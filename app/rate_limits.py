@@ -116,28 +116,37 @@ class DatabaseStorage(Storage):
     def _hit(self, key: str, expiry: int, amount: int) -> tuple[int, float]:
         """The counting statement on a pooled DBAPI connection, prepared once per connection: it runs on
         every limited request (a lookup's third of a millisecond went to SQLAlchemy's connection and result
-        wrappers and to planning it)."""
+        wrappers and to planning it). Errors reach the caller as SQLAlchemy's, as from any other query
+        (a database that is down: the app's 503)."""
+        engine = self._engine()
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        params = (key, amount, float(expiry))
         for attempt in (1, 2):
-            conn = self._engine().raw_connection()  # a server that is down fails here, as before
+            try:
+                conn = engine.raw_connection()
+            except dbapi_error as exc:
+                raise DBAPIError.instance(None, None, exc, dbapi_error, dialect=engine.dialect) from exc
             try:
                 cursor = conn.cursor()
                 try:
                     if not conn.info.get("gridmap_hit_prepared"):
                         cursor.execute(_PREPARE_HIT)
                         conn.info["gridmap_hit_prepared"] = True
-                    cursor.execute("EXECUTE gridmap_rate_hit (%s, %s, %s)", (key, amount, float(expiry)))
+                    cursor.execute("EXECUTE gridmap_rate_hit (%s, %s, %s)", params)
                     hits, expires = cursor.fetchone()
                 finally:
                     cursor.close()
                 return int(hits), float(expires)
-            except Exception as exc:
+            except dbapi_error as exc:
                 # A connection the server dropped (a restart): the pool's others are likely gone too, so the
                 # pool starts afresh (as SQLAlchemy does on a disconnect) and the hit runs once more.
-                engine = self._engine()
-                if attempt == 2 or not engine.dialect.is_disconnect(exc, conn.dbapi_connection, None):
-                    raise
-                conn.invalidate(exc)
-                engine.dispose()
+                dropped = engine.dialect.is_disconnect(exc, conn.dbapi_connection, None)
+                if dropped:
+                    conn.invalidate(exc)
+                    engine.dispose()
+                if attempt == 2 or not dropped:
+                    raise DBAPIError.instance(_HIT.text, params, exc, dbapi_error, dialect=engine.dialect,
+                                              connection_invalidated=dropped) from exc
             finally:
                 conn.close()
 
