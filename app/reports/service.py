@@ -24,7 +24,7 @@ from app.actor import current_actor
 from app.auth.masking import free_text_of, may_see_personal, reporter_of
 from app.auth.scope import area_param, event_district, in_area, in_district
 from app.bulk import array_literal, copy_rows
-from app.errors import NotFound, ValidationError
+from app.errors import Conflict, NotFound, ValidationError
 from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
@@ -101,9 +101,15 @@ _STAGING_TYPES = dict(zip(STAGING_COLUMNS, (
     "integer", "text", "text", "text", "text", "text", "text", "float8", "float8", "float8",
     "float8", "text", "text", "timestamptz", "text", "text", "text", "text[]", "text", "text",
     "bigint", "numeric")))
+# One report's staging row, left out when the caller's Idempotency-Key is on a report already (the
+# store then writes nothing and create_report answers with that report: uq_report_idempotency_key,
+# scope and key first, migration 0037).
 _STAGE_ONE = text(_STAGING_DDL + _STAGING_EMPTY
-                  + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") VALUES ("
-                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in _STAGING_TYPES.items()) + ")")
+                  + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") SELECT "
+                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in _STAGING_TYPES.items())
+                  + " WHERE CAST(:idempotency_key AS text) IS NULL OR NOT EXISTS ("
+                    "SELECT 1 FROM report r WHERE r.idempotency_scope = CAST(:idempotency_scope AS text)"
+                    " AND r.idempotency_key = CAST(:idempotency_key AS text))")
 #: The parameters of one report's intake (its staging row, then insert_from_staging.sql's), with their types.
 _STORE_ONE_TYPES = {**_STAGING_TYPES, "district_code": "varchar", "actor_id": "integer", "actor": "text",
                     "now": "timestamptz"}
@@ -264,18 +270,28 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
                                   {"field": "Idempotency-Key"})
         caller = caller or current_actor().scope
         fingerprint = _request_hash(payload)
-        existing = _by_idempotency_key(idempotency_key, caller)
-        if existing is not None:
-            return _replay(existing, fingerprint)
+    # A retry is found by the store itself (its staging row is not written when the caller's key is on a
+    # report already: one round trip less for every new report), or here when the body does not pass:
+    # either way the report stored the first time is the answer, as if it had been looked for first.
     c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
     errors = c.errors or from_address_ids([c]) or _convert(place_reports([c])[0])
     if errors:
+        existing = _by_idempotency_key(idempotency_key, caller) if idempotency_key is not None else None
+        if existing is not None:
+            return _replay(existing, fingerprint)
         raise ValidationError(_("The report could not be stored: %(problems)s",
                                 problems="; ".join(e.message for e in errors)),
                               {"errors": [e.to_dict() for e in errors]})
     c.idempotency_key, c.idempotency_scope, c.request_hash = idempotency_key, caller, fingerprint
     try:
         report_id = _store([c])  # assigned as it is inserted
+        if not report_id:
+            # Nothing stored: the caller's key is on a report already (a retry).
+            existing = _by_idempotency_key(idempotency_key, caller)
+            if existing is None:  # moved away in between (a handover to another district): send again
+                raise Conflict(_("This Idempotency-Key's report changed while it was being read; send the "
+                                 "report again."), {"field": "Idempotency-Key"})
+            return _replay(existing, fingerprint)
         report = read_for_answer(report_id)
         _audit_created(report)
         _commit_keeping_loaded()
