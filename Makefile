@@ -116,7 +116,7 @@ CITUS_TESTS ?= tests/citus tests/reports/test_intake_api.py tests/lookup/test_lo
 	tests/figures/test_openapi_figures.py tests/dispatch/test_openapi_dispatch.py tests/addresses/test_lookup_page_html.py \
 	tests/patrols/test_openapi_patrols.py tests/plan/test_files_api.py tests/plan/test_move_buildings_api.py \
 	tests/plan/test_schedule_api.py tests/plan/test_validation_api.py tests/maps/test_lookup_page.py \
-	tests/grids/test_dedicated_any_level.py
+	tests/grids/test_dedicated_any_level.py tests/patrols/test_rollup_jobs.py tests/security/test_rate_limits_storage.py
 test-citus: system-deps venv-dev translations
 	@if ! $(PY) -m app.citus_cluster available >/dev/null 2>&1; then \
 	  $(PY) -m app.citus_cluster available || true; \
