@@ -34,12 +34,6 @@ def statements(name: str) -> list[TextClause]:
 _COMMENT = re.compile(r"--[^\n]*")
 
 
-@lru_cache(maxsize=None)
-def _positional(name: str, params: tuple[str, ...]) -> str:
-    """The file's text with its ``:name`` parameters as ``$1, $2, ...`` in the order of ``params``."""
-    return _numbered(sql(name).text, params, name)
-
-
 def _numbered(body: str, params: tuple[str, ...], where: str) -> str:
     body = _COMMENT.sub("", body)
     for i, param in enumerate(params, 1):
@@ -51,30 +45,14 @@ def _numbered(body: str, params: tuple[str, ...], where: str) -> str:
 
 
 def execute_prepared(name: str, types: dict[str, str], params: dict):
-    """Run the statement of ``sql(name)`` as a server-side prepared statement of the session's connection.
+    """Run the statement of ``sql(name)`` as a server-side prepared statement of the session's connection
+    (:func:`execute_prepared_script` with one statement; ``types``: each parameter's SQL type, in order).
 
-    The first run on a connection sends ``PREPARE`` (``types``: each parameter's SQL type, in order),
-    every run ``EXECUTE``: PostgreSQL keeps the plan for the connection's life, so a hot statement
-    stops paying its planning on every call (point_answer.sql: 0.66 ms planning against 0.37 ms
-    executing). A prepared statement outlives rollbacks; the pool's per-connection ``info`` forgets
-    it with the connection. Plans are re-made by the server when a table or function they use changes.
+    PostgreSQL keeps the plan for the connection's life, so a hot statement stops paying its planning
+    on every call (point_answer.sql: 0.66 ms planning against 0.37 ms executing). Plans are re-made by
+    the server when a table or function they use changes.
     """
-    from app.extensions import db
-
-    conn = db.session.connection()
-    prepared = conn.info.setdefault("gridmap_prepared", set())
-    ident = "gm_" + re.sub(r"\W", "_", name)
-    names = tuple(types)
-    if name not in prepared:
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            # The raw cursor and no arguments: the text is sent as it is (no %-formatting).
-            cursor.execute(f"PREPARE {ident} ({', '.join(types.values())}) AS {_positional(name, names)}")
-        finally:
-            cursor.close()
-        prepared.add(name)
-    return conn.exec_driver_sql(f"EXECUTE {ident} ({', '.join(['%s'] * len(names))})",
-                                tuple(params[p] for p in names))
+    return execute_prepared_script(re.sub(r"\W", "_", name), sql(name).text, types, params)
 
 
 @lru_cache(maxsize=None)
