@@ -1,5 +1,5 @@
 """Translated labels for channels, statuses, account and staff roles (codes stay English in the data)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 CHANNEL_LABELS = {
     "worker_app": _l("Grid worker app"),
@@ -174,8 +174,23 @@ def actor_text(name: str | None) -> str:
 ACTOR_NAMES = {"system": _l("System (scheduled work)"), "anonymous": _l("Visitor (not signed in)")}
 
 
+#: This module's label mappings translated, by (language, mapping): a lookup names a dozen grids, and
+#: each label translated anew (Flask-Babel finds the language and its catalogue every time) cost more
+#: than the lookup's SQL took to plan. The mappings are this module's constants; catalogues do not
+#: change while the app runs.
+_TRANSLATED: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def translated(mapping: dict) -> dict[str, str]:
+    """``mapping`` (one of this module's) in the request language, as plain strings."""
+    key = (str(get_locale()), id(mapping))
+    done = _TRANSLATED.get(key)
+    if done is None:
+        done = _TRANSLATED[key] = {code: str(value) for code, value in mapping.items()}
+    return done
+
+
 def text(mapping: dict, code: str | None) -> str | None:
     if code is None:
         return None
-    value = mapping.get(code)
-    return str(value) if value is not None else code
+    return translated(mapping).get(code, code)

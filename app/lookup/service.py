@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from app.errors import NotFound
 from app.extensions import db
 from app.grids.versions import Scope
-from app.labels import LEVEL_LABELS, ROLE_LABELS, text as label_text
+from app.labels import LEVEL_LABELS, ROLE_LABELS, text as label_text, translated
 from app.models import Grid, Staff, StaffAssignment
 from app.models.boundary import VERSION_FIELDS, version_dict
 from app.models.district import default_district_code
@@ -43,12 +43,12 @@ def staff_by_code(codes) -> dict[str, list[dict]]:
     return out
 
 
-def _grid_dict(g, staff) -> dict:
-    """``g``: a Grid, or a dict of the same fields (point_answer.sql)."""
+def _grid_dict(g, staff, levels: dict[str, str]) -> dict:
+    """``g``: a Grid, or a dict of the same fields (point_answer.sql); ``levels``: LEVEL_LABELS translated."""
     if isinstance(g, dict):
-        return {**g, "level_label": label_text(LEVEL_LABELS, g["level"]), "staff": staff.get(g["code"], [])}
+        return {**g, "level_label": levels.get(g["level"], g["level"]), "staff": staff.get(g["code"], [])}
     return {"id": g.id, "code": g.code, "name": g.name, "level": g.level,
-            "level_label": label_text(LEVEL_LABELS, g.level), "kind": g.kind,
+            "level_label": levels.get(g.level, g.level), "kind": g.kind,
             "households": g.households, "population": g.population, "staff": staff.get(g.code, [])}
 
 
@@ -83,14 +83,15 @@ def _answer(point: dict, scope: Scope, lineage, dedicated, neighbours, geometry:
         staff = staff_by_code(g.code for g in grids.values())
     else:
         grids, staff = loaded
-    chain = [_grid_dict(grids[i], staff) for i in lineage]
+    levels = translated(LEVEL_LABELS)
+    chain = [_grid_dict(grids[i], staff, levels) for i in lineage]
     answer = {
         "point": point,
         "version": version if version is not None else scope.version.to_dict() if scope.version else None,
         "grid": chain[-1],
         "chain": chain,
-        "dedicated": [_grid_dict(grids[i], staff) for i in dedicated],
-        "neighbours": [{**_grid_dict(grids[i], staff), "distance_m": round(d, 1)} for i, d in neighbours],
+        "dedicated": [_grid_dict(grids[i], staff, levels) for i in dedicated],
+        "neighbours": [{**_grid_dict(grids[i], staff, levels), "distance_m": round(d, 1)} for i, d in neighbours],
     }
     if geometry:
         shapes = _geometries([chain[-1]["id"], *near])
@@ -137,7 +138,8 @@ def lookup_point(lon: float, lat: float, scope: Scope | None, *, near_m: float |
             message = _("This point is outside every grid, and no grids are loaded yet.")
         raise NotFound(message, details, code="out_of_coverage")
     grids = {g["id"]: g for g in row.grids}
-    staff = {g["code"]: [{**s, "role_label": label_text(ROLE_LABELS, s["role"])} for s in g.pop("staff")]
+    roles = translated(ROLE_LABELS)
+    staff = {g["code"]: [{**s, "role_label": roles.get(s["role"], s["role"])} for s in g.pop("staff")]
              for g in row.grids}
     near = [(i, float(d)) for i, d in row.neighbours]
     return _answer({"lon": lon, "lat": lat}, scope, lineage, row.dedicated, near, geometry, (grids, staff),
