@@ -35,13 +35,19 @@ def acting_as(actor: Actor):
         _acting.reset(token)
 
 
+def actor() -> Actor:
+    """Whom a change made now is recorded against (:func:`acting_as`, else the current actor); for a
+    change whose entry is written by its own SQL (app/reports/sql/audit_created.sql)."""
+    return _acting.get() or current_actor()
+
+
 def record(action: str, entity_type: str, entity_id=None, *, before=None, after=None,
            district_code: str | None = None) -> AuditEntry:
     """Add an audit entry to the session. ``district_code``: the district of the thing changed (a
     report's); when not given, the acting person's district, else the default district (issue 19)."""
-    actor = _acting.get() or current_actor()
-    district_code = district_code or getattr(actor, "district_code", None) or default_district_code()
-    entry = AuditEntry(district_code=district_code, actor_id=actor.id, actor=actor.name, via=actor.via, ip=actor.ip, action=action,
+    who = actor()
+    district_code = district_code or who.district or default_district_code()
+    entry = AuditEntry(district_code=district_code, actor_id=who.id, actor=who.name, via=who.via, ip=who.ip, action=action,
                        entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
                        before=_jsonable(before), after=_jsonable(after))
     db.session.add(entry)

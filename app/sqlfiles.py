@@ -84,11 +84,41 @@ def execute_prepared_script(ident: str, script: str, types: dict[str, str], para
     rollback of the transaction that created a temporary table it names: the server analyses it again
     against the table made anew (``IF NOT EXISTS``) before running it.
     """
+    names = tuple(types)
+    ddl, dml = _prepared(ident, script, types)
+    args = ", ".join(["%s"] * len(names))
+    text_ = ";\n".join([*(d.replace("%", "%%") for d in ddl), *(f"EXECUTE {name} ({args})" for name, _ in dml)])
+    return _connection().exec_driver_sql(text_, tuple(params[p] for p in names) * len(dml))
+
+
+def prepared_script_clause(ident: str, script: str, types: dict[str, str]) -> TextClause:
+    """:func:`execute_prepared_script`'s run as a ``text()`` clause (bound by name: ``types``' keys), for
+    a caller that wants the last statement's rows as ORM objects (``select(Entity).from_statement(
+    clause.columns(...))``). Prepares the statements on the session's connection first, so the
+    clause must run on that connection, in the same transaction or a later one."""
+    _prepared(ident, script, types)
+    return _script_clause(ident, script, tuple(types.items()))
+
+
+@lru_cache(maxsize=None)
+def _script_clause(ident: str, script: str, types: tuple[tuple[str, str], ...]) -> TextClause:
+    # Built once: text() parses its binds out of the whole script, which cost more than running it.
+    ddl, dml = _script(ident, script, tuple(name for name, _ in types))
+    args = ", ".join(f":{p}" for p, _ in types)
+    return text(";\n".join([*ddl, *(f"EXECUTE {name} ({args})" for name, _ in dml)]))
+
+
+def _connection():
     from app.extensions import db
 
-    names = tuple(types)
-    ddl, dml = _script(ident, script, names)
-    conn = db.session.connection()
+    return db.session.connection()
+
+
+def _prepared(ident: str, script: str, types: dict[str, str]):
+    """``script``'s (CREATE statements, prepared statements), prepared on the session's connection
+    unless they are already."""
+    ddl, dml = _script(ident, script, tuple(types))
+    conn = _connection()
     prepared = conn.info.setdefault("gridmap_prepared", set())
     if ident not in prepared:
         cursor = conn.connection.dbapi_connection.cursor()
@@ -105,6 +135,4 @@ def execute_prepared_script(ident: str, script: str, types: dict[str, str], para
         finally:
             cursor.close()
         prepared.add(ident)
-    args = ", ".join(["%s"] * len(names))
-    text_ = ";\n".join([*(d.replace("%", "%%") for d in ddl), *(f"EXECUTE {name} ({args})" for name, _ in dml)])
-    return conn.exec_driver_sql(text_, tuple(params[p] for p in names) * len(dml))
+    return ddl, dml

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from flask import Flask, g, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -66,9 +66,23 @@ def by_code() -> dict[str, Category]:
     return {c.code: c for c in all_categories()}
 
 
-def active_codes() -> frozenset[str]:
-    """Codes a new event may use."""
-    return frozenset(c.code for c in all_categories() if c.active)
+_APP_COPY = "gridmap_active_categories"
+
+
+def active_codes(*, app_copy: bool = False) -> frozenset[str]:
+    """Codes a new event may use.
+
+    ``app_copy``: the codes as this process last read them (no round trip), for a check whose "yes" the
+    database confirms as it writes (one report's intake: its store refuses a category no longer
+    active) and whose "no" is asked again afresh. Every fresh read renews the copy."""
+    if app_copy:
+        copy = current_app.extensions.get(_APP_COPY)
+        if copy is not None:
+            return copy
+    codes = frozenset(c.code for c in all_categories() if c.active)
+    if has_app_context():
+        current_app.extensions[_APP_COPY] = codes
+    return codes
 
 
 def label(category: Category | None, code: str | None = None) -> str | None:

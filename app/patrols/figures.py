@@ -120,10 +120,10 @@ def _temp_tables() -> None:
     conn = db.session.connection()
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_track (worker_id integer, time timestamptz, geom geometry,"
-        " prev_geom geometry, dt double precision, next_dt double precision) ON COMMIT DELETE ROWS"))
+        " prev_geom geometry, dt double precision, next_dt double precision) ON COMMIT DROP"))
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_place_visit (place_id integer, worker_id integer, day date)"
-        " ON COMMIT DELETE ROWS"))
+        " ON COMMIT DROP"))  # not DELETE ROWS: app/bulk.py, on staging tables
 
 
 def load_track(period: Period, workers: list[int] | None) -> None:

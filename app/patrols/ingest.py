@@ -388,12 +388,13 @@ def _staging() -> None:
     conn = db.session.connection()
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_fix_staging (row_no integer, worker_id integer, t_us bigint,"
-        " lon double precision, lat double precision, accuracy double precision) ON COMMIT DELETE ROWS"))
+        " lon double precision, lat double precision, accuracy double precision)"))
     conn.execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_reject_staging (worker_id integer, time timestamptz,"
-        " reason text, params text, sent text) ON COMMIT DELETE ROWS"))
-    # Empty already unless a savepoint-only "commit" kept rows (see reports.service._store).
-    conn.execute(text("DELETE FROM patrol_fix_staging; DELETE FROM patrol_reject_staging"))
+        " reason text, params text, sent text)"))
+    # Kept for the connection's life and emptied here, not ON COMMIT DELETE ROWS (app/bulk.py, on
+    # staging tables); TRUNCATE, not DELETE: a batch is many rows, and a temporary table is never vacuumed.
+    conn.execute(text("TRUNCATE patrol_fix_staging, patrol_reject_staging"))
 
 
 def ingest(fixes: Sequence[IncomingFix], *, now: datetime | None = None, lookup_already: bool = True,

@@ -131,7 +131,7 @@ def import_places(raw_rows: list[dict]) -> PlaceImport:
         conn = db.session.connection()
         conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS patrol_place_staging (code text, name text, kind text,"
                           " lon double precision, lat double precision, radius_m real, visits_per_week real)"
-                          " ON COMMIT DELETE ROWS"))
+                          " ON COMMIT DROP"))  # not DELETE ROWS: app/bulk.py, on staging tables
         conn.execute(text("DELETE FROM patrol_place_staging"))
         copy_rows("patrol_place_staging", COLUMNS,
                   ((p.code, p.name, p.kind, p.lon, p.lat, p.radius_m, p.visits_per_week) for p in stored))

@@ -96,7 +96,7 @@ def _temp_table() -> None:
     db.session.connection().execute(text(
         "CREATE TEMP TABLE IF NOT EXISTS patrol_day_track (day date, crossing boolean, worker_id integer,"
         " district_code text, time timestamptz, geom geometry, prev_geom geometry, dt double precision, next_dt double precision)"
-        " ON COMMIT DELETE ROWS"))
+        " ON COMMIT DROP"))  # not DELETE ROWS: app/bulk.py, on staging tables
 
 
 @dataclass(frozen=True)

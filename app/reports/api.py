@@ -19,7 +19,6 @@ from app.actor import current_actor
 from app.auth.guard import public, require
 from app.events import categories as category_table
 from app.events.deadlines import DEADLINE_STATES
-from app.events.service import possible_duplicates
 from app.auth.masking import may_see_personal
 from app.auth.scope import event_area, requested_district
 from app.auth.roles import REPORTS_ACT, REPORTS_IMPORT, REPORTS_READ
@@ -41,9 +40,10 @@ def create_report():
     # A key is the caller's own: the signed-in user's (session or token), else the address's.
     report, replayed = service.create_report(payload, request.headers.get("Idempotency-Key"),
                                              caller=current_actor().scope)
-    body = service.report_to_dict(report)
     # Open events of the same category nearby, for the caller to check before a second team goes out.
-    body["possible_duplicates"] = possible_duplicates(report.id)
+    duplicates = service.possible_duplicates_of(report)
+    body = service.report_to_dict(report)
+    body["possible_duplicates"] = duplicates
     headers = {"Location": f"/api/v1/reports/{report.ticket}"}
     if replayed:
         # The retry of a request that already stored this report.

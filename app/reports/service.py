@@ -16,7 +16,8 @@ from functools import lru_cache
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, any_, bindparam, case, func, select, text
+from sqlalchemy import JSON, DateTime, Float, Text, any_, bindparam, case, column, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, dbclock
@@ -28,10 +29,10 @@ from app.errors import Conflict, NotFound, ValidationError
 from app.events import categories as category_table, deadlines, service as loop
 from app.extensions import db
 from app.labels import CHANNEL_LABELS, STATUS_LABELS, text as label_text
-from app.models import Grid, Report, StandardAddress
+from app.models import Category, Grid, Report, StandardAddress
 from app.reports.validation import BEIJING, CleanReport, RowError, check_report
 from app.addresses.intake import from_address_ids, mark_unplaced, place_reports
-from app.sqlfiles import execute_prepared_script, sql, statements
+from app.sqlfiles import prepared_script_clause, sql, statements
 from app.uploads import too_many_rows
 from geo.crs import to_wgs84
 
@@ -80,8 +81,8 @@ def _convert(clean: list[CleanReport]) -> list[RowError]:
 
 
 def _assign_target_table(conn) -> None:
-    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) "
-                      "ON COMMIT DELETE ROWS"))
+    # Kept for the connection's life, emptied before use (app/bulk.py, on staging tables).
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY)"))
 
 
 _STAGING_DDL = (
@@ -91,28 +92,31 @@ _STAGING_DDL = (
     " raw_lon double precision, raw_lat double precision, coord_crs text, status text,"
     " created_at timestamptz, idempotency_key text, idempotency_scope text, request_hash text,"
     " media_urls text[],"
-    " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4))"
-    " ON COMMIT DELETE ROWS;"
-    " CREATE TEMP TABLE IF NOT EXISTS assign_target (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;")
-#: Empty already (ON COMMIT DELETE ROWS) except after a savepoint-only "commit" inside an outer
-#: transaction; DELETE on an empty table is free, where TRUNCATE would swap files on every report.
-_STAGING_EMPTY = "DELETE FROM report_import_staging; DELETE FROM assign_target;"
+    " reporter_email text, reporter_device text, address_id bigint, address_confidence numeric(5, 4));")
+#: The staging table lives as long as the connection (app/bulk.py, on staging tables): it holds the last
+#: report's row (a bulk import truncates it after use). DELETE of one row is free, where TRUNCATE would
+#: swap files on every report.
+_STAGING_EMPTY = "DELETE FROM report_import_staging;"
 _STAGING_TYPES = dict(zip(STAGING_COLUMNS, (
     "integer", "text", "text", "text", "text", "text", "text", "float8", "float8", "float8",
     "float8", "text", "text", "timestamptz", "text", "text", "text", "text[]", "text", "text",
     "bigint", "numeric")))
 # One report's staging row, left out when the caller's Idempotency-Key is on a report already (the
 # store then writes nothing and create_report answers with that report: uq_report_idempotency_key,
-# scope and key first, migration 0037).
-_STAGE_ONE = text(_STAGING_DDL + _STAGING_EMPTY
-                  + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") SELECT "
-                  + ", ".join(f"CAST(:{c} AS {t})" for c, t in _STAGING_TYPES.items())
-                  + " WHERE CAST(:idempotency_key AS text) IS NULL OR NOT EXISTS ("
-                    "SELECT 1 FROM report r WHERE r.idempotency_scope = CAST(:idempotency_scope AS text)"
-                    " AND r.idempotency_key = CAST(:idempotency_key AS text))")
-#: The parameters of one report's intake (its staging row, then insert_from_staging.sql's), with their types.
+# scope and key first, migration 0037), or when its category is not active (any more: the check before
+# it used this process's copy of the category codes, app.events.categories.active_codes).
+_STAGE_ONE = (_STAGING_DDL + _STAGING_EMPTY
+              + " INSERT INTO report_import_staging (" + ", ".join(STAGING_COLUMNS) + ") SELECT "
+              + ", ".join(f"CAST(:{c} AS {t})" for c, t in _STAGING_TYPES.items())
+              + " WHERE EXISTS (SELECT 1 FROM category c WHERE c.code = CAST(:category AS text) AND c.active)"
+                " AND (CAST(:idempotency_key AS text) IS NULL OR NOT EXISTS ("
+                "SELECT 1 FROM report r WHERE r.idempotency_scope = CAST(:idempotency_scope AS text)"
+                " AND r.idempotency_key = CAST(:idempotency_key AS text)))")
+#: The parameters of one report's intake (its staging row, insert_from_staging.sql's, audit_created.sql's),
+#: with their types.
 _STORE_ONE_TYPES = {**_STAGING_TYPES, "district_code": "varchar", "actor_id": "integer", "actor": "text",
-                    "now": "timestamptz"}
+                    "now": "timestamptz", "audit_actor_id": "integer", "audit_actor": "text", "audit_via": "text",
+                    "audit_ip": "text"}
 
 
 def _values(r: CleanReport) -> tuple:
@@ -122,32 +126,67 @@ def _values(r: CleanReport) -> tuple:
             r.address_id, r.address_confidence)
 
 
-def _store(rows: list[CleanReport]) -> int:
-    """Stage the rows (COPY; one report: an INSERT sent in the same round trip as the temp tables' DDL),
-    insert them assigned to their grids with their first history row, list the new ids in assign_target.
-
-    Returns the first new id (the report's, for one report)."""
-    conn = db.session.connection()
+def _store_params() -> dict:
     actor = current_actor()
-    params = {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id,
-              "actor": actor.name, "now": deadlines.now()}
-    if len(rows) == 1:
-        # Staged and stored in one round trip, as prepared statements (planning the assignment alone cost
-        # more than running the whole intake).
-        values = dict(zip(STAGING_COLUMNS, _values(rows[0])))
-        values["media_urls"] = list(rows[0].media_urls or [])
-        ids = execute_prepared_script("report_intake", _stage_and_store_one(), _STORE_ONE_TYPES,
-                                      {**values, **params}).scalars().all()
-    else:
-        conn.execute(text(_STAGING_DDL + _STAGING_EMPTY))
-        copy_rows("report_import_staging", STAGING_COLUMNS, (_values(r) for r in rows))
-        ids = conn.execute(sql("reports/insert_from_staging"), params).scalars().all()
-    return ids[0] if ids else 0
+    return {"district_code": current_app.config["DISTRICT_CODE"], "actor_id": actor.id, "actor": actor.name,
+            "now": deadlines.now()}
 
 
-@lru_cache(maxsize=1)
-def _stage_and_store_one() -> str:
-    return _STAGE_ONE.text + ";\n" + sql("reports/insert_from_staging").text
+def _store(rows: list[CleanReport]) -> None:
+    """Stage the rows (COPY), insert them assigned to their grids with their first history row (they
+    stay listed in the temporary table report_intake until the commit)."""
+    conn = db.session.connection()
+    conn.execute(text(_STAGING_DDL + _STAGING_EMPTY))
+    copy_rows("report_import_staging", STAGING_COLUMNS, (_values(r) for r in rows))
+    conn.execute(sql("reports/insert_from_staging"), _store_params())
+
+
+def _store_one(c: CleanReport) -> Report | None:
+    """One report's whole intake in one round trip, as prepared statements (planning the assignment
+    alone cost more than running it): staged, stored and assigned with its first history row (as
+    :func:`_store`), its audit row written (audit_created.sql), then read back for the answer
+    (:func:`read_for_answer`'s columns) with the open events it may duplicate.
+
+    None when nothing was stored: the caller's key is on a report already, or the category is not
+    active."""
+    values = dict(zip(STAGING_COLUMNS, _values(c)))
+    values["media_urls"] = list(c.media_urls or [])
+    who = audit.actor()
+    params = {**values, **_store_params(), "audit_actor_id": who.id, "audit_actor": who.name, "audit_via": who.via,
+              "audit_ip": who.ip}
+    personal = may_see_personal()
+    clause = prepared_script_clause(f"report_intake_{int(personal)}", _intake_script(personal), _STORE_ONE_TYPES)
+    row = db.session.execute(_intake_answer(clause), params).first()
+    if row is None:
+        return None
+    report = _shown(row)
+    report.shown.duplicates = [{"ticket": d["ticket"], "distance_m": float(d["distance_m"]), "status": d["status"]}
+                               for d in row[-1] or []]
+    return report
+
+
+@lru_cache(maxsize=2)
+def _intake_script(personal: bool) -> str:
+    """The SQL of :func:`_store_one`: the staging row, insert_from_staging.sql, audit_created.sql, and
+    the answer: read_for_answer's statement for the new report, with possible_duplicates.sql's rows."""
+    new_id = literal_column("(SELECT id FROM report_intake)")
+    duplicates = sql("events/possible_duplicates").text.replace(":report_id", "(SELECT id FROM report_intake)")
+    answer = (select(*_answer_columns(personal, literal_column("CAST(:now AS timestamptz)")),
+                     literal_column(f"(SELECT json_agg(d) FROM ({duplicates}) d)"))
+              .where(Report.id == new_id))
+    return ";\n".join([_STAGE_ONE, sql("reports/insert_from_staging").text, sql("reports/audit_created").text,
+                       str(answer.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))])
+
+
+@lru_cache(maxsize=4)
+def _intake_answer(clause):
+    """``clause``'s last statement (the answer) read as :func:`read_for_answer` reads it: the report and
+    :class:`Shown`'s columns, then the duplicates, matched by position. Built once per clause."""
+    extra = [column(name, type_) for name, type_ in (
+        ("x", Float), ("y", Float), ("grids", JSON), ("description_shown", Text), ("deadline_state", Text),
+        ("standard_address", Text), ("category_label", Text), ("duplicates", JSON))]
+    textual = clause.columns(*Report.__table__.c, *extra)
+    return select(Report, *(textual.selected_columns[c.name] for c in extra)).from_statement(textual)
 
 
 def assign_targets() -> None:
@@ -212,14 +251,15 @@ def import_reports(raw_rows, *, allow_status: bool = True, max_rows: int | None 
         progress(result.received, total)
     if clean:
         _store(clean)  # assigned as they are inserted
-        counts = db.session.execute(text(
-            "SELECT count(*), count(*) FILTER (WHERE r.grid_id IS NOT NULL), count(*) FILTER (WHERE r.out_of_coverage),"
-            " count(*) FILTER (WHERE r.needs_placement) FROM assign_target t JOIN report r ON r.id = t.id")).one()
-        result.stored, result.assigned, result.out_of_coverage, result.needs_placement = counts
-        first_id, last_id = db.session.execute(text("SELECT min(id), max(id) FROM assign_target")).one()
+        (result.stored, result.assigned, result.out_of_coverage, result.needs_placement, first_id,
+         last_id) = db.session.execute(text(
+            "SELECT count(*), count(grid_id), count(*) FILTER (WHERE out_of_coverage),"
+            " count(*) FILTER (WHERE needs_placement), min(id), max(id) FROM report_intake")).one()
         audit.record("report.import", "report", None, after={
             "received": result.received, "stored": result.stored, "rejected": len({e.row for e in result.errors}),
             "first_id": first_id, "last_id": last_id})
+        # Emptied for the next use (app/bulk.py, on staging tables): the rows are stored.
+        db.session.execute(text("TRUNCATE report_import_staging, report_intake"))
     if commit:
         db.session.commit()
     return result
@@ -273,27 +313,29 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
     # A retry is found by the store itself (its staging row is not written when the caller's key is on a
     # report already: one round trip less for every new report), or here when the body does not pass:
     # either way the report stored the first time is the answer, as if it had been looked for first.
-    c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
+    # The category is checked against this process's copy of the codes (the store confirms it); a code
+    # the copy lacks is asked for afresh (one added since).
+    c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes(app_copy=True))
+    if any(e.field == "category" for e in c.errors):
+        c = check_report(payload, 0, allow_status=False, categories=category_table.active_codes())
     errors = c.errors or from_address_ids([c]) or _convert(place_reports([c])[0])
     if errors:
-        existing = _by_idempotency_key(idempotency_key, caller) if idempotency_key is not None else None
-        if existing is not None:
-            return _replay(existing, fingerprint)
-        raise ValidationError(_("The report could not be stored: %(problems)s",
-                                problems="; ".join(e.message for e in errors)),
-                              {"errors": [e.to_dict() for e in errors]})
+        return _refuse(errors, idempotency_key, caller, fingerprint)
     c.idempotency_key, c.idempotency_scope, c.request_hash = idempotency_key, caller, fingerprint
     try:
-        report_id = _store([c])  # assigned as it is inserted
-        if not report_id:
-            # Nothing stored: the caller's key is on a report already (a retry).
-            existing = _by_idempotency_key(idempotency_key, caller)
-            if existing is None:  # moved away in between (a handover to another district): send again
-                raise Conflict(_("This Idempotency-Key's report changed while it was being read; send the "
-                                 "report again."), {"field": "Idempotency-Key"})
-            return _replay(existing, fingerprint)
-        report = read_for_answer(report_id)
-        _audit_created(report)
+        report = _store_one(c)  # assigned as it is inserted, audited and read back in one round trip
+        if report is None:
+            # Nothing stored: the caller's key is on a report already (a retry), or the category was
+            # switched off since this process read the codes.
+            existing = _by_idempotency_key(idempotency_key, caller) if idempotency_key is not None else None
+            if existing is not None:
+                return _replay(existing, fingerprint)
+            errors = check_report(payload, 0, allow_status=False, categories=category_table.active_codes()).errors
+            if errors:
+                _refuse(errors, None, caller, fingerprint)
+            # Neither: the key's report moved away in between (a handover to another district).
+            raise Conflict(_("This Idempotency-Key's report changed while it was being read; send the "
+                             "report again."), {"field": "Idempotency-Key"})
         _commit_keeping_loaded()
     except IntegrityError:
         # The same key raced in from a concurrent retry and committed first.
@@ -303,6 +345,18 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
             raise
         return _replay(existing, fingerprint)
     return report, False
+
+
+def _refuse(errors: list[RowError], idempotency_key: str | None, caller: str | None,
+            fingerprint: str | None) -> tuple[Report, bool]:
+    """Refuse a report that does not pass, unless its key's report was stored already: then that
+    report is the answer, as if it had been looked for first."""
+    existing = _by_idempotency_key(idempotency_key, caller) if idempotency_key is not None else None
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    raise ValidationError(_("The report could not be stored: %(problems)s",
+                            problems="; ".join(e.message for e in errors)),
+                          {"errors": [e.to_dict() for e in errors]})
 
 
 def _commit_keeping_loaded() -> None:
@@ -324,21 +378,33 @@ class Shown:
     description: str
     deadline_state: str | None
     standard_address: str | None
+    category_label: str | None
+    #: possible_duplicates' rows, when read with a new report (:func:`_store_one`).
+    duplicates: list | None = None
 
 
 def read_for_answer(report_id: int, at=None) -> Report:
     """The report, with :class:`Shown` attached as ``report.shown`` (not a column: kept in memory)."""
-    row = db.session.execute(_answer_statement(may_see_personal()),
-                             {"report_id": report_id, "at": at or deadlines.now()}).one()
+    return _shown(db.session.execute(_answer_statement(may_see_personal()),
+                                     {"report_id": report_id, "at": at or deadlines.now()}).one())
+
+
+def _shown(row) -> Report:
     report = row[0]
-    report.shown = Shown((row[1], row[2]), {g["id"]: g for g in row[3] or []}, row[4], row[5], row[6])
+    report.shown = Shown((row[1], row[2]), {g["id"]: g for g in row[3] or []}, row[4], row[5], row[6], row[7])
     return report
 
 
 @lru_cache(maxsize=2)
 def _answer_statement(personal: bool):
     """read_for_answer's statement, built once per kind of reader (building it cost more than running it)."""
-    at = bindparam("at", type_=DateTime(timezone=True))
+    return (select(*_answer_columns(personal, bindparam("at", type_=DateTime(timezone=True))))
+            .where(Report.id == bindparam("report_id")))
+
+
+def _answer_columns(personal: bool, at) -> tuple:
+    """The report and what its answer shows (:class:`Shown`'s fields, in order), ``at``: the moment of
+    its deadline state."""
     grids = (select(func.json_agg(func.json_build_object("id", Grid.id, "code", Grid.code, "name", Grid.name,
                                                          "level", Grid.level)))
              .where(Grid.id == any_(func.array_cat(Report.grid_lineage, Report.dedicated_grid_ids)))
@@ -353,19 +419,19 @@ def _answer_statement(personal: bool):
     address = (select(StandardAddress.full_text).where(StandardAddress.district_code == Report.district_code,
                                                        StandardAddress.id == Report.address_id)
                .scalar_subquery())
-    return select(
-        Report, Report.location.ST_X(), Report.location.ST_Y(), grids, description,
-        func.gridmap_deadline_state(Report.status, Report.deadline, Report.warn_at, Report.handled_at, at),
-        address).where(Report.id == bindparam("report_id"))
+    category_label = select(Category.label).where(Category.code == Report.category).scalar_subquery()
+    return (Report, Report.location.ST_X(), Report.location.ST_Y(), grids, description,
+            func.gridmap_deadline_state(Report.status, Report.deadline, Report.warn_at, Report.handled_at, at),
+            address, category_label)
 
 
-def _audit_created(r: Report) -> None:
-    # The reporter's name, phone, email and device stay out of the log (data minimisation);
-    # of the photos only their number (a picture may show the reporter or a neighbour).
-    audit.record("report.create", "report", r.ticket, district_code=r.district_code, after={
-        "category": r.category, "channel": r.channel, "description": r.description, "address": r.address,
-        "status": r.status, "grid_id": r.grid_id, "out_of_coverage": r.out_of_coverage,
-        "photos": len(r.media_urls or [])})
+def possible_duplicates_of(report: Report) -> list[dict]:
+    """Open events the report may duplicate (app.events.service.possible_duplicates): as read with the
+    report when it was just stored, else asked. Before :func:`report_to_dict`, which takes ``shown``."""
+    shown = report.__dict__.get("shown")
+    if shown is not None and shown.duplicates is not None:
+        return shown.duplicates
+    return loop.possible_duplicates(report.id)
 
 
 def report_by_ticket(ticket: str, area: tuple[str, ...] | None = None) -> Report:
@@ -400,10 +466,13 @@ def report_to_dict(report: Report) -> dict:
                                    email=report.reporter_email)[0]
         standard_address = standard_address_of(report)
         loop_fields = loop.loop_fields(report)
+        category_label = category_table.label(category_table.by_code().get(report.category), report.category)
     else:
         grids, point, description = shown.grids, shown.point, shown.description
         standard_address = standard_address_of(report, shown.standard_address)
         loop_fields = loop.loop_fields(report, known_state=shown.deadline_state)
+        # The stored text is the English msgid (app.events.categories.label).
+        category_label = _(shown.category_label) if shown.category_label is not None else report.category
 
     def brief(gid):
         g = grids.get(gid)
@@ -412,7 +481,7 @@ def report_to_dict(report: Report) -> dict:
     return {
         "id": report.id, "ticket": report.ticket, "district_code": report.district_code,
         "category": report.category,
-        "category_label": category_table.label(category_table.by_code().get(report.category), report.category),
+        "category_label": category_label,
         "channel": report.channel, "channel_label": label_text(CHANNEL_LABELS, report.channel),
         "status": report.status, "status_label": label_text(STATUS_LABELS, report.status),
         "description": description,

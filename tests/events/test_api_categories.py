@@ -1,7 +1,7 @@
 """The category table: seeded, served publicly, edited by administrators (for new events only)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.models import AuditEntry, Category
 from app.reports.categories import CATEGORIES
@@ -125,3 +125,38 @@ def test_only_administrators_edit_categories(people, anon):
         assert res.status_code == 403 and res.get_json()["error"]["details"]["permission"] == "categories:edit"
     assert anon.patch("/api/v1/categories/0402", json={"active": False}).status_code == 401
     assert categories(anon)["0402"]["active"] is True
+
+
+def _stored(db) -> int:
+    return db.session.execute(text("SELECT count(*) FROM report")).scalar()
+
+
+def test_a_category_switched_off_by_another_process_is_refused_at_once(people, anon, db):
+    # This process has read 0402 as active (intake checks against its copy of the codes; the store
+    # confirms the category as it writes, so the copy cannot let a switched-off category through).
+    report(anon)
+    db.session.execute(text("UPDATE category SET active = false WHERE code = '0402'"))  # not through this app
+    before = _stored(db)
+    audits = db.session.execute(text("SELECT count(*) FROM audit_entry WHERE action = 'report.create'")).scalar()
+    res = anon.post("/api/v1/reports", json={"category": "0402", "description": "x", "lon": 113.607, "lat": 34.758},
+                    headers={"Idempotency-Key": "switched-off-1"})
+    assert res.status_code == 422, res.get_json()
+    assert [e["field"] for e in res.get_json()["error"]["details"]["errors"]] == ["category"]
+    assert _stored(db) == before
+    assert db.session.execute(text("SELECT count(*) FROM audit_entry WHERE action = 'report.create'")).scalar() \
+        == audits
+    # Sent again once the category is back, the same key files the report.
+    db.session.execute(text("UPDATE category SET active = true WHERE code = '0402'"))
+    res = anon.post("/api/v1/reports", json={"category": "0402", "description": "x", "lon": 113.607, "lat": 34.758},
+                    headers={"Idempotency-Key": "switched-off-1"})
+    assert res.status_code == 201, res.get_json()
+    assert _stored(db) == before + 1
+
+
+def test_a_category_switched_on_by_another_process_is_accepted_at_once(people, anon, db):
+    db.session.execute(text("UPDATE category SET active = false WHERE code = '0402'"))
+    res = anon.post("/api/v1/reports", json={"category": "0402", "description": "x", "lon": 113.607, "lat": 34.758})
+    assert res.status_code == 422  # this process's copy of the codes now lacks 0402
+    db.session.execute(text("UPDATE category SET active = true WHERE code = '0402'"))
+    body = report(anon)
+    assert body["category"] == "0402" and body["category_label"]

@@ -1,6 +1,7 @@
 -- Move validated rows from staging into report, assigned to their grids as they
 -- are written (gridmap_report_grids, migration 0028: the rule of assign.sql in
--- one row, so no UPDATE follows the INSERT), listing the new ids in assign_target.
+-- one row, so no UPDATE follows the INSERT). The rows written stay in the temporary table
+-- report_intake until the commit, for the caller to count or read back.
 -- A row without a point needs placement by hand (app.addresses.intake) and is
 -- not out of coverage; a point no grid covers is out of coverage.
 -- Each report takes its category's handling level and time limit as they are
@@ -14,11 +15,11 @@
 -- goes to :district_code (the deployment's default district), with no grid. generation: that
 -- district's published generation.
 -- Several statements (one call): the rows are worked out first in a temporary table (grids, category,
--- ids in row order), then written to report, its history and assign_target. On Citus (docs/scale.md)
+-- ids in row order), then written to report and its history. On Citus (docs/scale.md)
 -- the first runs on the coordinator next to its copy of the grids, and each write is a plain
 -- INSERT ... SELECT from it: Citus cannot run data-modifying CTEs over distributed tables.
--- The temporary table lives as long as the connection (emptied at each commit, like the staging
--- table): creating and dropping it in every intake cost more than the intake's own work, and
+-- The temporary table lives as long as the connection and is emptied before use (app/bulk.py, on
+-- staging tables): creating and dropping it in every intake cost more than the intake's own work, and
 -- numbering the rows in the same INSERT (the ordered subquery first, then nextval over it)
 -- saves the UPDATE that gave them their ids.
 CREATE TEMP TABLE IF NOT EXISTS report_intake (
@@ -29,7 +30,7 @@ CREATE TEMP TABLE IF NOT EXISTS report_intake (
   generation integer, created_at timestamptz, closed_at timestamptz, idempotency_key text,
   idempotency_scope text, request_hash text, handling_level text, time_limit numeric(7, 2), time_unit text,
   media_urls text[], reporter_email text, reporter_device text, address_id bigint,
-  address_confidence numeric(5, 4)) ON COMMIT DELETE ROWS;
+  address_confidence numeric(5, 4));
 DELETE FROM report_intake;
 INSERT INTO report_intake
 SELECT nextval(pg_get_serial_sequence('report', 'id')), w.*
@@ -74,6 +75,4 @@ FROM report_intake ORDER BY row_no;
 INSERT INTO report_transition (report_id, district_code, at, actor_id, actor, action, from_state, to_state, details)
 SELECT id, district_code, created_at, CAST(:actor_id AS integer), :actor, 'report', NULL, status,
        jsonb_build_object('channel', channel)
-FROM report_intake ORDER BY row_no;
-INSERT INTO assign_target (id) SELECT id FROM report_intake ORDER BY row_no;
-SELECT id FROM report_intake ORDER BY row_no
+FROM report_intake ORDER BY row_no
