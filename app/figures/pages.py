@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app.auth.guard import require
 from app.auth.scope import actor_district, district_choices
 from app.figures import districts as district_figures
+from app.patrols import freshness
 from app.auth.roles import REPORTS_READ
 from app.figures.events import event_figures
 from app.figures.filters import category_choices, parse_filters, query_args, subdistrict_choices
@@ -68,13 +69,16 @@ def events_page():
     big_classes, categories = category_choices()
     units = figures["units"]
     groupings = grouping_labels()
-    if actor_district() is not None:
-        groupings.pop("district")  # a district's user has one district: nothing to compare
+    if actor_district() is not None and filters.by != "district":
+        # A district's user has one district: nothing to compare (unless asked for by the address, when
+        # the form shows what the table is grouped by).
+        groupings.pop("district")
     patrols = district_figures.patrol_freshness(filters) if filters.by == "district" else None
     ranking = district_figures.ranking(filters) if filters.by == "district" else None
     return render_template(
         "figures/events.html", filters=filters, units=units[:TABLE_ROWS], unit_count=len(units),
         total=figures["total"], table_rows=TABLE_ROWS, groupings=groupings, ranking=ranking, patrols=patrols,
+        job_texts=freshness.job_texts(), lag_minutes=freshness.lag_minutes(),
         big_classes=big_classes, categories=categories, subdistricts=subdistrict_choices(),
         districts=district_choices(),
         chart=chart_data(units, filters.by), chart_units=CHART_UNITS, query=query_args(filters),

@@ -184,3 +184,21 @@ def require_complete(fresh: Freshness) -> None:
     """Refuse (503 with Retry-After) an answer that would present partial sums as the period's figures."""
     if not fresh.complete:
         raise FiguresPending(fresh)
+
+
+def job_texts() -> dict[str, str]:
+    """Strings for static/js/patrol-kpi.js, which follows the roll-up job on the pages that show patrol
+    figures (templates/patrols/_figures_status.html)."""
+    return {
+        "progress": _("%(done)s of %(total)s days computed"),
+        "queued": _("Waiting for another job to finish…"),
+        "done": _("Updated."),
+        "reload": _("Reload the page to see the current figures"),
+        "failed": _("Updating the patrol figures failed: %(message)s Reload the page to try again."),
+        "lost": _("The update's progress cannot be read; reload the page."),
+    }
+
+
+def lag_minutes() -> int:
+    """How late, at most, a fix is counted (PATROL_FIGURES_MAX_LAG_S), in whole minutes for the pages."""
+    return max(1, round(current_app.config["PATROL_FIGURES_MAX_LAG_S"] / 60))

@@ -139,8 +139,8 @@ def kpi():
     goal = figures.targets(period)
     honoured = max(3, len(workers) // 10)  # the top tenth (at least three) are commended
     return render_template("patrols/kpi.html", period=period, workers=workers, under=under, grids=grids,
-                           cycle=visits.cycle_dict(period), fresh=fresh, job_texts=_job_texts(),
-                           lag_minutes=max(1, round(current_app.config["PATROL_FIGURES_MAX_LAG_S"] / 60)),
+                           cycle=visits.cycle_dict(period), fresh=fresh, job_texts=freshness.job_texts(),
+                           lag_minutes=freshness.lag_minutes(),
                            level=level, levels=_level_labels(), goal=goal, honoured=honoured,
                            districts=districts, district=district,
                            slot_minutes=current_app.config["PATROL_ONLINE_SLOT_MIN"])
@@ -188,18 +188,6 @@ def kpi_csv():
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}",
                              "X-Figures-As-Of": fresh.to_dict()["as_of"]})
-
-
-def _job_texts() -> dict[str, str]:
-    """Strings for static/js/patrol-kpi.js (it follows the roll-up job)."""
-    return {
-        "progress": _("%(done)s of %(total)s days computed"),
-        "queued": _("Waiting for another job to finish…"),
-        "done": _("Updated."),
-        "reload": _("Reload the page to see the current figures"),
-        "failed": _("Updating the patrol figures failed: %(message)s Reload the page to try again."),
-        "lost": _("The update's progress cannot be read; reload the page."),
-    }
 
 
 def _district_arg(choices: list[dict]) -> str | None:

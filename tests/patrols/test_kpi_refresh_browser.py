@@ -99,3 +99,22 @@ def test_the_page_follows_the_job_and_shows_the_figures_when_complete(page, live
         page.click("#kpi-refresh-done a")
     assert page.locator("#kpi-refresh").count() == 0 and page.locator("#kpi-workers").count() == 1
     assert not page.watch.console_errors and not page.watch.outside_requests
+
+
+def test_the_district_ranking_follows_the_job_too(page, live_server, walked):
+    """The city's ranking of its districts (/figures/events?by=district) shows its patrol hours "being
+    computed" with the job's progress, and reloads itself with them once the job is done."""
+    url = f"/figures/events?by=district&from={MONDAY.isoformat()}&to={TUESDAY.isoformat()}"
+    page.set_viewport_size(DESK)
+    with roll_ups_held():
+        page.goto(live_server + url)
+        assert "统计中" in page.locator("#figures-ranking").inner_text()
+        assert "尚有 2 天的巡查数据正在统计" in page.locator("#kpi-refresh").inner_text()
+        page.wait_for_function("() => document.getElementById('kpi-refresh-count').textContent"
+                               ".indexOf('0/2') >= 0", timeout=WAIT_MS)
+        fits(page, DESK, "ranking-incomplete")
+        fits(page, PHONE, "ranking-incomplete")
+    page.wait_for_function("() => !document.getElementById('kpi-refresh')", timeout=WAIT_MS)
+    assert "统计中" not in page.locator("#figures-ranking").inner_text()
+    fits(page, PHONE, "ranking-complete")
+    assert not page.watch.console_errors and not page.watch.outside_requests

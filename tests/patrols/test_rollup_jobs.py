@@ -112,6 +112,13 @@ def test_a_first_read_starts_one_job_which_later_reads_join_and_the_figures_then
         assert grids["complete"] is False and grids["job"]["id"] == job_id
         ranking = world.viewer.get(f"/api/v1/figures/districts?{QUERY}").get_json()
         assert ranking["patrol_figures"]["complete"] is False and ranking["patrol_figures"]["job"]["id"] == job_id
+        # The city's ranking page follows the same job (static/js/patrol-kpi.js) and reloads itself when done.
+        page = world.viewer.get(f"/figures/events?by=district&{QUERY}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert 'id="figures-ranking"' in html and "统计中" in html
+        assert f'data-job-url="/api/v1/jobs/{job_id}"' in html and 'data-reload="1"' in html
+        assert "js/patrol-kpi.js" in html and 'id="kpi-refresh-texts"' in html
         # A file is all or nothing: no CSV of partial sums.
         csv = world.viewer.get(f"/patrols/kpi.csv?{QUERY}")
         assert csv.status_code == 503 and csv.headers["Retry-After"] == "10"
@@ -130,6 +137,8 @@ def test_a_first_read_starts_one_job_which_later_reads_join_and_the_figures_then
     assert_reference(body["workers"], reference(app))
     html = world.viewer.get(f"/patrols/kpi?{QUERY}").get_data(as_text=True)
     assert 'id="kpi-workers"' in html and 'id="kpi-refresh"' not in html and "bg-a" in html
+    html = world.viewer.get(f"/figures/events?by=district&{QUERY}").get_data(as_text=True)
+    assert 'id="figures-ranking"' in html and 'id="kpi-refresh"' not in html and "统计中" not in html
     csv = world.viewer.get(f"/patrols/kpi.csv?{QUERY}")
     assert csv.status_code == 200 and "bg-a" in csv.get_data(as_text=True) and csv.headers["X-Figures-As-Of"]
     assert len(rollup_jobs()) == 1   # nothing was stale any more: no second job
