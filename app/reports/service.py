@@ -333,6 +333,9 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
             errors = check_report(payload, 0, allow_status=False, categories=category_table.active_codes()).errors
             if errors:
                 _refuse(errors, None, caller, fingerprint)
+            if idempotency_key is None:  # the category was switched off and on again meanwhile
+                raise Conflict(_("The report's category changed while the report was being stored; send "
+                                 "the report again."), {"field": "category"})
             # Neither: the key's report moved away in between (a handover to another district).
             raise Conflict(_("This Idempotency-Key's report changed while it was being read; send the "
                              "report again."), {"field": "Idempotency-Key"})
