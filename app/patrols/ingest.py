@@ -353,8 +353,9 @@ def _settings() -> dict:
     return {"max_accuracy_m": float(cfg["PATROL_MAX_ACCURACY_M"]), "max_speed_mps": float(cfg["PATROL_MAX_SPEED_MPS"])}
 
 
-def _previous(workers: np.ndarray, t_us: np.ndarray) -> tuple:
-    """Each worker's last stored fix before their first fix of the batch, as columns (one statement)."""
+def _previous(workers: np.ndarray, t_us: np.ndarray, districts: dict[int, str]) -> tuple:
+    """Each worker's last stored fix before their first fix of the batch, as columns (one statement).
+    ``districts``: each worker's (:func:`worker_districts`)."""
     if workers.size == 0:
         return None
     order = np.lexsort((t_us, workers))
@@ -362,8 +363,9 @@ def _previous(workers: np.ndarray, t_us: np.ndarray) -> tuple:
     first[1:] = workers[order][1:] != workers[order][:-1]
     ws, ts = workers[order][first], t_us[order][first]
     rows = db.session.execute(sql("patrols/previous_fixes"), {
-        "workers": ws.tolist(), "firsts": [from_us(t) for t in ts.tolist()],
-        "lookback_s": PREVIOUS_LOOKBACK.total_seconds()}).all()
+        "workers": ws.tolist(), "districts": _districts_of(ws, districts), "firsts": [from_us(t) for t in ts.tolist()],
+        "lookback_s": PREVIOUS_LOOKBACK.total_seconds(),
+        "t_from": from_us(int(ts.min())) - PREVIOUS_LOOKBACK, "t_to": from_us(int(ts.max()))}).all()
     if not rows:
         return None
     return ([r.worker_id for r in rows], [to_us(r.time) for r in rows], [r.lon for r in rows],
@@ -384,17 +386,21 @@ def _days_of(t_us: np.ndarray) -> list[date]:
     return [date(1970, 1, 1) + timedelta(days=int(d)) for d in day_numbers]
 
 
-def _staging() -> None:
+#: The staging tables of a batch that is not the plain case (fixes a stored batch overlaps, rejected fixes).
+_STAGING = {
+    "patrol_fix_staging": "row_no integer, worker_id integer, t_us bigint, lon double precision,"
+                          " lat double precision, accuracy double precision",
+    "patrol_reject_staging": "worker_id integer, time timestamptz, reason text, params text, sent text",
+}
+
+
+def _staging(table: str) -> None:
+    """``table`` (of _STAGING), empty, made when first needed: a phone's plain batch is copied straight into
+    patrol_fix and touches no temporary table. Kept for the connection's life and emptied here, not ON
+    COMMIT DELETE ROWS (app/bulk.py, on staging tables); TRUNCATE, not DELETE: a batch is many rows, and
+    a temporary table is never vacuumed."""
     conn = db.session.connection()
-    conn.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS patrol_fix_staging (row_no integer, worker_id integer, t_us bigint,"
-        " lon double precision, lat double precision, accuracy double precision)"))
-    conn.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS patrol_reject_staging (worker_id integer, time timestamptz,"
-        " reason text, params text, sent text)"))
-    # Kept for the connection's life and emptied here, not ON COMMIT DELETE ROWS (app/bulk.py, on
-    # staging tables); TRUNCATE, not DELETE: a batch is many rows, and a temporary table is never vacuumed.
-    conn.execute(text("TRUNCATE patrol_fix_staging, patrol_reject_staging"))
+    conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({_STAGING[table]}); TRUNCATE {table}"))
 
 
 def ingest(fixes: Sequence[IncomingFix], *, now: datetime | None = None, lookup_already: bool = True,
@@ -425,6 +431,7 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
         codes[i] = "too_old"
         params[i] = {"age_days": round((now_us - int(batch.t_us[i])) / 86_400e6, 1), "limit_days": max_age.days}
     cand = np.flatnonzero(np.equal(codes, None))
+    districts = worker_districts(batch.worker[cand]) if cand.size else {}
     accepted = np.zeros(0, dtype=np.int64)
     lon = lat = np.zeros(0)
     if cand.size:
@@ -432,7 +439,8 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
         checked = check_columns(batch.worker[cand], batch.t_us[cand], batch.lon[cand], batch.lat[cand],
                                 batch.accuracy[cand], now=now, crs=crs, not_a_number=batch.not_a_number[cand],
                                 accuracy_given=batch.accuracy_given[cand],
-                                previous=_previous(batch.worker[cand], batch.t_us[cand]), **_settings())
+                                previous=_previous(batch.worker[cand], batch.t_us[cand], districts),
+                                **_settings())
         ok = checked.accepted
         accepted, lon, lat = cand[ok], checked.lon[ok], checked.lat[ok]
         for k in np.flatnonzero(~ok).tolist():
@@ -443,15 +451,13 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
             codes[int(cand[k])] = checked.reasons[k]
             params[int(cand[k])] = p
 
-    _staging()
     already: list[int] = []
     if accepted.size:
-        districts = worker_districts(batch.worker[accepted])
         result.stored, already = _store_accepted(batch, accepted, lon, lat, lookup_already, districts)
         if result.stored:
             # After the fixes are stored (it holds a row lock per day until the commit): the days' roll-ups
             # are computed again on their next read (app.patrols.rollup).
-            touch_days(_days_of(batch.t_us[accepted]), sorted(set(districts.values())))
+            touch_days(_days_of(batch.t_us[accepted]), sorted(set(_districts_of(batch.worker[accepted], districts))))
         result.already_stored = int(accepted.size) - result.stored
         t = batch.t_us[accepted]
         result.first_time, result.last_time = from_us(int(t.min())), from_us(int(t.max()))
@@ -468,6 +474,11 @@ def ingest_batch(batch: Batch, *, now: datetime | None = None, lookup_already: b
         verdicts = [Verdict(int(batch.index[i]), codes[i], params[i] or {}) for i in rejected]
     result.verdicts = verdicts
     return result
+
+
+def _districts_of(workers: np.ndarray, districts: dict[int, str]) -> list[str]:
+    default = current_app.config["DISTRICT_CODE"]
+    return [districts.get(int(w), default) for w in workers.tolist()]
 
 
 def worker_districts(workers: np.ndarray) -> dict[int, str]:
@@ -493,7 +504,7 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
     order = np.argsort(t_us, kind="stable")
     acc = np.where(batch.accuracy_given[rows], batch.accuracy[rows], np.nan)  # NaN: none sent (NULL)
     ensure_partitions(_days_of(t_us))
-    if not _overlaps_stored(workers, t_us):
+    if not _overlaps_stored(workers, t_us, districts):
         try:
             # A savepoint: a concurrent batch may commit the same fixes between the probe and the COPY.
             with db.session.begin_nested():
@@ -501,6 +512,7 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
             return int(rows.size), []
         except pg_errors.UniqueViolation:
             pass  # it did: store what is new the slower, idempotent way
+    _staging("patrol_fix_staging")
     copy_binary("patrol_fix_staging", ("row_no", "worker_id", "t_us", "lon", "lat", "accuracy"),
                 [rows[order], workers[order], t_us[order], lon[order], lat[order], acc[order]],
                 (">i4", ">i4", ">i8", ">f8", ">f8", ">f8"))
@@ -514,14 +526,16 @@ def _store_accepted(batch: Batch, rows: np.ndarray, lon: np.ndarray, lat: np.nda
     return inserted, already
 
 
-def _overlaps_stored(workers: np.ndarray, t_us: np.ndarray) -> bool:
-    """Whether any worker has a stored fix between their first and last fix of the batch."""
+def _overlaps_stored(workers: np.ndarray, t_us: np.ndarray, districts: dict[int, str]) -> bool:
+    """Whether any worker has a stored fix between their first and last fix of the batch (``districts``:
+    each worker's, :func:`worker_districts`)."""
     order = np.lexsort((t_us, workers))
     w, t = workers[order], t_us[order]
     starts = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     ends = np.r_[starts[1:], w.size] - 1
     return bool(db.session.execute(sql("patrols/overlaps_stored"), {
-        "workers": w[starts].tolist(), "firsts": [from_us(x) for x in t[starts].tolist()],
+        "workers": w[starts].tolist(), "districts": _districts_of(w[starts], districts),
+        "firsts": [from_us(x) for x in t[starts].tolist()],
         "lasts": [from_us(x) for x in t[ends].tolist()],
         "t_min": from_us(int(t.min())), "t_max": from_us(int(t.max()))}).scalar())
 
@@ -550,6 +564,7 @@ def _store_rejected(batch: Batch, rejected: list[int], codes: list, params: list
                      json.dumps(jsonable(batch.sent(i)), ensure_ascii=False, sort_keys=True)))
     if not rows:
         return 0
+    _staging("patrol_reject_staging")
     copy_rows("patrol_reject_staging", REJECT_COLUMNS, rows)
     return db.session.execute(sql("patrols/insert_rejected"),
                               {"district_code": current_app.config["DISTRICT_CODE"]}).rowcount

@@ -5,6 +5,8 @@ Both must store the same values and answer the same verdicts.
 """
 from __future__ import annotations
 
+import os
+import re
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -50,7 +52,7 @@ def test_direct_copy_and_staged_insert_store_the_same_values(two_workers, db, mo
     monkeypatch.setattr(ingest, "_copy_fixes", lambda *a: (copies.append(len(a[0])), real_copy(*a)))
     assert direct.post(URL, json={"fixes": batch()}).get_json()["stored"] == 4
     assert copies == [4]  # new fixes: straight in
-    monkeypatch.setattr(ingest, "_overlaps_stored", lambda workers, t_us: True)  # force the staging path
+    monkeypatch.setattr(ingest, "_overlaps_stored", lambda workers, t_us, districts: True)  # the staging path
     assert staged.post(URL, json={"fixes": batch()}).get_json()["stored"] == 4
     assert copies == [4]
     a, b = stored(db, direct.user.id), stored(db, staged.user.id)
@@ -74,7 +76,7 @@ def test_a_batch_that_loses_the_race_falls_back_to_the_idempotent_insert(two_wor
     fixes = {"fixes": [fix(300), fix(290, 10), fix(280, 20, accuracy=99.0)]}
     assert worker.post(URL, json=fixes).get_json()["stored"] == 2
     # As if a concurrent request committed the same fixes between the probe and the COPY.
-    monkeypatch.setattr(ingest, "_overlaps_stored", lambda workers, t_us: False)
+    monkeypatch.setattr(ingest, "_overlaps_stored", lambda workers, t_us, districts: False)
     resp = worker.post(URL, json=fixes)
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
@@ -91,10 +93,11 @@ def test_overlap_probe_looks_at_each_workers_own_span(two_workers, db, app):
     us = lambda s: int((NOW - timedelta(seconds=s)).timestamp()) * 10**6  # noqa: E731
     with app.test_request_context():
         w, o = worker.user.id, other.user.id
-        assert ingest._overlaps_stored(np.array([w, w]), np.array([us(250), us(150)]))
-        assert not ingest._overlaps_stored(np.array([w]), np.array([us(190)]))          # after the worker's
-        assert not ingest._overlaps_stored(np.array([o, o]), np.array([us(250), us(150)]))  # someone else's
-        assert ingest._overlaps_stored(np.array([o, w]), np.array([us(250), us(300)]))
+        districts = ingest.worker_districts(np.array([w, o]))
+        assert ingest._overlaps_stored(np.array([w, w]), np.array([us(250), us(150)]), districts)
+        assert not ingest._overlaps_stored(np.array([w]), np.array([us(190)]), districts)     # after the worker's
+        assert not ingest._overlaps_stored(np.array([o, o]), np.array([us(250), us(150)]), districts)  # another's
+        assert ingest._overlaps_stored(np.array([o, w]), np.array([us(250), us(300)]), districts)
 
 
 def test_ewkb_points_and_the_binary_time_origin():
@@ -106,3 +109,31 @@ def test_ewkb_points_and_the_binary_time_origin():
     assert [(p.x, p.y) for p in pts] == [(113.6, 34.7), (1.5, -2.0)]
     assert shapely.get_srid(pts[0]) == 4326
     assert PG_EPOCH_US == int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()) * 10**6
+
+
+@pytest.mark.skipif(os.environ.get("GRIDMAP_TEST_CITUS") == "1",
+                    reason="plain PostgreSQL only: on Citus the coordinator's EXPLAIN shows its own scan")
+def test_a_batch_reads_its_own_workers_fixes_by_key_not_the_whole_day(two_workers, db, app):
+    """The speed check's previous fix and the retry probe are ranges of patrol_fix's key (district_code,
+    worker_id, time): without the district (the key's first column) every fix of the day was read for
+    every batch, a cost that grew with the whole district's patrols."""
+    worker, _ = two_workers
+    assert worker.post(URL, json={"fixes": [fix(300), fix(200, 10)]}).get_json()["stored"] == 2
+    from app.sqlfiles import sql
+
+    w = worker.user.id
+    districts = "ARRAY[(SELECT district_code FROM app_user WHERE id = %d)]::varchar[]" % w
+    first, last = f"ARRAY[TIMESTAMPTZ '{NOW.isoformat()}']", f"ARRAY[TIMESTAMPTZ '{(NOW + timedelta(seconds=20)).isoformat()}']"
+    literal = {":workers": f"ARRAY[{w}]", ":districts": districts, ":firsts": first, ":lasts": last,
+               ":lookback_s": "86400", ":t_from": f"TIMESTAMPTZ '{(NOW - timedelta(days=1)).isoformat()}'",
+               ":t_to": f"TIMESTAMPTZ '{NOW.isoformat()}'", ":t_min": f"TIMESTAMPTZ '{NOW.isoformat()}'",
+               ":t_max": f"TIMESTAMPTZ '{(NOW + timedelta(seconds=20)).isoformat()}'"}
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for name in ("patrols/previous_fixes", "patrols/overlaps_stored"):
+        query = sql(name).text
+        for param in sorted(literal, key=len, reverse=True):
+            query = query.replace(f"CAST({param} AS", f"CAST({literal[param]} AS").replace(param, literal[param])
+        plan = "\n".join(db.session.execute(text("EXPLAIN " + query)).scalars())
+        assert "Bitmap Heap Scan on patrol_fix" not in plan and "Seq Scan on patrol_fix" not in plan, plan
+        assert re.search(r"Index (Only )?Scan using patrol_fix_p\d+_pkey", plan), plan
+        assert re.search(r"district_code = \(?w\.district_code\)?(::text)?\) AND \(worker_id = w\.worker_id\)", plan), plan
