@@ -22,6 +22,16 @@ class GridMapSession(_FSASession):
             return self.bind
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
+    def commit_keeping_loaded(self) -> None:
+        """Commit without expiring what the session holds, for a request that answers from what it has
+        just written or read in this transaction: reading it again (a round trip, and the ORM's refresh
+        of every object touched) would answer the same. Called as ``db.session().commit_keeping_loaded()``."""
+        expire, self.expire_on_commit = self.expire_on_commit, False
+        try:
+            self.commit()
+        finally:
+            self.expire_on_commit = expire
+
 
 # Named constraints so Alembic can drop/alter them reliably.
 NAMING = {

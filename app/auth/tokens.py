@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
-from sqlalchemy import select, update, func
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -42,13 +43,18 @@ def user_for(secret: str) -> tuple[User, ApiToken] | None:
     # three (the areas for app.actor.current_actor); lazy loads made it three statements. The areas are not
     # joined in: the load options stay with the user, and a later refresh(user, with_for_update=True) cannot
     # lock the nullable side of an outer join.
-    row = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True)
-                                                      .selectinload(User.areas))
-                             .where(ApiToken.token_hash == digest(secret), ApiToken.revoked_at.is_(None))
-                             ).first()
+    row = db.session.scalars(_by_digest(), {"digest": digest(secret)}).first()
     if row is None or not row.user.active:
         return None
     return row.user, row
+
+
+@lru_cache(maxsize=1)
+def _by_digest():
+    # Built once: every signed API request runs it, and building it (and its cache key) cost more than
+    # the index probe.
+    return (select(ApiToken).options(joinedload(ApiToken.user, innerjoin=True).selectinload(User.areas))
+            .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
 
 
 def touch(token: ApiToken) -> None:

@@ -102,7 +102,8 @@ def receive_batch(payload, *, now: datetime | None = None) -> tuple[IngestResult
         # scale). Sending for someone else is an act worth a log line.
         audit.record("patrol.fixes_for_worker", "patrol", worker.id, after={"worker": worker.username,
                                                                             **result.summary()})
-    db.session.commit()
+    # The answer names the worker, read in this transaction: a plain commit would expire it and load it again.
+    db.session().commit_keeping_loaded()
     return result, worker
 
 

@@ -339,7 +339,8 @@ def create_report(payload, idempotency_key: str | None = None, caller: str | Non
             # Neither: the key's report moved away in between (a handover to another district).
             raise Conflict(_("This Idempotency-Key's report changed while it was being read; send the "
                              "report again."), {"field": "Idempotency-Key"})
-        _commit_keeping_loaded()
+        # The new report was read after its last write in this transaction.
+        db.session().commit_keeping_loaded()
     except IntegrityError:
         # The same key raced in from a concurrent retry and committed first.
         db.session.rollback()
@@ -360,17 +361,6 @@ def _refuse(errors: list[RowError], idempotency_key: str | None, caller: str | N
     raise ValidationError(_("The report could not be stored: %(problems)s",
                             problems="; ".join(e.message for e in errors)),
                           {"errors": [e.to_dict() for e in errors]})
-
-
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds: the new report was read after its last write
-    in this transaction, and reading it again (a round trip) would answer the same."""
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
 
 
 @dataclass
